@@ -1,0 +1,1 @@
+"""WHAT is managed: one actuator module per resource kind, behind actuators.base.Actuator."""

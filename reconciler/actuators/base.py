@@ -1,0 +1,67 @@
+"""The Actuator protocol: WHAT is managed, one implementation per resource kind.
+
+An actuator observes every object of its kind on one transport in one batched call,
+applies one Change at a time, and probes health. It never imports plan, apply or cli.
+Diffing is generic (reconciler.diff) over ``Resource.spec`` and ``Observed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from reconciler.changes import Change, Health, Observed
+from reconciler.events import Hook, null_hook
+from reconciler.model.types import Address, Resource
+from reconciler.transports.base import Transport
+
+
+@dataclass(frozen=True)
+class ActuatorContext:
+    """What an actuator needs besides the change: who owns objects, where to keep files."""
+
+    project: str           # project name (RECONCILER_PROJECT / io.reconciler.project)
+    scope: str             # project or project_session: the ownership mark
+    state_dir: Path        # .reconciler/ of the project (logs/, run/ live below it)
+    transport: Transport
+    events: Hook = null_hook
+    session: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+
+# "delete_first": stop the old object, then start the new one (default: ports, names clash)
+# "create_first": start the new one, wait healthy, then remove the old one
+ReplaceMode = Literal["delete_first", "create_first"]
+
+
+class Actuator(Protocol):
+    kind: str
+    replace_mode: ReplaceMode
+
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                ctx: ActuatorContext) -> dict[Address, Observed]:
+        """Batched: one look at the world for every object of this kind on ctx.transport.
+
+        ``recorded`` maps addresses to the facts state recorded at the last apply
+        (pid, start_time, ...). Returns an Observed for every desired or recorded address
+        that the world knows of, plus objects found by their ownership marks (adopted=True).
+        Addresses absent from the result do not exist in the world. Read-only.
+        """
+        ...
+
+    def apply(self, change: Change, resource: Resource | None,
+              ctx: ActuatorContext) -> Observed | None:
+        """Carry out ``change`` (CREATE/UPDATE/REPLACE/DELETE); return what now exists
+        (None after a delete). ``resource`` is the desired resource with clear secrets
+        (None for DELETE). Raises TransientError / TerminalError on failure."""
+        ...
+
+    def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
+        """Probe once (no waiting); the apply engine owns retries, interval and timeouts."""
+        ...

@@ -1,0 +1,174 @@
+"""The one error tree of reconciler, and the diagnostics that user errors carry.
+
+Every error the engine raises on purpose derives from :class:`ReconcilerError`::
+
+    ReconcilerError                     exit_code
+    ├── UserError                       1   the user can fix it; no traceback
+    │   ├── ConfigError                 1   carries every Diagnostic at once
+    │   ├── PlanError                   1   dependency cycle, unknown --target, ...
+    │   ├── StalePlanError              1   a saved plan no longer matches the world/config
+    │   ├── LockedError                 1   another apply holds the project's lease
+    │   ├── PolicyDenied                1   policy.yaml said deny
+    │   ├── ApplyFailed                 1   some nodes failed; the run summary says which
+    │   └── HostUnreachable             1   an SSH host could not be reached
+    ├── ActuatorError                       raised by actuators; mapped at the boundary
+    │   ├── TransientError                  retry after ``retry_after`` seconds (bounded)
+    │   └── TerminalError                   do not retry; the node fails
+    └── InternalError                   3   a bug: printed with its traceback
+
+Library exceptions (docker, paramiko, subprocess, sqlite3) are mapped to these at the
+boundary that calls the library; nothing else escapes to the CLI except as ``InternalError``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceRange:
+    """A position in a config file; ``line`` and ``column`` are 1-based."""
+
+    file: str
+    line: int = 0
+    column: int = 0
+
+    def __str__(self) -> str:
+        if self.line <= 0:
+            return self.file
+        if self.column <= 0:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+class Severity(str, Enum):
+    """How bad a diagnostic is; only errors make ``validate`` fail."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem found in the inputs, with where it is and how to fix it."""
+
+    severity: Severity
+    summary: str
+    detail: str = ""
+    hint: str = ""
+    address: str | None = None
+    source: SourceRange | None = None
+
+    def render(self) -> str:
+        """``file:line:col: error: summary`` plus indented detail and hint lines."""
+        where = f"{self.source}: " if self.source is not None else ""
+        text = f"{where}{self.severity.value}: {self.summary}"
+        if self.detail:
+            text += f"\n  {self.detail}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        src = self.source
+        return (src.file if src else "", src.line if src else 0, src.column if src else 0,
+                self.summary)
+
+
+def error(summary: str, source: SourceRange | None = None, *, hint: str = "", detail: str = "",
+          address: str | None = None) -> Diagnostic:
+    """Shorthand for an error diagnostic."""
+    return Diagnostic(Severity.ERROR, summary, detail, hint, address, source)
+
+
+def warning(summary: str, source: SourceRange | None = None, *, hint: str = "",
+            detail: str = "", address: str | None = None) -> Diagnostic:
+    """Shorthand for a warning diagnostic."""
+    return Diagnostic(Severity.WARNING, summary, detail, hint, address, source)
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+class ReconcilerError(Exception):
+    """Base of every error reconciler raises on purpose."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, hint: str = "", source: SourceRange | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.source = source
+
+    def render(self) -> str:
+        where = f"{self.source}: " if self.source is not None else ""
+        text = f"{where}error: {self.message}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+class UserError(ReconcilerError):
+    """Something the user can fix: printed as a short message, never a traceback."""
+
+
+class ConfigError(UserError):
+    """The configuration is invalid; carries every diagnostic found, not just the first."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]):
+        errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+        super().__init__(f"configuration has {len(errors)} error(s)")
+        self.diagnostics = tuple(diagnostics)
+
+    def render(self) -> str:
+        return "\n".join(d.render() for d in sorted(self.diagnostics, key=Diagnostic.sort_key))
+
+
+class PlanError(UserError):
+    """The plan cannot be built: a dependency cycle, an unknown target, ..."""
+
+
+class StalePlanError(UserError):
+    """A saved plan no longer matches the configuration or the observed world."""
+
+
+class LockedError(UserError):
+    """Another apply holds the project's lease."""
+
+
+class PolicyDenied(UserError):
+    """policy.yaml denied (or requires approval for) part of the plan."""
+
+
+class ApplyFailed(UserError):
+    """One or more nodes failed during apply; the rest of the run went on."""
+
+
+class HostUnreachable(UserError):
+    """An SSH host could not be reached or authenticated."""
+
+
+class ActuatorError(ReconcilerError):
+    """Raised by an actuator; the apply engine decides between retry and failure."""
+
+
+class TransientError(ActuatorError):
+    """A failure that may go away: retried with backoff after ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float = 1.0, hint: str = ""):
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+
+class TerminalError(ActuatorError):
+    """A failure that retrying will not fix; the node fails."""
+
+
+class InternalError(ReconcilerError):
+    """A bug in reconciler: printed with its traceback, exit code 3."""
+
+    exit_code = 3

@@ -1,0 +1,61 @@
+"""Secret handling: which values are secret, their keyed-hash markers, and redaction.
+
+A secret value (an env var whose name matches :data:`SECRET_NAME_PATTERN`, or a value written
+as ``{secret: ...}`` in the config) is replaced in every spec by ``(sensitive:<hmac12>)``,
+an HMAC-SHA256 of the value under the project's secret key. The marker changes when the value
+changes, so plans still show that a secret changed, without its value. The clear value is kept
+only in memory (``Resource.secrets``, keyed by spec path such as ``env.DB_PASSWORD``) and is
+handed to actuators at apply time through :func:`reveal_env`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Mapping
+
+SECRET_NAME_PATTERN = re.compile(
+    r"(PASSWORD|PASSWD|TOKEN|SECRET|(^|_)KEY($|_)|PRIVATE|CREDENTIAL|API_KEY|_PAT$)",
+    re.IGNORECASE,
+)
+MARKER_PREFIX = "(sensitive:"
+DEFAULT_KEY = b"reconciler-default-secret-key"
+
+
+def is_secret_name(name: str) -> bool:
+    """True when an env var name looks like it holds a secret."""
+    return bool(SECRET_NAME_PATTERN.search(name))
+
+
+def marker(value: str, key: bytes = DEFAULT_KEY) -> str:
+    """The keyed-hash marker that stands for ``value`` in specs, plans and state."""
+    digest = hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:12]
+    return f"{MARKER_PREFIX}{digest})"
+
+
+def is_marker(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(MARKER_PREFIX) and value.endswith(")")
+
+
+def reveal_env(env: Mapping[str, str], secrets: Mapping[str, str],
+               prefix: str = "env.") -> dict[str, str]:
+    """The env mapping with markers replaced by their clear values (apply time only)."""
+    return {k: secrets.get(prefix + k, v) for k, v in env.items()}
+
+
+class Redactor:
+    """Replaces known clear secret values in free text (log lines, error messages)."""
+
+    def __init__(self, values: Iterable[str] = ()):
+        self._values = sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
+
+    def add(self, values: Iterable[str]) -> None:
+        self._values = sorted(set(self._values) | {v for v in values if len(v) >= 3},
+                              key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for value in self._values:
+            if value in text:
+                text = text.replace(value, "(sensitive)")
+        return text

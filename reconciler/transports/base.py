@@ -1,0 +1,48 @@
+"""The Transport protocol: WHERE commands run (this machine, or an SSH host).
+
+Actuators decide WHAT to do and run it through a transport, so the same process or
+container actuator works locally and on a remote host (ssh -> docker -> command).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class CommandResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+
+class Transport(Protocol):
+    """Runs commands and moves files on one host."""
+
+    host: str  # "local" or the host's name in the config
+
+    def run(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+            cwd: str | None = None, input: bytes | None = None,
+            timeout: float | None = None) -> CommandResult:
+        """Run to completion and capture output. Never raises for a non-zero exit."""
+        ...
+
+    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str | None,
+              log_path: str, user: str | None = None) -> int:
+        """Start detached in its own session/process group, stdout+stderr appended to
+        ``log_path``, stdin from /dev/null; return the pid. ``env`` is the COMPLETE env."""
+        ...
+
+    def read_file(self, path: str) -> bytes | None:
+        """The file's bytes, or None when it does not exist."""
+        ...
+
+    def write_file(self, path: str, data: bytes, mode: int = 0o644) -> None: ...
+
+    def close(self) -> None: ...
