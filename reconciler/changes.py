@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from reconciler.errors import SourceRange
 from reconciler.model.types import Address
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Lifecycle of an observed object."""
 
     RUNNING = "running"
@@ -29,7 +29,7 @@ class Status(str, Enum):
     MISSING = "missing"     # recorded in state but not found in the world
 
 
-class HealthStatus(str, Enum):
+class HealthStatus(StrEnum):
     UNKNOWN = "unknown"
     STARTING = "starting"
     HEALTHY = "healthy"
@@ -65,7 +65,7 @@ class Observed:
         return self.status is Status.RUNNING
 
 
-class Action(str, Enum):
+class Action(StrEnum):
     """What happens to an address; values are what the plan prints."""
 
     NOOP = " "
@@ -81,7 +81,7 @@ class Action(str, Enum):
                 "<=": "read"}[self.value]
 
 
-class ReasonCode(str, Enum):
+class ReasonCode(StrEnum):
     NEW = "new"                    # in config, not in the world
     SPEC_CHANGED = "spec_changed"  # config edited since the last apply
     DRIFT = "drift"                # the world changed: exited, removed, modified by hand

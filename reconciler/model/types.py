@@ -14,7 +14,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from reconciler.errors import SourceRange
@@ -50,7 +50,7 @@ class Address:
         return cls(kind, name, host or LOCAL_HOST)
 
 
-class Condition(str, Enum):
+class Condition(StrEnum):
     """Compose-style dependency conditions."""
 
     STARTED = "service_started"
@@ -67,7 +67,7 @@ class Dependency:
     source: SourceRange | None = None
 
 
-class ProbeKind(str, Enum):
+class ProbeKind(StrEnum):
     TCP = "tcp"
     HTTP = "http"
     COMMAND = "command"
