@@ -104,6 +104,10 @@ class ReconcilerError(Exception):
         self.hint = hint
         self.source = source
 
+    def render_short(self) -> str:
+        """One line: the message, then the hint in parentheses."""
+        return f"{self.message} (hint: {self.hint})" if self.hint else self.message
+
     def render(self) -> str:
         where = f"{self.source}: " if self.source is not None else ""
         text = f"{where}error: {self.message}"

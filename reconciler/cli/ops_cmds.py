@@ -1,0 +1,119 @@
+"""``status``, ``logs``, ``graph`` and ``unlock``: looking at a project, and freeing its lease."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reconciler.cli.app import app, echo, globals_of
+
+
+@app.command()
+def status(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Every resource with its state, pid, port and health (one probe each, in parallel)."""
+    from reconciler.render.status import render_status
+    from reconciler.status import collect as status_rows
+
+    project = globals_of(ctx).project()
+    rows = status_rows(project)
+    if as_json:
+        echo(json.dumps({"format_version": "1", "project": project.project_name,
+                         "session": project.session, "resources": rows}, indent=2))
+    else:
+        echo(render_status(rows, color=globals_of(ctx).color))
+
+
+def log_files(log_dir: Path, services: list[str]) -> list[Path]:
+    from reconciler.errors import UserError
+
+    if not services:
+        return sorted(log_dir.glob("*.log"))
+    files = []
+    for name in services:
+        path = log_dir / f"{name}.log"
+        if not path.exists():
+            known = ", ".join(p.stem for p in sorted(log_dir.glob("*.log"))) or "none yet"
+            raise UserError(f"no logs for {name!r}", hint=f"services with logs: {known}")
+        files.append(path)
+    return files
+
+
+def tail_lines(path: Path, count: int) -> list[str]:
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - 256 * 1024))
+        data = handle.read().decode(errors="replace")
+    return data.splitlines()[-count:] if count > 0 else []
+
+
+@app.command()
+def logs(
+    ctx: typer.Context,
+    services: Annotated[list[str] | None, typer.Argument(help="Service names (default: all).")]
+    = None,
+    follow: Annotated[bool, typer.Option("--follow", "-f", help="Keep printing new lines.")]
+    = False,
+    lines: Annotated[int, typer.Option("--tail", "-n", help="Lines to show first.")] = 50,
+) -> None:
+    """Print the logs of the project's processes (prefixed by service when several)."""
+    project = globals_of(ctx).project()
+    files = log_files(project.store.state_dir / "logs", services or [])
+    prefix = len(files) > 1
+    width = max((len(p.stem) for p in files), default=0)
+    for path in files:
+        for line in tail_lines(path, lines):
+            echo(f"{path.stem:<{width}} | {line}" if prefix else line)
+    if not follow:
+        return
+    offsets = {p: p.stat().st_size for p in files}
+    try:
+        while True:
+            for path in files:
+                size = path.stat().st_size if path.exists() else 0
+                if size < offsets[path]:  # rotated
+                    offsets[path] = 0
+                if size > offsets[path]:
+                    with path.open("rb") as handle:
+                        handle.seek(offsets[path])
+                        chunk = handle.read().decode(errors="replace")
+                    offsets[path] = size
+                    for line in chunk.splitlines():
+                        echo(f"{path.stem:<{width}} | {line}" if prefix else line)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        return
+
+
+@app.command()
+def graph(
+    ctx: typer.Context,
+    fmt: Annotated[str, typer.Option("--format", help="dot or mermaid.")] = "dot",
+) -> None:
+    """The plan's dependency graph, as Graphviz DOT or a Mermaid flowchart."""
+    from reconciler.errors import UserError
+    from reconciler.render.graph import to_dot, to_mermaid
+
+    if fmt not in ("dot", "mermaid"):
+        raise UserError(f"unknown graph format {fmt!r}", hint="use --format dot or mermaid")
+    run = globals_of(ctx).project().plan()
+    echo(to_dot(run.plan) if fmt == "dot" else to_mermaid(run.plan))
+
+
+@app.command()
+def unlock(ctx: typer.Context) -> None:
+    """Remove the project's lease (only when its holder is gone and did not release it)."""
+    project = globals_of(ctx).project()
+    removed = project.store.unlock()
+    if removed is None:
+        echo("The project is not locked.")
+    else:
+        echo(f"Removed the lease held by {removed.get('holder')} "
+             f"(pid {removed.get('pid')} on {removed.get('hostname')}).")

@@ -1,0 +1,223 @@
+"""The pipeline, wired: load -> validate -> build -> observe -> diff -> plan -> apply -> state.
+
+A :class:`Project` binds a project directory, an optional session and its state store, and
+runs the stages in order. The CLI and the watcher both call it; it never prints (events go
+to ``Project.events``). Stages stay pure functions in their own modules; this module only
+passes values between them, takes the lease around apply and records what happened.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import time
+from collections.abc import Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler import actuators
+from reconciler.actuators.base import ActuatorContext
+from reconciler.changes import Observed
+from reconciler.config import RawDocument, load
+from reconciler.errors import ConfigError, Diagnostic, PlanError, Severity, StalePlanError
+from reconciler.events import EventBus
+from reconciler.model.build import build
+from reconciler.model.types import Address, DesiredState
+from reconciler.ports import PortAllocator
+from reconciler.state import StateStore
+from reconciler.transports.local import LocalTransport
+from reconciler.validate import check
+
+if TYPE_CHECKING:
+    from reconciler.apply import ApplyResult
+    from reconciler.plan import Plan
+
+
+@dataclass
+class PlanRun:
+    """Everything one planning pass produced; apply consumes it."""
+
+    desired: DesiredState
+    observed: dict[Address, Observed]
+    plan: Plan
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    """One project directory (and session) with its state store and event bus."""
+
+    directory: Path
+    session: str | None = None
+    state_dir: Path | None = None
+    strict: bool = False
+    events: EventBus = field(default_factory=EventBus)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    name: str | None = None  # the project's name, known once the config is loaded
+
+    @cached_property
+    def store(self) -> StateStore:
+        return StateStore.open_project(self.directory, self.session, self.state_dir)
+
+    @cached_property
+    def transport(self) -> LocalTransport:
+        return LocalTransport()
+
+    # -- 1-3: config -------------------------------------------------------------------------
+
+    def documents(self) -> tuple[list[RawDocument], list[Diagnostic]]:
+        docs, diagnostics = load(self.directory)
+        diagnostics += check(docs)
+        return docs, diagnostics
+
+    def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:
+        """The interpolation environment: .env values, overridden by the real environment."""
+        merged: dict[str, str] = {}
+        for doc in docs:
+            if doc.format == "dotenv" and isinstance(doc.data, Mapping):
+                merged.update({str(k): str(v) for k, v in doc.data.items()})
+        merged.update(self.environ)
+        return merged
+
+    def desired(self, *, allocate: bool = True) -> tuple[DesiredState, list[Diagnostic]]:
+        """Load, validate and build; raise ConfigError when any error was found."""
+        docs, diagnostics = self.documents()
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise ConfigError(diagnostics)
+        allocator = PortAllocator(self.store.allocations()) if allocate else None
+        state, more = build(docs, env=self.env(docs), session=self.session,
+                            port_allocator=allocator, secret_key=self.store.secret_key(),
+                            strict=self.strict)
+        diagnostics += more
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise ConfigError(diagnostics)
+        self.name = state.project
+        self.events.redactor.add(v for r in state.resources.values() for v in r.secrets.values())
+        for diagnostic in diagnostics:
+            self.events.emit("diagnostic", diagnostic.address, diagnostic.render())
+        return state, diagnostics
+
+    # -- 4-6: observe, diff, plan ------------------------------------------------------------
+
+    def context_for(self, address: Address, **extra: Any) -> ActuatorContext:
+        project = self.project_name
+        scope = f"{project}_{self.session}" if self.session else project
+        return ActuatorContext(project=project, scope=scope, state_dir=self.store.state_dir,
+                               transport=self.transport, events=self.events,
+                               session=self.session,
+                               extra={"project_dir": str(self.directory), **extra})
+
+    @property
+    def project_name(self) -> str:
+        return self.name or self.directory.resolve().name
+
+    def observe(self, desired: DesiredState) -> dict[Address, Observed]:
+        from reconciler import observe
+
+        return observe.snapshot(desired, self.store.resources(), self.context_for)
+
+    def plan(self, *, targets: Sequence[str] = (), replace: Collection[str] = (),
+             destroy: bool = False, refresh: bool = True) -> PlanRun:
+        from reconciler import diff
+        from reconciler.plan import build as build_plan
+
+        desired, diagnostics = self.desired()
+        records = self.store.resources()
+        for resource in desired.resources.values():
+            actuators.load(resource.kind)
+        observed = self.observe(desired) if refresh else offline_observed(records)
+        last_applied = {a: r.spec for a, r in records.items()}
+        changes = diff.compute(desired, observed, last_applied,
+                               replace=[parse_target(t) for t in replace], destroy=destroy)
+        plan = build_plan(changes, desired,
+                          recorded_depends={a: r.depends_on for a, r in records.items()},
+                          targets=[parse_target(t) for t in targets],
+                          observed_hashes=observed_hashes(observed))
+        return PlanRun(desired, observed, plan,
+                       [d for d in diagnostics if d.severity is Severity.WARNING])
+
+    # -- 7-8: apply and record ---------------------------------------------------------------
+
+    def locked(self) -> AbstractContextManager[Any]:
+        """The project's lease: held around plan + confirm + apply, never by read-only use."""
+        return self.store.lease(f"{getpass.getuser()}@{socket.gethostname()}")
+
+    def check_saved(self, run: PlanRun, saved_hash: str) -> None:
+        """Refuse a saved plan whose inputs (config + observed world) changed since."""
+        if run.plan.inputs_hash != saved_hash:
+            raise StalePlanError(
+                "the saved plan is stale: the configuration or the world changed since it "
+                "was made", hint="run `reconciler plan -out FILE` again and review it")
+
+    def execute(self, run: PlanRun, *, parallelism: int = 10, kind: str = "apply") -> ApplyResult:
+        """Walk the plan and record every node. Call inside :meth:`locked`."""
+        from reconciler.apply import Applier
+
+        run_id = self.store.begin_run(kind, meta={"summary": run.plan.summary(),
+                                                  "inputs_hash": run.plan.inputs_hash})
+        self._adopt(run, run_id)
+        loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
+        applier = Applier(run.plan, run.desired, loaded, self.context_for, self.store, run_id,
+                          self.events, parallelism=parallelism)
+        started = time.monotonic()
+        result = applier.run()
+        self.store.end_run(run_id, result="ok" if result.ok else "failed",
+                           summary={"applied": result.count("applied"),
+                                    "failed": result.count("failed"),
+                                    "skipped": result.count("skipped"),
+                                    "seconds": round(time.monotonic() - started, 3)})
+        return result
+
+    def _adopt(self, run: PlanRun, run_id: str) -> None:
+        """Record objects found by their marks (state was lost) and auto-assigned ports."""
+        records = self.store.resources()
+        for address, seen in run.observed.items():
+            resource = run.desired.resources.get(address)
+            if resource is None or address in records or not seen.adopted:
+                continue
+            if seen.spec_hash == resource.hash():
+                self.store.record(address, spec=dict(resource.spec), spec_hash=resource.hash(),
+                                  depends_on=tuple(str(d.target) for d in resource.depends_on),
+                                  facts=dict(seen.facts), status=seen.status.value,
+                                  run_id=run_id)
+                self.events.emit("node.adopted", address, "re-adopted from its ownership marks")
+        for resource in run.desired.resources.values():
+            port = resource.spec.get("port")
+            if isinstance(port, int):
+                self.store.allocate(str(resource.address), port)
+
+
+def kinds_of(run: PlanRun) -> set[str]:
+    kinds = {c.address.kind for c in run.plan.changes}
+    return kinds | {r.kind for r in run.desired.resources.values()}
+
+
+def parse_target(text: str) -> Address:
+    """``process.api`` or just ``api`` (any kind with that name is matched by plan.build)."""
+    try:
+        return Address.parse(text)
+    except ValueError:
+        if "." in text or not text:
+            raise PlanError(f"not a resource address: {text!r}",
+                            hint="use kind.name[@host], e.g. process.api") from None
+        return Address("process", text)
+
+
+def observed_hashes(observed: Mapping[Address, Observed]) -> dict[str, str]:
+    return {str(a): f"{o.status.value}:{o.spec_hash or ''}" for a, o in observed.items()}
+
+
+def offline_observed(records: Mapping[Address, Any]) -> dict[Address, Observed]:
+    """``--refresh=false``: believe the state database instead of looking at the world."""
+    from reconciler.changes import Status
+
+    result: dict[Address, Observed] = {}
+    for address, record in records.items():
+        status = Status(record.status) if record.status in Status._value2member_map_ \
+            else Status.RUNNING
+        result[address] = Observed(address, status, record.spec_hash, facts=record.facts)
+    return result

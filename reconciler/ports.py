@@ -1,0 +1,52 @@
+"""Automatic ports: chosen once, recorded in state, the same on every later plan.
+
+A port is first looked up in the recorded allocations; a new one starts at a position derived
+from the address (so the same project picks the same ports on every machine, and two
+projects rarely collide) and moves on to the next port that is free on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import socket
+from collections.abc import Mapping
+
+from reconciler.model.types import Address
+
+PORT_RANGE_START = 20000
+PORT_RANGE_SIZE = 20000
+
+
+def preferred_port(address: Address) -> int:
+    digest = hashlib.sha256(str(address).encode()).digest()
+    return PORT_RANGE_START + int.from_bytes(digest[:4], "big") % PORT_RANGE_SIZE
+
+
+def is_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+class PortAllocator:
+    """Callable ``Address -> port`` for model.build: recorded first, then the next free one."""
+
+    def __init__(self, recorded: Mapping[str, int]):
+        self.recorded = dict(recorded)
+        self._taken = set(self.recorded.values())
+
+    def __call__(self, address: Address) -> int:
+        key = str(address)
+        if key in self.recorded:
+            return self.recorded[key]
+        port = preferred_port(address)
+        for _ in range(PORT_RANGE_SIZE):
+            if port not in self._taken and is_free(port):
+                break
+            port = PORT_RANGE_START + (port - PORT_RANGE_START + 1) % PORT_RANGE_SIZE
+        self.recorded[key] = port
+        self._taken.add(port)
+        return port
