@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `just bench`: installs the peers (honcho, ...) into their own virtualenv so anyone can rerun
+# the benchmarks, then runs every benchmark script under tests/benchmarks/. Results land in
+# bench-results/*.json (git-ignored); docs/benchmarks.md records a reference run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || scripts/setup-test-env.sh
+peers=.bench-venv
+if [ ! -x "$peers/bin/honcho" ]; then
+  python3 -m venv "$peers"
+  "$peers/bin/pip" install -q honcho
+fi
+.venv/bin/python tests/benchmarks/bench_engine.py --honcho "$peers/bin/honcho" "$@"
