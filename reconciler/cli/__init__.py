@@ -1,8 +1,16 @@
-"""The command line: a typer app, one module per command group; no logic of its own."""
+"""The command line: a typer app, one module per command group; no logic of its own.
 
-from reconciler.cli import config_cmds, ops_cmds, plan_cmds
+The command modules are imported in the order `reconciler --help` lists their commands.
+"""
+
+import importlib
+
 from reconciler.cli.app import app, run
+
+COMMAND_MODULES = ("config_cmds", "plan_cmds", "ops_cmds")
+for _module in COMMAND_MODULES:
+    importlib.import_module(f"reconciler.cli.{_module}")
 
 main = run
 
-__all__ = ["app", "config_cmds", "main", "ops_cmds", "plan_cmds", "run"]
+__all__ = ["COMMAND_MODULES", "app", "main", "run"]

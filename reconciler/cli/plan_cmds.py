@@ -23,9 +23,10 @@ if TYPE_CHECKING:
 SAVED_PLAN_KIND = "reconciler-saved-plan"
 
 TargetOpt = Annotated[list[str] | None, typer.Option(
-    "--target", help="Limit to this address (and what it depends on). Repeatable.")]
+    "--target", metavar="ADDR",
+    help="Limit to this address (and what it depends on). Repeatable.")]
 ReplaceOpt = Annotated[list[str] | None, typer.Option(
-    "--replace", help="Force replacement of this address. Repeatable.")]
+    "--replace", metavar="ADDR", help="Force replacement of this address. Repeatable.")]
 ParallelismOpt = Annotated[int, typer.Option(
     "--parallelism", min=1, help="How many nodes may be applied at once.")]
 
