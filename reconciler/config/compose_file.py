@@ -1,0 +1,276 @@
+"""Compose files: find them, parse them into RawDocuments with ruamel.yaml key positions.
+
+Owns the *reading* of Compose files (``compose.yaml``, ``docker-compose.yml`` and their
+override files, or the files a services.yaml ``type: compose`` entry lists) and the env file
+Compose interpolates from. Pure apart from reading those files: turning a document into
+resources is :mod:`reconciler.compose_model`, running the Compose CLI is
+:mod:`reconciler.actuators.compose_cli`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.config.raw import KeyPath, RawDocument
+from reconciler.errors import Diagnostic, SourceRange, error, warning
+
+FORMAT = "compose"
+
+# Compose's own discovery order: the first base file found, then the first override found.
+BASE_FILES = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+OVERRIDE_FILES = ("compose.override.yaml", "compose.override.yml",
+                  "docker-compose.override.yaml", "docker-compose.override.yml")
+
+
+def discover_compose_files(project_dir: Path) -> list[Path]:
+    """The Compose files Compose itself would read in ``project_dir`` (base + override)."""
+    found: list[Path] = []
+    for group in (BASE_FILES, OVERRIDE_FILES):
+        for name in group:
+            candidate = project_dir / name
+            if candidate.is_file():
+                found.append(candidate)
+                break
+    return found
+
+
+class _Walker:
+    """Collects the position of every mapping key and list item of a ruamel tree."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.positions: dict[KeyPath, SourceRange] = {(): SourceRange(file, 1, 1)}
+
+    def at(self, line: int, column: int) -> SourceRange:
+        return SourceRange(self.file, line + 1, column + 1)  # ruamel is 0-based
+
+    def plain(self, node: Any, path: KeyPath) -> Any:
+        from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+        if isinstance(node, CommentedMap):
+            result: dict[str, Any] = {}
+            for key, value in node.items():
+                child = (*path, str(key))
+                try:
+                    line, column = node.lc.key(key)
+                    self.positions[child] = self.at(line, column)
+                except (KeyError, TypeError):
+                    pass
+                result[str(key)] = self.plain(value, child)
+            return result
+        if isinstance(node, CommentedSeq):
+            items: list[Any] = []
+            for index, value in enumerate(node):
+                child = (*path, index)
+                try:
+                    line, column = node.lc.item(index)
+                    self.positions[child] = self.at(line, column)
+                except (KeyError, TypeError):
+                    pass
+                items.append(self.plain(value, child))
+            return items
+        if isinstance(node, bool | int | float) or node is None:
+            return node
+        return str(node)
+
+
+def _yaml_error(file: str, exc: Exception) -> Diagnostic:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    source = SourceRange(file, mark.line + 1, mark.column + 1) if mark is not None \
+        else SourceRange(file, 1, 1)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return error(f"invalid YAML in compose file: {problem}", source,
+                 hint="check the indentation and quoting around this position")
+
+
+def parse_compose_text(text: str, path: Path) -> tuple[RawDocument | None, list[Diagnostic]]:
+    """Parse one Compose file's text; positions of every key, diagnostics instead of raising."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    file = str(path)
+    try:
+        tree = YAML(typ="rt").load(text)
+    except YAMLError as exc:
+        return None, [_yaml_error(file, exc)]
+    except Exception as exc:  # ruamel raises a few non-YAMLError types on odd input
+        return None, [error(f"cannot parse compose file: {exc}", SourceRange(file, 1, 1))]
+    walker = _Walker(file)
+    data = walker.plain(tree, ()) if tree is not None else {}
+    diagnostics: list[Diagnostic] = []
+    if not isinstance(data, dict):
+        diagnostics.append(error("a compose file must be a mapping at the top level",
+                                 SourceRange(file, 1, 1), hint="start with `services:`"))
+        data = {}
+    services = data.get("services")
+    if services is not None and not isinstance(services, dict):
+        diagnostics.append(error("`services` must be a mapping of service names",
+                                 walker.positions.get(("services",))))
+    elif isinstance(services, dict):
+        for name, body in services.items():
+            if not isinstance(body, dict):
+                diagnostics.append(error(f"service {name!r} must be a mapping",
+                                         walker.positions.get(("services", name))))
+    doc = RawDocument(path=path, format=FORMAT, data=data, text=text,
+                      positions=walker.positions)
+    return doc, diagnostics
+
+
+def parse_compose_file(path: Path) -> tuple[RawDocument | None, list[Diagnostic]]:
+    """Read and parse one Compose file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [error(f"cannot read compose file: {exc.strerror or exc}",
+                            SourceRange(str(path)))]
+    return parse_compose_text(text, path)
+
+
+def load_compose_files(files: Sequence[Path]) -> tuple[list[RawDocument], list[Diagnostic]]:
+    """Parse several Compose files (a base and its overrides), in order."""
+    docs: list[RawDocument] = []
+    diagnostics: list[Diagnostic] = []
+    for path in files:
+        doc, found = parse_compose_file(path)
+        diagnostics += found
+        if doc is not None:
+            docs.append(doc)
+    return docs, diagnostics
+
+
+def _unquote(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value.split(" #", 1)[0].rstrip()
+
+
+def parse_env_text(text: str) -> dict[str, str]:
+    """``KEY=VALUE`` lines as Compose reads an env file (comments, ``export``, quotes)."""
+    result: dict[str, str] = {}
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[len("export "):]
+        key, _, value = line.partition("=")
+        result[key.strip()] = _unquote(value)
+    return result
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The variables of an env file; empty when it does not exist."""
+    try:
+        return parse_env_text(path.read_text(encoding="utf-8"))
+    except OSError:
+        return {}
+
+
+# -- interpolation and normalization of one service ----------------------------------------
+
+_VAR = re.compile(r"\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}"
+                  r"|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def _substitute(text: str, env: Mapping[str, str], unset: set[str],
+                failures: list[str]) -> str:
+    def one(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "$"
+        var = match.group(2) or match.group(5)
+        op, arg = match.group(3), match.group(4) or ""
+        value = env.get(var)
+        present = value is not None and (value != "" or not (op or "").startswith(":"))
+        if op in ("-", ":-"):
+            return value if present and value is not None else arg
+        if op in ("+", ":+"):
+            return arg if present else ""
+        if op in ("?", ":?"):
+            if not present:
+                failures.append(f"{var}: {arg or 'required variable is not set'}")
+            return value or ""
+        if value is None:
+            unset.add(var)
+        return value or ""
+    return _VAR.sub(one, text)
+
+
+def interpolate(value: Any, env: Mapping[str, str], source: SourceRange | None,
+                ) -> tuple[Any, list[Diagnostic]]:
+    """``value`` with ``${VAR}``, ``${VAR:-default}``, ``${VAR:?err}``, ``$$`` substituted in
+    every string (keys untouched), as Compose does; unset variables warn, ``?`` errors."""
+    unset: set[str] = set()
+    failures: list[str] = []
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, str):
+            return _substitute(node, env, unset, failures) if "$" in node else node
+        if isinstance(node, dict):
+            return {k: walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    result = walk(value)
+    found = [warning(f"variable {var} is not set; defaulting to a blank string", source,
+                     hint="set it in the environment or the env file")
+             for var in sorted(unset)]
+    found += [error(f"required variable missing: {text}", source) for text in failures]
+    return result, found
+
+
+def _scalar(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _pairs(value: Any) -> dict[str, str | None]:
+    """``environment`` / ``labels`` in either form as a dict (``["A=1", "B"]`` or a mapping)."""
+    if isinstance(value, dict):
+        return {str(k): _scalar(v) for k, v in value.items()}
+    result: dict[str, str | None] = {}
+    for item in value if isinstance(value, list) else []:
+        key, eq, text = str(item).partition("=")
+        result[key] = text if eq else None
+    return result
+
+
+def _port(value: Any) -> str:
+    if not isinstance(value, dict):
+        return str(value)
+    text = str(value.get("target", ""))
+    if value.get("published") not in (None, ""):
+        text = f"{value['published']}:{text}"
+    if value.get("host_ip"):
+        text = f"{value['host_ip']}:{text}" if ":" in text else f"{value['host_ip']}::{text}"
+    protocol = value.get("protocol")
+    return f"{text}/{protocol}" if protocol and protocol != "tcp" else text
+
+
+def normalize_service(body: Mapping[str, Any]) -> dict[str, Any]:
+    """One service's mapping in canonical form: environment/labels as dicts, ports/expose as
+    strings, depends_on as ``{service: {condition: ...}}``, env_file as a list."""
+    result = dict(body)
+    for key in ("environment", "labels"):
+        if key in result:
+            result[key] = _pairs(result[key])
+    for key in ("ports", "expose"):
+        if isinstance(result.get(key), list):
+            result[key] = [_port(p) for p in result[key]]
+    if isinstance(result.get("env_file"), str):
+        result["env_file"] = [result["env_file"]]
+    depends = result.get("depends_on")
+    if isinstance(depends, list):
+        result["depends_on"] = {str(d): {"condition": "service_started"} for d in depends}
+    elif isinstance(depends, dict):
+        result["depends_on"] = {str(d): {"condition": "service_started",
+                                         **(o if isinstance(o, dict) else {})}
+                                for d, o in depends.items()}
+    return result
