@@ -1,0 +1,292 @@
+"""The local process actuator (kind ``process``): start, observe, stop and probe processes.
+
+Identity is pid + start time (``/proc/<pid>/stat`` field 22); ownership is the environment:
+every process we start carries ``RECONCILER_PROJECT=<scope>``, ``RECONCILER_ADDRESS`` and
+``RECONCILER_SPEC_HASH``. Observe makes one /proc pass; after state loss the marked session
+leaders are adopted (``adopted=True``). Commands are exec'ed directly (no wrapper shell), so
+the pid we record is the service itself and leads its own session and process group.
+The exit code of a process that is gone is known only while the engine process that
+started it runs (the local transport reaps its children); otherwise the reason says
+"exited". Stop sends the stop signal to every process group holding a marked process, waits
+``shutdown_timeout``, then SIGKILLs them; a pid whose start time changed is never signalled.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from reconciler.actuators import proc_scan
+from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.proc_scan import (
+    ChildTracker,
+    exit_reason,
+    parse_signal,
+    stop_owned,
+)
+from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
+from reconciler.errors import TerminalError
+from reconciler.events import Event
+from reconciler.health import probe
+from reconciler.health_notify import NotifySocket
+from reconciler.model.secrets import Redactor, reveal_env
+from reconciler.model.types import Address, ProbeKind, Resource
+
+DEFAULT_SHUTDOWN_TIMEOUT = 10.0
+EARLY_EXIT_WINDOW = 0.4  # a process gone this soon after its start failed to start
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 3
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class ProcessActuator:
+    """Local processes; see the module docstring for identity and stop semantics."""
+
+    kind = "process"
+    replace_mode: ReplaceMode = "delete_first"
+
+    def __init__(self) -> None:
+        self._notify: dict[Address, NotifySocket] = {}
+        self._lock = threading.Lock()
+
+    # -- observe ----------------------------------------------------------------------------
+
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                ctx: ActuatorContext) -> dict[Address, Observed]:
+        found: dict[Address, list[proc_scan.ProcInfo]] = defaultdict(list)
+        for info in proc_scan.scan(ctx.scope):
+            address = _address_of(info)
+            if address is not None and address.kind == self.kind:
+                found[address].append(info)
+        wanted = {r.address for r in desired if r.kind == self.kind} | set(recorded) | set(found)
+        booted = proc_scan.boot_id()
+        result: dict[Address, Observed] = {}
+        for address in sorted(wanted):
+            seen = self._observe_one(address, found.get(address, []), recorded.get(address),
+                                     ctx, booted)
+            if seen is not None:
+                result[address] = seen
+        return result
+
+    def _observe_one(self, address: Address, procs: list[proc_scan.ProcInfo],
+                     rec: Mapping[str, Any] | None, ctx: ActuatorContext,
+                     booted: str) -> Observed | None:
+        if rec is not None:
+            for info in procs:
+                if info.pid == rec.get("pid") and info.stat.starttime == rec.get("start_time"):
+                    return _running(address, info, ctx)
+        leaders = [p for p in procs if p.is_leader]
+        if leaders:
+            return _running(address, leaders[0], ctx, adopted=True)
+        if procs:
+            return Observed(address, Status.EXITED,
+                            rec.get("spec_hash") if rec else procs[0].marks.get(
+                                proc_scan.HASH_VAR),
+                            reason=f"exited; {len(procs)} child process(es) left running",
+                            facts={"stray_pids": [p.pid for p in procs]},
+                            adopted=rec is None)
+        if rec is None:
+            return None
+        code, reason = exit_reason(ctx.transport, rec, booted)
+        return Observed(address, Status.EXITED, rec.get("spec_hash"), exit_code=code,
+                        reason=reason, facts={k: rec[k] for k in ("pid", "log_path") if k in rec})
+
+    # -- apply ------------------------------------------------------------------------------
+
+    def apply(self, change: Change, resource: Resource | None,
+              ctx: ActuatorContext) -> Observed | None:
+        if change.action is Action.DELETE or resource is None:
+            self._stop(change.address, ctx, resource)
+            return None
+        if change.action is Action.UPDATE or change.is_noop:
+            seen = self.observe([resource], {}, ctx).get(resource.address)
+            if seen is None or not seen.running:
+                return self._start(resource, ctx)
+            return replace(seen, adopted=False)
+        if change.action is Action.REPLACE:
+            self._stop(resource.address, ctx, resource)
+        return self._start(resource, ctx)
+
+    def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None) -> None:
+        spec = resource.spec if resource is not None else {}
+        sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
+        timeout = float(spec.get("shutdown_timeout") or DEFAULT_SHUTDOWN_TIMEOUT)
+        killed = stop_owned(ctx.scope, str(address), sig, timeout, transport=ctx.transport)
+        if killed:
+            ctx.events(_event("node.log", address,
+                              f"{killed} process(es) ignored {sig.name} for {timeout:g}s: "
+                              "sent SIGKILL"))
+        with self._lock:
+            listener = self._notify.pop(address, None)
+        if listener is not None:
+            listener.close(forget_ready=True)
+        (ctx.state_dir / "run" / f"{address.name}.ready").unlink(missing_ok=True)
+
+    def _start(self, resource: Resource, ctx: ActuatorContext) -> Observed:
+        address = resource.address
+        same = [p for p in proc_scan.scan(ctx.scope) if p.address == str(address)]
+        leaders = [p for p in same if p.is_leader]
+        if leaders and leaders[0].marks.get(proc_scan.HASH_VAR) == resource.hash():
+            return _running(address, leaders[0], ctx)  # already started (a crashed apply)
+        if same:
+            self._stop(address, ctx, resource)
+        spec = resource.spec
+        env = self.environment(resource, ctx, marks=True)
+        if resource.health is not None and resource.health.kind is ProbeKind.NOTIFY:
+            listener = self._listen(address, ctx)
+            env["NOTIFY_SOCKET"] = str(listener.path)
+        log_path = prepare_log(ctx, address, resource.hash())
+        pid = ctx.transport.spawn(list(spec["command"]), env=env, cwd=working_dir(spec, ctx),
+                                  log_path=str(log_path), user=spec.get("user") or None)
+        stat = proc_scan.read_stat(pid)
+        deadline = time.monotonic() + EARLY_EXIT_WINDOW
+        while stat is not None and proc_scan.is_same_process(pid, stat.starttime):
+            if time.monotonic() >= deadline:
+                info = proc_scan.ProcInfo(pid, stat, {proc_scan.HASH_VAR: resource.hash(),
+                                                      "PORT": env.get("PORT", "")})
+                ctx.events(_event("node.log", address, f"started pid {pid}", pid=pid))
+                return _running(address, info, ctx)
+            time.sleep(0.05)
+        self._forget_listener(address)
+        code = ctx.transport.exit_code(pid) if isinstance(ctx.transport, ChildTracker) else None
+        redact = Redactor(resource.secrets.values())
+        how = f"exited {code}" if code is not None else "exited"
+        raise TerminalError(
+            f"{address} {how} right after it started; last log lines:\n"
+            + redact(log_tail(log_path)),
+            hint=f"see the full log in {log_path}")
+
+    def _listen(self, address: Address, ctx: ActuatorContext) -> NotifySocket:
+        self._forget_listener(address)
+        run = ctx.state_dir / "run"
+        listener = NotifySocket(run / f"{address.name}.notify", run / f"{address.name}.ready")
+        with self._lock:
+            self._notify[address] = listener.open()
+        return listener
+
+    def _forget_listener(self, address: Address) -> None:
+        with self._lock:
+            listener = self._notify.pop(address, None)
+        if listener is not None:
+            listener.close()
+
+    def close(self) -> None:
+        """Close every notify listener this actuator holds (ready files stay)."""
+        with self._lock:
+            listeners = list(self._notify.values())
+            self._notify.clear()
+        for listener in listeners:
+            listener.close()
+
+    # -- health -----------------------------------------------------------------------------
+
+    def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
+        check = resource.health
+        if check is None:
+            return Health(HealthStatus.HEALTHY, "no health check: running counts as healthy")
+        if not observed.running:
+            return Health(HealthStatus.UNHEALTHY, observed.reason or "not running")
+        ready = ctx.state_dir / "run" / f"{resource.name}.ready"
+        return probe(check, ctx.transport, env=self.environment(resource, ctx, marks=False),
+                     notify_ready=ready)
+
+    # -- environment ------------------------------------------------------------------------
+
+    @staticmethod
+    def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
+        """The complete env: a minimal base, the resource env (secrets revealed), ``PORT``
+        and, for the process itself, the ownership marks (never for probes)."""
+        spec = resource.spec
+        env = base_env(spec.get("user") or None)
+        env.update(reveal_env(dict(spec.get("env") or {}), resource.secrets))
+        if spec.get("port") is not None:
+            env.setdefault("PORT", str(spec["port"]))
+        if marks:
+            env.update({proc_scan.PROJECT_VAR: ctx.scope,
+                        proc_scan.ADDRESS_VAR: str(resource.address),
+                        proc_scan.HASH_VAR: resource.hash()})
+        return env
+
+
+def base_env(user: str | None) -> dict[str, str]:
+    """The minimal environment every process starts from (not the engine's own env):
+    PATH and LANG from the engine, HOME/USER/LOGNAME of the user it runs as."""
+    try:
+        entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
+        home, name = entry.pw_dir, entry.pw_name
+    except KeyError:
+        home, name = "/", user or ""
+    return {"PATH": os.environ.get("PATH") or DEFAULT_PATH,
+            "LANG": os.environ.get("LANG") or "C.UTF-8",
+            "HOME": home, "USER": name, "LOGNAME": name}
+
+
+def prepare_log(ctx: ActuatorContext, address: Address, spec_hash: str) -> Path:
+    """``logs/<name>.log``, rotated first when over 10 MiB (``.1`` .. ``.3`` kept), with a
+    header line marking this start."""
+    path = ctx.log_dir / f"{address.name}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+        for index in range(LOG_KEEP - 1, 0, -1):
+            older = path.with_name(f"{path.name}.{index}")
+            if older.exists():
+                older.replace(path.with_name(f"{path.name}.{index + 1}"))
+        path.replace(path.with_name(f"{path.name}.1"))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"--- reconciler: {stamp} start {address} (spec {spec_hash[:12]})\n")
+    return path
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines written since the last start header."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    body = text.rsplit("--- reconciler: ", 1)[-1].split("\n", 1)[-1] \
+        if "--- reconciler: " in text else text
+    tail = body.rstrip("\n").splitlines()[-lines:]
+    return "\n".join(tail) if tail else "(the log is empty)"
+
+
+def _address_of(info: proc_scan.ProcInfo) -> Address | None:
+    try:
+        return Address.parse(info.address)
+    except ValueError:
+        return None
+
+
+def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
+             *, adopted: bool = False) -> Observed:
+    port = info.marks.get("PORT", "")
+    ticks = proc_scan.clock_ticks()
+    facts = {"pid": info.pid, "start_time": info.stat.starttime, "pgid": info.stat.pgrp,
+             "log_path": str(ctx.log_dir / f"{address.name}.log"),
+             "port": int(port) if port.isdigit() else None,
+             "started_at": proc_scan.boot_time() + info.stat.starttime / ticks,
+             "boot_id": proc_scan.boot_id()}
+    return Observed(address, Status.RUNNING, info.marks.get(proc_scan.HASH_VAR), facts=facts,
+                    adopted=adopted)
+
+
+def working_dir(spec: Mapping[str, Any], ctx: ActuatorContext) -> str | None:
+    """The spec's cwd, relative paths taken from the project directory."""
+    cwd = spec.get("cwd")
+    if not cwd:
+        return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
+    base = ctx.extra.get("project_dir")
+    if base and not str(cwd).startswith("/"):
+        return f"{base}/{cwd}"
+    return str(cwd)
+
+
+def _event(kind: str, address: Address, message: str, **data: Any) -> Event:
+    return Event(kind, str(address), message, data)
