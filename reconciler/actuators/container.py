@@ -1,0 +1,294 @@
+"""The container actuator (kind ``container``): Docker containers through the docker SDK.
+
+Owns observe / apply / health for containers on one engine per transport. Every container is
+named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec hash; see
+:mod:`reconciler.actuators.container_parse`), joins the per-scope bridge network ``<scope>``
+with its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise.
+Observe is ONE list call filtered by the scope label; an exited container with code 137
+gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path).
+Named volumes are ``<scope>_<name>``, labelled, kept across replace and delete, and removed
+only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
+Spec keys: see docs/containers.md. Engine failures are mapped in
+:mod:`reconciler.actuators.docker_engine`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from reconciler.actuators import container_parse as cp
+from reconciler.actuators import docker_engine as de
+from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.changes import Action, Change, Health, HealthStatus, Observed
+from reconciler.errors import TerminalError
+from reconciler.events import Event
+from reconciler.model.secrets import reveal_env
+from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
+
+DEFAULT_STOP_TIMEOUT = 10
+# UPDATE changes only hash-excluded fields; these need a new container, the rest do not
+_RECREATE_ON_UPDATE = ("labels", "health")
+
+
+def engine_url(ctx: ActuatorContext) -> str | None:
+    """The engine for ctx's transport: ``extra["docker_url"]``, else the local one."""
+    url = ctx.extra.get("docker_url")
+    if url:
+        return str(url)
+    if ctx.transport.host != LOCAL_HOST:
+        raise TerminalError(f"no Docker engine URL for host {ctx.transport.host}",
+                            hint="give the host a docker_url such as ssh://user@host")
+    return None
+
+
+class ContainerActuator:
+    """Actuator for ``container`` resources; one docker client per engine, thread-safe."""
+
+    kind: str = "container"
+    replace_mode: ReplaceMode = "delete_first"
+
+    def __init__(self, client_factory: Callable[[str | None], Any] | None = None):
+        self._factory = client_factory or de.connect
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._scope_locks: dict[str, threading.Lock] = {}
+
+    def client(self, ctx: ActuatorContext) -> Any:
+        url = engine_url(ctx)
+        key = url or LOCAL_HOST
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._factory(url)
+            return self._clients[key]
+
+    def _scope_lock(self, scope: str) -> threading.Lock:
+        with self._lock:
+            return self._scope_locks.setdefault(scope, threading.Lock())
+
+    # -- observe ------------------------------------------------------------------------
+
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                ctx: ActuatorContext) -> dict[Address, Observed]:
+        client, url = self.client(ctx), engine_url(ctx)
+        with de.engine_errors(url, "listing containers"):
+            entries = client.api.containers(all=True, filters=cp.scope_filter(ctx.scope))
+        found: dict[Address, list[Observed]] = {}
+        for entry in entries:
+            code, _ = cp.parse_status_text(str(entry.get("Status", "")))
+            oom = entry.get("State") == "exited" and code == 137 and self._oom(client, entry)
+            seen = cp.observed_from_list(entry, recorded, oom=oom)
+            if seen is not None and seen.address.kind == self.kind:
+                found.setdefault(seen.address, []).append(seen)
+        return {address: cp.pick_primary(seen) for address, seen in found.items()}
+
+    @staticmethod
+    def _oom(client: Any, entry: Mapping[str, Any]) -> bool:
+        try:
+            return cp.oom_killed(client.api.inspect_container(entry["Id"]))
+        except Exception:  # gone meanwhile, or the engine hiccuped: the exit code stays
+            return False
+
+    # -- apply --------------------------------------------------------------------------
+
+    def apply(self, change: Change, resource: Resource | None,
+              ctx: ActuatorContext) -> Observed | None:
+        client, url = self.client(ctx), engine_url(ctx)
+        if change.action is Action.DELETE or resource is None:
+            self._remove(client, url, ctx, change.address, _stop_timeout(change.before))
+            self._cleanup_scope(client, url, ctx)
+            return None
+        if change.action is Action.UPDATE and not any(
+                d.path.startswith(_RECREATE_ON_UPDATE) for d in change.field_diffs):
+            current = self._list_one(client, url, ctx, change.address)
+            if current is not None and current.running:
+                return current  # only how we talk to it changed (timeouts): nothing to do
+        self._remove(client, url, ctx, change.address, _stop_timeout(change.before))
+        return self._create(client, url, resource, ctx)
+
+    def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
+        ctx.events(Event("node.log", str(address), message))
+
+    def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
+                timeout: int) -> None:
+        """Stop and remove every container of the scope that claims ``address``."""
+        filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
+                             f"{cp.LABEL_ADDRESS}={address}"]}
+        with de.engine_errors(url, f"listing containers of {address}"):
+            entries = client.api.containers(all=True, filters=filters)
+        for entry in entries:
+            name = cp.container_name(entry)
+            self._emit(ctx, address, f"removing container {name}")
+            with de.engine_errors(url, f"removing container {name}"):
+                try:
+                    if entry.get("State") in ("running", "restarting", "paused"):
+                        client.api.stop(entry["Id"], timeout=timeout)
+                    client.api.remove_container(entry["Id"], v=False, force=True)
+                except Exception as exc:
+                    if not de.is_not_found(exc):
+                        raise
+
+    def _create(self, client: Any, url: str | None, resource: Resource,
+                ctx: ActuatorContext) -> Observed:
+        spec = resource.spec
+        name = f"{ctx.scope}-{resource.name}"
+        image = str(spec["image"])
+        project_dir = str(Path(str(ctx.extra.get("project_dir", "."))).resolve())
+        labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
+                  **resource.labels,
+                  **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash())}
+        health = resource.health
+        command_check = health.to_json() if health and health.kind is ProbeKind.COMMAND \
+            else None
+        try:
+            kwargs = cp.create_kwargs(
+                name=name, spec=spec, env=reveal_env(spec.get("env") or {}, resource.secrets),
+                labels=labels, network=ctx.scope, alias=resource.name,
+                healthcheck=command_check, scope=ctx.scope, project_dir=project_dir)
+        except ValueError as exc:
+            raise TerminalError(f"{resource.address}: {exc}") from None
+        if de.ensure_image(client, image, str(spec.get("pull") or "missing"), url):
+            self._emit(ctx, resource.address, f"pulled image {image}")
+        with self._scope_lock(ctx.scope):
+            de.ensure_network(client, url, ctx.project, ctx.scope,
+                              ctx.extra.get("docker_subnet"))
+            for volume in cp.named_volumes(spec, ctx.scope):
+                de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
+            de.check_name_free(client, url, ctx.scope, name)
+            with de.engine_errors(url, f"creating container {name}", image=image):
+                container = client.containers.create(**kwargs)
+        try:
+            with de.engine_errors(url, f"starting container {name}", image=image):
+                for network in spec.get("networks") or ():
+                    client.api.connect_container_to_network(container.id, str(network),
+                                                            aliases=[resource.name])
+                container.start()
+        except Exception:
+            with de.engine_errors(url, f"removing failed container {name}"):
+                client.api.remove_container(container.id, force=True)
+            raise
+        self._emit(ctx, resource.address, f"started container {name} ({container.id[:12]})")
+        seen = self._list_one(client, url, ctx, resource.address)
+        if seen is None:
+            raise TerminalError(f"container {name} vanished right after it was started")
+        return seen
+
+    def _list_one(self, client: Any, url: str | None, ctx: ActuatorContext,
+                  address: Address) -> Observed | None:
+        filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
+                             f"{cp.LABEL_ADDRESS}={address}"]}
+        with de.engine_errors(url, f"listing containers of {address}"):
+            entries = client.api.containers(all=True, filters=filters)
+        seen = [o for o in (cp.observed_from_list(e) for e in entries) if o is not None]
+        return cp.pick_primary(seen) if seen else None
+
+    def _cleanup_scope(self, client: Any, url: str | None, ctx: ActuatorContext) -> None:
+        """After a delete: drop the scope's volumes when asked, and its network once no
+        container of the scope is left. Objects still in use are left alone."""
+        remove_volumes = bool(ctx.extra.get("remove_volumes"))
+        with self._scope_lock(ctx.scope), de.engine_errors(url, f"cleaning up {ctx.scope}"):
+            if remove_volumes:
+                listed = client.api.volumes(filters=cp.scope_filter(ctx.scope))
+                for volume in (listed or {}).get("Volumes") or ():
+                    _quietly(client.api.remove_volume, volume["Name"])
+            if client.api.containers(all=True, filters=cp.scope_filter(ctx.scope)):
+                return
+            for network in client.api.networks(names=[ctx.scope]):
+                labels = network.get("Labels") or {}
+                if network.get("Name") == ctx.scope and labels.get(cp.LABEL_SCOPE) == ctx.scope:
+                    _quietly(client.api.remove_network, network["Id"])
+
+    # -- health -------------------------------------------------------------------------
+
+    def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
+        check = resource.health
+        if check is not None and check.kind in (ProbeKind.TCP, ProbeKind.HTTP):
+            from reconciler import health as probes
+
+            target = published_target(check.kind, check.target, observed)
+            if check.kind is ProbeKind.TCP:
+                return probes.probe_tcp(target, check.timeout)
+            return probes.probe_http(target, check.timeout)
+        return self._engine_health(resource, observed, ctx)
+
+    def _engine_health(self, resource: Resource, observed: Observed,
+                       ctx: ActuatorContext) -> Health:
+        client, url = self.client(ctx), engine_url(ctx)
+        cid = str(observed.facts.get("id", ""))
+        with de.engine_errors(url, f"inspecting container of {resource.address}"):
+            try:
+                info = client.api.inspect_container(cid)
+            except Exception as exc:
+                if de.is_not_found(exc):
+                    return Health(HealthStatus.UNHEALTHY, "the container is gone")
+                raise
+        state = info.get("State") or {}
+        if not state.get("Running"):
+            return Health(HealthStatus.UNHEALTHY,
+                          f"not running ({state.get('Status')}, exit {state.get('ExitCode')})")
+        engine = cp.health_from_inspect(info)
+        check = resource.health
+        if check is not None and check.kind is ProbeKind.COMMAND and (
+                engine is None or engine.status is HealthStatus.STARTING):
+            return self._exec_probe(client, url, cid, check.target)
+        if engine is None:
+            return Health(HealthStatus.HEALTHY, "running (the image has no HEALTHCHECK)")
+        return engine
+
+    @staticmethod
+    def _exec_probe(client: Any, url: str | None, cid: str, command: str) -> Health:
+        """Run the check once inside the container, so readiness does not wait for the
+        engine's first HEALTHCHECK interval."""
+        with de.engine_errors(url, "running the health command in the container"):
+            exec_id = client.api.exec_create(cid, ["sh", "-c", command])["Id"]
+            output = client.api.exec_start(exec_id)
+            code = client.api.exec_inspect(exec_id).get("ExitCode")
+        if code == 0:
+            return Health(HealthStatus.HEALTHY, "health command exited 0")
+        text = output.decode(errors="replace") if isinstance(output, bytes) else str(output)
+        tail = " ".join(text.split())[-200:]
+        return Health(HealthStatus.STARTING,
+                      f"health command exited {code}" + (f": {tail}" if tail else ""))
+
+
+def published_target(kind: ProbeKind, target: str, observed: Observed) -> str:
+    """Point a tcp/http probe at the host side: a container port that is published is
+    replaced by its host port (and 0.0.0.0 by 127.0.0.1)."""
+    ports: Sequence[Mapping[str, Any]] = observed.facts.get("ports") or ()
+
+    def host_side(host: str, port: int) -> tuple[str, int]:
+        for entry in ports:
+            if entry.get("container") == port and entry.get("host"):
+                ip = str(entry.get("host_ip") or "127.0.0.1")
+                return ("127.0.0.1" if ip in ("0.0.0.0", "::") else ip), int(entry["host"])
+        return host, port
+
+    if kind is ProbeKind.HTTP:
+        parts = urlsplit(target)
+        if parts.port is None and parts.hostname is None:
+            return target
+        default = 443 if parts.scheme == "https" else 80
+        host, port = host_side(parts.hostname or "127.0.0.1", parts.port or default)
+        return urlunsplit(parts._replace(netloc=f"{host}:{port}"))
+    host, _, port_text = target.rpartition(":")
+    if not port_text.isdigit():
+        return target
+    host, port = host_side(host.strip("[]") or "127.0.0.1", int(port_text))
+    return f"{host}:{port}"
+
+
+def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
+    value = (spec or {}).get("shutdown_timeout")
+    return int(value) if isinstance(value, int | float) else DEFAULT_STOP_TIMEOUT
+
+
+def _quietly(action: Callable[[str], object], name: str) -> None:
+    """Best-effort cleanup: an object in use or already gone is left as it is."""
+    try:
+        action(name)
+    except Exception as exc:
+        if not (de.is_not_found(exc) or getattr(exc, "status_code", None) == 409):
+            raise

@@ -1,0 +1,196 @@
+"""The Docker engine boundary: client creation, error mapping, and the engine objects a
+container needs besides itself (image, the scope's network, named volumes).
+
+Owns every place where the docker SDK's exceptions could escape: :func:`connect` makes one
+client per engine (``None`` = the local engine from the environment, else a ``docker_url``
+such as ``ssh://user@host`` or ``tcp://127.0.0.1:2375``), :func:`engine_errors` maps
+``docker.errors.*`` and ``requests`` failures to :class:`TransientError` /
+:class:`TerminalError` with a hint, :func:`ensure_image` applies the ``pull`` policy, and
+:func:`ensure_network` / :func:`ensure_volume` / :func:`check_name_free` prepare a create.
+The docker SDK is imported inside functions only, so importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from reconciler.errors import ReconcilerError, TerminalError, TransientError
+
+START_HINT = "start it: sudo systemctl start docker (or dockerd &)"
+IMAGE_HINT = "docker load/build it, or set pull: never"
+PORT_HINT = "another container or process holds that host port: free it or change `ports`"
+DEFAULT_SOCKET = "unix:///var/run/docker.sock"
+
+
+def describe(url: str | None) -> str:
+    """Where the engine is, for messages: the URL, or DOCKER_HOST / the default socket."""
+    return url or os.environ.get("DOCKER_HOST") or DEFAULT_SOCKET
+
+
+def _short_reason(exc: BaseException) -> str:
+    text = str(exc)
+    if "FileNotFoundError" in text or "No such file" in text:
+        return "no engine socket there"
+    if "Connection refused" in text or "ConnectionRefused" in text:
+        return "connection refused"
+    if "Permission denied" in text or "PermissionError" in text:
+        return "permission denied on the engine socket"
+    return " ".join(text.split())[:200]
+
+
+def unreachable(url: str | None, exc: BaseException) -> TerminalError:
+    return TerminalError(f"cannot reach the Docker engine at {describe(url)}: "
+                         f"{_short_reason(exc)}", hint=START_HINT)
+
+
+def connect(url: str | None) -> Any:
+    """A docker client for ``url`` (None: from the environment), checked with a ping.
+    TerminalError (never a traceback) when the engine cannot be reached."""
+    import docker
+    import docker.errors
+    import requests.exceptions
+
+    try:
+        client = docker.from_env() if url is None else docker.DockerClient(base_url=url)
+        client.ping()
+    except (docker.errors.DockerException, requests.exceptions.RequestException,
+            OSError) as exc:
+        raise unreachable(url, exc) from None
+    return client
+
+
+def _explanation(exc: Any) -> str:
+    explanation = getattr(exc, "explanation", None) or str(exc)
+    return " ".join(str(explanation).split())[:300]
+
+
+@contextmanager
+def engine_errors(url: str | None, doing: str, *, image: str | None = None) -> Iterator[None]:
+    """Map docker SDK failures raised inside the block; ``doing`` says what we were doing
+    ("creating container web") and starts every message."""
+    import docker.errors
+    import requests.exceptions
+
+    try:
+        yield
+    except ReconcilerError:
+        raise
+    except docker.errors.ImageNotFound as exc:
+        what = f"image {image}" if image else "image"
+        raise TerminalError(f"{doing}: {what} not found on the Docker engine "
+                            f"({_explanation(exc)})", hint=IMAGE_HINT) from None
+    except docker.errors.APIError as exc:
+        raise _api_error(doing, exc) from None
+    except requests.exceptions.Timeout:
+        raise TransientError(f"{doing}: the Docker engine at {describe(url)} did not answer "
+                             "in time", retry_after=2.0) from None
+    except (requests.exceptions.ConnectionError, ConnectionError) as exc:
+        raise unreachable(url, exc) from None
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
+        raise TerminalError(f"{doing}: {_explanation(exc)}") from None
+
+
+def _api_error(doing: str, exc: Any) -> ReconcilerError:
+    code = getattr(exc, "status_code", None) or 0
+    text = _explanation(exc)
+    if "port is already allocated" in text or "address already in use" in text:
+        return TerminalError(f"{doing}: {text}", hint=PORT_HINT)
+    if code == 409:
+        return TerminalError(f"{doing}: conflict: {text}")
+    if code >= 500:
+        return TransientError(f"{doing}: Docker engine error {code}: {text}", retry_after=2.0)
+    return TerminalError(f"{doing}: {text}")
+
+
+def is_not_found(exc: BaseException) -> bool:
+    """True for the SDK's 404 (the object is already gone); call inside an except block."""
+    import docker.errors
+
+    return isinstance(exc, docker.errors.NotFound)
+
+
+def image_present(client: Any, image: str, url: str | None) -> bool:
+    """Whether the engine has ``image`` locally (one inspect)."""
+    import docker.errors
+
+    with engine_errors(url, f"inspecting image {image}", image=image):
+        try:
+            client.api.inspect_image(image)
+        except docker.errors.ImageNotFound:
+            return False
+        except docker.errors.NotFound:
+            return False
+    return True
+
+
+def ensure_image(client: Any, image: str, pull: str, url: str | None) -> bool:
+    """Apply the pull policy (``missing`` | ``always`` | ``never``); True when it pulled.
+
+    A failed pull is a TerminalError naming the image and the registry's answer."""
+    import docker.errors
+    import requests.exceptions
+
+    if pull != "always" and image_present(client, image, url):
+        return False
+    if pull == "never":
+        raise TerminalError(f"image {image} is not present on the Docker engine at "
+                            f"{describe(url)} and pull is 'never'",
+                            hint="docker load or docker build it on that engine")
+    try:
+        client.images.pull(image)
+    except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            raise unreachable(url, exc) from None
+        raise TerminalError(f"image {image} could not be pulled: {_explanation(exc)}",
+                            hint=IMAGE_HINT) from None
+    except docker.errors.DockerException as exc:
+        raise TerminalError(f"image {image} could not be pulled: {_explanation(exc)}",
+                            hint=IMAGE_HINT) from None
+    return True
+
+
+def check_name_free(client: Any, url: str | None, scope: str, name: str) -> None:
+    """Make room for container ``name``: a stale container of our scope with that name is
+    removed; one owned by anybody else is a TerminalError."""
+    from reconciler.actuators.container_parse import LABEL_SCOPE
+
+    with engine_errors(url, f"looking up container {name}"):
+        entries = client.api.containers(all=True, filters={"name": f"^/{name}$"})
+    for entry in entries:
+        if (entry.get("Labels") or {}).get(LABEL_SCOPE) != scope:
+            raise TerminalError(f"a container named {name} exists and is not managed by "
+                                f"this project", hint=f"remove or rename it: docker rm -f {name}")
+        with engine_errors(url, f"removing stale container {name}"):
+            client.api.remove_container(entry["Id"], force=True)
+
+
+def ensure_network(client: Any, url: str | None, project: str, scope: str,
+                   subnet: object = None) -> None:
+    """The scope's bridge network, labelled; created when missing (``subnet`` optional)."""
+    from reconciler.actuators.container_parse import LABEL_PROJECT, LABEL_SCOPE
+
+    with engine_errors(url, f"creating network {scope}"):
+        if any(n.get("Name") == scope for n in client.api.networks(names=[scope])):
+            return
+        ipam = {"Driver": "default", "Config": [{"Subnet": str(subnet)}]} if subnet else None
+        client.api.create_network(scope, driver="bridge", check_duplicate=True, ipam=ipam,
+                                  labels={LABEL_PROJECT: project, LABEL_SCOPE: scope})
+
+
+def ensure_volume(client: Any, url: str | None, project: str, scope: str, volume: str) -> None:
+    """Named volume ``volume`` (already scope-prefixed), labelled; created when missing."""
+    from reconciler.actuators.container_parse import LABEL_PROJECT, LABEL_SCOPE, LABEL_VOLUME
+
+    with engine_errors(url, f"creating volume {volume}"):
+        try:
+            client.api.inspect_volume(volume)
+            return
+        except Exception as exc:
+            if not is_not_found(exc):
+                raise
+        client.api.create_volume(volume, labels={
+            LABEL_PROJECT: project, LABEL_SCOPE: scope,
+            LABEL_VOLUME: volume.removeprefix(f"{scope}_")})
