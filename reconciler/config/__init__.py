@@ -1,0 +1,82 @@
+"""Stage 1 of the pipeline: find a project's config files and parse each into a RawDocument.
+
+``load(project_dir)`` reads every file :func:`discover` finds, with the parser of its format,
+and returns the documents plus the diagnostics of files that could not be read or parsed.
+Nothing here validates meaning (that is ``reconciler.validate`` and ``reconciler.model.build``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reconciler.config.discover import DESIRED_STATE_FORMATS, discover, format_of
+from reconciler.config.raw import KeyPath, RawDocument
+from reconciler.errors import Diagnostic, SourceRange, error
+
+__all__ = ["KeyPath", "RawDocument", "discover", "format_of", "load", "parse_file"]
+
+MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def parse_file(path: Path, text: str, fmt: str) -> tuple[RawDocument | None, list[Diagnostic]]:
+    """Parse ``text`` (the content of ``path``) as format ``fmt``."""
+    if fmt == "locald":
+        from reconciler.config.locald_toml import parse_toml
+
+        return parse_toml(path, text, fmt)
+    if fmt == "procfile":
+        from reconciler.config.procfile import parse_procfile
+
+        return parse_procfile(path, text)
+    if fmt == "dotenv":
+        from reconciler.config.dotenv import parse_dotenv
+
+        return parse_dotenv(path, text)
+    from reconciler.config.services_yaml import parse_yaml
+
+    doc, diagnostics = parse_yaml(path, text, fmt)
+    if doc is not None and doc.data is None:  # an empty file is an empty mapping
+        doc = RawDocument(doc.path, doc.format, {}, doc.text, doc.positions)
+    return doc, diagnostics
+
+
+def _read(path: Path) -> tuple[str | None, Diagnostic | None]:
+    where = SourceRange(str(path))
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return None, error("config file is too large", where,
+                               hint=f"at most {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, error(f"cannot read config file: {exc.strerror or exc}", where)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, error("config file is not valid UTF-8", where,
+                           detail=f"byte offset {exc.start}")
+    return text, None
+
+
+def load(project_dir: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
+    """Every config file of ``project_dir`` parsed, plus the problems found reading them."""
+    if not project_dir.is_dir():
+        return [], [error(f"project directory not found: {project_dir}",
+                          hint="pass the project directory with -C DIR")]
+    docs: list[RawDocument] = []
+    diagnostics: list[Diagnostic] = []
+    paths = discover(project_dir)
+    for path in paths:
+        fmt = format_of(path) or "services"
+        text, problem = _read(path)
+        if problem is not None or text is None:
+            diagnostics.extend([problem] if problem else [])
+            continue
+        doc, found = parse_file(path, text, fmt)
+        diagnostics.extend(found)
+        if doc is not None:
+            docs.append(doc)
+    if not any(format_of(p) in DESIRED_STATE_FORMATS for p in paths):
+        diagnostics.append(error(
+            f"no configuration found in {project_dir}",
+            hint="create services.yaml, locald.toml, a Procfile or a compose file"))
+    return docs, diagnostics

@@ -1,0 +1,174 @@
+"""The pydantic models of services.yaml: the source of schemas/services.schema.json.
+
+Both shapes of the service-harness format are here (the flat ``type: process|docker|remote|
+package`` shape and the nested ``target: {type: ...}`` shape), plus reconciler's own keys
+(``command`` strings, ``depends_on`` with conditions, ``port: auto``, ``hosts``, ``uses``,
+``protect``, ``labels``, ``{secret: ...}`` env values). Services are one flat model with the
+keys of every type; which keys a type accepts and requires is checked by
+``reconciler.validate`` (see ``reconciler.config.rules``). This module imports pydantic, so
+only ``scripts/gen_schemas.py`` and the tests import it, never the validate path.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Scalar = str | int | float | bool
+ServiceType = Literal["process", "docker", "remote", "package"]
+ConditionName = Literal[
+    "service_started", "service_healthy", "service_completed_successfully"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Settings(Strict):
+    """Project-wide defaults."""
+
+    log_level: Literal["debug", "info", "warning", "error", "critical"] | None = None
+    health_check_interval: float | None = Field(default=None, description="Default probe interval (s)")
+    startup_timeout: float | None = Field(default=None, description="Default startup timeout (s)")
+    shutdown_timeout: float | None = Field(default=None, description="Default shutdown timeout (s)")
+
+
+class Node(Strict):
+    """A machine of a lan or wireguard network, reached over SSH."""
+
+    host: str = Field(description="Address or ~/.ssh/config alias of the machine")
+    name: str | None = Field(default=None, description="Name services use in `host:`")
+    ssh_user: str
+    ssh_key: str | None = None
+    package_deploy: bool | None = None
+    address: str | None = Field(default=None, description="Explicit overlay address (wireguard)")
+
+
+class Network(Strict):
+    """A network, tagged by `type`."""
+
+    type: Literal["local", "lan", "wireguard"]
+    subnet: str | None = None
+    config_path: str | None = None
+    nodes: list[Node] = Field(default_factory=list)
+    listen_port: int | None = None
+    interface: str | None = None
+    topology: Literal["mesh", "hub"] | None = None
+    hub: str | None = None
+    persistent_keepalive: int | None = None
+    mtu: int | None = None
+    allowed_ips: list[str] = Field(default_factory=list)
+
+
+class Host(Strict):
+    """An SSH host (reconciler's own `hosts:` form)."""
+
+    address: str
+    port: int = 22
+    user: str | None = None
+    identity_file: str | None = None
+    jump: str | None = None
+    sudo: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Secret(Strict):
+    """A secret value: masked in every output, stored only as a keyed hash."""
+
+    secret: str
+
+
+class TcpProbe(Strict):
+    port: int | str
+    timeout: float | None = None
+
+
+class HealthCheck(Strict):
+    """A readiness probe: `command` (+ `args`), `http` URL or `tcp` port."""
+
+    command: str | None = None
+    args: list[Scalar] = Field(default_factory=list)
+    http: str | None = None
+    tcp: TcpProbe | None = None
+    interval: float = 30
+    retries: int = 3
+    timeout: float = 10
+    start_period: float = 0
+
+
+class DependencyRef(Strict):
+    """Nested-shape dependency: `{service: name}` or `{task: name}`."""
+
+    service: str | None = None
+    task: str | None = None
+
+
+class DependsOn(Strict):
+    condition: ConditionName = "service_healthy"
+
+
+class Target(Strict):
+    """Nested shape: what to run, tagged by `type`."""
+
+    type: ServiceType
+    binary: str | None = None
+    args: list[Scalar] = Field(default_factory=list)
+    working_dir: str | None = None
+    user: str | None = None
+    command: str | list[Scalar] | None = None
+    image: str | None = None
+    ports: list[int | str] = Field(default_factory=list)
+    volumes: list[str] = Field(default_factory=list)
+    entrypoint: str | list[Scalar] | None = None
+    host: str | None = None
+    package: str | None = None
+    version: str | int | float | None = None
+    install_path: str | None = None
+
+
+class Service(Target):
+    """A long-running service (flat shape: the `target` keys inline)."""
+
+    type: ServiceType | None = None  # type: ignore[assignment]
+    target: Target | None = None
+    description: str | None = None
+    network: str | None = None
+    env: dict[str, Scalar | Secret] = Field(default_factory=dict)
+    dependencies: list[str | DependencyRef] = Field(default_factory=list)
+    depends_on: list[str] | dict[str, DependsOn | None] | None = None
+    health_check: HealthCheck | None = None
+    startup_timeout: float | None = None
+    shutdown_timeout: float | None = None
+    stop_signal: str | None = None
+    port: Literal["auto"] | int | None = None
+    protect: bool = False
+    labels: dict[str, str] = Field(default_factory=dict)
+
+
+class Task(Service):
+    """A one-shot task: runs to completion once per spec change."""
+
+
+class Stack(Strict):
+    """A catalog stack pulled in with `uses:`."""
+
+    stack: str
+    name: str | None = None
+    version: str | int | float | None = None
+
+
+class ServicesFile(Strict):
+    """services.yaml"""
+
+    model_config = ConfigDict(extra="forbid", title="reconciler services.yaml")
+
+    version: str | int | float | None = None
+    name: str | None = None
+    description: str | None = None
+    settings: Settings = Field(default_factory=lambda: Settings())
+    networks: dict[str, Network] = Field(default_factory=dict)
+    hosts: dict[str, Host] = Field(default_factory=dict)
+    uses: list[str | Stack] = Field(default_factory=list)
+    services: dict[str, Service] = Field(default_factory=dict)
+    tasks: dict[str, Task] = Field(default_factory=dict)
