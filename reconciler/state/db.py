@@ -1,0 +1,157 @@
+"""The one SQLite connection of a state store: lazy creation, pragmas, transactions, errors.
+
+A :class:`Database` opens its file only when first needed. Reads of a database that does not
+exist yet return ``None`` instead of a connection (so read-only commands never create files);
+the first write creates the parent directory (mode 0700), the file (mode 0600), switches it to
+WAL and migrates it. One connection is shared by all threads behind a re-entrant lock
+(``check_same_thread=False``); process-level exclusion comes from ``BEGIN IMMEDIATE`` plus
+SQLite's ``busy_timeout``.
+
+sqlite3 exceptions are mapped here, at the boundary: a database busy for longer than the
+timeout is a :class:`LockedError`, an unreadable file a :class:`UserError`, a constraint or
+trigger violation a ``ValueError`` (the caller asked for something the schema forbids).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import LockedError, UserError
+from reconciler.state.schema import migrate
+
+BUSY_TIMEOUT_S = 10.0
+DIR_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON for stored columns (sorted keys; unknown types as their str)."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+def ensure_dir(path: Path) -> None:
+    """Create ``path`` (and parents) with mode 0700 for the directories we create."""
+    if path.is_dir():
+        return
+    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    os.chmod(path, DIR_MODE)
+
+
+@contextmanager
+def mapped_errors(path: Path) -> Iterator[None]:
+    """Translate sqlite3 exceptions into the project's error tree."""
+    try:
+        yield
+    except sqlite3.IntegrityError as exc:
+        raise ValueError(f"state database refused the change: {exc}") from exc
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise LockedError(f"the state database {path} stayed busy for "
+                              f"{BUSY_TIMEOUT_S:g}s: {exc}",
+                              hint="another reconciler is writing it; retry") from exc
+        raise UserError(f"cannot use the state database {path}: {exc}",
+                        hint="check the file's permissions and free disk space") from exc
+    except sqlite3.DatabaseError as exc:
+        raise UserError(f"the state database {path} is unreadable: {exc}",
+                        hint="move it aside; managed objects are re-adopted from their "
+                             "ownership marks on the next apply") from exc
+
+
+class Database:
+    """A lazily opened, thread-safe SQLite database file."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn: sqlite3.Connection | None = None
+
+    def _open(self, create: bool) -> sqlite3.Connection | None:
+        if self._conn is not None:
+            return self._conn
+        if not create and not self.path.exists():
+            return None
+        ensure_dir(self.path.parent)
+        is_new = not self.path.exists()
+        with mapped_errors(self.path):
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S,
+                                   isolation_level=None, check_same_thread=False)
+            try:
+                if is_new:
+                    os.chmod(self.path, FILE_MODE)
+                conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                self._set_wal(conn)
+                conn.execute("PRAGMA synchronous = NORMAL")
+                migrate(conn, str(self.path))
+            except BaseException:
+                conn.close()
+                raise
+        self._conn = conn
+        return conn
+
+    @staticmethod
+    def _set_wal(conn: sqlite3.Connection) -> None:
+        """Switch to WAL; a concurrent creator may hold the lock for a moment, so retry."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                row = conn.execute("PRAGMA journal_mode = WAL").fetchone()
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+                continue
+            if row is not None and str(row[0]).lower() == "wal":
+                return
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {row!r})")
+            time.sleep(0.02)
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection | None]:
+        """The connection for reads, or ``None`` when the database does not exist yet."""
+        with self._lock, mapped_errors(self.path):
+            yield self._open(create=False)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One ``BEGIN IMMEDIATE`` write transaction; creates the database on first use."""
+        with self._lock, mapped_errors(self.path):
+            conn = self._open(create=True)
+            assert conn is not None
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        """Rows of a read query; an empty list while the database does not exist."""
+        with self.reading() as conn:
+            if conn is None:
+                return []
+            cursor = conn.execute(sql, params)
+            cursor.row_factory = sqlite3.Row
+            return list(cursor.fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None

@@ -1,0 +1,207 @@
+"""The project's lease: one apply at a time, a heartbeat, and takeover of dead holders.
+
+The lease is the single row of the ``lease`` table: holder, pid (+ its start time from
+/proc, so a reused pid is not mistaken for the holder), hostname, acquired_at, renewed_at,
+expires_at, and a random token that identifies this acquisition. Acquiring runs inside
+``BEGIN IMMEDIATE``, so of several processes racing exactly one wins.
+
+Whether a recorded holder is alive:
+  * on this host, the pid decides: alive (and not a zombie, and started when recorded) means
+    held, even past ``expires_at`` (a stopped or busy apply still owns the project);
+  * on another host, ``expires_at`` decides: the holder renews it every ``heartbeat`` seconds.
+A dead holder's lease is taken over silently; :attr:`Lease.took_over_from` says from whom.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from datetime import datetime
+from types import TracebackType
+from typing import Any
+
+from reconciler.errors import LockedError
+from reconciler.state.db import Database
+from reconciler.state.journal import insert_event
+
+UNLOCK_HINT = ("wait for it to finish; if that process is gone for good, run "
+               "`reconciler unlock`")
+
+
+def _proc_stat(pid: int) -> tuple[str, str] | None:
+    """(state letter, start time in clock ticks) from /proc, or None where unavailable."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            text = handle.read()
+    except OSError:
+        return None
+    fields = text[text.rfind(")") + 2:].split()
+    return (fields[0], fields[19]) if len(fields) > 19 else None
+
+
+def pid_start(pid: int) -> str | None:
+    stat = _proc_stat(pid)
+    return stat[1] if stat is not None else None
+
+
+def pid_alive(pid: int, start: str | None = None) -> bool:
+    """True when ``pid`` runs (not a zombie) and, if ``start`` is known, is that process."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    stat = _proc_stat(pid)
+    if stat is None:
+        return True
+    state, started = stat
+    if state in ("Z", "X"):
+        return False
+    return start is None or started == start
+
+
+def holder_alive(row: dict[str, Any], *, now: float | None = None) -> bool:
+    """Whether the recorded lease holder still owns the lease (see the module docstring)."""
+    if row["hostname"] == socket.gethostname():
+        return pid_alive(int(row["pid"]), row.get("pid_start"))
+    return float(row["expires_at"]) > (time.time() if now is None else now)
+
+
+def describe(row: dict[str, Any]) -> str:
+    return f"{row['holder']} (pid {row['pid']} on {row['hostname']})"
+
+
+def read_lease(db: Database) -> dict[str, Any] | None:
+    rows = db.query("SELECT holder, pid, pid_start, hostname, acquired_at, renewed_at, "
+                    "expires_at FROM lease WHERE id = 1")
+    return dict(zip(rows[0].keys(), tuple(rows[0]), strict=True)) if rows else None
+
+
+class Lease:
+    """A context manager holding the project's lease, renewed by a daemon thread."""
+
+    def __init__(self, db: Database, holder: str, *, ttl: float = 30.0,
+                 heartbeat: float = 5.0):
+        if ttl <= 0 or heartbeat <= 0 or heartbeat >= ttl:
+            raise ValueError(f"need 0 < heartbeat < ttl (got heartbeat={heartbeat}, "
+                             f"ttl={ttl})")
+        self.db = db
+        self.holder = holder
+        self.ttl = ttl
+        self.heartbeat = heartbeat
+        self.token: str | None = None
+        self.took_over_from: str | None = None
+        self.lost = False  # set when the heartbeat finds the lease removed (unlock)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.token is not None and not self.lost
+
+    def acquire(self) -> Lease:
+        """Take the lease or raise :class:`LockedError` naming the live holder."""
+        if self.token is not None:
+            raise RuntimeError("this lease is already acquired")
+        token = uuid.uuid4().hex
+        now = time.time()
+        with self.db.transaction() as conn:
+            cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, "
+                                  "expires_at FROM lease WHERE id = 1")
+            found = cursor.fetchone()
+            previous = None
+            if found is not None:
+                names = [d[0] for d in cursor.description]
+                previous = dict(zip(names, found, strict=True))
+                if holder_alive(previous, now=now):
+                    since = datetime.fromtimestamp(previous["acquired_at"]).isoformat(
+                        sep=" ", timespec="seconds")
+                    raise LockedError(f"the project is locked by {describe(previous)} "
+                                      f"since {since}", hint=UNLOCK_HINT)
+            pid = os.getpid()
+            conn.execute(
+                "INSERT OR REPLACE INTO lease (id, token, holder, pid, pid_start, hostname, "
+                "acquired_at, renewed_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (token, self.holder, pid, pid_start(pid), socket.gethostname(), now, now,
+                 now + self.ttl))
+            data: dict[str, Any] = {"holder": self.holder, "pid": pid,
+                                    "hostname": socket.gethostname()}
+            if previous is not None:
+                self.took_over_from = describe(previous)
+                data["took_over_from"] = self.took_over_from
+            insert_event(conn, None, "lease.takeover" if previous else "lease.acquired",
+                         None, f"lease acquired by {self.holder}", data)
+        self.token = token
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._beat, name="reconciler-lease",
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def renew(self) -> bool:
+        """Push ``expires_at`` forward; False (and :attr:`lost`) when the lease was removed."""
+        if self.token is None:
+            return False
+        now = time.time()
+        with self.db.transaction() as conn:
+            cursor = conn.execute("UPDATE lease SET renewed_at = ?, expires_at = ? "
+                                  "WHERE id = 1 AND token = ?", (now, now + self.ttl,
+                                                                 self.token))
+            if cursor.rowcount == 0:
+                self.lost = True
+        return not self.lost
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self.heartbeat):
+            try:
+                if not self.renew():
+                    return
+            except Exception:  # a busy database: try again on the next beat
+                continue
+
+    def release(self) -> None:
+        """Stop the heartbeat and remove the lease row if it is still ours."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+        self._thread = None
+        token, self.token = self.token, None
+        if token is None:
+            return
+        with self.db.transaction() as conn:
+            cursor = conn.execute("DELETE FROM lease WHERE id = 1 AND token = ?", (token,))
+            if cursor.rowcount:
+                insert_event(conn, None, "lease.released", None,
+                             f"lease released by {self.holder}", {"holder": self.holder})
+
+    def __enter__(self) -> Lease:
+        return self.acquire() if self.token is None else self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+
+def force_unlock(db: Database) -> dict[str, Any] | None:
+    """Remove the lease whoever holds it; return the removed row (None when unlocked)."""
+    if not db.path.exists():
+        return None
+    with db.transaction() as conn:
+        cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, "
+                              "renewed_at, expires_at FROM lease WHERE id = 1")
+        found = cursor.fetchone()
+        if found is None:
+            return None
+        row = dict(zip([d[0] for d in cursor.description], found, strict=True))
+        conn.execute("DELETE FROM lease WHERE id = 1")
+        insert_event(conn, None, "lease.unlocked", None,
+                     f"lease of {describe(row)} removed by unlock",
+                     {"holder": row["holder"], "pid": row["pid"],
+                      "hostname": row["hostname"]})
+    return row

@@ -1,0 +1,234 @@
+"""StateStore: the only writer of a project's state database.
+
+It keeps, per project (and session): the last-applied record of every managed address, the
+auto-assigned ports (chosen once, kept forever), the runs (plan/apply/destroy/watch) with
+their results, the append-only audit journal, the lease, and the project's secret key (a
+file beside the database). Every state change is one transaction together with its audit
+row. Nothing is created on disk until the first write; reading a store that does not exist
+yet gives empty results. Thread-safe; see :mod:`reconciler.state.db` for how.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import UserError
+from reconciler.model.types import Address
+from reconciler.state.db import FILE_MODE, Database, dumps, ensure_dir, loads
+from reconciler.state.journal import (
+    Journal,
+    event_from_row,
+    insert_event,
+    insert_run,
+    run_from_row,
+)
+from reconciler.state.lease import Lease, force_unlock, holder_alive, read_lease
+from reconciler.state.records import ResourceRecord, record_from_row, refuse_secrets
+
+STATE_DIRNAME = ".reconciler"
+DB_NAME = "state.db"
+KEY_NAME = "secret.key"
+KEY_BYTES = 32
+_SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+class StateStore:
+    """A project's state database; see the module docstring and docs/state-format.md."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._db = Database(self.path)
+        self._key: bytes | None = None
+        self._leases: list[Lease] = []
+
+    @classmethod
+    def open_project(cls, project_dir: Path, session: str | None = None,
+                     state_dir: Path | None = None) -> StateStore:
+        """``<project>/.reconciler/state.db``, or ``.../sessions/<session>/state.db``."""
+        base = Path(state_dir) if state_dir is not None else Path(project_dir) / STATE_DIRNAME
+        if session is None:
+            return cls(base / DB_NAME)
+        if not _SESSION.match(session):
+            raise UserError(f"invalid session name {session!r}",
+                            hint="use letters, digits, '.', '_' and '-' (up to 63)")
+        return cls(base / "sessions" / session / DB_NAME)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.path.parent
+
+    def __repr__(self) -> str:
+        return f"StateStore({str(self.path)!r})"
+
+    # -- resources ---------------------------------------------------------------------------
+
+    def resources(self) -> dict[Address, ResourceRecord]:
+        rows = self._db.query("SELECT * FROM resources ORDER BY address")
+        return {record.address: record for record in map(record_from_row, rows)}
+
+    def record(self, address: Address, *, spec: Mapping[str, Any], spec_hash: str,
+               depends_on: Sequence[str], facts: Mapping[str, Any], status: str,
+               run_id: str | None) -> None:
+        """Upsert the last-applied record of ``address`` and its audit row, atomically."""
+        refuse_secrets(spec, facts)
+        key = str(address)
+        with self._db.transaction() as conn:
+            existed = conn.execute("SELECT 1 FROM resources WHERE address = ?",
+                                   (key,)).fetchone() is not None
+            conn.execute(
+                "INSERT INTO resources (address, kind, name, host, spec, spec_hash, "
+                "depends_on, facts, status, applied_at, run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
+                "spec = excluded.spec, spec_hash = excluded.spec_hash, "
+                "depends_on = excluded.depends_on, facts = excluded.facts, "
+                "status = excluded.status, applied_at = excluded.applied_at, "
+                "run_id = excluded.run_id",
+                (key, address.kind, address.name, address.host, dumps(dict(spec)), spec_hash,
+                 dumps([str(d) for d in depends_on]), dumps(dict(facts)), status, time.time(),
+                 run_id))
+            insert_event(conn, run_id, "state.record", key,
+                         f"{'updated' if existed else 'recorded'} {key}",
+                         {"spec_hash": spec_hash, "status": status, "existed": existed})
+
+    def forget(self, address: Address, *, run_id: str | None) -> None:
+        """Delete the record of ``address`` (no error when absent) with its audit row."""
+        key = str(address)
+        if not self.path.exists():
+            return
+        with self._db.transaction() as conn:
+            cursor = conn.execute("DELETE FROM resources WHERE address = ?", (key,))
+            insert_event(conn, run_id, "state.forget", key, f"forgot {key}",
+                         {"existed": cursor.rowcount > 0})
+
+    def update_facts(self, address: Address, facts: Mapping[str, Any]) -> None:
+        """Merge ``facts`` into the record's facts (dict.update); unknown address: ValueError."""
+        key = str(address)
+        with self._db.transaction() as conn:
+            row = conn.execute("SELECT spec, facts FROM resources WHERE address = ?",
+                               (key,)).fetchone()
+            if row is None:
+                raise ValueError(f"no state recorded for {key}")
+            merged = {**(loads(row[1]) or {}), **facts}
+            refuse_secrets(loads(row[0]) or {}, merged)
+            conn.execute("UPDATE resources SET facts = ? WHERE address = ?",
+                         (dumps(merged), key))
+
+    # -- port allocations --------------------------------------------------------------------
+
+    def allocations(self) -> dict[str, int]:
+        return {str(r["key"]): int(r["port"])
+                for r in self._db.query("SELECT key, port FROM allocations ORDER BY key")}
+
+    def allocate(self, key: str, port: int) -> int:
+        """Record ``port`` for ``key`` unless one is recorded; return the recorded port."""
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR IGNORE INTO allocations (key, port, allocated_at) "
+                         "VALUES (?, ?, ?)", (key, port, time.time()))
+            row = conn.execute("SELECT port FROM allocations WHERE key = ?", (key,)).fetchone()
+        return int(row[0])
+
+    # -- runs and the audit journal ----------------------------------------------------------
+
+    def begin_run(self, kind: str, *, meta: Mapping[str, Any]) -> str:
+        """Start a run (plan/apply/destroy/watch); returns its id (uuid4 hex)."""
+        if not kind:
+            raise ValueError("a run needs a kind")
+        run_id = uuid.uuid4().hex
+        with self._db.transaction() as conn:
+            insert_run(conn, run_id, kind, meta)
+            insert_event(conn, run_id, "run.start", None, f"{kind} started", {"kind": kind})
+        return run_id
+
+    def end_run(self, run_id: str, *, result: str, summary: Mapping[str, Any]) -> None:
+        """Close a run once; ending an unknown or already ended run raises ValueError."""
+        with self._db.transaction() as conn:
+            cursor = conn.execute("UPDATE runs SET ended_at = ?, result = ?, summary = ? "
+                                  "WHERE id = ?",
+                                  (time.time(), result, dumps(dict(summary)), run_id))
+            if cursor.rowcount == 0:
+                raise ValueError(f"unknown run {run_id!r}")
+            insert_event(conn, run_id, "run.end", None, f"run ended: {result}",
+                         {"result": result, **summary})
+
+    def append_event(self, run_id: str | None, kind: str, address: str | None, message: str,
+                     data: Mapping[str, Any]) -> None:
+        with self._db.transaction() as conn:
+            insert_event(conn, run_id, kind, address, message, data)
+
+    def events(self, *, run_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+        """The newest ``limit`` audit rows (of one run, if given), oldest first."""
+        where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
+        rows = self._db.query(f"SELECT * FROM (SELECT * FROM events {where} ORDER BY id DESC "
+                              f"LIMIT ?) ORDER BY id", (*params, limit))
+        return [event_from_row(r) for r in rows]
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The newest ``limit`` runs, newest first."""
+        rows = self._db.query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC "
+                              "LIMIT ?", (limit,))
+        return [run_from_row(r) for r in rows]
+
+    def journal(self, run_id: str | None, kinds: Collection[str] | None = None) -> Journal:
+        """An EventBus subscriber appending that run's events to the audit journal."""
+        return Journal(self.append_event, run_id, kinds)
+
+    # -- secret key, lease, lifecycle --------------------------------------------------------
+
+    def secret_key(self) -> bytes:
+        """The project's 32-byte HMAC key from ``<state_dir>/secret.key``, created once."""
+        if self._key is None:
+            self._key = _load_or_create_key(self.state_dir / KEY_NAME)
+        return self._key
+
+    def lease(self, holder: str, *, ttl: float = 30.0, heartbeat: float = 5.0) -> Lease:
+        """The project's lease as a context manager (acquired on enter, released on exit)."""
+        lease = Lease(self._db, holder, ttl=ttl, heartbeat=heartbeat)
+        self._leases = [held for held in self._leases if held.token is not None] + [lease]
+        return lease
+
+    def lease_info(self) -> dict[str, Any] | None:
+        """The current lease row plus ``alive`` (whether its holder still owns it)."""
+        row = read_lease(self._db)
+        return None if row is None else {**row, "alive": holder_alive(row)}
+
+    def unlock(self) -> dict[str, Any] | None:
+        """Force-remove the lease; return what was removed (None when not locked)."""
+        return force_unlock(self._db)
+
+    def close(self) -> None:
+        """Release leases taken through this store and close the connection."""
+        for lease in self._leases:
+            if lease.token is not None:
+                lease.release()
+        self._leases.clear()
+        self._db.close()
+
+
+def _load_or_create_key(path: Path) -> bytes:
+    if not path.exists():
+        ensure_dir(path.parent)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        try:
+            os.write(fd, os.urandom(KEY_BYTES))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temp, path)  # atomic, and never replaces a key another process made
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temp)
+    key = path.read_bytes()
+    if len(key) != KEY_BYTES:
+        raise UserError(f"the secret key {path} is damaged ({len(key)} bytes, expected "
+                        f"{KEY_BYTES})", hint="restore it from a backup; a new key makes "
+                        "every secret show as changed once")
+    return key
