@@ -139,6 +139,9 @@ def describe_os_error(exc: OSError, argv: Sequence[str], cwd: str | None) -> tup
     if isinstance(exc, PermissionError):
         return (f"permission denied starting {program!r}",
                 "make the file executable (chmod +x) and check the user's access rights")
+    if exc.errno == errno.ENOEXEC:
+        return (f"{program!r} is not an executable program",
+                "a script needs a #! line, or run it through its interpreter")
     return f"cannot start {program!r}: {exc.strerror or exc}", "check the command and its cwd"
 
 
