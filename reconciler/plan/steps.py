@@ -9,8 +9,8 @@ the :class:`PlanInputs`, and returns the graph:
 3. ``implicit_edges``: ``host.H`` before anything placed on host ``H``; a ``wireguard`` network
    before what uses it (``spec.network``) on the same host; a ``compose`` project before the
    resources whose ``spec.compose_project`` names it -- only when such kinds are planned;
-4. ``delete_edges``: dependants deleted before their dependencies (recorded dependencies for
-   orphans), and things on a host / in a project deleted before it;
+4. ``delete_edges``: dependants deleted before their dependencies are deleted or replaced
+   (recorded dependencies for orphans), and things on a host / in a project deleted before it;
 5. ``targets``: with ``--target``, only the targets plus what they need;
 6. ``cycle_check``: a cycle is a PlanError naming every node on it with its file:line.
 
@@ -104,7 +104,8 @@ def delete_edges(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
     deleted = sorted(n for n in graph.nodes if _action(graph, n) is Action.DELETE)
     for dependant in deleted:
         for dependency in inputs.depends.get(dependant, ()):
-            if dependency in graph and _action(graph, dependency) is Action.DELETE:
+            if dependency in graph and \
+                    _action(graph, dependency) in (Action.DELETE, Action.REPLACE):
                 graph.add_edge(dependant, dependency, kind="delete")
     for first, then, _kind in list(_placements(graph)):
         if _action(graph, first) is Action.DELETE and _action(graph, then) is Action.DELETE:

@@ -213,3 +213,15 @@ def test_saved_plan_of_another_version_is_refused() -> None:
         from_json(document)
     with pytest.raises(PlanError, match="damaged"):
         from_json({"format_version": FORMAT_VERSION})
+
+
+def test_deleted_dependant_goes_before_its_dependency_is_replaced() -> None:
+    db = res("db")
+    observed, last = running(state(db))
+    orphan = Address("process", "old")
+    observed[orphan] = Observed(orphan, Status.RUNNING, "h")
+    last[orphan] = {}
+    plan = plan_for(state(res("db", env={"X": "2"})), observed, last,
+                    recorded_depends={orphan: ["process.db"]})
+    assert plan.order() == ["process.old", "process.db"]
+    assert plan.graph.edges["process.old", "process.db"]["kind"] == "delete"

@@ -1,0 +1,55 @@
+"""The Markdown rendering of a plan: a CI job summary or a pull-request comment.
+
+A header with the counts, one table row per planned change (| action | address | reason |),
+and the field diffs of each change in a collapsed ``<details>`` block. No colours; secrets
+masked as in every rendering.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from reconciler.render.plan_values import NO_CHANGES, body, summary_line
+
+if TYPE_CHECKING:
+    from reconciler.changes import Change
+    from reconciler.plan import Plan
+
+def _cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def _details(change: Change) -> list[str]:
+    lines = body(change)
+    if not lines:
+        return []
+    count = len(lines)
+    noun = "change" if change.field_diffs else "field"
+    summary = f"<code>{change.address}</code>: {count} {noun}{'s' if count != 1 else ''}"
+    text = [f"{mark} {line}" + ("  # forces replacement" if forced else "")
+            for mark, line, forced in lines]
+    # backticks in values cannot end the fence: use a longer fence than any run inside
+    fence = "```"
+    while any(fence in t for t in text):
+        fence += "`"
+    return ["<details>", f"<summary>{summary}</summary>", "", fence + "diff", *text, fence,
+            "", "</details>", ""]
+
+
+def render_plan_md(plan: Plan) -> str:
+    """The plan as GitHub-flavoured Markdown."""
+    title = f"### reconciler plan for `{plan.scope}`"
+    changes = plan.actionable()
+    if not changes:
+        return f"{title}\n\n{NO_CHANGES}\n"
+    out = [title, "", f"**{summary_line(plan.summary())}**", ""]
+    if plan.targets:
+        out += [f"_Limited to --target {', '.join(plan.targets)} and what it needs._", ""]
+    out += ["| action | address | reason |", "| --- | --- | --- |"]
+    for change in changes:
+        out.append(f"| {change.action.verb} | `{change.address}` | "
+                   f"{_cell(change.reason_text())} |")
+    out.append("")
+    for change in changes:
+        out += _details(change)
+    return "\n".join(out).rstrip("\n") + "\n"

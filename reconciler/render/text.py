@@ -1,0 +1,85 @@
+"""The Terraform-style text rendering of a plan (``reconciler plan``, ``apply``, ``destroy``).
+
+Plain text when ``color`` is False; with ``color`` the same lines go through rich markup on a
+forced terminal (green ``+``, yellow ``~``, magenta ``-/+``, red ``-``). Secrets show as
+``(sensitive value)``. The output depends only on the plan, so it is byte-identical for the
+same inputs.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from reconciler.changes import Action
+from reconciler.render.plan_values import NO_CHANGES, body, headline, summary_line
+
+if TYPE_CHECKING:
+    from reconciler.plan import Plan
+
+STYLE = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", " ": "dim", "<=": "cyan"}
+INTRO = "reconciler will perform the following actions:"
+
+
+class _Painter:
+    """Wraps text in rich markup (escaped) when colour is on, else leaves it alone."""
+
+    def __init__(self, color: bool):
+        self.color = color
+
+    def __call__(self, text: str, style: str = "") -> str:
+        if not self.color:
+            return text
+        from rich.markup import escape
+
+        return f"[{style}]{escape(text)}[/]" if style else escape(text)
+
+
+def render_plan(plan: Plan, *, color: bool = False, show_noop: bool = False) -> str:
+    """The plan as Terraform-style text, ending with the summary line."""
+    paint = _Painter(color)
+    planned = {str(c.address) for c in plan.actionable()}
+    lines: list[str] = []
+    for change in plan.changes:
+        address = str(change.address)
+        if address not in planned and not (show_noop and change.is_noop):
+            continue
+        symbol = change.action.value
+        style = STYLE.get(symbol, "")
+        lines.append("  " + paint(f"# {headline(change)}", "bold"))
+        if change.is_noop:
+            lines.append("")
+            continue
+        lines.append("  " + paint(symbol, style) + " " + paint(address, "bold"))
+        for mark, text, forced in body(change):
+            line = "      " + paint(mark, STYLE[mark]) + " " + paint(text)
+            if forced:
+                line += paint("   # forces replacement", "red")
+            lines.append(line)
+        lines.append("")
+    if planned:
+        out = [paint(INTRO), "", *lines, paint(summary_line(plan.summary()), "bold")]
+    else:
+        out = [*lines, paint(NO_CHANGES, "green" if color else "")]
+    if plan.targets:
+        out += ["", paint("Note: planned only for --target " + ", ".join(plan.targets)
+                          + " and what it needs.", "yellow")]
+    return _emit(out, color)
+
+
+def _emit(lines: list[str], color: bool) -> str:
+    if not color:
+        return "\n".join(lines)
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(file=buffer, force_terminal=True, color_system="standard", width=400,
+                      highlight=False, emoji=False, soft_wrap=True)
+    for line in lines:
+        console.print(line)
+    return buffer.getvalue().rstrip("\n")
+
+
+def action_style(action: Action) -> str:
+    """The rich style of an action's symbol (shared with the progress printer)."""
+    return STYLE.get(action.value, "")
