@@ -1,0 +1,310 @@
+"""ContainerActuator against the real Docker engine with the local busybox image.
+
+Needs dockerd and reconciler-test/busybox:1 (scripts/setup-test-env.sh). Under CI=true a
+missing engine or image fails; elsewhere it skips. Every test works in its own scope and
+removes the containers, network and volumes of that scope by id/name when it ends.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import diff
+from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.container import ContainerActuator
+from reconciler.changes import Action, Change, HealthStatus, Observed, ReasonCode, Status
+from reconciler.errors import TerminalError
+from reconciler.model.types import Address, DesiredState, HealthCheck, ProbeKind, Resource
+from reconciler.transports.local import LocalTransport
+
+pytestmark = pytest.mark.integration
+
+IMAGE = "reconciler-test/busybox:1"
+HTTPD = ["sh", "-c", "mkdir -p /www && echo ok-$GEN > /www/index.html && "
+         "exec busybox httpd -f -p 80 -h /www"]
+
+
+def _need(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"Docker integration tests need: {reason} "
+                    "(run scripts/setup-test-env.sh)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def engine() -> Any:
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+    except Exception as exc:
+        _need(f"a running Docker engine ({exc.__class__.__name__})")
+    try:
+        client.images.get(IMAGE)
+    except Exception:
+        _need(f"the local image {IMAGE}")
+    return client
+
+
+class CountingAPI:
+    """The real low-level API client, counting the calls made through it."""
+
+    def __init__(self, api: Any):
+        self._api = api
+        self.calls: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._api, name)
+        if not callable(attr):
+            return attr
+
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += 1
+            return attr(*args, **kwargs)
+        return counted
+
+
+class CountingClient:
+    def __init__(self, client: Any):
+        self._client = client
+        self.api = CountingAPI(client.api)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+@dataclass
+class Scope:
+    ctx: ActuatorContext
+    actuator: ContainerActuator
+    client: CountingClient
+    engine: Any
+
+    def resource(self, name: str = "web", **spec: Any) -> Resource:
+        base: dict[str, Any] = {"image": IMAGE, "command": HTTPD, "env": {"GEN": "1"},
+                                "init": True, "shutdown_timeout": 2, "restart": "no",
+                                "ports": [{"host": None, "container": 80,
+                                           "host_ip": "127.0.0.1"}]}
+        base.update(spec)
+        return Resource(Address("container", name), base)
+
+    def apply(self, action: Action, resource: Resource, before: Resource | None = None
+              ) -> Observed | None:
+        change = Change(resource.address, action, dict(before.spec) if before else None,
+                        None if action is Action.DELETE else dict(resource.spec))
+        return self.actuator.apply(change, None if action is Action.DELETE else resource,
+                                   self.ctx)
+
+    def observe(self, *resources: Resource) -> dict[Address, Observed]:
+        return self.actuator.observe(resources, {r.address: {} for r in resources}, self.ctx)
+
+    def plan(self, resource: Resource, last: Resource | None) -> Change:
+        desired = DesiredState("rtest", {resource.address: resource})
+        recorded = {resource.address: dict(last.spec)} if last else {}
+        return diff.compute(desired, self.observe(resource), recorded)[0]
+
+
+_subnets = iter(range(200, 250))
+
+
+@pytest.fixture
+def scope(engine: Any, tmp_path: Path) -> Iterator[Scope]:
+    name = f"rt{uuid.uuid4().hex[:8]}"
+    subnet = f"198.18.{(next(_subnets) + os.getpid()) % 50 + 200}.0/24"
+    counting = CountingClient(engine)
+    ctx = ActuatorContext(project="rtest", scope=name, state_dir=tmp_path,
+                          transport=LocalTransport(),
+                          extra={"project_dir": str(tmp_path), "docker_subnet": subnet})
+    yield Scope(ctx, ContainerActuator(client_factory=lambda url: counting), counting, engine)
+    label = {"label": f"io.reconciler.scope={name}"}
+    for container in engine.api.containers(all=True, filters=label):
+        engine.api.remove_container(container["Id"], force=True)
+    for network in engine.api.networks(names=[name]):
+        if network["Name"] == name:
+            engine.api.remove_network(network["Id"])
+    for volume in engine.api.volumes(filters=label).get("Volumes") or ():
+        engine.api.remove_volume(volume["Name"])
+
+
+def wait_for(predicate: Callable[[], Any], what: str, limit: float = 30.0) -> Any:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def get(url: str) -> str:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=5) as response:
+        return str(response.read().decode().strip())
+
+
+def test_create_then_observe_is_one_list_call_and_a_noop(scope: Scope) -> None:
+    web = scope.resource()
+    created = scope.apply(Action.CREATE, web)
+    assert created is not None and created.status is Status.RUNNING
+    assert created.spec_hash == web.hash()
+    info = scope.engine.api.inspect_container(created.facts["id"])
+    assert info["Name"] == f"/{scope.ctx.scope}-web"
+    assert info["Config"]["Labels"]["io.reconciler.address"] == "container.web"
+    assert info["Config"]["Labels"]["io.reconciler.project"] == "rtest"
+    assert "web" in info["NetworkSettings"]["Networks"][scope.ctx.scope]["Aliases"]
+
+    scope.client.api.calls.clear()
+    seen = scope.observe(web)
+    assert scope.client.api.calls == Counter({"containers": 1})
+    assert seen[web.address].spec_hash == web.hash()
+    assert scope.plan(web, web).action is Action.NOOP
+
+
+def test_published_port_answers_on_loopback_and_http_probe_uses_it(scope: Scope) -> None:
+    web = replace(scope.resource(), health=HealthCheck(ProbeKind.HTTP, "http://127.0.0.1:80/",
+                                                       timeout=2))
+    created = scope.apply(Action.CREATE, web)
+    assert created is not None
+    [port] = created.facts["ports"]
+    assert port["host_ip"] == "127.0.0.1" and port["host"]
+    body = wait_for(lambda: _try_get(f"http://127.0.0.1:{port['host']}/"), "httpd")
+    assert body == "ok-1"
+    health = wait_for(lambda: _healthy(scope, web, created), "http probe")
+    assert f"127.0.0.1:{port['host']}" in health.detail
+
+
+def _try_get(url: str) -> str | None:
+    try:
+        return get(url)
+    except OSError:
+        return None
+
+
+def _healthy(scope: Scope, resource: Resource, seen: Observed) -> Any:
+    health = scope.actuator.health(resource, seen, scope.ctx)
+    return health if health.status is HealthStatus.HEALTHY else None
+
+
+def test_env_change_replaces_and_named_volume_survives(scope: Scope) -> None:
+    command = ["sh", "-c", "echo gen-$GEN >> /data/log && exec sleep 300"]
+    first = scope.resource(command=command, ports=[], volumes=["data:/data"])
+    old = scope.apply(Action.CREATE, first)
+    second = scope.resource(command=command, ports=[], volumes=["data:/data"],
+                            env={"GEN": "2"})
+    change = scope.plan(second, first)
+    assert change.action is Action.REPLACE
+    assert change.reasons[0].code is ReasonCode.SPEC_CHANGED
+    new = scope.apply(Action.REPLACE, second, first)
+    assert old is not None and new is not None and new.facts["id"] != old.facts["id"]
+    assert new.spec_hash == second.hash()
+    container = scope.engine.containers.get(new.facts["id"])
+    log = wait_for(lambda: container.exec_run(["cat", "/data/log"]).output.decode(), "log")
+    assert log.split() == ["gen-1", "gen-2"]
+    volume = scope.engine.volumes.get(f"{scope.ctx.scope}_data")
+    assert volume.attrs["Labels"]["io.reconciler.scope"] == scope.ctx.scope
+    assert list(scope.observe(second)) == [second.address]  # the old container is gone
+
+
+def test_stopped_then_removed_by_hand_is_drift(scope: Scope) -> None:
+    web = scope.resource()
+    created = scope.apply(Action.CREATE, web)
+    assert created is not None
+    scope.engine.api.stop(created.facts["id"], timeout=1)
+    seen = scope.observe(web)[web.address]
+    assert seen.status is Status.EXITED and seen.reason == "exited 143"
+    change = scope.plan(web, web)
+    assert change.action is Action.REPLACE and change.reasons[0].code is ReasonCode.DRIFT
+    again = scope.apply(Action.REPLACE, web, web)
+    assert again is not None and again.running
+    scope.engine.api.remove_container(again.facts["id"], force=True)
+    assert scope.observe(web) == {}
+    change = scope.plan(web, web)
+    assert change.action is Action.CREATE and change.reasons[0].code is ReasonCode.DRIFT
+    assert (scope.apply(Action.CREATE, web) or seen).running
+
+
+def test_oom_kill_is_reported(scope: Scope) -> None:
+    hog = scope.resource("hog", ports=[], memory="8m",
+                         command=["sh", "-c", "x=a; while true; do x=$x$x; done"])
+    scope.apply(Action.CREATE, hog)
+    seen = wait_for(lambda: _exited(scope, hog), "the OOM kill")
+    assert seen.reason == "exited 137 (OOM killed)" and seen.exit_code == 137
+
+
+def _exited(scope: Scope, resource: Resource) -> Observed | None:
+    seen = scope.observe(resource).get(resource.address)
+    return seen if seen is not None and seen.status is Status.EXITED else None
+
+
+def test_command_health_check_becomes_the_engine_healthcheck(scope: Scope) -> None:
+    check = HealthCheck(ProbeKind.COMMAND, "test -f /tmp/ready", interval=1, timeout=2)
+    slow = replace(scope.resource(ports=[], command=["sh", "-c",
+                                                     "sleep 2; touch /tmp/ready; exec sleep 300"]),
+                   health=check)
+    created = scope.apply(Action.CREATE, slow)
+    assert created is not None
+    first = scope.actuator.health(slow, created, scope.ctx)
+    assert first.status is HealthStatus.STARTING
+    assert wait_for(lambda: _healthy(scope, slow, created), "health").status \
+        is HealthStatus.HEALTHY
+    seen = wait_for(lambda: _engine_says_healthy(scope, slow), "engine health in the list")
+    assert seen.health.detail == "engine HEALTHCHECK"
+    docker_kind = replace(slow, health=HealthCheck(ProbeKind.DOCKER))
+    assert scope.actuator.health(docker_kind, seen, scope.ctx).status is HealthStatus.HEALTHY
+
+
+def _engine_says_healthy(scope: Scope, resource: Resource) -> Observed | None:
+    seen = scope.observe(resource).get(resource.address)
+    ok = seen is not None and seen.health is not None and \
+        seen.health.status is HealthStatus.HEALTHY
+    return seen if ok else None
+
+
+def test_missing_image_is_a_clear_terminal_error(scope: Scope) -> None:
+    absent = "reconciler-test/absent:1"
+    with pytest.raises(TerminalError) as info:
+        scope.apply(Action.CREATE, scope.resource(image=absent))
+    assert f"image {absent} could not be pulled" in info.value.message
+    assert info.value.hint == "docker load/build it, or set pull: never"
+    with pytest.raises(TerminalError, match="pull is 'never'"):
+        scope.apply(Action.CREATE, scope.resource(image=absent, pull="never"))
+    assert scope.observe(scope.resource()) == {}
+
+
+def test_unowned_container_with_our_name_is_not_touched(scope: Scope) -> None:
+    name = f"{scope.ctx.scope}-web"
+    foreign = scope.engine.api.create_container(IMAGE, ["sleep", "1"], name=name)
+    try:
+        with pytest.raises(TerminalError, match="not managed by this project"):
+            scope.apply(Action.CREATE, scope.resource())
+        assert scope.engine.api.inspect_container(foreign["Id"])["Name"] == f"/{name}"
+    finally:
+        scope.engine.api.remove_container(foreign["Id"], force=True)
+
+
+def test_delete_keeps_volumes_unless_asked_and_drops_the_network(scope: Scope) -> None:
+    data = scope.resource("db", ports=[], volumes=["data:/data"],
+                          command=["sleep", "300"])
+    scope.apply(Action.CREATE, data)
+    assert scope.apply(Action.DELETE, data, data) is None
+    assert scope.observe(data) == {}
+    volume_name = f"{scope.ctx.scope}_data"
+    assert scope.engine.volumes.get(volume_name).name == volume_name
+    assert not [n for n in scope.engine.networks.list(names=[scope.ctx.scope])
+                if n.name == scope.ctx.scope]
+    scope.apply(Action.CREATE, data)
+    destroy = replace(scope.ctx, extra={**scope.ctx.extra, "remove_volumes": True})
+    scope.actuator.apply(Change(data.address, Action.DELETE, dict(data.spec), None), None,
+                         destroy)
+    assert not scope.engine.volumes.list(filters={"name": volume_name})
