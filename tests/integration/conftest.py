@@ -1,0 +1,134 @@
+"""Fixtures for integration tests against real components (implementations in ./infra).
+
+Docker: `docker_client` (session), `busybox_image`, `docker_cleanup` (per test: register ids and
+names, removed at teardown), `compose_cli` (parametrized: Compose v1 and v2).
+SSH hosts: `ssh_lab` (session: bridge, subnet, client key, known_hosts), `ssh_hosts` (per test:
+`make_hosts(n)` -> list[SshHost], removed at the end of the test).
+WireGuard: `wireguard_available`, `wireguard` (per test: start wireguard-go interfaces).
+Every fixture first calls `require(...)`: under CI=true a missing component fails the test.
+Every integration test is marked `integration` automatically.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# `infra` (this directory's package) is put on sys.path by tests/conftest.py.
+from infra.components import compose_v1_binary, in_ci, require
+from infra.docker_env import BUSYBOX_IMAGE, ComposeCli, DockerCleanup, compose_cli
+from infra.netns_hosts import SshHost, SshHostLab
+from infra.netns_net import Network
+from infra.wireguard import WireguardLab
+
+INTEGRATION_DIR = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if INTEGRATION_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
+
+
+# --- Docker and Compose ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[Any]:
+    """A docker SDK client for the local engine (the test fails/skips without one)."""
+    require("docker")
+    import docker
+
+    client = docker.from_env(timeout=60)
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def busybox_image(docker_client: Any) -> str:
+    """The local test image, built by scripts/setup-test-env.sh: "reconciler-test/busybox:1"."""
+    import docker.errors
+
+    try:
+        docker_client.images.get(BUSYBOX_IMAGE)
+    except docker.errors.ImageNotFound:
+        message = f"test image {BUSYBOX_IMAGE} is missing; run scripts/setup-test-env.sh"
+        if in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return BUSYBOX_IMAGE
+
+
+@pytest.fixture
+def docker_cleanup(docker_client: Any) -> Iterator[DockerCleanup]:
+    """Register containers, networks, volumes, images, compose projects: removed after the test."""
+    registry = DockerCleanup(docker_client)
+    yield registry
+    registry.close()
+
+
+@pytest.fixture(name="compose_cli", params=["v1", "v2"], ids=["compose-v1", "compose-v2"])
+def compose_cli_param(request: pytest.FixtureRequest) -> ComposeCli:
+    """Each Compose implementation in turn: `.argv` (["docker-compose"] or ["docker",
+    "compose"]), `.version`, `.flavor`; `.run(project, files, *args)` runs it."""
+    flavor: str = request.param
+    require("docker", f"compose-{flavor}")
+    return compose_cli(flavor, compose_v1_binary())
+
+
+# --- SSH hosts in network namespaces ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def ssh_lab() -> Iterator[SshHostLab]:
+    """The run's bridge, subnet 198.18.X.0/24, client key and known_hosts file."""
+    require("sshd", "netns")
+    network = Network()
+    try:
+        lab = SshHostLab(network)
+    except BaseException:
+        network.close()
+        raise
+    yield lab
+    problems = lab.close() + network.close()
+    if problems:
+        pytest.fail("ssh lab clean-up: " + "; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def ssh_hosts(ssh_lab: SshHostLab) -> Iterator[Callable[[int], list[SshHost]]]:
+    """`make_hosts(n)` starts n fresh hosts; all of them are removed after the test."""
+    made: list[SshHost] = []
+
+    def make_hosts(n: int) -> list[SshHost]:
+        hosts = ssh_lab.make_hosts(n)
+        made.extend(hosts)
+        return hosts
+
+    yield make_hosts
+    problems: list[str] = []
+    for host in made:
+        problems += ssh_lab.remove(host)
+    if problems:
+        pytest.fail("ssh host clean-up: " + "; ".join(problems), pytrace=False)
+
+
+# --- WireGuard -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def wireguard_available() -> bool:
+    """True when wireguard-go, wg and /dev/net/tun exist (else fail under CI / skip)."""
+    require("wireguard")
+    return True
+
+
+@pytest.fixture
+def wireguard(wireguard_available: bool) -> Iterator[WireguardLab]:
+    """`wireguard.start(ns)` runs wireguard-go in a namespace; each is stopped after the test."""
+    lab = WireguardLab()
+    yield lab
+    lab.close()
