@@ -1,0 +1,239 @@
+"""Stage 3 of the pipeline: parsed documents -> one merged, resolved DesiredState (pure).
+
+``build(docs, env=...)`` reads every services.yaml, locald.toml and Procfile document into
+Drafts, merges them (a name defined twice is an error naming both places), allocates ports
+(``port: auto`` and omitted locald ports through ``port_allocator``), checks dependencies
+(unknown names, cycles naming every member with file:line) and duplicate fixed ports, then
+interpolates every value (see :mod:`reconciler.model.build_resolve`). It never raises on bad
+input: every problem is a Diagnostic.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from reconciler.config.raw import RawDocument
+from reconciler.errors import Diagnostic, error
+from reconciler.model.build_draft import Draft
+from reconciler.model.build_locald import locald_drafts, procfile_drafts
+from reconciler.model.build_resolve import Resolver
+from reconciler.model.build_services import services_drafts
+from reconciler.model.secrets import DEFAULT_KEY
+from reconciler.model.types import Address, Condition, Dependency, DesiredState
+
+PortAllocator = Callable[[Address], int]
+
+__all__ = ["build", "fallback_port"]
+
+
+def fallback_port(address: Address) -> int:
+    """The deterministic port used when no allocator is given: 20000 + sha256 % 20000."""
+    digest = hashlib.sha256(str(address).encode()).digest()
+    return 20000 + int.from_bytes(digest[:8], "big") % 20000
+
+
+def _drafts(docs: Sequence[RawDocument], env: Mapping[str, str]) -> tuple[
+        list[Draft], list[Diagnostic]]:
+    dotenv: dict[str, str] = {}
+    for doc in docs:
+        if doc.format == "dotenv" and isinstance(doc.data, dict):
+            dotenv.update({str(k): str(v) for k, v in doc.data.items()})
+    drafts: list[Draft] = []
+    problems: list[Diagnostic] = []
+    for doc in docs:
+        found: list[Draft] = []
+        if doc.format == "services":
+            found, bad = services_drafts(doc)
+            problems += bad
+        elif doc.format == "locald":
+            found = locald_drafts(doc)
+        elif doc.format == "procfile":
+            found = procfile_drafts(doc, dotenv, env)
+        found.sort(key=lambda d: (d.source.line, d.source.column))
+        drafts += found
+    for order, draft in enumerate(drafts):
+        draft.order = order
+    return drafts, problems
+
+
+def _merge(drafts: list[Draft]) -> tuple[dict[str, Draft], list[Diagnostic]]:
+    by_name: dict[str, Draft] = {}
+    problems: list[Diagnostic] = []
+    for draft in drafts:
+        first = by_name.get(draft.name)
+        if first is None:
+            by_name[draft.name] = draft
+            continue
+        problems.append(error(
+            f"'{draft.name}' is defined twice: at {first.source} and at {draft.source}",
+            draft.source, address=str(draft.address),
+            hint="service and task names must be unique across all config files"))
+    return by_name, problems
+
+
+def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    used: dict[tuple[str, int], Draft] = {}
+
+    def claim(draft: Draft, port: int) -> None:
+        first = used.setdefault((draft.host, port), draft)
+        if first is not draft:
+            problems.append(error(
+                f"port {port} is used by both '{first.name}' ({first.source}) and "
+                f"'{draft.name}' ({draft.source})", draft.source, address=str(draft.address),
+                hint="give one of them another port, or 'port: auto'"))
+
+    for draft in drafts:
+        mappings = draft.spec.get("ports") if draft.kind == "container" else None
+        for mapping in mappings or []:
+            if isinstance(mapping.get("host"), int):
+                claim(draft, mapping["host"])
+        if isinstance(draft.port_request, int) and not (mappings and mappings[0]["host"]):
+            draft.port = draft.port_request
+            if not mappings:
+                claim(draft, draft.port)
+    for draft in drafts:
+        mappings = draft.spec.get("ports") if draft.kind == "container" else None
+        if mappings and isinstance(mappings[0].get("host"), int):
+            draft.port = mappings[0]["host"]
+        elif draft.port_request == "auto" and (draft.kind != "container" or mappings):
+            port = allocator(draft.address) if allocator else fallback_port(draft.address)
+            while allocator is None and (draft.host, port) in used:
+                port = 20000 + (port - 20000 + 1) % 20000
+            used.setdefault((draft.host, port), draft)
+            draft.port = port
+        if mappings and draft.port is not None and mappings[0]["host"] is None:
+            mappings[0]["host"] = draft.port
+    return problems
+
+
+def _dependencies(by_name: Mapping[str, Draft]) -> tuple[
+        dict[str, tuple[Dependency, ...]], list[Diagnostic]]:
+    problems: list[Diagnostic] = []
+    edges: dict[str, list[tuple[str, Any]]] = {}
+    result: dict[str, tuple[Dependency, ...]] = {}
+    for name, draft in by_name.items():
+        deps: list[Dependency] = []
+        for dep in draft.deps:
+            target = by_name.get(dep.name)
+            if target is None or target is draft:
+                close = difflib.get_close_matches(dep.name, [n for n in by_name if n != name], 1)
+                what = "depends on itself" if target is draft else (
+                    f"depends on unknown service '{dep.name}'")
+                problems.append(error(f"'{name}' {what}", dep.source, address=str(draft.address),
+                                      hint=f"did you mean '{close[0]}'?" if close else ""))
+                continue
+            default = Condition.COMPLETED if target.kind == "task" else Condition.HEALTHY
+            deps.append(Dependency(target.address, dep.condition or default, dep.source))
+            edges.setdefault(name, []).append((dep.name, dep.source))
+        result[name] = tuple(deps)
+    problems += _cycles(edges, by_name)
+    return result, problems
+
+
+def _cycles(edges: Mapping[str, list[tuple[str, Any]]],
+            by_name: Mapping[str, Draft]) -> list[Diagnostic]:
+    problems: list[Diagnostic] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    seen_cycles: set[frozenset[str]] = set()
+    for root in by_name:
+        if state.get(root):
+            continue
+        stack: list[tuple[str, int]] = [(root, 0)]
+        path: list[str] = [root]
+        state[root] = 1
+        while stack:
+            node, index = stack[-1]
+            out = edges.get(node, [])
+            if index >= len(out):
+                stack.pop()
+                path.pop()
+                state[node] = 2
+                continue
+            stack[-1] = (node, index + 1)
+            nxt = out[index][0]
+            if state.get(nxt) == 1:
+                members = path[path.index(nxt):]
+                if frozenset(members) not in seen_cycles:
+                    seen_cycles.add(frozenset(members))
+                    problems.append(_cycle_error(members, edges, by_name))
+            elif not state.get(nxt):
+                state[nxt] = 1
+                stack.append((nxt, 0))
+                path.append(nxt)
+    return problems
+
+
+def _cycle_error(members: list[str], edges: Mapping[str, list[tuple[str, Any]]],
+                 by_name: Mapping[str, Draft]) -> Diagnostic:
+    ring = [*members, members[0]]
+    places = []
+    for a, b in itertools.pairwise(ring):
+        where = next((src for n, src in edges[a] if n == b), by_name[a].source)
+        places.append(f"{a} -> {b} at {where}")
+    first = next(src for n, src in edges[members[0]] if n == ring[1])
+    return error("dependency cycle: " + " -> ".join(ring), first, detail="; ".join(places),
+                 address=str(by_name[members[0]].address),
+                 hint="remove one of these dependencies")
+
+
+def _host_addresses(docs: Sequence[RawDocument]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for doc in docs:
+        if doc.format != "services" or not isinstance(doc.data, dict):
+            continue
+        networks = doc.data.get("networks")
+        for net in (networks.values() if isinstance(networks, dict) else []):
+            for node in (net.get("nodes") or []) if isinstance(net, dict) else []:
+                if isinstance(node, dict) and isinstance(node.get("host"), str):
+                    found.setdefault(str(node.get("name") or node["host"]), node["host"])
+        hosts = doc.data.get("hosts")
+        for name, host in (hosts.items() if isinstance(hosts, dict) else []):
+            if isinstance(host, dict) and host.get("address"):
+                found[str(name)] = str(host["address"])
+    return found
+
+
+def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
+    settings: dict[str, Any] = {}
+    names: list[str] = []
+    for doc in docs:
+        data = doc.data if isinstance(doc.data, dict) else {}
+        if doc.format == "services":
+            if isinstance(data.get("name"), str):
+                names.append(data["name"])
+            for key in ("settings", "networks", "hosts"):
+                if isinstance(data.get(key), dict):
+                    settings.setdefault(key, {}).update(data[key])
+        elif doc.format == "locald" and isinstance(data.get("project"), dict) and isinstance(
+                data["project"].get("name"), str):
+            names.append(data["project"]["name"])
+    fallback = docs[0].path.absolute().parent.name if docs else "project"
+    return (names[0] if names else fallback) or "project", settings
+
+
+def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str | None = None,
+          port_allocator: PortAllocator | None = None, secret_key: bytes = DEFAULT_KEY,
+          strict: bool = False) -> tuple[DesiredState, list[Diagnostic]]:
+    """The merged desired state of ``docs`` and every semantic problem found."""
+    drafts, diagnostics = _drafts(docs, env)
+    by_name, problems = _merge(drafts)
+    diagnostics += problems
+    kept = [d for d in drafts if by_name.get(d.name) is d]
+    diagnostics += _ports(kept, port_allocator)
+    deps, problems = _dependencies(by_name)
+    diagnostics += problems
+    resolver = Resolver(by_name, env, strict=strict, secret_key=secret_key,
+                        host_addresses=_host_addresses(docs))
+    resources = {}
+    for draft in kept:
+        resource = resolver.resource(draft, deps.get(draft.name, ()))
+        resources[resource.address] = resource
+    diagnostics += resolver.diagnostics
+    project, settings = _project(docs)
+    diagnostics.sort(key=Diagnostic.sort_key)
+    return DesiredState(project, resources, session, settings), diagnostics

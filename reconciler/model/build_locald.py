@@ -1,0 +1,124 @@
+"""locald.toml and Procfile -> Drafts.
+
+locald: ``exec`` (default) and ``worker`` are processes (exec gets ``$PORT``, auto-assigned
+when omitted), ``container`` and the deprecated exec + ``image`` are containers, ``postgres``
+is a ``stack`` resource, ``site`` is a static HTTP server process. Procfile: every line is a
+shell-command process; ``web`` gets an auto port; the ``.env`` values are its environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.config.raw import RawDocument
+from reconciler.config.rules import normalize_signal
+from reconciler.model.build_draft import (
+    DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_STARTUP_TIMEOUT,
+    DepDraft,
+    Draft,
+    HealthDraft,
+    absolute,
+    argv,
+    env_of,
+    number,
+    shell,
+    volumes_of,
+)
+from reconciler.model.types import ProbeKind
+
+
+def _health(draft: Draft, raw: Any) -> HealthDraft | None:
+    if isinstance(raw, str) and raw.strip():
+        return HealthDraft(ProbeKind.COMMAND, raw)
+    if not isinstance(raw, dict):
+        return None
+    timing: dict[str, Any] = {"interval": number(raw.get("interval"), 30.0),
+              "timeout": number(raw.get("timeout"), 10.0),
+              "retries": int(number(raw.get("retries"), 3))}
+    port = str(raw["port"]) if raw.get("port") else "${" + draft.name + ".port}"
+    kind = raw.get("type")
+    if kind == "http":
+        path = str(raw.get("path") or "/")
+        path = path if path.startswith("/") else "/" + path
+        return HealthDraft(ProbeKind.HTTP, f"http://127.0.0.1:{port}{path}", **timing)
+    if kind == "tcp":
+        return HealthDraft(ProbeKind.TCP, f"127.0.0.1:{port}", **timing)
+    if kind == "command" and raw.get("command"):
+        return HealthDraft(ProbeKind.COMMAND, str(raw["command"]), **timing)
+    return None
+
+
+def _timing(svc: dict[str, Any]) -> dict[str, Any]:
+    signal = normalize_signal(str(svc.get("stop_signal") or "TERM")) or "SIGTERM"
+    return {"stop_signal": signal, "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
+            "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
+
+
+def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> Draft:
+    kind = svc.get("type") or "exec"
+    draft = Draft(name, "process", doc, ("services", name), env_path=("env",))
+    draft.env = env_of(svc.get("env"))
+    draft.deps = [DepDraft(str(dep), None, draft.where("depends_on", index))
+                  for index, dep in enumerate(svc.get("depends_on") or [])]
+    port = svc.get("port")
+    fixed = port if isinstance(port, int) and not isinstance(port, bool) else None
+    if kind == "postgres":
+        draft.kind = "stack"
+        draft.port_request = fixed or "auto"
+        version = svc.get("version")
+        draft.spec = {"stack": "postgres", "version": str(version) if version else None,
+                      "port": None}
+        return draft
+    if kind == "container" or (kind == "exec" and svc.get("image")):
+        draft.kind = "container"
+        container_port = svc.get("container_port") or fixed
+        draft.port_request = (fixed or "auto") if container_port else None
+        ports = [{"host": fixed, "container": int(container_port), "host_ip": "127.0.0.1"}] \
+            if container_port else []
+        draft.spec = {"image": str(svc.get("image") or ""), "ports": ports,
+                      "volumes": volumes_of(doc, svc.get("volumes")),
+                      "command": argv(svc.get("command")), "entrypoint": None,
+                      "restart": "no", "labels": {}, **_timing(svc)}
+    elif kind == "site":
+        draft.port_request = fixed or "auto"
+        draft.spec = {"command": ["python3", "-m", "http.server", "${" + name + ".port}",
+                                  "--bind", "127.0.0.1", "--directory",
+                                  absolute(doc, str(svc.get("path") or "."))],
+                      "cwd": absolute(doc, None), "env": {}, "user": None, "port": None,
+                      **_timing(svc)}
+    else:
+        draft.port_request = fixed or ("auto" if kind == "exec" else None)
+        command = svc.get("command")
+        draft.spec = {"command": shell(command) if isinstance(command, str) else argv(command),
+                      "cwd": absolute(doc, svc.get("workdir")), "env": {}, "user": None,
+                      "port": None, **_timing(svc)}
+    draft.health = _health(draft, svc.get("health_check"))
+    return draft
+
+
+def locald_drafts(doc: RawDocument) -> list[Draft]:
+    """Every service of one locald.toml document."""
+    services = doc.data.get("services") if isinstance(doc.data, dict) else None
+    return [_locald_service(doc, str(name), svc)
+            for name, svc in (services.items() if isinstance(services, dict) else [])
+            if isinstance(svc, dict) and svc.get("type", "exec") in (
+                "exec", "worker", "container", "postgres", "site")]
+
+
+def procfile_drafts(doc: RawDocument, dotenv: Mapping[str, str],
+                    env: Mapping[str, str]) -> list[Draft]:
+    """Every process of a Procfile; ``dotenv`` keys become its environment (env wins)."""
+    processes = doc.data.get("processes") if isinstance(doc.data, dict) else None
+    drafts = []
+    for name, command in (processes.items() if isinstance(processes, dict) else []):
+        draft = Draft(str(name), "process", doc, ("processes", str(name)), interpolate=False)
+        draft.env = {k: (env.get(k, v), False) for k, v in dotenv.items()}
+        draft.port_request = "auto" if name == "web" else None
+        draft.spec = {"command": shell(str(command)), "cwd": absolute(doc, None), "env": {},
+                      "user": None, "port": None, "stop_signal": "SIGTERM",
+                      "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
+                      "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
+        drafts.append(draft)
+    return drafts

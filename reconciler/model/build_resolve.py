@@ -1,0 +1,174 @@
+"""Interpolation of Drafts into Resources: variables, ``${svc.attr}`` references, secrets.
+
+A :class:`Resolver` knows every Draft (ports already allocated) and the environment. It
+expands each string of a Draft's spec, resolves references (``port``, ``ip``, ``host``,
+``url``, ``name`` and ``env.NAME`` of another service, with cycle detection), reports
+missing variables (warnings, errors when strict) and unknown references, and replaces secret
+env values by their keyed-hash markers, keeping the clear values in ``Resource.secrets``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.config.interpolate import ReferenceProblem, interpolate
+from reconciler.errors import Diagnostic, Severity, SourceRange, error, warning
+from reconciler.model.build_draft import Draft
+from reconciler.model.secrets import is_secret_name, marker
+from reconciler.model.types import LOCAL_HOST, Dependency, HealthCheck, Resource
+
+_URL_SCHEMES = {"postgres": "postgresql://postgres@{ip}:{port}/postgres",
+                "redis": "redis://{ip}:{port}/0"}
+
+
+class Resolver:
+    """Expands the strings of every Draft; collects the diagnostics it finds."""
+
+    def __init__(self, drafts: Mapping[str, Draft], env: Mapping[str, str], *, strict: bool,
+                 secret_key: bytes, host_addresses: Mapping[str, str]):
+        self.drafts = drafts
+        self.env = env
+        self.strict = strict
+        self.secret_key = secret_key
+        self.host_addresses = host_addresses
+        self.diagnostics: list[Diagnostic] = []
+        self._memo: dict[tuple[str, str], tuple[str, bool]] = {}
+        self._stack: list[tuple[str, str]] = []
+        self._tainted = False
+
+    # -- references -------------------------------------------------------------------------
+
+    def ip_of(self, draft: Draft) -> str:
+        if draft.host == LOCAL_HOST:
+            return "127.0.0.1"
+        return self.host_addresses.get(draft.host, draft.host)
+
+    def reference(self, service: str, attr: str) -> str:
+        draft = self.drafts.get(service)
+        if draft is None:
+            close = difflib.get_close_matches(service, list(self.drafts), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise ReferenceProblem(f"unknown service '{service}' in ${{{service}.{attr}}}{hint}")
+        if attr.startswith("env."):
+            value, secret = self.env_value(draft, attr[4:])
+            self._tainted = self._tainted or secret
+            return value
+        if attr == "name":
+            return draft.name
+        if attr == "ip":
+            return self.ip_of(draft)
+        if attr == "host":
+            return "localhost" if draft.host == LOCAL_HOST else draft.host
+        if attr in ("port", "url"):
+            if draft.port is None:
+                raise ReferenceProblem(f"service '{service}' has no port for ${{{service}.{attr}}}"
+                                       " (give it 'port: auto' or a published port)")
+            if attr == "port":
+                return str(draft.port)
+            scheme = _URL_SCHEMES.get(str(draft.spec.get("stack")), "http://{ip}:{port}")
+            return scheme.format(ip=self.ip_of(draft), port=draft.port)
+        raise ReferenceProblem(f"unknown attribute '{attr}' in ${{{service}.{attr}}}"
+                               " (known: port, ip, host, url, name, env.NAME)")
+
+    def env_value(self, draft: Draft, key: str) -> tuple[str, bool]:
+        """The resolved value of env ``key`` of ``draft`` and whether it is secret."""
+        slot = (draft.name, key)
+        if slot in self._memo:
+            return self._memo[slot]
+        if slot in self._stack:
+            chain = [*self._stack[self._stack.index(slot):], slot]
+            raise ReferenceProblem("reference cycle: " + " -> ".join(
+                f"{n}.env.{k}" for n, k in chain) + " (" + "; ".join(
+                f"{n}.env.{k} at {self.drafts[n].where(*self.drafts[n].env_path, k)}"
+                for n, k in chain[:-1]) + ")")
+        if key not in draft.env:
+            raise ReferenceProblem(f"service '{draft.name}' has no env var '{key}'")
+        raw, explicit = draft.env[key]
+        self._stack.append(slot)
+        try:
+            value, tainted = self.text(draft, raw, draft.where(*draft.env_path, key))
+        finally:
+            self._stack.pop()
+        result = (value, explicit or tainted or is_secret_name(key))
+        self._memo[slot] = result
+        return result
+
+    # -- strings ----------------------------------------------------------------------------
+
+    def text(self, draft: Draft, value: str, where: SourceRange) -> tuple[str, bool]:
+        """``value`` expanded; the flag says a secret went into it."""
+        if not draft.interpolate:
+            return value, False
+        outer, self._tainted = self._tainted, False
+
+        def variable(name: str) -> str | None:
+            if name == "PORT" and draft.port is not None:
+                return str(draft.port)
+            return self.env.get(name)
+
+        result = interpolate(value, variable, self.reference)
+        tainted = self._tainted or any(is_secret_name(v) for v in result.variables)
+        self._tainted = outer
+        for name in dict.fromkeys(result.missing):
+            report = error if self.strict else warning
+            self.diagnostics.append(report(
+                f"environment variable '{name}' is not set", where, address=str(draft.address),
+                hint=f"set it in the environment or .env, or give a default: ${{{name}:-value}}"))
+        for problem in result.errors:
+            self.diagnostics.append(error(problem, where, address=str(draft.address)))
+        return result.value, tainted
+
+    def _walk(self, draft: Draft, value: Any, where: SourceRange, leaks: list[bool]) -> Any:
+        if isinstance(value, str):
+            expanded, tainted = self.text(draft, value, where)
+            leaks.append(tainted)
+            return expanded
+        if isinstance(value, list):
+            return [self._walk(draft, v, where, leaks) for v in value]
+        if isinstance(value, dict):
+            return {k: self._walk(draft, v, where, leaks) for k, v in value.items()}
+        return value
+
+    # -- resources --------------------------------------------------------------------------
+
+    def resource(self, draft: Draft, depends_on: tuple[Dependency, ...]) -> Resource:
+        spec: dict[str, Any] = {}
+        for key, value in draft.spec.items():
+            leaks: list[bool] = []
+            spec[key] = value if key == "env" else self._walk(draft, value, draft.where(key),
+                                                              leaks)
+            if any(leaks):
+                self.diagnostics.append(warning(
+                    f"a secret value is interpolated into '{key}' of '{draft.name}'",
+                    draft.where(key), address=str(draft.address),
+                    hint="pass secrets through env, where they are masked"))
+        if "port" in spec:
+            spec["port"] = draft.port
+        secrets: dict[str, str] = {}
+        if draft.env or "env" in spec:
+            env: dict[str, str] = {}
+            for key in draft.env:
+                try:
+                    value, secret = self.env_value(draft, key)
+                except ReferenceProblem as exc:
+                    self.diagnostics.append(error(str(exc), draft.where(*draft.env_path, key)))
+                    continue
+                if secret:
+                    secrets[f"env.{key}"] = value
+                    value = marker(value, self.secret_key)
+                env[key] = value
+            spec["env"] = env
+        health = None
+        if draft.health is not None:
+            target, _ = self.text(draft, draft.health.target, draft.where("health_check"))
+            h = draft.health
+            health = HealthCheck(h.kind, target, h.interval, h.timeout, h.retries,
+                                 h.start_period)
+        return Resource(draft.address, spec, depends_on, health, draft.source, secrets,
+                        draft.protect, dict(draft.labels), draft.order)
+
+
+def has_error(diagnostics: list[Diagnostic]) -> bool:
+    return any(d.severity is Severity.ERROR for d in diagnostics)

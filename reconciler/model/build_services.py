@@ -1,0 +1,155 @@
+"""services.yaml -> Drafts: both harness shapes, tasks, ``uses:`` stacks and our extensions.
+
+Flat services (``type: process|docker|remote|package`` with their keys inline) and nested ones
+(``target: {type: ...}``) read the same way. ``dependencies`` (names or ``{service|task: x}``)
+and ``depends_on`` (a list, or name -> ``{condition}``) both become dependencies.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+from reconciler.config.raw import RawDocument
+from reconciler.config.rules import normalize_signal
+from reconciler.errors import Diagnostic
+from reconciler.model.build_draft import (
+    DEFAULT_SHUTDOWN_TIMEOUT,
+    DEFAULT_STARTUP_TIMEOUT,
+    DepDraft,
+    Draft,
+    HealthDraft,
+    absolute,
+    argv,
+    env_of,
+    number,
+    parse_ports,
+    shell,
+    stringify,
+    volumes_of,
+)
+from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
+
+
+def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
+    out: list[DepDraft] = []
+    for index, dep in enumerate(svc.get("dependencies") or []):
+        name = dep if isinstance(dep, str) else (dep.get("service") or dep.get("task")
+                                                 if isinstance(dep, dict) else None)
+        if isinstance(name, str):
+            out.append(DepDraft(name, None, draft.where("dependencies", index)))
+    depends_on = svc.get("depends_on")
+    if isinstance(depends_on, list):
+        for index, name in enumerate(depends_on):
+            out.append(DepDraft(str(name), None, draft.where("depends_on", index)))
+    elif isinstance(depends_on, dict):
+        for name, body in depends_on.items():
+            cond = body.get("condition") if isinstance(body, dict) else None
+            condition = Condition(str(cond)) if cond in Condition._value2member_map_ else None
+            out.append(DepDraft(str(name), condition, draft.where("depends_on", name)))
+    return out
+
+
+def _health(draft: Draft, raw: Any, settings: dict[str, Any],
+            ports: list[dict[str, Any]]) -> HealthDraft | None:
+    if not isinstance(raw, dict):
+        return None
+    interval = number(raw.get("interval"), number(settings.get("health_check_interval"), 30.0))
+    timing: dict[str, Any] = {"interval": interval, "timeout": number(raw.get("timeout"), 10.0),
+              "retries": int(number(raw.get("retries"), 3)),
+              "start_period": number(raw.get("start_period"), 0.0)}
+    if raw.get("http"):
+        return HealthDraft(ProbeKind.HTTP, str(raw["http"]), **timing)
+    tcp = raw.get("tcp")
+    if isinstance(tcp, dict) and tcp.get("port") is not None:
+        port = stringify(tcp["port"])
+        published = [m["host"] for m in ports if str(m["container"]) == port and m["host"]]
+        if published:
+            port = str(published[0])
+        elif ports and draft.port_request is not None and str(ports[0]["container"]) == port:
+            port = "${" + draft.name + ".port}"
+        if tcp.get("timeout") is not None:
+            timing["timeout"] = number(tcp.get("timeout"), 10.0)
+        return HealthDraft(ProbeKind.TCP, f"127.0.0.1:{port}", **timing)
+    if raw.get("command"):
+        line = shlex.join([str(raw["command"]), *(stringify(a) for a in raw.get("args") or [])])
+        return HealthDraft(ProbeKind.COMMAND, line, **timing)
+    return None
+
+
+def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
+             settings: dict[str, Any], problems: list[Diagnostic]) -> Draft:
+    target: dict[str, Any] = svc["target"] if isinstance(svc.get("target"), dict) else svc
+    kind = str(target.get("type") or svc.get("type") or "process")
+    draft = Draft(name, "process", doc, (section, name), env_path=("env",))
+    draft.labels = {str(k): str(v) for k, v in (svc.get("labels") or {}).items()}
+    draft.protect = bool(svc.get("protect"))
+    draft.env = env_of(svc.get("env"))
+    draft.deps = _deps(draft, svc)
+    port = svc.get("port", target.get("port"))
+    draft.port_request = port if isinstance(port, int | str) else None
+    startup = number(svc.get("startup_timeout"),
+                     number(settings.get("startup_timeout"), DEFAULT_STARTUP_TIMEOUT))
+    shutdown = number(svc.get("shutdown_timeout"),
+                      number(settings.get("shutdown_timeout"), DEFAULT_SHUTDOWN_TIMEOUT))
+    signal = normalize_signal(str(svc.get("stop_signal") or target.get("stop_signal") or "TERM"))
+    timing = {"stop_signal": signal or "SIGTERM", "shutdown_timeout": shutdown,
+              "startup_timeout": startup}
+    ports: list[dict[str, Any]] = []
+    if kind == "docker":
+        draft.kind = "task" if section == "tasks" else "container"
+        ports, bad = parse_ports(draft, target.get("ports"))
+        problems.extend(bad)
+        draft.spec = {"image": str(target.get("image") or ""), "ports": ports,
+                      "volumes": volumes_of(doc, target.get("volumes")),
+                      "command": argv(target.get("command")),
+                      "entrypoint": argv(target.get("entrypoint")),
+                      "restart": "no", "labels": dict(draft.labels), **timing}
+        if section == "tasks":
+            draft.spec["kind"] = "container"
+    elif kind == "package":
+        draft.kind = "package"
+        draft.host = str(target.get("host") or LOCAL_HOST)
+        draft.spec = {"package": absolute(doc, str(target.get("package") or "")),
+                      "version": stringify(target.get("version") or ""),
+                      "install_path": str(target.get("install_path") or "")}
+    else:
+        draft.kind = "task" if section == "tasks" else "process"
+        if kind == "remote":
+            draft.host = str(target.get("host") or LOCAL_HOST)
+        if target.get("binary"):
+            command = [str(target["binary"]), *(stringify(a) for a in target.get("args") or [])]
+        else:
+            command = shell(str(target.get("command") or ""))
+        workdir = target.get("working_dir")
+        cwd = absolute(doc, workdir) if kind != "remote" else str(workdir or "~")
+        draft.spec = {"command": command, "cwd": cwd, "env": {},
+                      "user": str(target["user"]) if target.get("user") else None,
+                      "port": None, **timing}
+    draft.health = _health(draft, svc.get("health_check"), settings, ports)
+    return draft
+
+
+def services_drafts(doc: RawDocument) -> tuple[list[Draft], list[Diagnostic]]:
+    """Every service, task and ``uses:`` stack of one services.yaml document."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
+    drafts: list[Draft] = []
+    problems: list[Diagnostic] = []
+    for index, use in enumerate(data.get("uses") or []):
+        stack = use if isinstance(use, str) else (use.get("stack") if isinstance(use, dict)
+                                                   else None)
+        if not isinstance(stack, str):
+            continue
+        name = str(use.get("name") or stack) if isinstance(use, dict) else stack
+        version = use.get("version") if isinstance(use, dict) else None
+        draft = Draft(name, "stack", doc, ("uses", index), port_request="auto")
+        draft.spec = {"stack": stack, "version": stringify(version) if version else None,
+                      "port": None}
+        drafts.append(draft)
+    for section in ("tasks", "services"):
+        entries = data.get(section)
+        for name, svc in (entries.items() if isinstance(entries, dict) else []):
+            if isinstance(svc, dict):
+                drafts.append(_service(doc, section, str(name), svc, settings, problems))
+    return drafts, problems
