@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.changes import Action, Change
-from reconciler.errors import Diagnostic, SourceRange, error
+from reconciler.errors import Diagnostic, SourceRange, error, has_errors
 from reconciler.model.types import Address
 from reconciler.policy_rules import ChangeFacts, Outcome, Rule
 
@@ -130,7 +130,8 @@ def load_policies(paths: Sequence[tuple[Path, str]]
     """Load the policy layers ``(path, layer)`` in order (user, project, session).
 
     A missing file of the ``user`` or ``project`` layer is simply absent; a missing file of
-    any other layer (an explicit override) is an error.
+    any other layer (an explicit override) is an error. A file with any error contributes no
+    rules; callers must refuse to go on when the diagnostics hold an error.
     """
     from reconciler.config.policy_yaml import parse_policy_file
     from reconciler.policy_build import build_rules
@@ -156,6 +157,8 @@ def load_policies(paths: Sequence[tuple[Path, str]]
             continue
         built, diags = build_rules(model, doc, layer)
         diagnostics.extend(diags)
+        if has_errors(diags):
+            continue  # a file with errors contributes no rules at all
         rules.extend(built)
         sources.append((layer, str(path)))
     return EffectivePolicy(tuple(rules), tuple(sources)), diagnostics
