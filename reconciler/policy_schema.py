@@ -9,6 +9,7 @@ offending key or value. This module imports pydantic at import time: import it l
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -110,6 +111,9 @@ def _hint(kind: str, loc: tuple[str | int, ...]) -> str:
                    "change_windows": sorted(ChangeWindowModel.model_fields)}
         parent = next((str(p) for p in reversed(loc[:-1]) if isinstance(p, str)), "")
         keys = allowed.get(parent, sorted(PolicyFile.model_fields))
+        close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6) if loc else []
+        if close:
+            return f"did you mean {close[0]!r}? allowed keys: " + ", ".join(keys)
         return "allowed keys: " + ", ".join(keys)
     if kind == "literal_error" and loc and loc[-1] == "version":
         return "write `version: 1`"

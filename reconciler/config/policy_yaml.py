@@ -1,11 +1,12 @@
 """Parse ``policy.yaml`` into plain data plus the file position of every node.
 
 This module owns only the *syntax* step for policy files: YAML text in, a
-:class:`PolicyDocument` out (plain dicts, lists and scalars, a position for every value and
-every mapping key, and the quoting style of each string so that positions inside a CEL
-expression can be mapped back to the file). Syntax errors and duplicate keys become
-diagnostics with ``file:line:col``; nothing is raised. Validation against the policy schema
-and compilation of the rules live in :mod:`reconciler.policy`.
+:class:`PolicyDocument` (a ``RawDocument`` of format ``policy``) out, with plain dicts, lists
+and scalars, a position for every mapping key, list item and value, and the quoting style of
+each string so that positions inside a CEL expression can be mapped back to the file. Syntax
+errors, duplicate keys and alias bombs become diagnostics with ``file:line:col``; nothing is
+raised. Validation against the policy schema and compilation of the rules live in
+:mod:`reconciler.policy`.
 """
 
 from __future__ import annotations
@@ -15,54 +16,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
 
-PathKey = tuple[str | int, ...]
+PathKey = KeyPath
 MAX_NODES = 100_000  # guards against alias expansion bombs
 MAX_DEPTH = 64
 
 
 @dataclass(frozen=True)
-class PolicyDocument:
-    """One parsed policy file, shaped like :class:`reconciler.config.raw.RawDocument`.
+class PolicyDocument(RawDocument):
+    """One parsed policy file: a :class:`~reconciler.config.raw.RawDocument` with more.
 
-    ``positions`` maps the path of each mapping key and list item (``("rules", 0, "when")``;
-    ``()`` is the root) to where it starts, as in ``RawDocument``; ``value_positions`` maps
-    the same paths to where their *values* start, and ``styles`` holds the scalar style of
-    string values (``plain``, ``'``, ``"``, ``|`` or ``>``) so that a position inside a CEL
+    As in ``RawDocument``, ``positions`` maps the path of each mapping key and list item
+    (``("rules", 0, "when")``; ``()`` is the root) to where it starts. ``value_positions``
+    maps the same paths to where their *values* start, and ``styles`` holds the scalar style
+    of string values (``plain``, ``'``, ``"``, ``|`` or ``>``) so that a position inside a CEL
     expression can be mapped back to the file.
     """
 
-    path: Path
-    format: str
-    data: Any
-    text: str = ""
-    positions: Mapping[PathKey, SourceRange] = field(default_factory=dict)
     value_positions: Mapping[PathKey, SourceRange] = field(default_factory=dict)
     styles: Mapping[PathKey, str] = field(default_factory=dict)
 
-    @property
-    def file(self) -> str:
-        return str(self.path)
-
-    def where(self, *path: str | int) -> SourceRange:
-        """Where the key (or item) ``path`` starts, else its nearest known parent."""
-        return self._lookup(self.positions, path)
-
     def where_value(self, *path: str | int) -> SourceRange:
-        """Where the value at ``path`` starts (falls back like :meth:`where`)."""
-        return self._lookup(self.value_positions, path) if tuple(path) in \
-            self.value_positions else self.where(*path)
-
-    def _lookup(self, table: Mapping[PathKey, SourceRange],
-                path: tuple[str | int, ...]) -> SourceRange:
-        probe = tuple(path)
-        while probe:
-            found = table.get(probe)
-            if found is not None:
-                return found
-            probe = probe[:-1]
-        return self.positions.get((), SourceRange(self.file, 1, 1))
+        """Where the value at ``path`` starts (else like :meth:`where`)."""
+        found = self.value_positions.get(tuple(path))
+        return found if found is not None else self.where(*path)
 
     def line_text(self, line: int) -> str:
         """Line ``line`` (1-based) of the source, or ``""`` past the end."""

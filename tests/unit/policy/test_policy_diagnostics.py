@@ -52,7 +52,8 @@ def test_unknown_keys_everywhere_at_once(tmp_path: Path) -> None:
         "7:13: error: unknown key 'kind' in rules.0.match",
         "9:49: error: unknown key 'zone' in change_windows.0",
     ]
-    assert lines[1].splitlines()[1] == "  hint: allowed keys: actions, hosts, kinds, labels, names"
+    assert lines[1].splitlines()[1] == (
+        "  hint: did you mean 'kinds'? allowed keys: actions, hosts, kinds, labels, names")
     assert "allowed_hosts" in lines[0]
 
 
