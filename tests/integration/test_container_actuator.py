@@ -30,14 +30,19 @@ from reconciler.transports.local import LocalTransport
 pytestmark = pytest.mark.integration
 
 IMAGE = "reconciler-test/busybox:1"
-HTTPD = ["sh", "-c", "mkdir -p /www && echo ok-$GEN > /www/index.html && "
-         "exec busybox httpd -f -p 80 -h /www"]
+HTTPD = [
+    "sh",
+    "-c",
+    "mkdir -p /www && echo ok-$GEN > /www/index.html && exec busybox httpd -f -p 80 -h /www",
+]
 
 
 def _need(reason: str) -> None:
     if os.environ.get("CI") == "true":
-        pytest.fail(f"Docker integration tests need: {reason} "
-                    "(run scripts/setup-test-env.sh)", pytrace=False)
+        pytest.fail(
+            f"Docker integration tests need: {reason} (run scripts/setup-test-env.sh)",
+            pytrace=False,
+        )
     pytest.skip(reason)
 
 
@@ -72,6 +77,7 @@ class CountingAPI:
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
             return attr(*args, **kwargs)
+
         return counted
 
 
@@ -92,19 +98,28 @@ class Scope:
     engine: Any
 
     def resource(self, name: str = "web", **spec: Any) -> Resource:
-        base: dict[str, Any] = {"image": IMAGE, "command": HTTPD, "env": {"GEN": "1"},
-                                "init": True, "shutdown_timeout": 2, "restart": "no",
-                                "ports": [{"host": None, "container": 80,
-                                           "host_ip": "127.0.0.1"}]}
+        base: dict[str, Any] = {
+            "image": IMAGE,
+            "command": HTTPD,
+            "env": {"GEN": "1"},
+            "init": True,
+            "shutdown_timeout": 2,
+            "restart": "no",
+            "ports": [{"host": None, "container": 80, "host_ip": "127.0.0.1"}],
+        }
         base.update(spec)
         return Resource(Address("container", name), base)
 
-    def apply(self, action: Action, resource: Resource, before: Resource | None = None
-              ) -> Observed | None:
-        change = Change(resource.address, action, dict(before.spec) if before else None,
-                        None if action is Action.DELETE else dict(resource.spec))
-        return self.actuator.apply(change, None if action is Action.DELETE else resource,
-                                   self.ctx)
+    def apply(
+        self, action: Action, resource: Resource, before: Resource | None = None
+    ) -> Observed | None:
+        change = Change(
+            resource.address,
+            action,
+            dict(before.spec) if before else None,
+            None if action is Action.DELETE else dict(resource.spec),
+        )
+        return self.actuator.apply(change, None if action is Action.DELETE else resource, self.ctx)
 
     def observe(self, *resources: Resource) -> dict[Address, Observed]:
         return self.actuator.observe(resources, {r.address: {} for r in resources}, self.ctx)
@@ -123,9 +138,13 @@ def scope(engine: Any, tmp_path: Path) -> Iterator[Scope]:
     name = f"rt{uuid.uuid4().hex[:8]}"
     subnet = f"198.18.{(next(_subnets) + os.getpid()) % 50 + 200}.0/24"
     counting = CountingClient(engine)
-    ctx = ActuatorContext(project="rtest", scope=name, state_dir=tmp_path,
-                          transport=LocalTransport(),
-                          extra={"project_dir": str(tmp_path), "docker_subnet": subnet})
+    ctx = ActuatorContext(
+        project="rtest",
+        scope=name,
+        state_dir=tmp_path,
+        transport=LocalTransport(),
+        extra={"project_dir": str(tmp_path), "docker_subnet": subnet},
+    )
     yield Scope(ctx, ContainerActuator(client_factory=lambda url: counting), counting, engine)
     label = {"label": f"io.reconciler.scope={name}"}
     for container in engine.api.containers(all=True, filters=label):
@@ -172,8 +191,9 @@ def test_create_then_observe_is_one_list_call_and_a_noop(scope: Scope) -> None:
 
 
 def test_published_port_answers_on_loopback_and_http_probe_uses_it(scope: Scope) -> None:
-    web = replace(scope.resource(), health=HealthCheck(ProbeKind.HTTP, "http://127.0.0.1:80/",
-                                                       timeout=2))
+    web = replace(
+        scope.resource(), health=HealthCheck(ProbeKind.HTTP, "http://127.0.0.1:80/", timeout=2)
+    )
     created = scope.apply(Action.CREATE, web)
     assert created is not None
     [port] = created.facts["ports"]
@@ -200,8 +220,7 @@ def test_env_change_replaces_and_named_volume_survives(scope: Scope) -> None:
     command = ["sh", "-c", "echo gen-$GEN >> /data/log && exec sleep 300"]
     first = scope.resource(command=command, ports=[], volumes=["data:/data"])
     old = scope.apply(Action.CREATE, first)
-    second = scope.resource(command=command, ports=[], volumes=["data:/data"],
-                            env={"GEN": "2"})
+    second = scope.resource(command=command, ports=[], volumes=["data:/data"], env={"GEN": "2"})
     change = scope.plan(second, first)
     assert change.action is Action.REPLACE
     assert change.reasons[0].code is ReasonCode.SPEC_CHANGED
@@ -235,8 +254,9 @@ def test_stopped_then_removed_by_hand_is_drift(scope: Scope) -> None:
 
 
 def test_oom_kill_is_reported(scope: Scope) -> None:
-    hog = scope.resource("hog", ports=[], memory="8m",
-                         command=["sh", "-c", "x=a; while true; do x=$x$x; done"])
+    hog = scope.resource(
+        "hog", ports=[], memory="8m", command=["sh", "-c", "x=a; while true; do x=$x$x; done"]
+    )
     scope.apply(Action.CREATE, hog)
     seen = wait_for(lambda: _exited(scope, hog), "the OOM kill")
     assert seen.reason == "exited 137 (OOM killed)" and seen.exit_code == 137
@@ -249,15 +269,15 @@ def _exited(scope: Scope, resource: Resource) -> Observed | None:
 
 def test_command_health_check_becomes_the_engine_healthcheck(scope: Scope) -> None:
     check = HealthCheck(ProbeKind.COMMAND, "test -f /tmp/ready", interval=1, timeout=2)
-    slow = replace(scope.resource(ports=[], command=["sh", "-c",
-                                                     "sleep 2; touch /tmp/ready; exec sleep 300"]),
-                   health=check)
+    slow = replace(
+        scope.resource(ports=[], command=["sh", "-c", "sleep 2; touch /tmp/ready; exec sleep 300"]),
+        health=check,
+    )
     created = scope.apply(Action.CREATE, slow)
     assert created is not None
     first = scope.actuator.health(slow, created, scope.ctx)
     assert first.status is HealthStatus.STARTING
-    assert wait_for(lambda: _healthy(scope, slow, created), "health").status \
-        is HealthStatus.HEALTHY
+    assert wait_for(lambda: _healthy(scope, slow, created), "health").status is HealthStatus.HEALTHY
     seen = wait_for(lambda: _engine_says_healthy(scope, slow), "engine health in the list")
     assert seen.health.detail == "engine HEALTHCHECK"
     docker_kind = replace(slow, health=HealthCheck(ProbeKind.DOCKER))
@@ -266,8 +286,7 @@ def test_command_health_check_becomes_the_engine_healthcheck(scope: Scope) -> No
 
 def _engine_says_healthy(scope: Scope, resource: Resource) -> Observed | None:
     seen = scope.observe(resource).get(resource.address)
-    ok = seen is not None and seen.health is not None and \
-        seen.health.status is HealthStatus.HEALTHY
+    ok = seen is not None and seen.health is not None and seen.health.status is HealthStatus.HEALTHY
     return seen if ok else None
 
 
@@ -294,17 +313,16 @@ def test_unowned_container_with_our_name_is_not_touched(scope: Scope) -> None:
 
 
 def test_delete_keeps_volumes_unless_asked_and_drops_the_network(scope: Scope) -> None:
-    data = scope.resource("db", ports=[], volumes=["data:/data"],
-                          command=["sleep", "300"])
+    data = scope.resource("db", ports=[], volumes=["data:/data"], command=["sleep", "300"])
     scope.apply(Action.CREATE, data)
     assert scope.apply(Action.DELETE, data, data) is None
     assert scope.observe(data) == {}
     volume_name = f"{scope.ctx.scope}_data"
     assert scope.engine.volumes.get(volume_name).name == volume_name
-    assert not [n for n in scope.engine.networks.list(names=[scope.ctx.scope])
-                if n.name == scope.ctx.scope]
+    assert not [
+        n for n in scope.engine.networks.list(names=[scope.ctx.scope]) if n.name == scope.ctx.scope
+    ]
     scope.apply(Action.CREATE, data)
     destroy = replace(scope.ctx, extra={**scope.ctx.extra, "remove_volumes": True})
-    scope.actuator.apply(Change(data.address, Action.DELETE, dict(data.spec), None), None,
-                         destroy)
+    scope.actuator.apply(Change(data.address, Action.DELETE, dict(data.spec), None), None, destroy)
     assert not scope.engine.volumes.list(filters={"name": volume_name})
