@@ -89,3 +89,19 @@ def test_importing_policy_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+def test_example_layers_load_together() -> None:
+    folder = EXAMPLE.parent
+    policy, diagnostics = load_policies([(folder / "user-policy.yaml", "user"),
+                                         (EXAMPLE, "project"),
+                                         (folder / "session-override.yaml", "session")])
+    assert diagnostics == []
+    assert [layer for layer, _ in policy.sources] == ["user", "project", "session"]
+    staging = container("web", image="docker.io/x", labels={"env": "staging"})
+    result = decide(policy, [staging, container("old", action=Action.DELETE),
+                             process("api", host="web1")])
+    assert [(d.address.name, d.outcome.value, d.rule_id) for d in result.final] == [
+        ("web", "deny", "approved-registry"),  # the session's allow does not lift the deny
+        ("old", "warn", "warn-on-deletes"),
+        ("api", "deny", "no-remote-changes-in-this-session")]
