@@ -7,8 +7,9 @@ the :class:`PlanInputs`, and returns the graph:
 2. ``explicit_edges``: configured ``depends_on``, dependency before dependant, between
    non-delete nodes (a replaced dependency does not force its running dependants to restart);
 3. ``implicit_edges``: ``host.H`` before anything placed on host ``H``; a ``wireguard`` network
-   before what uses it (``spec.network``) on the same host; a ``compose`` project before the
-   resources whose ``spec.compose_project`` names it -- only when such kinds are planned;
+   before what uses it (``spec.network``) on the same host; a ``compose.P`` project before its
+   services ``compose.P.S`` (and whatever names it in ``spec.compose_project``) -- only when
+   such kinds are planned;
 4. ``delete_edges``: dependants deleted before their dependencies are deleted or replaced
    (recorded dependencies for orphans), and things on a host / in a project deleted before it;
 5. ``targets``: with ``--target``, only the targets plus what they need;
@@ -88,8 +89,10 @@ def _placements(graph: nx.DiGraph[str]) -> Iterator[tuple[str, str, str]]:
         if address.kind != "wireguard" and wireguard in planned:
             yield wireguard, node, "wireguard"
         project = spec.get("compose_project")
+        if address.kind == "compose" and "." in address.name:
+            project = address.name.split(".", 1)[0]
         compose = str(Address("compose", str(project), address.host))
-        if address.kind != "compose" and compose in planned:
+        if compose != node and compose in planned:
             yield compose, node, "compose"
 
 

@@ -102,19 +102,22 @@ def test_host_and_compose_and_wireguard_come_first_and_go_last() -> None:
     app = res("app", kind="process", host="h1", order=2, network="mesh")
     proj = res("shop", kind="compose", order=3)
     svc = res("web", kind="compose_service", order=4, compose_project="shop")
-    desired = state(svc, app, mesh, host, proj)
+    part = res("shop.db", kind="compose", order=5)
+    desired = state(svc, app, mesh, host, proj, part)
     plan = plan_for(desired)
     kinds = {(u, v): d["kind"] for u, v, d in plan.edges()}
     assert kinds == {("host.h1", "wireguard.mesh@h1"): "host",
                      ("host.h1", "process.app@h1"): "host",
                      ("wireguard.mesh@h1", "process.app@h1"): "wireguard",
-                     ("compose.shop", "compose_service.web"): "compose"}
+                     ("compose.shop", "compose_service.web"): "compose",
+                     ("compose.shop", "compose.shop.db"): "compose"}
     observed, last = running(desired)
     gone = plan_for(desired, observed, last, destroy=True)
     order = gone.order()
     assert order.index("process.app@h1") < order.index("wireguard.mesh@h1") \
         < order.index("host.h1")
     assert order.index("compose_service.web") < order.index("compose.shop")
+    assert order.index("compose.shop.db") < order.index("compose.shop")
 
 
 def test_no_implicit_edges_without_such_kinds() -> None:
