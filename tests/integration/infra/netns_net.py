@@ -16,10 +16,11 @@ import os
 import random
 import secrets
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .procs import InfraError, kill_pid, run, run_quiet, start_time
+from .procs import InfraError, kill_pid, run, run_quiet, start_time, wait_until
 
 BASE = Path(os.environ.get("RECONCILER_TEST_RUN_DIR", "/run/reconciler-test"))
 SUBNET_PREFIX = "198.18"
@@ -89,17 +90,28 @@ def release(data: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     for pid, started in data["pids"]:
         kill_pid(pid, started)
+    # Links first: deleting a veth's root side removes its peer at once, whereas a namespace's
+    # interfaces vanish asynchronously after `ip netns del`.
+    for link in data["links"]:
+        deleted = not _link_exists(link) or run_quiet(["ip", "link", "del", link])
+        if not deleted and not _gone(lambda link=link: not _link_exists(link)):
+            problems.append(f"link {link} could not be deleted")
     for ns in data["namespaces"]:
         if not run_quiet(["ip", "netns", "del", ns]) and _netns_exists(ns):
             problems.append(f"netns {ns} could not be deleted")
-    for link in data["links"]:
-        if _link_exists(link) and not run_quiet(["ip", "link", "del", link]):
-            problems.append(f"link {link} could not be deleted")
     for rule in data["iptables"]:
         run_quiet(["iptables", "-D", *rule])
     for claim in data["claims"]:
         Path(claim).unlink(missing_ok=True)
     return problems
+
+
+def _gone(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    try:
+        wait_until(check, timeout, "removal")
+    except InfraError:
+        return False
+    return True
 
 
 def _netns_exists(ns: str) -> bool:
