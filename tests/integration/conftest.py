@@ -127,8 +127,13 @@ def wireguard_available() -> bool:
 
 
 @pytest.fixture
-def wireguard(wireguard_available: bool) -> Iterator[WireguardLab]:
-    """`wireguard.start(ns)` runs wireguard-go in a namespace; each is stopped after the test."""
-    lab = WireguardLab()
+def wireguard(wireguard_available: bool, request: pytest.FixtureRequest) -> Iterator[WireguardLab]:
+    """`wireguard.start(ns)` runs wireguard-go in a namespace; each is stopped after the test.
+
+    With SSH hosts in the same test, its pids join the run's manifest (reaped if killed)."""
+    manifest = None
+    if "ssh_lab" in request.fixturenames:
+        manifest = request.getfixturevalue("ssh_lab").network.manifest
+    lab = WireguardLab(manifest)
     yield lab
     lab.close()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from infra.netns_hosts import SshHost, SshHostLab
+from infra.procs import start_time
 from infra.wireguard import WireguardLab
 
 
@@ -28,6 +29,7 @@ def test_wireguard_go_interface_in_a_namespace_host(
     iface = wireguard.start(host.ns)
     assert iface.name.startswith("wgrcn") and len(iface.name) <= 15
     assert iface.exists()
+    assert [iface.pid, start_time(iface.pid)] in ssh_lab.network.manifest.data["pids"]
 
     private = _wg("genkey")
     key_file = tmp_path / "wg.key"

@@ -11,6 +11,7 @@ before their teardown left behind. Nothing is ever removed by pattern.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import random
@@ -94,7 +95,7 @@ def release(data: dict[str, Any]) -> list[str]:
     # interfaces vanish asynchronously after `ip netns del`.
     for link in data["links"]:
         deleted = not _link_exists(link) or run_quiet(["ip", "link", "del", link])
-        if not deleted and not _gone(lambda link=link: not _link_exists(link)):
+        if not deleted and not _gone(functools.partial(_link_absent, link)):
             problems.append(f"link {link} could not be deleted")
     for ns in data["namespaces"]:
         if not run_quiet(["ip", "netns", "del", ns]) and _netns_exists(ns):
@@ -112,6 +113,10 @@ def _gone(check: Callable[[], bool], timeout: float = 5.0) -> bool:
     except InfraError:
         return False
     return True
+
+
+def _link_absent(name: str) -> bool:
+    return not _link_exists(name)
 
 
 def _netns_exists(ns: str) -> bool:

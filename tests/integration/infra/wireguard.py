@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from .procs import InfraError, run_quiet, stop_popen, wait_until
+from .netns_net import Manifest
+from .procs import InfraError, run_quiet, start_time, stop_popen, wait_until
 
 SOCKET_DIR = Path("/var/run/wireguard")
 
@@ -58,7 +59,9 @@ class WgInterface:
 class WireguardLab:
     """Starts wireguard-go interfaces and stops each one by pid at `close()`."""
 
-    def __init__(self) -> None:
+    def __init__(self, manifest: Manifest | None = None) -> None:
+        """`manifest`: the run's record, so that a killed run's wireguard-go is reaped later."""
+        self.manifest = manifest
         self._procs: dict[str, tuple[WgInterface, subprocess.Popen[bytes], IO[bytes]]] = {}
 
     def start(self, ns: str, ifname: str | None = None) -> WgInterface:
@@ -75,6 +78,8 @@ class WireguardLab:
         )  # fmt: skip
         iface = WgInterface(name, ns, proc.pid)
         self._procs[name] = (iface, proc, log)
+        if self.manifest is not None:
+            self.manifest.add("pids", [proc.pid, start_time(proc.pid)])
 
         def ready() -> bool:
             if proc.poll() is not None:
@@ -89,7 +94,10 @@ class WireguardLab:
     def stop(self, iface: WgInterface) -> None:
         """Stop `iface`'s wireguard-go (by pid) and make sure interface and socket are gone."""
         _, proc, log = self._procs.pop(iface.name)
+        started = start_time(proc.pid)
         stop_popen(proc)
+        if self.manifest is not None:
+            self.manifest.discard("pids", [proc.pid, started])
         log.close()
         if iface.exists():
             run_quiet(["ip", "-n", iface.ns, "link", "del", iface.name])
