@@ -162,13 +162,17 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
             normal = normalize_service(found)
             merged[svc] = merge_service(merged[svc], normal) if svc in merged else normal
             where.setdefault(svc, pos)
+            raw_deps = body.get("depends_on")
+            for i, dep in enumerate(raw_deps if isinstance(raw_deps, list | dict) else []):
+                key = i if isinstance(raw_deps, list) else dep
+                where.setdefault(f"{svc}\0{dep}", d.where("services", svc, "depends_on", key))
     enabled = {s for s, body in merged.items() if _enabled(body, profiles)}
     project = project_name_override or project_name(scope, name)
     resources: list[Resource] = []
     for index, svc in enumerate(s for s in merged if s in enabled):
         definition = merged[svc]
         secrets = _mask_env(definition, secret_key)
-        depends, problems = _dependencies(definition, name, svc, merged, enabled, where[svc])
+        depends, problems = _dependencies(definition, name, svc, merged, enabled, where)
         diagnostics += problems
         spec: dict[str, Any] = {"project": project, "files": abs_files, "service": svc,
                                 "profiles": list(profiles), "definition": definition}
@@ -185,12 +189,14 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
 
 
 def _dependencies(definition: Mapping[str, Any], name: str, svc: str,
-                  merged: Mapping[str, Any], enabled: set[str], source: SourceRange,
+                  merged: Mapping[str, Any], enabled: set[str],
+                  where: Mapping[str, SourceRange],
                   ) -> tuple[tuple[Dependency, ...], list[Diagnostic]]:
     result: list[Dependency] = []
     problems: list[Diagnostic] = []
     address = str(service_address(name, svc))
     for dep, options in (definition.get("depends_on") or {}).items():
+        source = where.get(f"{svc}\0{dep}", where[svc])
         condition_text = str((options or {}).get("condition", Condition.STARTED.value))
         condition = _CONDITIONS.get(condition_text)
         if condition is None:

@@ -14,16 +14,17 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from reconciler.changes import HealthStatus
+from reconciler.config.compose_file import load_compose_files
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, TerminalError, error, warning
 from reconciler.transports.base import CommandResult, Transport
 
 Version = Literal["v1", "v2"]
 LABEL = "com.docker.compose"
-PS_FORMAT = "{{json .}}"
 
 # -- pure parsers --------------------------------------------------------------------------
 
@@ -169,7 +170,7 @@ class ComposeCLI:
 def list_containers(transport: Transport, project: str) -> list[PsRow]:
     """ONE ``docker ps -a`` for every container of Compose project ``project``."""
     result = transport.run(["docker", "ps", "-a", "--no-trunc", "--filter",
-                            f"label={LABEL}.project={project}", "--format", PS_FORMAT],
+                            f"label={LABEL}.project={project}", "--format", "{{json .}}"],
                            timeout=60.0)
     if not result.ok:
         raise TerminalError(f"docker ps failed: {result.stderr.strip() or result.stdout}",
@@ -182,10 +183,7 @@ _detected: dict[tuple[str, str], tuple[Version, tuple[str, ...], str]] = {}
 
 
 def _probe(transport: Transport, argv: tuple[str, ...]) -> str | None:
-    try:
-        result = transport.run([*argv, "version", "--short"], timeout=30.0)
-    except OSError:
-        return None
+    result = transport.run([*argv, "version", "--short"], timeout=30.0)
     return parse_version(result.stdout) if result.ok else None
 
 
@@ -287,10 +285,6 @@ def compose_config_diagnostics(files: Sequence[str], compose: ComposeCLI, *,
                                env_file: str | None = None) -> list[Diagnostic]:
     """Validate ``files`` with the Compose CLI's own ``config -q``; its complaints as
     diagnostics naming the file (and the line, when the message has one)."""
-    from pathlib import Path
-
-    from reconciler.config.compose_file import load_compose_files
-
     args = [*compose.argv, *(a for f in files for a in ("-f", f)),
             *(a for p in profiles for a in ("--profile", p)),
             *(["--env-file", env_file] if env_file else []), "config", "-q"]

@@ -87,6 +87,8 @@ def test_depends_on_and_healthcheck(tmp_path: Path) -> None:
     db, api = build(tmp_path)[0]
     assert [(d.target, d.condition) for d in api.depends_on] == [
         (Address("compose", "compose.db"), Condition.HEALTHY)]
+    dep_source = api.depends_on[0].source
+    assert dep_source is not None and (dep_source.line, dep_source.column) == (21, 7)
     assert db.health is not None and db.health.kind is ProbeKind.DOCKER
     assert (db.health.interval, db.health.timeout, db.health.retries) == (2.0, 90.0, 5)
     assert api.health is None
