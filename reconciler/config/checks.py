@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 from reconciler.config import rules
-from reconciler.config.raw import RawDocument
+from reconciler.config.raw import RawDocument, as_list
 from reconciler.errors import Diagnostic, error, warning
 
 _NAME = re.compile(rules.NAME_PATTERN)
@@ -88,7 +88,7 @@ def _one_service(doc: RawDocument, section: str, name: str,
                              doc.where(*body_path, "args")))
     if section == "tasks" and svc.get("port") is not None:
         out.append(error(f"task '{name}' cannot have a port", doc.where(*path, "port")))
-    for index, dep in enumerate(svc.get("dependencies") or []):
+    for index, dep in enumerate(as_list(svc.get("dependencies"))):
         if isinstance(dep, dict) and len([k for k in ("service", "task") if dep.get(k)]) != 1:
             out.append(error("a dependency names exactly one 'service' or 'task'",
                              doc.where(*path, "dependencies", index)))

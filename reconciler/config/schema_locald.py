@@ -20,7 +20,8 @@ class Strict(BaseModel):
 
 class Project(Strict):
     name: str | None = None
-    domain: str | None = Field(default=None, description="Accepted with a warning: no local DNS/proxy")
+    domain: str | None = Field(
+        default=None, description="Accepted with a warning: no local DNS/proxy")
 
 
 class HealthCheck(Strict):

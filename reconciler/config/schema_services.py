@@ -29,7 +29,8 @@ class Settings(Strict):
     """Project-wide defaults."""
 
     log_level: Literal["debug", "info", "warning", "error", "critical"] | None = None
-    health_check_interval: float | None = Field(default=None, description="Default probe interval (s)")
+    health_check_interval: float | None = Field(
+        default=None, description="Default probe interval (s)")
     startup_timeout: float | None = Field(default=None, description="Default startup timeout (s)")
     shutdown_timeout: float | None = Field(default=None, description="Default shutdown timeout (s)")
 

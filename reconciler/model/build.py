@@ -16,7 +16,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from reconciler.config.raw import RawDocument
+from reconciler.config.raw import RawDocument, as_list
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_locald import locald_drafts, procfile_drafts
@@ -98,15 +98,16 @@ def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnos
                 claim(draft, draft.port)
     for draft in drafts:
         mappings = draft.spec.get("ports") if draft.kind == "container" else None
-        if mappings and isinstance(mappings[0].get("host"), int):
-            draft.port = mappings[0]["host"]
+        fixed = [m["host"] for m in mappings or [] if isinstance(m.get("host"), int)]
+        if fixed:
+            draft.port = fixed[0]
         elif draft.port_request == "auto" and (draft.kind != "container" or mappings):
             port = allocator(draft.address) if allocator else fallback_port(draft.address)
             while allocator is None and (draft.host, port) in used:
                 port = 20000 + (port - 20000 + 1) % 20000
             used.setdefault((draft.host, port), draft)
             draft.port = port
-        if mappings and draft.port is not None and mappings[0]["host"] is None:
+        if mappings and draft.port_request is not None and mappings[0]["host"] is None:
             mappings[0]["host"] = draft.port
     return problems
 
@@ -188,7 +189,7 @@ def _host_addresses(docs: Sequence[RawDocument]) -> dict[str, str]:
             continue
         networks = doc.data.get("networks")
         for net in (networks.values() if isinstance(networks, dict) else []):
-            for node in (net.get("nodes") or []) if isinstance(net, dict) else []:
+            for node in as_list(net.get("nodes")) if isinstance(net, dict) else []:
                 if isinstance(node, dict) and isinstance(node.get("host"), str):
                     found.setdefault(str(node.get("name") or node["host"]), node["host"])
         hosts = doc.data.get("hosts")

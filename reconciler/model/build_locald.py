@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.config.raw import RawDocument
+from reconciler.config.raw import RawDocument, as_list
 from reconciler.config.rules import normalize_signal
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -61,7 +61,7 @@ def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> Draft:
     draft = Draft(name, "process", doc, ("services", name), env_path=("env",))
     draft.env = env_of(svc.get("env"))
     draft.deps = [DepDraft(str(dep), None, draft.where("depends_on", index))
-                  for index, dep in enumerate(svc.get("depends_on") or [])]
+                  for index, dep in enumerate(as_list(svc.get("depends_on")))]
     port = svc.get("port")
     fixed = port if isinstance(port, int) and not isinstance(port, bool) else None
     if kind == "postgres":

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from reconciler.config.raw import RawDocument
+from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
 from reconciler.errors import Diagnostic
 from reconciler.model.build_draft import (
@@ -33,7 +33,7 @@ from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
 
 def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
     out: list[DepDraft] = []
-    for index, dep in enumerate(svc.get("dependencies") or []):
+    for index, dep in enumerate(as_list(svc.get("dependencies"))):
         name = dep if isinstance(dep, str) else (dep.get("service") or dep.get("task")
                                                  if isinstance(dep, dict) else None)
         if isinstance(name, str):
@@ -72,7 +72,7 @@ def _health(draft: Draft, raw: Any, settings: dict[str, Any],
             timing["timeout"] = number(tcp.get("timeout"), 10.0)
         return HealthDraft(ProbeKind.TCP, f"127.0.0.1:{port}", **timing)
     if raw.get("command"):
-        line = shlex.join([str(raw["command"]), *(stringify(a) for a in raw.get("args") or [])])
+        line = shlex.join([str(raw["command"]), *(stringify(a) for a in as_list(raw.get("args")))])
         return HealthDraft(ProbeKind.COMMAND, line, **timing)
     return None
 
@@ -82,7 +82,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     target: dict[str, Any] = svc["target"] if isinstance(svc.get("target"), dict) else svc
     kind = str(target.get("type") or svc.get("type") or "process")
     draft = Draft(name, "process", doc, (section, name), env_path=("env",))
-    draft.labels = {str(k): str(v) for k, v in (svc.get("labels") or {}).items()}
+    draft.labels = {str(k): str(v) for k, v in as_dict(svc.get("labels")).items()}
     draft.protect = bool(svc.get("protect"))
     draft.env = env_of(svc.get("env"))
     draft.deps = _deps(draft, svc)
@@ -118,7 +118,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         if kind == "remote":
             draft.host = str(target.get("host") or LOCAL_HOST)
         if target.get("binary"):
-            command = [str(target["binary"]), *(stringify(a) for a in target.get("args") or [])]
+            command = [str(target["binary"]), *(stringify(a) for a in as_list(target.get("args")))]
         else:
             command = shell(str(target.get("command") or ""))
         workdir = target.get("working_dir")
@@ -136,7 +136,7 @@ def services_drafts(doc: RawDocument) -> tuple[list[Draft], list[Diagnostic]]:
     settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
     drafts: list[Draft] = []
     problems: list[Diagnostic] = []
-    for index, use in enumerate(data.get("uses") or []):
+    for index, use in enumerate(as_list(data.get("uses"))):
         stack = use if isinstance(use, str) else (use.get("stack") if isinstance(use, dict)
                                                    else None)
         if not isinstance(stack, str):
