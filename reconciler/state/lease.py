@@ -110,6 +110,7 @@ class Lease:
         if self.token is not None:
             raise RuntimeError("this lease is already acquired")
         token = uuid.uuid4().hex
+        self.took_over_from, self.lost = None, False
         now = time.time()
         with self.db.transaction() as conn:
             cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, "
