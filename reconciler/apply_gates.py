@@ -73,7 +73,8 @@ def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: 
     check = resource.health
     if check is None:
         return
-    timeout = float(resource.spec.get("startup_timeout") or DEFAULT_STARTUP_TIMEOUT)
+    configured = resource.spec.get("startup_timeout")
+    timeout = DEFAULT_STARTUP_TIMEOUT if configured is None else float(configured)
     deadline = clock() + timeout
     step = max(0.05, min(check.interval, 0.5))
     events.emit("node.wait_health", resource.address,
