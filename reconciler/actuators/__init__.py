@@ -19,6 +19,7 @@ KINDS: dict[str, str] = {
     "process": "reconciler.actuators.process:ProcessActuator",
     "task": "reconciler.actuators.task:TaskActuator",
     "container": "reconciler.actuators.container:ContainerActuator",
+    "compose": "reconciler.actuators.compose:ComposeActuator",
     "fake": "reconciler.actuators.fake:FakeActuator",
 }
 
