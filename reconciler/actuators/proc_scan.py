@@ -14,6 +14,7 @@ have the pid *and* start time seen in the scan, so a reused pid is never signall
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import time
@@ -161,11 +162,15 @@ def is_same_process(pid: int, starttime: int, root: str = "/proc") -> bool:
     return stat is not None and stat.starttime == starttime and stat.state not in ("Z", "X")
 
 
+@functools.cache
 def boot_time(root: str = "/proc") -> int:
+    """Seconds since the epoch at boot (cached: it does not change while we run)."""
     return parse_btime(_read_text(f"{root}/stat") or "")
 
 
+@functools.cache
 def boot_id(root: str = "/proc") -> str:
+    """This boot's random id: a recorded process with another boot id died in a reboot."""
     return (_read_text(f"{root}/sys/kernel/random/boot_id") or "").strip()
 
 

@@ -83,7 +83,7 @@ class TaskActuator:
                                   env=env, cwd=working_dir(spec, ctx), log_path=str(log_path),
                                   user=user)
         ctx.events(_log_event(address, f"task started (pid {pid})", pid=pid))
-        code = self._wait(pid, exit_file, timeout, ctx)
+        code = self._wait(pid, exit_file, timeout, ctx, str(address))
         redact = Redactor(resource.secrets.values())
         if code is None:
             raise TerminalError(
@@ -101,7 +101,8 @@ class TaskActuator:
                                "log_path": str(log_path)})
 
     @staticmethod
-    def _wait(pid: int, exit_file: Path, timeout: float, ctx: ActuatorContext) -> int | None:
+    def _wait(pid: int, exit_file: Path, timeout: float, ctx: ActuatorContext,
+              address: str) -> int | None:
         """The task's exit code, or None after stopping it at the deadline."""
         deadline = time.monotonic() + timeout
         stat = proc_scan.read_stat(pid)
@@ -121,11 +122,8 @@ class TaskActuator:
                     if isinstance(ctx.transport, proc_scan.ChildTracker) else None
                 return code if code is not None else 128 + signal.SIGKILL
             if time.monotonic() >= deadline:
-                info = proc_scan.ProcInfo(pid, stat) if stat is not None else None
-                if info is not None:
-                    proc_scan.signal_processes([info], signal.SIGTERM)
-                    if proc_scan.wait_gone([info], 5.0, transport=ctx.transport):
-                        proc_scan.signal_processes([info], signal.SIGKILL)
+                proc_scan.stop_owned(ctx.scope, address, signal.SIGTERM, 5.0,
+                                     transport=ctx.transport)
                 return None
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)

@@ -7,6 +7,7 @@ scope at teardown is killed by pid (after checking its start time), never by pat
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import sys
@@ -262,6 +263,15 @@ def test_task_success_failure_and_timeout(ctx: ActuatorContext, tmp_path: Path) 
     with pytest.raises(TerminalError, match="did not finish"):
         tasks.apply(change(slow, Action.CREATE), slow, ctx)
     assert marked_pids(ctx.scope, "task.slow") == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
+def test_runs_as_the_configured_user(actuator: ProcessActuator, ctx: ActuatorContext) -> None:
+    seen = create(actuator, proc("api", SLEEP, user="nobody"), ctx)
+    status = Path(f"/proc/{seen.facts['pid']}/status").read_text()
+    uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))
+    assert uid_line.split()[1] == str(pwd.getpwnam("nobody").pw_uid)
+    assert environ_of(seen.facts["pid"])["USER"] == "nobody"
 
 
 def test_local_transport_run_contract() -> None:
