@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler import actuators
 from reconciler.actuators.base import ActuatorContext
 from reconciler.changes import Observed
-from reconciler.config import RawDocument, load
+from reconciler.config import RawDocument, interpolation_env, load
 from reconciler.errors import ConfigError, Diagnostic, PlanError, Severity, StalePlanError
 from reconciler.events import EventBus
 from reconciler.model.build import build
@@ -75,13 +75,7 @@ class Project:
         return docs, diagnostics
 
     def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:
-        """The interpolation environment: .env values, overridden by the real environment."""
-        merged: dict[str, str] = {}
-        for doc in docs:
-            if doc.format == "dotenv" and isinstance(doc.data, Mapping):
-                merged.update({str(k): str(v) for k, v in doc.data.items()})
-        merged.update(self.environ)
-        return merged
+        return interpolation_env(docs, self.environ)
 
     def desired(self, *, allocate: bool = True) -> tuple[DesiredState, list[Diagnostic]]:
         """Load, validate and build; raise ConfigError when any error was found."""

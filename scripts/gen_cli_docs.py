@@ -44,7 +44,9 @@ def command_section(name: str, command: Any, level: int = 2) -> list[str]:
 
 
 def generate() -> str:
-    from reconciler.cli import app
+    from reconciler.cli.app import app, load_commands
+
+    load_commands()
 
     root = typer.main.get_command(app)
     intro = (ROOT / "docs" / "cli-intro.md").read_text()

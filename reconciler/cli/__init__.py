@@ -1,16 +1,26 @@
-"""The command line: a typer app, one module per command group; no logic of its own.
+"""The command line: a typer app (cli/app.py), one module per command group; no logic.
 
-The command modules are imported in the order `reconciler --help` lists their commands.
+:func:`main` is the console entry. ``validate`` runs without importing typer at all (see
+cli/validate_cmd.py) so that it, and the pre-commit hook, start fast; everything else goes
+through the typer app.
 """
 
-import importlib
+from __future__ import annotations
 
-from reconciler.cli.app import app, run
+import sys
 
-COMMAND_MODULES = ("config_cmds", "plan_cmds", "ops_cmds")
-for _module in COMMAND_MODULES:
-    importlib.import_module(f"reconciler.cli.{_module}")
 
-main = run
+def main() -> None:
+    argv = sys.argv[1:]
+    if "validate" in argv:
+        from reconciler.cli.validate_cmd import fast_path
 
-__all__ = ["COMMAND_MODULES", "app", "main", "run"]
+        code = fast_path(argv)
+        if code is not None:
+            sys.exit(code)
+    from reconciler.cli.app import run
+
+    run()
+
+
+__all__ = ["main"]

@@ -76,10 +76,21 @@ def echo(text: str = "", *, err: bool = False) -> None:
     stream.flush()
 
 
+COMMAND_MODULES = ("config_cmds", "plan_cmds", "ops_cmds")  # the order of `--help`
+
+
+def load_commands() -> None:
+    import importlib
+
+    for module in COMMAND_MODULES:
+        importlib.import_module(f"reconciler.cli.{module}")
+
+
 def run() -> None:
     """Console-script entry: run the app and map errors to messages and exit codes."""
     from reconciler.errors import ReconcilerError
 
+    load_commands()
     try:
         code = app(standalone_mode=False)
         sys.exit(code if isinstance(code, int) else 0)

@@ -7,15 +7,27 @@ Nothing here validates meaning (that is ``reconciler.validate`` and ``reconciler
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from reconciler.config.discover import DESIRED_STATE_FORMATS, discover, format_of
 from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
 
-__all__ = ["KeyPath", "RawDocument", "discover", "format_of", "load", "parse_file"]
+__all__ = ["KeyPath", "RawDocument", "discover", "format_of", "interpolation_env", "load",
+           "parse_file"]
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+
+
+def interpolation_env(docs: Sequence[RawDocument], environ: Mapping[str, str]) -> dict[str, str]:
+    """The variables ``${VAR}`` sees: the project's .env, overridden by the real environment."""
+    merged: dict[str, str] = {}
+    for doc in docs:
+        if doc.format == "dotenv" and isinstance(doc.data, Mapping):
+            merged.update({str(k): str(v) for k, v in doc.data.items()})
+    merged.update(environ)
+    return merged
 
 
 def parse_file(path: Path, text: str, fmt: str) -> tuple[RawDocument | None, list[Diagnostic]]:

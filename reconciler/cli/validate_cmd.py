@@ -1,0 +1,74 @@
+"""``reconciler validate``: load, check and build, then report every diagnostic.
+
+This module imports no typer, no pipeline and nothing heavy at import time: the console entry
+(:func:`reconciler.cli.main`) runs it directly for ``validate`` so that the command (and the
+git pre-commit hook built on it) starts fast. The typer command in config_cmds.py calls the same
+:func:`run_validate`, so both paths behave the same.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import Diagnostic, Severity
+
+
+def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+    return {"severity": d.severity.value, "summary": d.summary, "detail": d.detail,
+            "hint": d.hint, "address": d.address,
+            "source": str(d.source) if d.source is not None else None}
+
+
+def run_validate(directory: Path, *, session: str | None = None, strict: bool = False,
+                 as_json: bool = False) -> int:
+    """Validate the project in ``directory``; print the report; return the exit code."""
+    from reconciler.config import interpolation_env, load
+    from reconciler.model.build import build
+    from reconciler.validate import check
+
+    docs, diagnostics = load(directory)
+    diagnostics += check(docs)
+    if not any(d.severity is Severity.ERROR for d in diagnostics):
+        _, more = build(docs, env=interpolation_env(docs, os.environ), session=session,
+                        strict=strict)
+        diagnostics += more
+    diagnostics.sort(key=lambda d: d.sort_key())
+    errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
+    if as_json:
+        print(json.dumps({"valid": errors == 0, "files": [str(d.path) for d in docs],
+                          "diagnostics": [diagnostic_json(d) for d in diagnostics]}, indent=2))
+        return 1 if errors else 0
+    for diagnostic in diagnostics:
+        stream = sys.stderr if diagnostic.severity is Severity.ERROR else sys.stdout
+        print(diagnostic.render(), file=stream)
+    if errors:
+        print(f"{errors} error(s) in {len(docs)} file(s)", file=sys.stderr)
+    else:
+        names = ", ".join(sorted({d.path.name for d in docs})) or "no config files"
+        print(f"Success! The configuration is valid ({names}).")
+    return 1 if errors else 0
+
+
+def fast_path(argv: list[str]) -> int | None:
+    """Run ``[global options] validate [--strict] [--json]`` without typer; None = not ours."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("-C", "--project", type=Path, default=Path("."))
+    parser.add_argument("--session", default=os.environ.get("RECONCILER_SESSION"))
+    parser.add_argument("--state-dir")
+    parser.add_argument("--no-color", action="store_true")
+    parser.add_argument("command")
+    parser.add_argument("--strict", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    try:
+        args, rest = parser.parse_known_args(argv)
+    except SystemExit:  # not something this small parser understands: let typer answer
+        return None
+    if args.command != "validate" or rest or not args.project.is_dir():
+        return None
+    return run_validate(args.project, session=args.session, strict=args.strict,
+                        as_json=args.json)
