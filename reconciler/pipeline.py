@@ -29,7 +29,7 @@ from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
 from reconciler.ports import PortAllocator
 from reconciler.state import StateStore
-from reconciler.transports.local import LocalTransport
+from reconciler.transports.pool import TransportPool
 from reconciler.validate import check
 
 if TYPE_CHECKING:
@@ -58,14 +58,15 @@ class Project:
     events: EventBus = field(default_factory=EventBus)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     name: str | None = None  # the project's name, known once the config is loaded
+    extra: dict[str, Any] = field(default_factory=dict)  # passed to every ActuatorContext
 
     @cached_property
     def store(self) -> StateStore:
         return StateStore.open_project(self.directory, self.session, self.state_dir)
 
     @cached_property
-    def transport(self) -> LocalTransport:
-        return LocalTransport()
+    def transports(self) -> TransportPool:
+        return TransportPool()
 
     # -- 1-3: config -------------------------------------------------------------------------
 
@@ -101,9 +102,10 @@ class Project:
         project = self.project_name
         scope = f"{project}_{self.session}" if self.session else project
         return ActuatorContext(project=project, scope=scope, state_dir=self.store.state_dir,
-                               transport=self.transport, events=self.events,
-                               session=self.session,
-                               extra={"project_dir": str(self.directory), **extra})
+                               transport=self.transports.get(address.host),
+                               events=self.events, session=self.session,
+                               extra={"project_dir": str(self.directory.resolve()),
+                                      **self.extra, **extra})
 
     @property
     def project_name(self) -> str:

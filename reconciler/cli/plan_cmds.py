@@ -177,10 +177,13 @@ def destroy(
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask.")] = False,
     target: TargetOpt = None,
     parallelism: ParallelismOpt = 10,
+    volumes: Annotated[bool, typer.Option(
+        "--volumes", help="Also remove named volumes (kept by default).")] = False,
 ) -> None:
     """Stop and remove everything this project (and session) owns."""
     g = globals_of(ctx)
     project = g.project()
+    project.extra["remove_volumes"] = volumes
     with project.locked():
         run = project.plan(targets=target or (), destroy=True)
         echo(render_plan_text(run, g))
