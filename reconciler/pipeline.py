@@ -91,6 +91,7 @@ class Project:
         if any(d.severity is Severity.ERROR for d in diagnostics):
             raise ConfigError(diagnostics)
         self.name = state.project
+        self.transports.configure(state)
         self.events.redactor.add(v for r in state.resources.values() for v in r.secrets.values())
         for diagnostic in diagnostics:
             self.events.emit("diagnostic", diagnostic.address, diagnostic.render())

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import HostUnreachable
-from reconciler.model.types import LOCAL_HOST
+from reconciler.model.types import LOCAL_HOST, DesiredState
 from reconciler.transports.base import Transport
 
 
@@ -23,6 +23,13 @@ class TransportPool:
         self.hosts = dict(hosts or {})
         self._open: dict[str, Transport] = {}
         self._lock = threading.Lock()
+
+    def configure(self, desired: DesiredState) -> None:
+        """Learn the hosts a desired state places things on (its ``hosts:`` and nodes)."""
+        hosts = desired.settings.get("hosts")
+        if isinstance(hosts, Mapping):
+            self.hosts.update({str(k): dict(v) for k, v in hosts.items()
+                               if isinstance(v, Mapping)})
 
     def get(self, host: str) -> Transport:
         with self._lock:
