@@ -1,8 +1,11 @@
 """services.yaml -> Drafts: both harness shapes, tasks, ``uses:`` stacks and our extensions.
 
-Flat services (``type: process|docker|remote|package`` with their keys inline) and nested ones
-(``target: {type: ...}``) read the same way. ``dependencies`` (names or ``{service|task: x}``)
-and ``depends_on`` (a list, or name -> ``{condition}``) both become dependencies.
+Flat services (``type: process|docker|remote|package|compose`` with their keys inline) and
+nested ones (``target: {type: ...}``) read the same way. A ``type: compose`` entry becomes a
+``compose`` Draft holding ``files``/``profiles``/``env_file``/``project_name``, which
+``build_compose`` expands into one resource per Compose service. ``dependencies`` (names or
+``{service|task: x}``) and ``depends_on`` (a list, or name -> ``{condition}``) both become
+dependencies.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any
 
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
-from reconciler.errors import Diagnostic
+from reconciler.errors import Diagnostic, warning
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
     DEFAULT_STARTUP_TIMEOUT,
@@ -29,6 +32,11 @@ from reconciler.model.build_draft import (
     volumes_of,
 )
 from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
+
+COMPOSE_KEYS = ("files", "profiles", "env_file", "project_name")
+# Common service keys that mean nothing for a whole Compose file (warned, then ignored).
+COMPOSE_IGNORED = frozenset({"env", "health_check", "startup_timeout", "shutdown_timeout",
+                             "network", "labels", "protect"})
 
 
 def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
@@ -107,12 +115,20 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
                       "restart": "no", "labels": dict(draft.labels), **timing}
         if section == "tasks":
             draft.spec["kind"] = "container"
+    elif kind == "compose":
+        draft.kind = "compose"
+        draft.spec = {key: target[key] for key in COMPOSE_KEYS if target.get(key) is not None}
+        problems.extend(warning(f"'{key}' does not apply to compose entry '{name}' and is "
+                                "ignored", draft.where(key),
+                                hint="set it on the services in the Compose file")
+                        for key in sorted(COMPOSE_IGNORED & set(svc)))
+        return draft
     elif kind == "package":
         draft.kind = "package"
         draft.host = str(target.get("host") or LOCAL_HOST)
-        draft.spec = {"package": absolute(doc, str(target.get("package") or "")),
-                      "version": stringify(target.get("version") or ""),
-                      "install_path": str(target.get("install_path") or "")}
+        from reconciler.model.build_package import package_spec
+
+        draft.spec = package_spec(draft, target, problems)
     else:
         draft.kind = "task" if section == "tasks" else "process"
         if kind == "remote":

@@ -93,7 +93,7 @@ def test_remote_and_package_live_on_their_host(run: Any) -> None:
           idx: {type: remote, host: w1, binary: /opt/idx, working_dir: /opt}
           pkg: {type: package, host: w1, package: ./pkg, version: 2, install_path: /opt/p}
           local: {type: process, command: "echo ${idx.ip} ${idx.host}"}
-        """})
+        """, "pkg/manifest.toml": 'name = "pkg"\nversion = "2"\n'})
     assert result.errors == []
     assert result.resource("process.idx@w1").spec["cwd"] == "/opt"
     assert result.resource("package.pkg@w1").spec["version"] == "2"
