@@ -1,9 +1,12 @@
-"""The pipeline, wired: load -> validate -> build -> observe -> diff -> plan -> apply -> state.
+"""The pipeline, wired: load -> validate -> build -> observe -> diff -> plan -> policy ->
+apply -> state.
 
 A :class:`Project` binds a project directory, an optional session and its state store, and
 runs the stages in order. The CLI and the watcher both call it; it never prints (events go
 to ``Project.events``). Stages stay pure functions in their own modules; this module only
-passes values between them, takes the lease around apply and records what happened.
+passes values between them, takes the lease around apply and records what happened: every
+:meth:`Project.plan` is a run (kind ``plan`` by default) whose policy decisions are written
+to the state database; :meth:`Project.execute` refuses a plan the policy does not allow.
 """
 
 from __future__ import annotations
@@ -12,9 +15,10 @@ import getpass
 import os
 import socket
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +31,8 @@ from reconciler.errors import ConfigError, Diagnostic, PlanError, Severity, Stal
 from reconciler.events import EventBus
 from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
+from reconciler.pipeline_policy import evaluate_plan, load_layers, policy_layers, refusal
+from reconciler.policy import EffectivePolicy, PolicyResult
 from reconciler.ports import PortAllocator
 from reconciler.state import StateStore
 from reconciler.transports.pool import TransportPool
@@ -45,6 +51,9 @@ class PlanRun:
     observed: dict[Address, Observed]
     plan: Plan
     warnings: list[Diagnostic] = field(default_factory=list)
+    policy: PolicyResult = field(default_factory=PolicyResult)
+    policy_sources: tuple[tuple[str, str], ...] = ()  # (layer, file) that were evaluated
+    run_id: str | None = None  # the recorded run of this evaluation
 
 
 @dataclass
@@ -59,6 +68,8 @@ class Project:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     name: str | None = None  # the project's name, known once the config is loaded
     extra: dict[str, Any] = field(default_factory=dict)  # passed to every ActuatorContext
+    policy_file: Path | None = None  # the session layer (``--policy FILE``)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @cached_property
     def store(self) -> StateStore:
@@ -118,7 +129,29 @@ class Project:
         return observe.snapshot(desired, self.store.resources(), self.context_for)
 
     def plan(self, *, targets: Sequence[str] = (), replace: Collection[str] = (),
-             destroy: bool = False, refresh: bool = True) -> PlanRun:
+             destroy: bool = False, refresh: bool = True, kind: str = "plan") -> PlanRun:
+        """Plan and evaluate the policy; recorded as a run of ``kind`` with its decisions."""
+        run_id = self.store.begin_run(kind, meta={"targets": list(targets), "destroy": destroy,
+                                                  "refresh": refresh})
+        try:
+            run = self._plan(targets, replace, destroy, refresh)
+            run.run_id = run_id
+            self._decide(run)
+        except BaseException as exc:
+            self.store.end_run(run_id, result="error",
+                               summary={"error": str(exc) or type(exc).__name__})
+            raise
+        policy = run.policy
+        result = "denied" if policy.denied else \
+            "needs_approval" if policy.needs_approval else "ok"
+        self.store.end_run(run_id, result=result, summary={
+            **run.plan.summary(), "inputs_hash": run.plan.inputs_hash,
+            "deny": len(policy.denied), "require_approval": len(policy.needs_approval),
+            "warn": len(policy.warnings)})
+        return run
+
+    def _plan(self, targets: Sequence[str], replace: Collection[str], destroy: bool,
+              refresh: bool) -> PlanRun:
         from reconciler import diff
         from reconciler.plan import build as build_plan
 
@@ -137,6 +170,36 @@ class Project:
         return PlanRun(desired, observed, plan,
                        [d for d in diagnostics if d.severity is Severity.WARNING])
 
+    # -- policy ------------------------------------------------------------------------------
+
+    def policy(self) -> EffectivePolicy:
+        """The merged policy layers; ConfigError (file:line:col) when a file is invalid."""
+        policy, diagnostics = load_layers(policy_layers(
+            self.directory, self.store.state_dir, self.policy_file, self.environ))
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise ConfigError(diagnostics)
+        return policy
+
+    def _decide(self, run: PlanRun) -> None:
+        """Evaluate the policy on ``run.plan`` and append every decision record."""
+        policy = self.policy()
+        result = evaluate_plan(policy, run.plan, now=self.clock(), directory=self.directory,
+                               approvals=self.store.approved_hashes())
+        self.store.record_decisions(run.run_id, [
+            {k: self.events.redactor(v) if isinstance(v, str) else v
+             for k, v in r.to_json().items()} for r in result.records])
+        for decision in result.final:
+            self.events.emit("policy.decision", decision.address, decision.reason,
+                             outcome=decision.outcome.value, rule_id=decision.rule_id)
+        run.policy = result
+        run.policy_sources = policy.sources
+
+    def enforce(self, run: PlanRun, *, plan_file: str | None = None) -> None:
+        """Raise PolicyDenied when the plan holds a deny or an unapproved require_approval."""
+        refused = refusal(run.policy, plan_file=plan_file)
+        if refused is not None:
+            raise refused
+
     # -- 7-8: apply and record ---------------------------------------------------------------
 
     def locked(self) -> AbstractContextManager[Any]:
@@ -151,11 +214,25 @@ class Project:
                 "was made", hint="run `reconciler plan -out FILE` again and review it")
 
     def execute(self, run: PlanRun, *, parallelism: int = 10, kind: str = "apply") -> ApplyResult:
-        """Walk the plan and record every node. Call inside :meth:`locked`."""
+        """Walk the plan and record every node. Call inside :meth:`locked`.
+
+        Refuses (PolicyDenied, before touching anything) a plan the policy does not allow.
+        """
+        self.enforce(run)
+        run_id = self.store.begin_run(kind, meta={"summary": run.plan.summary(),
+                                                  "inputs_hash": run.plan.inputs_hash,
+                                                  "plan_run": run.run_id})
+        journal = self.store.journal(run_id, kinds=("node.start", "node.retry",
+                                                    "node.adopted", "node.healthy"))
+        self.events.subscribe(journal)
+        try:
+            return self._run_applier(run, run_id, parallelism)
+        finally:
+            journal.kinds = ()  # the bus keeps subscribers: stop recording this run
+
+    def _run_applier(self, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
         from reconciler.apply import Applier
 
-        run_id = self.store.begin_run(kind, meta={"summary": run.plan.summary(),
-                                                  "inputs_hash": run.plan.inputs_hash})
         self._adopt(run, run_id)
         loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
         applier = Applier(run.plan, run.desired, loaded, self.context_for, self.store, run_id,

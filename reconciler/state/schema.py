@@ -6,8 +6,9 @@ processes opening the same new database never both migrate it. Migrations only g
 database written by a newer reconciler is refused rather than guessed at.
 
 Append-only rules are enforced by the database itself: triggers abort any UPDATE or DELETE of
-``events`` (the audit log) and of ``allocations`` (auto ports are chosen once, forever), any
-DELETE of ``runs``, and any UPDATE of a run that has already ended.
+``events`` (the audit log), ``decisions`` (policy decision records), ``approvals`` and
+``allocations`` (auto ports are chosen once, forever), any DELETE of ``runs``, and any UPDATE
+of a run that has already ended.
 """
 
 from __future__ import annotations
@@ -91,8 +92,45 @@ CREATE TABLE lease (
 );
 """
 
+# Version 2: policy decision records and plan approvals, both append-only.
+_V2 = """
+CREATE TABLE decisions (
+    id           TEXT PRIMARY KEY,
+    time         TEXT NOT NULL,
+    run_id       TEXT REFERENCES runs(id),
+    rule_id      TEXT NOT NULL,
+    rule_origin  TEXT NOT NULL,
+    address      TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    outcome      TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    inputs_hash  TEXT NOT NULL,
+    git_commit   TEXT,
+    final        INTEGER NOT NULL
+);
+CREATE INDEX decisions_run ON decisions(run_id);
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decision records are append-only'); END;
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decision records are append-only'); END;
+
+CREATE TABLE approvals (
+    id           TEXT PRIMARY KEY,
+    time         REAL NOT NULL,
+    who          TEXT NOT NULL,
+    inputs_hash  TEXT NOT NULL,
+    plan_file    TEXT NOT NULL,
+    addresses    TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX approvals_hash ON approvals(inputs_hash);
+CREATE TRIGGER approvals_no_update BEFORE UPDATE ON approvals
+BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;
+CREATE TRIGGER approvals_no_delete BEFORE DELETE ON approvals
+BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;
+"""
+
 # Index i holds the script that takes a database from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = """

@@ -20,6 +20,7 @@ from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
+from reconciler.state import audit
 from reconciler.state.db import FILE_MODE, Database, dumps, ensure_dir, loads
 from reconciler.state.journal import (
     Journal,
@@ -173,6 +174,32 @@ class StateStore:
         rows = self._db.query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC "
                               "LIMIT ?", (limit,))
         return [run_from_row(r) for r in rows]
+
+    # -- policy decisions, approvals, export (see state/audit.py) ----------------------------
+
+    def record_decisions(self, run_id: str | None,
+                         records: Sequence[Mapping[str, Any]]) -> None:
+        """Append Policy Decision Records (``DecisionRecord.to_json()`` dicts)."""
+        audit.insert_decisions(self._db, run_id, records)
+
+    def decisions(self, *, run_id: str | None = None) -> list[dict[str, Any]]:
+        return audit.decisions(self._db, run_id=run_id)
+
+    def approve(self, *, who: str, inputs_hash: str, plan_file: str,
+                addresses: Sequence[str]) -> dict[str, Any]:
+        """Record an approval of the plan with ``inputs_hash``; returns the approval row."""
+        return audit.insert_approval(self._db, who=who, inputs_hash=inputs_hash,
+                                     plan_file=plan_file, addresses=addresses)
+
+    def approvals(self) -> list[dict[str, Any]]:
+        return audit.approvals(self._db)
+
+    def approved_hashes(self) -> set[str]:
+        return audit.approved_hashes(self._db)
+
+    def export(self) -> list[dict[str, Any]]:
+        """The whole audit log (runs, events, decisions, approvals) as plain dicts."""
+        return list(audit.export(self._db))
 
     def journal(self, run_id: str | None, kinds: Collection[str] | None = None) -> Journal:
         """An EventBus subscriber appending that run's events to the audit journal."""
