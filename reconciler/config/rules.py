@@ -21,6 +21,7 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
     "remote": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
                          "stop_signal"}),
     "package": frozenset({"host", "package", "version", "install_path"}),
+    "compose": frozenset({"files", "profiles", "env_file", "project_name"}),
 }
 ALL_TARGET_KEYS = frozenset().union(*TARGET_KEYS.values())
 # Alternatives: at least one key of each tuple must be present.
@@ -29,6 +30,7 @@ TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "docker": (("image",),),
     "remote": (("host",), ("binary", "command")),
     "package": (("host",), ("package",), ("install_path",)),
+    "compose": (),  # without `files`: the compose.yaml (+ override) of the project dir
 }
 TASK_TYPES = frozenset({"process", "docker", "remote"})
 

@@ -1,7 +1,7 @@
 """The pydantic models of services.yaml: the source of schemas/services.schema.json.
 
 Both shapes of the service-harness format are here (the flat ``type: process|docker|remote|
-package`` shape and the nested ``target: {type: ...}`` shape), plus reconciler's own keys
+package|compose`` shape and the nested ``target: {type: ...}`` shape), plus reconciler's own keys
 (``command`` strings, ``depends_on`` with conditions, ``port: auto``, ``hosts``, ``uses``,
 ``protect``, ``labels``, ``{secret: ...}`` env values). Services are one flat model with the
 keys of every type; which keys a type accepts and requires is checked by
@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Scalar = str | int | float | bool
-ServiceType = Literal["process", "docker", "remote", "package"]
+ServiceType = Literal["process", "docker", "remote", "package", "compose"]
 ConditionName = Literal[
     "service_started", "service_healthy", "service_completed_successfully"]
 
@@ -126,6 +126,17 @@ class Target(Strict):
     package: str | None = None
     version: str | int | float | None = None
     install_path: str | None = None
+    files: str | list[str] | None = Field(
+        default=None, description="compose: Compose files, relative to this file "
+        "(default: the project's compose.yaml + override)")
+    profiles: str | list[str] | None = Field(
+        default=None, description="compose: the Compose profiles to enable")
+    env_file: str | None = Field(
+        default=None, description="compose: env file for ${VAR} in the Compose files "
+        "(default: .env next to the first file)")
+    project_name: str | None = Field(
+        default=None, description="compose: the Compose project name verbatim (default "
+        "<project>[_<session>]_<entry>; a fixed name opts out of session isolation)")
 
 
 class Service(Target):

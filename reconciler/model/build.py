@@ -18,6 +18,7 @@ from typing import Any
 
 from reconciler.config.raw import RawDocument, as_list
 from reconciler.errors import Diagnostic, error
+from reconciler.model.build_compose import ComposePart, compose_part, is_compose_draft
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_locald import locald_drafts, procfile_drafts
 from reconciler.model.build_resolve import Resolver
@@ -112,7 +113,7 @@ def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnos
     return problems
 
 
-def _dependencies(by_name: Mapping[str, Draft]) -> tuple[
+def _dependencies(by_name: Mapping[str, Draft], compose: ComposePart) -> tuple[
         dict[str, tuple[Dependency, ...]], list[Diagnostic]]:
     problems: list[Diagnostic] = []
     edges: dict[str, list[tuple[str, Any]]] = {}
@@ -121,8 +122,21 @@ def _dependencies(by_name: Mapping[str, Draft]) -> tuple[
         deps: list[Dependency] = []
         for dep in draft.deps:
             target = by_name.get(dep.name)
+            if target is not None and target is not draft and not is_compose_draft(target):
+                problems += compose.shadowing(dep.name, dep.source, target, name)
+            else:  # a Compose service (see build_compose for how they are named)
+                refs, found = compose.resolve(dep.name, dep.source, name)
+                problems += found
+                for ref in refs:
+                    deps.append(Dependency(ref.resource.address,
+                                           dep.condition or Condition.HEALTHY, dep.source))
+                    if ref.entry is not None:
+                        edges.setdefault(name, []).append((ref.entry, dep.source))
+                if refs or found or (target is not None and target is not draft):
+                    continue  # (an entry whose files failed to load was reported already)
             if target is None or target is draft:
                 close = difflib.get_close_matches(dep.name, [n for n in by_name if n != name], 1)
+                close = close or compose.close_matches(dep.name)
                 what = "depends on itself" if target is draft else (
                     f"depends on unknown service '{dep.name}'")
                 problems.append(error(f"'{name}' {what}", dep.source, address=str(draft.address),
@@ -226,15 +240,21 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     diagnostics += problems
     kept = [d for d in drafts if by_name.get(d.name) is d]
     diagnostics += _ports(kept, port_allocator)
-    deps, problems = _dependencies(by_name)
+    project, settings = _project(docs)
+    compose = compose_part(docs, [d for d in kept if is_compose_draft(d)], env=env,
+                           scope=f"{project}_{session}" if session else project,
+                           order_start=len(drafts), secret_key=secret_key)
+    diagnostics += compose.diagnostics
+    deps, problems = _dependencies(by_name, compose)
     diagnostics += problems
     resolver = Resolver(by_name, env, strict=strict, secret_key=secret_key,
                         host_addresses=_host_addresses(docs))
     resources = {}
     for draft in kept:
-        resource = resolver.resource(draft, deps.get(draft.name, ()))
-        resources[resource.address] = resource
+        if not is_compose_draft(draft):
+            resource = resolver.resource(draft, deps.get(draft.name, ()))
+            resources[resource.address] = resource
+    resources.update((r.address, r) for r in compose.resources(deps))
     diagnostics += resolver.diagnostics
-    project, settings = _project(docs)
     diagnostics.sort(key=Diagnostic.sort_key)
     return DesiredState(project, resources, session, settings), diagnostics
