@@ -1,0 +1,326 @@
+"""The SSH transport: commands and files on one remote host, over ONE pooled connection.
+
+Built on fabric (imported lazily: only a project with hosts pays for it) for ~/.ssh/config
+aliases and jump hosts; commands run on paramiko channels of that one connection, so threads
+may run several at once. Host keys are always verified against known_hosts (the host's
+``known_hosts:``, else ~/.ssh/known_hosts): an unknown or changed key raises
+:class:`HostUnreachable` naming the host and the key's fingerprint, with the hint
+``reconciler hosts trust NAME``. Key material and passwords are never put in messages.
+
+``run`` quotes argv for the remote shell; ``env`` and ``cwd`` travel in a small script on
+stdin (``sh -s``), so values never appear in a process list. ``sudo: true`` on the host wraps
+every command in ``sudo -n``; nothing else runs as root unless the login user is root.
+``round_trips`` counts executed commands (tests check batching with it).
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import shlex
+import socket
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import HostUnreachable, TerminalError
+from reconciler.hosts import HostSpec, fingerprint, known_hosts_entry
+from reconciler.transports.base import CommandResult
+
+TIMEOUT_RETURNCODE = 124
+
+
+class UnknownHostKey(Exception):
+    def __init__(self, key: Any):
+        super().__init__("unknown host key")
+        self.key = key
+
+
+def _policy() -> Any:
+    import paramiko
+
+    class Reject(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
+        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+            raise UnknownHostKey(key)
+
+    return Reject()
+
+
+def env_script(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -> str:
+    """The ``sh -s`` script that sets ``env`` (complete when given) and ``cwd``, then execs."""
+    lines = ["set -e"]
+    if env is not None:
+        lines.append("for v in $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p'); do"
+                     " unset \"$v\" 2>/dev/null || true; done")
+        lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items())]
+    if cwd:
+        lines.append(f"cd {quote_path(cwd)}")
+    lines.append("exec " + shlex.join(argv))
+    return "\n".join(lines) + "\n"
+
+
+def quote_path(path: str) -> str:
+    """Quote for sh, keeping a leading ``~/`` expandable."""
+    if path == "~":
+        return '"$HOME"'
+    if path.startswith("~/"):
+        return '"$HOME"/' + shlex.quote(path[2:])
+    return shlex.quote(path)
+
+
+class SshTransport:
+    """Runs commands on one SSH host; see the module docstring."""
+
+    def __init__(self, spec: HostSpec, *, jump: SshTransport | None = None):
+        self.host = spec.name
+        self.spec = spec
+        self.round_trips = 0
+        self._jump = jump
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    # -- connection -------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        """Open the connection (once); HostUnreachable with a clear reason when impossible."""
+        with self._lock:
+            if self._conn is not None:
+                return
+            self._conn = self._open()
+
+    def _open(self) -> Any:
+        import paramiko
+        from fabric import Connection
+
+        spec = self.spec
+        kwargs: dict[str, Any] = {"banner_timeout": spec.connect_timeout,
+                                  "auth_timeout": spec.connect_timeout}
+        if spec.identity_file:
+            kwargs.update(key_filename=os.path.expanduser(spec.identity_file),
+                          look_for_keys=False, allow_agent=False)
+        gateway = None
+        if self._jump is not None:
+            self._jump.connect()
+            gateway = self._jump._conn
+        conn = Connection(spec.address, user=spec.user, port=spec.port,
+                          connect_timeout=max(1, round(spec.connect_timeout)),
+                          connect_kwargs=kwargs, gateway=gateway)
+        conn.client.set_missing_host_key_policy(_policy())
+        for path in self.known_hosts_files():
+            try:
+                conn.client.get_host_keys().load(path)
+            except (OSError, paramiko.SSHException):
+                continue
+        where = f"{spec.name} ({conn.host}:{conn.port})"
+        try:
+            conn.open()
+        except UnknownHostKey as exc:
+            raise HostUnreachable(
+                f"host {where} offered an unknown host key {exc.key.get_name()} "
+                f"{fingerprint(exc.key.asbytes())}; it is not in "
+                f"{', '.join(self.known_hosts_files())}",
+                hint=f"check the fingerprint out of band, then run `reconciler hosts trust "
+                     f"{spec.name}`") from None
+        except paramiko.BadHostKeyException as exc:
+            raise HostUnreachable(
+                f"host key of {where} CHANGED: it offered {exc.key.get_name()} "
+                f"{fingerprint(exc.key.asbytes())}, known_hosts expects "
+                f"{fingerprint(exc.expected_key.asbytes())} (possible man-in-the-middle)",
+                hint=f"if the host was reinstalled, verify the new key and run `reconciler "
+                     f"hosts trust {spec.name} --yes` to replace it") from None
+        except paramiko.AuthenticationException:
+            key = f" with key file {spec.identity_file}" if spec.identity_file else ""
+            raise HostUnreachable(
+                f"host {where}: authentication failed as user {conn.user!r}{key}",
+                hint="check the host's `user:` and `identity_file:` (key-only login)") from None
+        except (OSError, EOFError, paramiko.SSHException) as exc:
+            reason = "timed out" if isinstance(exc, socket.timeout | TimeoutError) else \
+                (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+            raise HostUnreachable(
+                f"host {where} unreachable: {reason}",
+                hint="check that the host is up and sshd listens there; "
+                     "`reconciler hosts test` checks every host") from None
+        return conn
+
+    def known_hosts_files(self) -> list[str]:
+        files = [os.path.expanduser(self.spec.known_hosts_file())]
+        system = "/etc/ssh/ssh_known_hosts"
+        return files + ([system] if os.path.exists(system) else [])
+
+    def known_hosts_entry(self) -> str:
+        return known_hosts_entry(self.spec.address, self.spec.port)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    def run(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+            cwd: str | None = None, input: bytes | None = None,
+            timeout: float | None = None) -> CommandResult:
+        """Run ``argv`` on the host and capture its output; never raises for an exit code."""
+        if (env is not None or cwd) and input is None:
+            return self.exec("sh -s", input=env_script(argv, env, cwd).encode(),
+                             timeout=timeout)
+        prefix = f"cd {quote_path(cwd)} && " if cwd else ""
+        if env is not None:
+            prefix += "env -i " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " "
+        return self.exec(prefix + shlex.join(argv), input=input, timeout=timeout)
+
+    def run_script(self, script: str, *, timeout: float | None = None) -> CommandResult:
+        """Run a POSIX sh script (sent on stdin) in one round trip."""
+        return self.exec("sh -s", input=script.encode(), timeout=timeout)
+
+    def wrap(self, command: str) -> str:
+        """The command line actually sent: under ``sudo -n`` when the host says sudo."""
+        return f"sudo -n -- sh -c {shlex.quote(command)}" if self.spec.sudo else command
+
+    def exec(self, command: str, *, input: bytes | None = None,
+             timeout: float | None = None) -> CommandResult:
+        """One round trip: run ``command`` through the remote shell on a new channel."""
+        self.connect()
+        transport = self._conn.client.get_transport()
+        if transport is None or not transport.is_active():
+            with self._lock:
+                self._conn = None
+            self.connect()
+            transport = self._conn.client.get_transport()
+        self.round_trips += 1
+        try:
+            chan = transport.open_session(timeout=self.spec.connect_timeout)
+            chan.exec_command(self.wrap(command))
+            if input:
+                chan.sendall(input)
+            chan.shutdown_write()
+            return _collect(chan, timeout)
+        except (OSError, EOFError) as exc:
+            raise HostUnreachable(f"host {self.host}: connection lost: {exc}",
+                                  hint="run `reconciler hosts test` and retry") from None
+
+    def spawn(self, argv: Sequence[str], *, env: Mapping[str, str], cwd: str | None,
+              log_path: str, user: str | None = None) -> int:
+        """Start ``argv`` detached (setsid; own session and group) with ``env``; its pid."""
+        if not argv:
+            raise TerminalError("empty command", hint="give the service a command to run")
+        if user:
+            raise TerminalError(f"`user: {user}` is not supported on remote host {self.host}",
+                                hint="log in as that user instead: set `user:` on the host")
+        command = shlex.join(argv)
+        log = quote_path(log_path)
+        script = env_script(["true"], env, None).rsplit("exec ", 1)[0] + (
+            f"mkdir -p \"$(dirname {log})\"\n"
+            + (f"cd {quote_path(cwd)} || {{ echo \"no such directory: {cwd}\" >&2; exit 2; }}\n"
+               if cwd else "")
+            + f"setsid {command} </dev/null >>{log} 2>&1 &\necho $!\n")
+        result = self.run_script(script, timeout=30)
+        pid = result.stdout.strip().splitlines()[-1:] if result.ok else []
+        if not pid or not pid[0].isdigit():
+            raise TerminalError(f"cannot start {argv[0]!r} on {self.host}: "
+                                f"{result.stderr.strip() or 'no pid'}",
+                                hint="check the command, its cwd and the user on the host")
+        return int(pid[0])
+
+    # -- files ------------------------------------------------------------------------------
+
+    def read_file(self, path: str) -> bytes | None:
+        quoted = quote_path(path)
+        result = self.exec(f"if [ -e {quoted} ]; then cat {quoted}; else exit 3; fi")
+        if result.returncode == 3:
+            return None
+        if not result.ok:
+            raise TerminalError(f"cannot read {path} on {self.host}: {result.stderr.strip()}")
+        return result.stdout.encode("utf-8", "surrogateescape")
+
+    def write_file(self, path: str, data: bytes, mode: int = 0o644) -> None:
+        quoted = quote_path(path)
+        tmp = quote_path(f"{path}.{os.getpid()}.tmp")
+        result = self.exec(f"mkdir -p \"$(dirname {quoted})\" && cat > {tmp} && "
+                           f"chmod {mode:o} {tmp} && mv -f {tmp} {quoted}", input=data)
+        if not result.ok:
+            raise TerminalError(f"cannot write {path} on {self.host}: {result.stderr.strip()}")
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+        if self._jump is not None:
+            self._jump.close()
+
+
+def _collect(chan: Any, timeout: float | None) -> CommandResult:
+    """Read stdout and stderr until the command exits (or the timeout kills the channel)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    out: list[bytes] = []
+    err: list[bytes] = []
+    while True:
+        while chan.recv_ready():
+            out.append(chan.recv(65536))
+        while chan.recv_stderr_ready():
+            err.append(chan.recv_stderr(65536))
+        if chan.exit_status_ready() and not chan.recv_ready() and \
+                not chan.recv_stderr_ready():
+            break
+        left = None if deadline is None else deadline - time.monotonic()
+        if left is not None and left <= 0:
+            chan.close()
+            return CommandResult(TIMEOUT_RETURNCODE, _text(out),
+                                 _text(err) + f"\n(timed out after {timeout:g}s)")
+        wait = min(left, 1.0) if left is not None else 1.0
+        if chan.eof_received:  # output is complete; only the exit status is still to come
+            chan.status_event.wait(wait)
+        else:
+            select.select([chan], [], [], wait)
+    code = chan.recv_exit_status()
+    chan.close()
+    return CommandResult(code if code >= 0 else 255, _text(out), _text(err))
+
+
+def _text(chunks: list[bytes]) -> str:
+    return b"".join(chunks).decode("utf-8", errors="surrogateescape")
+
+
+# -- host keys (``reconciler hosts trust``) ------------------------------------------------------
+
+@dataclass(frozen=True)
+class HostKey:
+    """A host's public key as offered on the wire (public: safe to show)."""
+
+    key_type: str
+    blob_b64: str
+    fingerprint: str
+
+
+def fetch_host_key(spec: HostSpec) -> HostKey:
+    """Ask the host for its key (no authentication, nothing trusted yet)."""
+    import paramiko
+
+    try:
+        sock = socket.create_connection((spec.address, spec.port or 22),
+                                        timeout=spec.connect_timeout)
+    except OSError as exc:
+        raise HostUnreachable(f"host {spec.name} ({spec.address}:{spec.port or 22}) "
+                              f"unreachable: {exc.strerror or exc}",
+                              hint="check that the host is up and sshd listens there") from None
+    transport = paramiko.Transport(sock)
+    try:
+        transport.start_client(timeout=spec.connect_timeout)
+        key = transport.get_remote_server_key()
+    except (OSError, EOFError, paramiko.SSHException) as exc:
+        raise HostUnreachable(f"host {spec.name}: no SSH host key: {exc}") from None
+    finally:
+        transport.close()
+    return HostKey(key.get_name(), key.get_base64(), fingerprint(key.asbytes()))
+
+
+def record_host_key(spec: HostSpec, key: HostKey) -> Path:
+    """Write ``key`` into the host's known_hosts file, replacing older keys of its type."""
+    path = Path(os.path.expanduser(spec.known_hosts_file()))
+    entry = known_hosts_entry(spec.address, spec.port)
+    lines = path.read_text().splitlines() if path.exists() else []
+    kept = [line for line in lines
+            if not (line.split()[:1] == [entry] and line.split()[1:2] == [key.key_type])]
+    kept.append(f"{entry} {key.key_type} {key.blob_b64}")
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text("\n".join(kept) + "\n")
+    return path
