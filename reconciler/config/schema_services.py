@@ -33,6 +33,7 @@ class Settings(Strict):
         default=None, description="Default probe interval (s)")
     startup_timeout: float | None = Field(default=None, description="Default startup timeout (s)")
     shutdown_timeout: float | None = Field(default=None, description="Default shutdown timeout (s)")
+    known_hosts: str | None = Field(default=None, description="known_hosts file for SSH hosts")
 
 
 class Node(Strict):
@@ -72,6 +73,8 @@ class Host(Strict):
     jump: str | None = None
     sudo: bool = False
     labels: dict[str, str] = Field(default_factory=dict)
+    known_hosts: str | None = Field(default=None, description="known_hosts file to verify with")
+    connect_timeout: float | None = Field(default=None, description="SSH connect timeout (s)")
 
 
 class Secret(Strict):
