@@ -20,6 +20,7 @@ KINDS: dict[str, str] = {
     "task": "reconciler.actuators.task:TaskActuator",
     "container": "reconciler.actuators.container:ContainerActuator",
     "compose": "reconciler.actuators.compose:ComposeActuator",
+    "package": "reconciler.actuators.package:PackageActuator",
     "fake": "reconciler.actuators.fake:FakeActuator",
 }
 
