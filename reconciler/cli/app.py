@@ -76,7 +76,7 @@ def echo(text: str = "", *, err: bool = False) -> None:
     stream.flush()
 
 
-COMMAND_MODULES = ("config_cmds", "plan_cmds", "ops_cmds")  # the order of `--help`
+COMMAND_MODULES = ("config_cmds", "plan_cmds", "ops_cmds", "watch_cmds")  # the order of `--help`
 
 
 def load_commands() -> None:

@@ -1,0 +1,86 @@
+"""``reconciler watch``: auto-apply on save and heal drift until SIGINT/SIGTERM.
+
+Parses the options into :class:`~reconciler.watch.WatchOptions`, subscribes the live stream
+(text or ``--json`` lines) and runs the :class:`~reconciler.watch.Watcher` in a worker thread,
+so the main thread only waits for signals: the first SIGINT/SIGTERM stops the loop after the
+reconcile in progress, without touching the services (``--down-on-exit`` removes them); a
+second one exits at once.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from types import FrameType
+from typing import Annotated
+
+import typer
+
+from reconciler.cli.app import app, globals_of
+
+
+@app.command()
+def watch(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
+    debounce: Annotated[float, typer.Option(
+        "--debounce", min=0.0, help="Seconds to wait after the last save before applying.")]
+    = 0.3,
+    interval: Annotated[float, typer.Option(
+        "--interval", min=0.1, help="Seconds between full observations (+/-10% jitter).")]
+    = 30.0,
+    poll: Annotated[float, typer.Option(
+        "--poll", min=0.05, help="Seconds between checks of the managed pids.")] = 0.5,
+    max_replace: Annotated[int, typer.Option(
+        "--max-replace", min=0, help="Most replacements (config changes) applied unattended.")]
+    = 3,
+    max_delete: Annotated[int, typer.Option(
+        "--max-delete", min=0, help="Most deletes applied unattended (0: orphans wait for a "
+        "manual apply).")] = 0,
+    backoff_base: Annotated[float, typer.Option(
+        "--backoff", min=0.01, help="First restart backoff of a crashing service (doubles).")]
+    = 1.0,
+    backoff_cap: Annotated[float, typer.Option(
+        "--backoff-cap", min=0.01, help="Longest restart backoff.")] = 60.0,
+    parallelism: Annotated[int, typer.Option(
+        "--parallelism", min=1, help="How many nodes may be applied at once.")] = 10,
+    down_on_exit: Annotated[bool, typer.Option(
+        "--down-on-exit", help="Destroy the project's resources when the watch stops.")]
+    = False,
+) -> None:
+    """Apply on every save and heal drift (crashed processes, removed containers)."""
+    from reconciler.render.watch_stream import WatchStream
+    from reconciler.watch import Watcher, WatchOptions
+
+    project = globals_of(ctx).project()
+    options = WatchOptions(debounce=debounce, interval=interval, poll=poll,
+                           max_replace=max_replace, max_delete=max_delete,
+                           backoff_base=backoff_base, backoff_cap=max(backoff_cap, backoff_base),
+                           parallelism=parallelism, down_on_exit=down_on_exit)
+    project.events.subscribe(WatchStream(as_json=as_json))
+    watcher = Watcher(project, options)
+    failure: list[BaseException] = []
+
+    def loop() -> None:
+        try:
+            watcher.run()
+        except BaseException as exc:  # re-raised in the main thread, mapped by cli.app.run
+            failure.append(exc)
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if watcher.queue.closed:
+            raise KeyboardInterrupt
+        watcher.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    worker = threading.Thread(target=loop, name="watch", daemon=True)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.5)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        project.store.close()
+    if failure:
+        raise failure[0]

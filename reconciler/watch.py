@@ -1,0 +1,358 @@
+"""``reconciler watch``: the level-triggered loop that keeps the world equal to the files.
+
+Sources (:mod:`reconciler.watch_sources`: config-file saves, process exits, Docker events)
+and timers (the periodic full observation, backoff expiries, a busy lease) only enqueue
+addresses into a :class:`~reconciler.watch_queue.WorkQueue`. Each reconcile then re-reads
+the configuration and re-observes through the same :class:`~reconciler.pipeline.Project`
+methods the CLI uses (``plan()``, ``locked()``, ``execute()``):
+
+1. plan without the lease; an invalid configuration tears nothing down: the diagnostics are
+   reported and the last good desired state is kept (dead things are still healed);
+2. hold back addresses in restart backoff (:mod:`reconciler.watch_backoff`);
+3. a plan over the blast-radius budget (:mod:`reconciler.watch_budget`) is saved to
+   ``<state_dir>/pending.plan`` and reported, not applied;
+4. otherwise take the lease (busy: retry later), plan again and apply; the apply is a state
+   run of kind ``watch``. Crash loops are written to the record's ``facts["watch"]``.
+
+The watcher never prints: it emits ``watch.*`` events on ``Project.events``
+(rendered by :mod:`reconciler.render.watch_stream`). Nothing is accumulated per event.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import ConfigError, LockedError, ReconcilerError, Severity
+from reconciler.events import Event
+from reconciler.model.types import LOCAL_HOST, DesiredState
+from reconciler.pipeline import PlanRun, observed_hashes
+from reconciler.watch_backoff import Backoff, BackoffPolicy
+from reconciler.watch_budget import PENDING_PLAN, Budget, is_heal, save_pending, violations
+from reconciler.watch_queue import ALL, Batch, WorkQueue
+from reconciler.watch_sources import DockerEvents, FileSource, PidPoller
+
+if TYPE_CHECKING:
+    from reconciler.pipeline import Project
+    from reconciler.plan import Plan
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    """Every knob of ``reconciler watch`` (seconds for times)."""
+
+    debounce: float = 0.3
+    interval: float = 30.0
+    jitter: float = 0.1
+    poll: float = 0.5
+    max_replace: int = 3
+    max_delete: int = 0
+    backoff_base: float = 1.0
+    backoff_cap: float = 60.0
+    busy_retry: float = 2.0
+    parallelism: int = 10
+    down_on_exit: bool = False
+
+
+def without(plan: Plan, held: set[str]) -> Plan:
+    """``plan`` minus the held nodes and everything downstream of them."""
+    if not held:
+        return plan
+    import networkx as nx
+
+    drop = {n for n in held if n in plan.graph}
+    for node in list(drop):
+        drop |= nx.descendants(plan.graph, node)
+    graph = plan.graph.copy()
+    graph.remove_nodes_from(drop)
+    return replace(plan, graph=graph)
+
+
+class Watcher:
+    """One watch of one project; :meth:`run` blocks until :meth:`stop`."""
+
+    def __init__(self, project: Project, options: WatchOptions | None = None, *,
+                 clock: Callable[[], float] = time.monotonic):
+        self.project = project
+        self.options = opts = options or WatchOptions()
+        self.events = project.events
+        self.clock = clock
+        self.queue = WorkQueue(opts.debounce, clock)
+        self.backoff = Backoff(BackoffPolicy(base=opts.backoff_base,
+                                             cap=max(opts.backoff_cap, opts.backoff_base)),
+                               clock)
+        self.budget = Budget(opts.max_replace, opts.max_delete)
+        self.files = FileSource(project.directory, self.queue)
+        self.pids = PidPoller(self.queue, opts.poll, reap=self._reap)
+        self.docker: DockerEvents | None = None
+        self.reconciles = 0
+        self._last_good: DesiredState | None = None
+        self._invalid: str | None = None  # the diagnostics last reported
+        self._held: str | None = None  # the inputs hash of the plan last held
+        self._in_sync = False
+        self._run_id: str | None = None
+        self._stopping = threading.Event()
+        self.events.subscribe(self._capture_run)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Ask the loop to end after the reconcile in progress (safe from signal handlers)."""
+        self._stopping.set()
+        self.queue.close()
+
+    def run(self) -> None:
+        opts = self.options
+        self.events.emit("watch.start", None, f"watching {self.project.directory.resolve()}",
+                         debounce=opts.debounce, interval=opts.interval,
+                         max_replace=opts.max_replace, max_delete=opts.max_delete)
+        self.files.start()
+        self.pids.start()
+        self.queue.add(None, "watch started")
+        try:
+            while not self._stopping.is_set():
+                batch = self.queue.take()
+                if batch is not None and not self._stopping.is_set():
+                    self.reconcile(batch)
+        finally:
+            self.files.stop()
+            self.pids.stop()
+            if self.docker is not None:
+                self.docker.stop()
+            if opts.down_on_exit:
+                self._down()
+            self.events.emit("watch.stop", None, "stopped; the services keep running"
+                             if not opts.down_on_exit else "stopped; the services were removed",
+                             reconciles=self.reconciles)
+
+    # -- one reconcile -----------------------------------------------------------------------
+
+    def reconcile(self, batch: Batch) -> str:
+        """Plan, check backoff and budget, apply under the lease; returns the outcome."""
+        self.reconciles += 1
+        interval = self.options.interval
+        jitter = interval * self.options.jitter * random.uniform(-1.0, 1.0)
+        self.queue.at("interval", self.clock() + interval + jitter, "interval")
+        self.events.emit("watch.reconcile", None, "; ".join(batch.reasons),
+                         reasons=list(batch.reasons),
+                         addresses=sorted(a for a in batch.addresses if a != ALL))
+        try:
+            outcome = self._reconcile()
+        except ReconcilerError as exc:
+            self.events.emit("watch.error", None, exc.render(), error=exc.render_short())
+            outcome = "error"
+        finally:
+            self._track_pids()
+        self.events.emit("watch.done", None, outcome, outcome=outcome)
+        return outcome
+
+    def _reconcile(self) -> str:
+        run = self._plan()
+        if run is None:
+            return "invalid"
+        plan = without(run.plan, self._held_back(run.plan))
+        if not plan.has_changes:
+            self._settle(run.plan)
+            return self._sync()
+        problems = violations(self.budget, plan, run.desired)
+        if problems:
+            return self._hold(run, problems)
+        try:
+            with self.project.locked():
+                return self._apply_locked()
+        except LockedError as exc:
+            self.events.emit("watch.busy", None, exc.render_short(),
+                             retry_in=self.options.busy_retry)
+            self.queue.at("busy", self.clock() + self.options.busy_retry, "lease retry")
+            return "busy"
+
+    def _apply_locked(self) -> str:
+        run = self._plan()  # again: the world or the files may have moved meanwhile
+        if run is None:
+            return "invalid"
+        plan = without(run.plan, self._held_back(run.plan))
+        if not plan.has_changes:
+            return self._sync()
+        problems = violations(self.budget, plan, run.desired)
+        if problems:
+            return self._hold(run, problems)
+        healed = [str(c.address) for c in plan.actionable() if is_heal(c) and not c.field_diffs]
+        for address in healed:
+            self.backoff.attempted(address)
+        self._in_sync = False
+        self._run_id = None
+        self.pids.paused.set()
+        try:
+            result = self.project.execute(replace(run, plan=plan),
+                                          parallelism=self.options.parallelism, kind="watch")
+        finally:
+            self._track_pids()
+            self.pids.paused.clear()
+        failed = [r.address for r in result.root_causes()]
+        for address in failed:
+            if address not in healed:
+                self.backoff.attempted(address)
+        for address in {*healed, *failed}:
+            self._report_backoff(address)
+        self.events.emit("watch.applied", None, "applied" if result.ok else "apply failed",
+                         ok=result.ok, applied=result.count("applied"),
+                         failed=result.count("failed"), skipped=result.count("skipped"),
+                         healed=healed, run_id=self._run_id)
+        return "applied" if result.ok else "failed"
+
+    # -- planning ----------------------------------------------------------------------------
+
+    def _plan(self) -> PlanRun | None:
+        """A fresh plan; on invalid config, a plan of the last good desired state (heals
+        only) after reporting the diagnostics once; None when there is none yet."""
+        try:
+            run = self.project.plan()
+        except ConfigError as exc:
+            self._report_invalid(exc)
+            return None if self._last_good is None else self._plan_from(self._last_good)
+        if self._invalid is not None:
+            self._invalid = None
+            self.events.emit("watch.valid", None, "the configuration is valid again")
+        self._last_good = run.desired
+        self._ensure_docker(run.desired)
+        return run
+
+    def _plan_from(self, desired: DesiredState) -> PlanRun:
+        from reconciler import diff
+        from reconciler.plan import build as build_plan
+
+        records = self.project.store.resources()
+        observed = self.project.observe(desired)
+        changes = diff.compute(desired, observed, {a: r.spec for a, r in records.items()})
+        plan = build_plan(changes, desired,
+                          recorded_depends={a: r.depends_on for a, r in records.items()},
+                          observed_hashes=observed_hashes(observed))
+        return PlanRun(desired, observed, plan)
+
+    def _held_back(self, plan: Plan) -> set[str]:
+        """Addresses waiting out their restart backoff (an edited spec starts afresh)."""
+        held: set[str] = set()
+        for change in plan.actionable():
+            address = str(change.address)
+            if change.field_diffs:
+                self.backoff.forget(address)
+            elif not self.backoff.allowed(address):
+                held.add(address)
+                when = self.backoff.retry_at(address)
+                if when is not None:
+                    self.queue.at(f"backoff:{address}", when, f"backoff of {address} over")
+        return held
+
+    def _settle(self, plan: Plan) -> None:
+        pending = {str(c.address) for c in plan.actionable()}
+        for address in self.backoff.tracked():
+            if address not in pending and self.backoff.settle(address):
+                self.events.emit("watch.recovered", address, "stable again: backoff reset")
+                self._write_facts(address, {"state": "ok", "restarts": 0})
+
+    def _sync(self) -> str:
+        if self._invalid is not None:
+            return "invalid"  # nothing to heal; the diagnostics were reported
+        self.events.emit("watch.in_sync", None, "in sync", changed=not self._in_sync)
+        self._in_sync = True
+        return "in-sync"
+
+    # -- reports -----------------------------------------------------------------------------
+
+    def _report_invalid(self, exc: ConfigError) -> None:
+        errors = [d for d in exc.diagnostics if d.severity is Severity.ERROR]
+        text = "\n".join(d.render() for d in errors)
+        if text == self._invalid:
+            return
+        self._invalid, self._in_sync = text, False
+        self.events.emit("watch.invalid", None, text, kept_running=self._last_good is not None,
+                         diagnostics=[{"summary": d.summary, "hint": d.hint,
+                                       "where": str(d.source) if d.source else None}
+                                      for d in errors])
+        self._record("invalid", {"errors": len(errors), "first": errors[0].render()
+                                 if errors else ""})
+
+    def _hold(self, run: PlanRun, problems: list[str]) -> str:
+        path = self.project.store.state_dir / PENDING_PLAN
+        if run.plan.inputs_hash != self._held:
+            self._held, self._in_sync = run.plan.inputs_hash, False
+            save_pending(path, run.plan, self.project.directory, self.project.session)
+            self.events.emit("watch.held", None, "; ".join(problems), problems=problems,
+                             pending_plan=str(path), summary=run.plan.summary())
+            self._record("held", {"problems": problems, "pending_plan": str(path)})
+        return "held"
+
+    def _report_backoff(self, address: str) -> None:
+        attempts = self.backoff.attempts(address)
+        retry_in = round(self.backoff.retry_in(address), 3)
+        crash_loop = self.backoff.crash_loop(address)
+        self.events.emit("watch.backoff", address,
+                         f"restart {attempts}; next restart not before {retry_in:g}s",
+                         attempts=attempts, retry_in=retry_in, crash_loop=crash_loop)
+        if crash_loop:
+            self.events.emit("watch.crash_loop", address,
+                             f"crash loop: {attempts} restarts; backing off {retry_in:g}s",
+                             attempts=attempts, retry_in=retry_in)
+        self._write_facts(address, {"state": "crash-loop" if crash_loop else "restarting",
+                                    "restarts": attempts, "retry_in": retry_in,
+                                    "at": round(time.time(), 3)})
+        if crash_loop and self._run_id is not None:
+            self.project.store.append_event(self._run_id, "watch.crash_loop", address,
+                                            f"crash loop: {attempts} restarts",
+                                            {"attempts": attempts, "retry_in": retry_in})
+
+    def _write_facts(self, address: str, facts: dict[str, Any]) -> None:
+        from reconciler.model.types import Address
+
+        # ValueError: never applied (its first start failed); the events say it
+        with contextlib.suppress(ValueError):
+            self.project.store.update_facts(Address.parse(address), {"watch": facts})
+
+    def _record(self, result: str, summary: dict[str, Any]) -> None:
+        store = self.project.store
+        run_id = store.begin_run("watch", meta={"outcome": result})
+        store.end_run(run_id, result=result, summary=summary)
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _capture_run(self, event: Event) -> None:
+        if event.kind == "apply.start" and isinstance(event.data.get("run_id"), str):
+            self._run_id = str(event.data["run_id"])
+
+    def _reap(self) -> None:
+        """Collect our exited children (the processes this watcher started)."""
+        reap = getattr(self.project.transports.get(LOCAL_HOST), "reap", None)
+        if callable(reap):
+            reap()
+
+    def _track_pids(self) -> None:
+        pids: dict[str, tuple[int, int]] = {}
+        for address, record in self.project.store.resources().items():
+            pid, start = record.facts.get("pid"), record.facts.get("start_time")
+            if address.kind == "process" and address.host == LOCAL_HOST \
+                    and isinstance(pid, int) and isinstance(start, int):
+                pids[str(address)] = (pid, start)
+        self.pids.track(pids)
+
+    def _ensure_docker(self, desired: DesiredState) -> None:
+        if not any(r.kind == "container" for r in desired.resources.values()):
+            return
+        if self.docker is None or not self.docker.running:
+            self.docker = DockerEvents(self.queue, desired.scope, lambda message:
+                                       self.events.emit("watch.warning", None, message))
+            self.docker.start()
+
+    def _down(self) -> None:
+        try:
+            with self.project.locked():
+                run = self.project.plan(destroy=True)
+                if run.plan.has_changes:
+                    self.project.execute(run, parallelism=self.options.parallelism,
+                                         kind="destroy")
+        except ReconcilerError as exc:
+            self.events.emit("watch.error", None, exc.render(), error=exc.render_short())
