@@ -10,4 +10,9 @@ if [ ! -x "$peers/bin/honcho" ]; then
   python3 -m venv "$peers"
   "$peers/bin/pip" install -q honcho
 fi
+# the SSH benchmark's peers (bench_ssh.py): pyinfra and Ansible, same virtualenv
+for peer in pyinfra:pyinfra ansible-playbook:ansible-core; do
+  [ -x "$peers/bin/${peer%%:*}" ] || "$peers/bin/pip" install -q "${peer#*:}"
+done
 .venv/bin/python tests/benchmarks/bench_engine.py --honcho "$peers/bin/honcho" "$@"
+.venv/bin/python tests/benchmarks/bench_ssh.py --peers "$peers/bin"
