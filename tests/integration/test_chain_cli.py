@@ -6,8 +6,8 @@ and a `type: compose` entry (one busybox httpd service with a Docker healthcheck
 the container. apply brings all three up in dependency order; plan --detailed-exitcode is 0
 after; an env change on the container replaces only it; a container removed by hand is drift
 and is recreated; destroy leaves no container with the scope's labels and no process. Runs with
-Compose v2 forced through RECONCILER_COMPOSE (v1 is covered by test_compose_actuator). Finalizers remove the Compose project, the scope's
-containers and the process by their names and pid.
+Compose v2 forced through RECONCILER_COMPOSE (v1 is covered by test_compose_actuator).
+Finalizers remove the Compose project, the scope's containers and the process by name and pid.
 """
 
 from __future__ import annotations
