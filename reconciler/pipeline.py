@@ -194,9 +194,10 @@ class Project:
         run.policy = result
         run.policy_sources = policy.sources
 
-    def enforce(self, run: PlanRun, *, plan_file: str | None = None) -> None:
+    def enforce(self, run: PlanRun, *, plan_file: str | None = None,
+                destroy: bool = False) -> None:
         """Raise PolicyDenied when the plan holds a deny or an unapproved require_approval."""
-        refused = refusal(run.policy, plan_file=plan_file)
+        refused = refusal(run.policy, plan_file=plan_file, destroy=destroy)
         if refused is not None:
             raise refused
 

@@ -67,11 +67,23 @@ def load_layers(layers: list[tuple[Path, str]]) -> tuple[EffectivePolicy, list[D
     return load_policies(layers)
 
 
+def new_diagnostics(layers: list[tuple[Path, str]],
+                    known: list[Diagnostic]) -> list[Diagnostic]:
+    """The policy files' diagnostics, minus those already reported at the same position
+    (the config loader parses the project's policy.yaml too and reports YAML errors)."""
+    seen = {str(d.source) for d in known if d.source is not None}
+    return [d for d in load_layers(layers)[1] if str(d.source) not in seen]
+
+
 def state_dir_for(directory: Path, session: str | None, state_dir: Path | None) -> Path:
     """Where the session layer's default file lives (the store's directory)."""
-    from reconciler.state.store import StateStore
+    from reconciler.errors import UserError
+    from reconciler.state.store import STATE_DIRNAME, StateStore
 
-    return StateStore.open_project(directory, session, state_dir).state_dir
+    try:
+        return StateStore.open_project(directory, session, state_dir).state_dir
+    except UserError:  # a bad session name is reported by the command that uses it
+        return (state_dir or directory / STATE_DIRNAME) / "sessions" / str(session)
 
 
 def git_commit(directory: Path) -> str | None:
@@ -96,7 +108,8 @@ def evaluate_plan(policy: EffectivePolicy, plan: Plan, *, now: datetime, directo
                     git_commit=commit, approvals=approvals)
 
 
-def refusal(result: PolicyResult, *, plan_file: str | None = None) -> PolicyDenied | None:
+def refusal(result: PolicyResult, *, plan_file: str | None = None,
+            destroy: bool = False) -> PolicyDenied | None:
     """The error to raise when the plan may not be applied, or None when it may."""
     if result.denied:
         lines = [f"{d.address}: {d.action.verb} denied by rule {d.rule_id!r}"
@@ -110,7 +123,8 @@ def refusal(result: PolicyResult, *, plan_file: str | None = None) -> PolicyDeni
                  f"{f', {d.rule_origin}' if d.rule_origin else ''}): {d.reason}"
                  for d in result.needs_approval]
         target = plan_file or "PLANFILE"
-        how = "" if plan_file else "save it with `reconciler plan -out PLANFILE`, then "
+        flag = " --destroy" if destroy else ""
+        how = "" if plan_file else f"save it with `reconciler plan{flag} -out PLANFILE`, then "
         return PolicyDenied("policy requires approval for this plan:\n  " + "\n  ".join(lines),
                             hint=f"{how}run `reconciler approve {target}` and "
                                  f"`reconciler apply {target}`")

@@ -18,6 +18,12 @@ def main() -> None:
         code = fast_path(argv)
         if code is not None:
             sys.exit(code)
+    if "hook" in argv:
+        from reconciler.hook import fast_path as hook_fast_path
+
+        code = hook_fast_path(argv)
+        if code is not None:
+            sys.exit(code)
     from reconciler.cli.app import run
 
     run()

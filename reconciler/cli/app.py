@@ -37,12 +37,13 @@ class Globals:
     session: str | None
     state_dir: Path | None
     color: bool
+    policy: Path | None = None
 
     def project(self, *, strict: bool = False) -> Project:
         from reconciler.pipeline import Project
 
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
-                       strict=strict)
+                       strict=strict, policy_file=self.policy)
 
 
 @app.callback()
@@ -57,10 +58,13 @@ def main_options(
         "--state-dir", envvar="RECONCILER_STATE_DIR",
         help="Where state lives (default: PROJECT/.reconciler).")] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
+    policy: Annotated[Path | None, typer.Option(
+        "--policy", envvar="RECONCILER_POLICY", dir_okay=False,
+        help="Session policy layer (default: STATE_DIR/policy.yaml when present).")] = None,
 ) -> None:
     """Global options, shared by every command."""
     color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    ctx.obj = Globals(project, session, state_dir, color)
+    ctx.obj = Globals(project, session, state_dir, color, policy)
 
 
 def globals_of(ctx: typer.Context) -> Globals:
@@ -76,7 +80,8 @@ def echo(text: str = "", *, err: bool = False) -> None:
     stream.flush()
 
 
-COMMAND_MODULES = ("config_cmds", "plan_cmds", "ops_cmds", "watch_cmds")  # the order of `--help`
+COMMAND_MODULES = ("config_cmds", "plan_cmds", "policy_cmds", "ops_cmds", "watch_cmds",
+                   "hook_cmds")  # the order of `--help`
 
 
 def load_commands() -> None:

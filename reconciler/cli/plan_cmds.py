@@ -1,9 +1,11 @@
 """``plan``, ``apply`` and ``destroy``: Terraform's workflow over the pipeline.
 
-Exit codes follow Terraform: ``plan --detailed-exitcode`` exits 0 (no changes), 1 (error) or
-2 (changes present). ``apply`` asks for ``yes`` unless ``--auto-approve``; it never prompts
-when stdin is not a terminal (it refuses instead). A saved plan (``plan -out FILE``) is applied
-only when the configuration and the observed world still hash to what the plan saw.
+Exit codes follow Terraform: ``plan --detailed-exitcode`` exits 0 (no changes), 1 (error or
+policy deny) or 2 (changes present). ``apply`` asks for ``yes`` unless ``--auto-approve``; it
+never prompts when stdin is not a terminal (it refuses instead). A saved plan (``plan -out
+FILE``) is applied only when the configuration and the observed world still hash to what the
+plan saw. Every plan is checked against the policy layers; ``apply`` and ``destroy`` refuse a
+plan with a deny or an unapproved require_approval before touching anything.
 """
 
 from __future__ import annotations
@@ -31,10 +33,36 @@ ParallelismOpt = Annotated[int, typer.Option(
     "--parallelism", min=1, help="How many nodes may be applied at once.")]
 
 
+RefreshOpt = Annotated[str, typer.Option(
+    "--refresh", "-refresh", metavar="BOOL",
+    help="--refresh=false plans offline against the recorded state (no Docker, no hosts).")]
+NoRefreshOpt = Annotated[bool, typer.Option("--no-refresh", help="Same as --refresh=false.")]
+
+
+def refresh_wanted(value: str, no_refresh: bool) -> bool:
+    from reconciler.errors import UserError
+
+    text = value.strip().lower()
+    if text not in ("true", "false", "1", "0", "yes", "no"):
+        raise UserError(f"--refresh takes true or false, not {value!r}",
+                        hint="use --refresh=false (or --no-refresh) to plan offline")
+    return text in ("true", "1", "yes") and not no_refresh
+
+
 def render_plan_text(run: PlanRun, g: Globals, *, show_noop: bool = False) -> str:
     from reconciler.render.text import render_plan
 
-    return render_plan(run.plan, color=g.color, show_noop=show_noop)
+    return render_plan(run.plan, color=g.color, show_noop=show_noop, policy=run.policy,
+                       policy_sources=run.policy_sources)
+
+
+def plan_json(run: PlanRun) -> str:
+    from reconciler.render.json import plan_document
+    from reconciler.render.policy import policy_json
+
+    document = plan_document(run.plan)
+    document["policy"] = policy_json(run.policy, run.policy_sources)
+    return json.dumps(document, indent=2)
 
 
 def emit_warnings(run: PlanRun) -> None:
@@ -56,28 +84,28 @@ def plan(
     replace: ReplaceOpt = None,
     destroy: Annotated[bool, typer.Option("--destroy", help="Plan to delete everything.")]
     = False,
-    refresh: Annotated[bool, typer.Option(
-        "--refresh/--no-refresh", help="Observe the world (default) or trust recorded state.")]
-    = True,
+    refresh: RefreshOpt = "true",
+    no_refresh: NoRefreshOpt = False,
     show_noop: Annotated[bool, typer.Option("--show-noop", help="List unchanged resources.")]
     = False,
 ) -> None:
-    """Show what apply would change, without changing anything."""
+    """Show what apply would change, without changing anything; check it against the policy
+    (exit 1 on deny). Never prompts."""
     g = globals_of(ctx)
     project = g.project()
     run = project.plan(targets=target or (), replace=replace or (), destroy=destroy,
-                       refresh=refresh)
+                       refresh=refresh_wanted(refresh, no_refresh))
     emit_warnings(run)
     if as_json:
-        from reconciler.render.json import plan_document
-
-        echo(json.dumps(plan_document(run.plan), indent=2))
+        echo(plan_json(run))
     elif markdown:
         from reconciler.render.markdown import render_plan_md
 
-        echo(render_plan_md(run.plan))
+        echo(render_plan_md(run.plan, policy=run.policy, policy_sources=run.policy_sources))
     else:
         echo(render_plan_text(run, g, show_noop=show_noop))
+    if run.policy.denied:
+        project.enforce(run)  # raises PolicyDenied: exit 1, the plan is not saved
     if out is not None:
         save_plan(out, project, run, destroy=destroy)
         if not as_json:
@@ -89,10 +117,12 @@ def plan(
 def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> None:
     """A saved plan holds addresses, actions and hashes; secrets only as keyed hashes."""
     from reconciler.plan import to_json
+    from reconciler.render.policy import policy_json
 
     document = {"kind": SAVED_PLAN_KIND, "format_version": 1,
                 "project_dir": str(project.directory.resolve()), "session": project.session,
-                "destroy": destroy, "plan": to_json(run.plan)}
+                "destroy": destroy, "plan": to_json(run.plan),
+                "policy": policy_json(run.policy, run.policy_sources)}
     path.write_text(json.dumps(document, indent=2) + "\n")
     path.chmod(0o600)
 
@@ -159,6 +189,7 @@ def apply(
             run = project.plan(targets=list(plan_doc.get("targets", ())),
                                destroy=bool(saved.get("destroy")))
             project.check_saved(run, str(plan_doc.get("inputs_hash")))
+            project.enforce(run, plan_file=str(plan_file))
             execute(g, project, run, parallelism, "apply")
         return
     with project.locked():
@@ -167,6 +198,7 @@ def apply(
         echo(render_plan_text(run, g))
         if not run.plan.has_changes:
             return
+        project.enforce(run)
         confirm("perform these actions", auto_approve)
         execute(g, project, run, parallelism, "apply")
 
@@ -189,5 +221,6 @@ def destroy(
         echo(render_plan_text(run, g))
         if not run.plan.has_changes:
             return
+        project.enforce(run, destroy=True)
         confirm("destroy all these resources", auto_approve)
         execute(g, project, run, parallelism, "destroy")

@@ -25,7 +25,8 @@ def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
 
 
 def run_validate(directory: Path, *, session: str | None = None, strict: bool = False,
-                 as_json: bool = False) -> int:
+                 as_json: bool = False, state_dir: Path | None = None,
+                 policy_file: Path | None = None) -> int:
     """Validate the project in ``directory``; print the report; return the exit code."""
     from reconciler.config import interpolation_env, load
     from reconciler.model.build import build
@@ -37,6 +38,11 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
         _, more = build(docs, env=interpolation_env(docs, os.environ), session=session,
                         strict=strict)
         diagnostics += more
+    from reconciler.pipeline_policy import new_diagnostics, policy_layers, state_dir_for
+
+    layers = policy_layers(directory, state_dir_for(directory, session, state_dir),
+                           policy_file, os.environ)
+    diagnostics += new_diagnostics(layers, diagnostics)  # user, project and session policy
     diagnostics.sort(key=lambda d: d.sort_key())
     errors = sum(1 for d in diagnostics if d.severity is Severity.ERROR)
     if as_json:
@@ -59,7 +65,8 @@ def fast_path(argv: list[str]) -> int | None:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
     parser.add_argument("-C", "--project", type=Path, default=Path("."))
     parser.add_argument("--session", default=os.environ.get("RECONCILER_SESSION"))
-    parser.add_argument("--state-dir")
+    parser.add_argument("--state-dir", type=Path, default=os.environ.get("RECONCILER_STATE_DIR"))
+    parser.add_argument("--policy", type=Path, default=os.environ.get("RECONCILER_POLICY"))
     parser.add_argument("--no-color", action="store_true")
     parser.add_argument("command")
     parser.add_argument("--strict", action="store_true")
@@ -71,4 +78,4 @@ def fast_path(argv: list[str]) -> int | None:
     if args.command != "validate" or rest or not args.project.is_dir():
         return None
     return run_validate(args.project, session=args.session, strict=args.strict,
-                        as_json=args.json)
+                        as_json=args.json, state_dir=args.state_dir, policy_file=args.policy)

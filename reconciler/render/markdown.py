@@ -1,8 +1,8 @@
 """The Markdown rendering of a plan: a CI job summary or a pull-request comment.
 
 A header with the counts, one table row per planned change (| action | address | reason |),
-and the field diffs of each change in a collapsed ``<details>`` block. No colours; secrets
-masked as in every rendering.
+and the field diffs of each change in a collapsed ``<details>`` block, then the policy section
+when a policy result is given. No colours; secrets masked as in every rendering.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from reconciler.render.plan_values import NO_CHANGES, body, summary_line
 if TYPE_CHECKING:
     from reconciler.changes import Change
     from reconciler.plan import Plan
+    from reconciler.policy import PolicyResult
+
 
 def _cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
@@ -36,12 +38,18 @@ def _details(change: Change) -> list[str]:
             "", "</details>", ""]
 
 
-def render_plan_md(plan: Plan) -> str:
-    """The plan as GitHub-flavoured Markdown."""
+def render_plan_md(plan: Plan, *, policy: PolicyResult | None = None,
+                   policy_sources: tuple[tuple[str, str], ...] = ()) -> str:
+    """The plan as GitHub-flavoured Markdown (with a policy section when ``policy`` given)."""
     title = f"### reconciler plan for `{plan.scope}`"
     changes = plan.actionable()
+    section: list[str] = []
+    if policy is not None:
+        from reconciler.render.policy import policy_markdown
+
+        section = policy_markdown(policy, policy_sources)
     if not changes:
-        return f"{title}\n\n{NO_CHANGES}\n"
+        return "\n".join([title, "", NO_CHANGES, "", *section]).rstrip("\n") + "\n"
     out = [title, "", f"**{summary_line(plan.summary())}**", ""]
     if plan.targets:
         out += [f"_Limited to --target {', '.join(plan.targets)} and what it needs._", ""]
@@ -52,4 +60,5 @@ def render_plan_md(plan: Plan) -> str:
     out.append("")
     for change in changes:
         out += _details(change)
+    out += section
     return "\n".join(out).rstrip("\n") + "\n"

@@ -64,6 +64,33 @@ class PlannedChange(_Strict):
     depends_on: list[str]
 
 
+class PolicyDecisionEntry(_Strict):
+    """One policy decision on a planned change (a rule's, or the change's final outcome)."""
+
+    address: str
+    action: Literal["create", "update", "replace", "delete"]
+    outcome: Literal["allow", "warn", "require_approval", "deny"]
+    rule_id: str = Field(description="the rule; `default` when no rule matched")
+    origin: str = Field(description="file:line:col of the rule (empty for `default`)")
+    layer: str = Field(description="user, project or session (empty for `default`)")
+    reason: str
+    final: bool = Field(description="true for the change's outcome, false for one rule's")
+    approved: bool = Field(description="require_approval lifted by `reconciler approve`")
+
+
+class PolicySource(_Strict):
+    layer: str
+    file: str
+
+
+class PolicySection(_Strict):
+    """The policy evaluation of the plan (``reconciler plan``; see docs/policy.md)."""
+
+    result: Literal["allowed", "needs_approval", "denied"]
+    sources: list[PolicySource]
+    decisions: list[PolicyDecisionEntry]
+
+
 class PlanDocument(_Strict):
     """The output of ``reconciler plan --json``."""
 
@@ -77,6 +104,7 @@ class PlanDocument(_Strict):
     targets: list[str]
     changes: list[PlannedChange]
     order: list[str] = Field(description="addresses of planned changes in apply order")
+    policy: PolicySection | None = Field(None, description="absent when policy was not run")
 
 
 def generate_schema() -> dict[str, Any]:

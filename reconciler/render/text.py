@@ -2,8 +2,9 @@
 
 Plain text when ``color`` is False; with ``color`` the same lines go through rich markup on a
 forced terminal (green ``+``, yellow ``~``, magenta ``-/+``, red ``-``). Secrets show as
-``(sensitive value)``. The output depends only on the plan, so it is byte-identical for the
-same inputs.
+``(sensitive value)``. The output depends only on the plan (and the policy result, when one
+is given: a "Policy" section after the summary line), so it is byte-identical for the same
+inputs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reconciler.render.plan_values import NO_CHANGES, body, headline, summary_li
 
 if TYPE_CHECKING:
     from reconciler.plan import Plan
+    from reconciler.policy import PolicyResult
 
 STYLE = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", " ": "dim", "<=": "cyan"}
 INTRO = "reconciler will perform the following actions:"
@@ -35,8 +37,10 @@ class _Painter:
         return f"[{style}]{escape(text)}[/]" if style else escape(text)
 
 
-def render_plan(plan: Plan, *, color: bool = False, show_noop: bool = False) -> str:
-    """The plan as Terraform-style text, ending with the summary line."""
+def render_plan(plan: Plan, *, color: bool = False, show_noop: bool = False,
+                policy: PolicyResult | None = None,
+                policy_sources: tuple[tuple[str, str], ...] = ()) -> str:
+    """The plan as Terraform-style text, ending with the summary line (then the policy)."""
     paint = _Painter(color)
     planned = {str(c.address) for c in plan.actionable()}
     lines: list[str] = []
@@ -64,7 +68,21 @@ def render_plan(plan: Plan, *, color: bool = False, show_noop: bool = False) -> 
     if plan.targets:
         out += ["", paint("Note: planned only for --target " + ", ".join(plan.targets)
                           + " and what it needs.", "yellow")]
+    if policy is not None:
+        out += _policy_lines(policy, policy_sources, paint)
     return _emit(out, color)
+
+
+def _policy_lines(policy: PolicyResult, sources: tuple[tuple[str, str], ...],
+                  paint: _Painter) -> list[str]:
+    from reconciler.render.policy import policy_lines
+
+    lines = policy_lines(policy, sources)
+    if not lines:
+        return []
+    style = "red" if policy.denied else "yellow" if policy.needs_approval else ""
+    return ["", *(paint(line, style if i == len(lines) - 1 else "")
+                  for i, line in enumerate(lines))]
 
 
 def _emit(lines: list[str], color: bool) -> str:
