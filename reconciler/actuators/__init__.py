@@ -22,6 +22,7 @@ KINDS: dict[str, str] = {
     "compose": "reconciler.actuators.compose:ComposeActuator",
     "package": "reconciler.actuators.package:PackageActuator",
     "fake": "reconciler.actuators.fake:FakeActuator",
+    "wireguard": "reconciler.actuators.wireguard:WireguardActuator",
 }
 
 _cache: dict[str, Actuator] = {}

@@ -1,0 +1,75 @@
+"""Key handling rules: private keys are made ON the node and never leave it.
+
+* A node's private key lives in ``/var/lib/reconciler/wireguard/<interface>/private.key``
+  (directory 0700, file 0600), written by ``wg genkey`` run on the node itself. The engine
+  never reads it: the interface is pointed at the file (``wg set <if> private-key <file>``),
+  wg-quick files load it with ``PostUp``, and ``wg show <if> dump`` output has its first field
+  (the private key) replaced by ``(hidden)`` on the node before the text is sent back.
+* Public keys are observed facts (``wg show`` / the dump), checked with
+  :func:`is_public_key` before use, and may appear in state and output.
+* Rotation is explicit: ``reconciler apply --replace wireguard.<network>@<node>`` makes a new
+  key on that node and installs the new public key on its peers (the old entry is removed).
+* The directory also holds ``owner``: the ownership mark (scope and spec hash) that lets the
+  engine re-adopt an interface after the state database was lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import shlex
+
+KEY_ROOT = "/var/lib/reconciler/wireguard"
+
+
+def key_dir(interface: str) -> str:
+    return f"{KEY_ROOT}/{interface}"
+
+
+def private_key_path(interface: str) -> str:
+    return f"{key_dir(interface)}/private.key"
+
+
+def owner_path(interface: str) -> str:
+    return f"{key_dir(interface)}/owner"
+
+
+def is_public_key(text: str) -> bool:
+    """True for the base64 text of a 32-byte Curve25519 key."""
+    try:
+        return len(base64.b64decode(text.strip(), validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
+def ensure_key_script(interface: str, *, rotate: bool = False) -> str:
+    """Shell that makes the node's private key if it has none (or a new one: ``rotate``).
+
+    The key is written with umask 077 to a temporary file and renamed, so a reader never
+    sees a partial key; nothing is printed."""
+    directory = shlex.quote(key_dir(interface))
+    key = shlex.quote(private_key_path(interface))
+    lines = [
+        "umask 077",
+        f"mkdir -p {directory}",
+        f"chmod 700 {directory}",
+    ]
+    if rotate:
+        lines.append(f"rm -f {key}")
+    lines += [
+        f"if [ ! -s {key} ]; then wg genkey > {key}.tmp && mv -f {key}.tmp {key}; fi",
+        f"chmod 600 {key}",
+    ]
+    return "\n".join(lines)
+
+
+def hidden_dump_script(interface: str) -> str:
+    """``wg show <if> dump`` with the private key field replaced by ``(hidden)`` on the node."""
+    name = shlex.quote(interface)
+    return (f"wg show {name} dump 2>/dev/null | {{ IFS= read -r head || exit 0; "
+            "printf '(hidden)\\t%s\\n' \"${head#*\t}\"; cat; }")
+
+
+def remove_keys_script(interface: str) -> str:
+    """Shell that deletes the node's key directory of ``interface`` (after the interface)."""
+    return f"rm -rf {shlex.quote(key_dir(interface))}"
