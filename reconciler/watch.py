@@ -14,27 +14,26 @@ methods the CLI uses (``plan()``, ``locked()``, ``execute()``):
 4. otherwise take the lease (busy: retry later), plan again and apply; the apply is a state
    run of kind ``watch``. Crash loops are written to the record's ``facts["watch"]``.
 
-The watcher never prints: it emits ``watch.*`` events on ``Project.events``
-(rendered by :mod:`reconciler.render.watch_stream`). Nothing is accumulated per event.
+It never prints: ``watch.*`` events go to ``Project.events`` (:mod:`reconciler.watch_report`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import random
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from reconciler.errors import ConfigError, LockedError, ReconcilerError, Severity
+from reconciler.errors import ConfigError, LockedError, ReconcilerError
 from reconciler.events import Event
 from reconciler.model.types import LOCAL_HOST, DesiredState
 from reconciler.pipeline import PlanRun, observed_hashes
 from reconciler.watch_backoff import Backoff, BackoffPolicy
-from reconciler.watch_budget import PENDING_PLAN, Budget, is_heal, save_pending, violations
+from reconciler.watch_budget import Budget, is_heal, violations, without
 from reconciler.watch_queue import ALL, Batch, WorkQueue
+from reconciler.watch_report import Reporter
 from reconciler.watch_sources import DockerEvents, FileSource, PidPoller
 
 if TYPE_CHECKING:
@@ -59,20 +58,6 @@ class WatchOptions:
     down_on_exit: bool = False
 
 
-def without(plan: Plan, held: set[str]) -> Plan:
-    """``plan`` minus the held nodes and everything downstream of them."""
-    if not held:
-        return plan
-    import networkx as nx
-
-    drop = {n for n in held if n in plan.graph}
-    for node in list(drop):
-        drop |= nx.descendants(plan.graph, node)
-    graph = plan.graph.copy()
-    graph.remove_nodes_from(drop)
-    return replace(plan, graph=graph)
-
-
 class Watcher:
     """One watch of one project; :meth:`run` blocks until :meth:`stop`."""
 
@@ -90,6 +75,7 @@ class Watcher:
         self.files = FileSource(project.directory, self.queue)
         self.pids = PidPoller(self.queue, opts.poll, reap=self._reap)
         self.docker: DockerEvents | None = None
+        self.report = Reporter(project, self.backoff)
         self.reconciles = 0
         self._last_good: DesiredState | None = None
         self._invalid: str | None = None  # the diagnostics last reported
@@ -126,9 +112,8 @@ class Watcher:
                 self.docker.stop()
             if opts.down_on_exit:
                 self._down()
-            self.events.emit("watch.stop", None, "stopped; the services keep running"
-                             if not opts.down_on_exit else "stopped; the services were removed",
-                             reconciles=self.reconciles)
+            self.events.emit("watch.stop", None, "stopped; the services " + (
+            "were removed" if opts.down_on_exit else "keep running"), reconciles=self.reconciles)
 
     # -- one reconcile -----------------------------------------------------------------------
 
@@ -144,8 +129,8 @@ class Watcher:
         try:
             outcome = self._reconcile()
         except ReconcilerError as exc:
-            self.events.emit("watch.error", None, exc.render(), error=exc.render_short())
             outcome = "error"
+            self.events.emit("watch.error", None, exc.render(), error=exc.render_short())
         finally:
             self._track_pids()
         self.events.emit("watch.done", None, outcome, outcome=outcome)
@@ -198,7 +183,7 @@ class Watcher:
             if address not in healed:
                 self.backoff.attempted(address)
         for address in {*healed, *failed}:
-            self._report_backoff(address)
+            self.report.backoff(address, self._run_id)
         self.events.emit("watch.applied", None, "applied" if result.ok else "apply failed",
                          ok=result.ok, applied=result.count("applied"),
                          failed=result.count("failed"), skipped=result.count("skipped"),
@@ -253,7 +238,7 @@ class Watcher:
         for address in self.backoff.tracked():
             if address not in pending and self.backoff.settle(address):
                 self.events.emit("watch.recovered", address, "stable again: backoff reset")
-                self._write_facts(address, {"state": "ok", "restarts": 0})
+                self.report.facts(address, {"state": "ok", "restarts": 0})
 
     def _sync(self) -> str:
         if self._invalid is not None:
@@ -262,61 +247,19 @@ class Watcher:
         self._in_sync = True
         return "in-sync"
 
-    # -- reports -----------------------------------------------------------------------------
+    # -- reports (deduplicated: said once until it changes) --------------------------------
 
     def _report_invalid(self, exc: ConfigError) -> None:
-        errors = [d for d in exc.diagnostics if d.severity is Severity.ERROR]
-        text = "\n".join(d.render() for d in errors)
-        if text == self._invalid:
-            return
-        self._invalid, self._in_sync = text, False
-        self.events.emit("watch.invalid", None, text, kept_running=self._last_good is not None,
-                         diagnostics=[{"summary": d.summary, "hint": d.hint,
-                                       "where": str(d.source) if d.source else None}
-                                      for d in errors])
-        self._record("invalid", {"errors": len(errors), "first": errors[0].render()
-                                 if errors else ""})
+        text = self.report.invalid_text(exc)
+        if text != self._invalid:
+            self._invalid, self._in_sync = text, False
+            self.report.invalid(exc, kept_running=self._last_good is not None)
 
     def _hold(self, run: PlanRun, problems: list[str]) -> str:
-        path = self.project.store.state_dir / PENDING_PLAN
         if run.plan.inputs_hash != self._held:
             self._held, self._in_sync = run.plan.inputs_hash, False
-            save_pending(path, run.plan, self.project.directory, self.project.session)
-            self.events.emit("watch.held", None, "; ".join(problems), problems=problems,
-                             pending_plan=str(path), summary=run.plan.summary())
-            self._record("held", {"problems": problems, "pending_plan": str(path)})
+            self.report.held(run, problems)
         return "held"
-
-    def _report_backoff(self, address: str) -> None:
-        attempts = self.backoff.attempts(address)
-        retry_in = round(self.backoff.retry_in(address), 3)
-        crash_loop = self.backoff.crash_loop(address)
-        self.events.emit("watch.backoff", address,
-                         f"restart {attempts}; next restart not before {retry_in:g}s",
-                         attempts=attempts, retry_in=retry_in, crash_loop=crash_loop)
-        if crash_loop:
-            self.events.emit("watch.crash_loop", address,
-                             f"crash loop: {attempts} restarts; backing off {retry_in:g}s",
-                             attempts=attempts, retry_in=retry_in)
-        self._write_facts(address, {"state": "crash-loop" if crash_loop else "restarting",
-                                    "restarts": attempts, "retry_in": retry_in,
-                                    "at": round(time.time(), 3)})
-        if crash_loop and self._run_id is not None:
-            self.project.store.append_event(self._run_id, "watch.crash_loop", address,
-                                            f"crash loop: {attempts} restarts",
-                                            {"attempts": attempts, "retry_in": retry_in})
-
-    def _write_facts(self, address: str, facts: dict[str, Any]) -> None:
-        from reconciler.model.types import Address
-
-        # ValueError: never applied (its first start failed); the events say it
-        with contextlib.suppress(ValueError):
-            self.project.store.update_facts(Address.parse(address), {"watch": facts})
-
-    def _record(self, result: str, summary: dict[str, Any]) -> None:
-        store = self.project.store
-        run_id = store.begin_run("watch", meta={"outcome": result})
-        store.end_run(run_id, result=result, summary=summary)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -324,8 +267,7 @@ class Watcher:
         if event.kind == "apply.start" and isinstance(event.data.get("run_id"), str):
             self._run_id = str(event.data["run_id"])
 
-    def _reap(self) -> None:
-        """Collect our exited children (the processes this watcher started)."""
+    def _reap(self) -> None:  # collect the exited children this watcher started
         reap = getattr(self.project.transports.get(LOCAL_HOST), "reap", None)
         if callable(reap):
             reap()

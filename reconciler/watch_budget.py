@@ -10,13 +10,14 @@ A plan is within budget when it
   the files needs a manual ``apply``).
 
 Anything larger is held: the watcher saves it to ``<state_dir>/pending.plan`` (the format of
-``plan -out``) and reports it. Pure: plans and desired states in, reasons out.
+``plan -out``) and reports it. :func:`without` trims held-back addresses (restart backoff)
+and what depends on them off a plan. Pure, except :func:`save_pending`.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,20 @@ def violations(budget: Budget, plan: Plan, desired: DesiredState) -> list[str]:
         found.append(f"{len(deletes)} delete(s), more than --max-delete {budget.max_delete}: "
                      + ", ".join(str(c.address) for c in deletes))
     return found
+
+
+def without(plan: Plan, held: set[str]) -> Plan:
+    """``plan`` minus the held nodes and everything downstream of them."""
+    if not held:
+        return plan
+    import networkx as nx
+
+    drop = {n for n in held if n in plan.graph}
+    for node in list(drop):
+        drop |= nx.descendants(plan.graph, node)
+    graph = plan.graph.copy()
+    graph.remove_nodes_from(drop)
+    return replace(plan, graph=graph)
 
 
 def saved_plan_document(plan: Plan, project_dir: Path, session: str | None) -> dict[str, Any]:
