@@ -2,7 +2,9 @@
 
 locald: ``exec`` (default) and ``worker`` are processes (exec gets ``$PORT``, auto-assigned
 when omitted), ``container`` and the deprecated exec + ``image`` are containers, ``postgres``
-is a ``stack`` resource, ``site`` is a static HTTP server process. Procfile: every line is a
+is a use of the catalog's postgres stack (a ``stack`` Draft that
+:mod:`reconciler.model.build_stacks` expands; ``port``, ``version``, ``env`` and
+``depends_on`` carry over), ``site`` is a static HTTP server process. Procfile: every line is a
 shell-command process; ``web`` gets an auto port; the ``.env`` values are its environment.
 """
 
