@@ -23,6 +23,7 @@ from reconciler.model.build_draft import Draft
 from reconciler.model.build_locald import locald_drafts, procfile_drafts
 from reconciler.model.build_resolve import Resolver
 from reconciler.model.build_services import services_drafts
+from reconciler.model.build_stacks import expand_stacks
 from reconciler.model.secrets import DEFAULT_KEY
 from reconciler.model.types import Address, Condition, Dependency, DesiredState
 
@@ -236,6 +237,8 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
           strict: bool = False) -> tuple[DesiredState, list[Diagnostic]]:
     """The merged desired state of ``docs`` and every semantic problem found."""
     drafts, diagnostics = _drafts(docs, env)
+    drafts, problems = expand_stacks(drafts, env=env, session=session)
+    diagnostics += problems
     by_name, problems = _merge(drafts)
     diagnostics += problems
     kept = [d for d in drafts if by_name.get(d.name) is d]
