@@ -80,8 +80,8 @@ def echo(text: str = "", *, err: bool = False) -> None:
     stream.flush()
 
 
-COMMAND_MODULES = ("config_cmds", "plan_cmds", "policy_cmds", "ops_cmds", "watch_cmds",
-                   "hook_cmds")  # the order of `--help`
+COMMAND_MODULES = ("config_cmds", "plan_cmds", "run_cmds", "policy_cmds", "ops_cmds",
+                   "watch_cmds", "hook_cmds")  # the order of `--help`
 
 
 def load_commands() -> None:
