@@ -34,7 +34,7 @@ PATH_VAR = "RECONCILER_STACKS_PATH"
 VARIANT_VAR = "RECONCILER_STACK_VARIANT"  # force "local" or "container" for every stack
 VARIANTS = ("local", "container")
 PARAMS = ("port", "name", "data_dir", "bin_dir", "version", "run_as")
-_PARAM = re.compile(r"\$\{(" + "|".join(PARAMS) + r")\}")
+_PARAM = re.compile(r"(?<!\$)\$\{(" + "|".join(PARAMS) + r")\}")
 
 __all__ = ["BUILTIN_DIR", "Stack", "Variant", "catalog", "find", "load", "substitute"]
 
