@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -91,6 +91,28 @@ def load_commands() -> None:
         importlib.import_module(f"reconciler.cli.{module}")
 
 
+def usage_error(exc: Exception) -> int | None:
+    """Show a click usage error and return its exit code (2 becomes 1); None otherwise.
+
+    typer >= 0.29 vendors its own click, so both ClickException classes are checked.
+    """
+    import click
+
+    classes: list[type[Any]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as VendoredClickException
+    except ImportError:
+        pass
+    else:
+        classes.append(VendoredClickException)
+    for cls in classes:
+        if isinstance(exc, cls):
+            exc.show()
+            code = int(exc.exit_code)
+            return 1 if code == 2 else code
+    return None
+
+
 def run() -> None:
     """Console-script entry: run the app and map errors to messages and exit codes."""
     from reconciler.errors import ReconcilerError
@@ -115,11 +137,9 @@ def run() -> None:
         echo("interrupted", err=True)
         sys.exit(130)
     except Exception as exc:  # an unexpected error is a bug: say so, with the traceback
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code if exc.exit_code != 2 else 1)
+        code = usage_error(exc)
+        if code is not None:
+            sys.exit(code)
         import traceback
 
         echo("internal error (a bug in reconciler; please report it):", err=True)

@@ -88,10 +88,12 @@ def plan(
     no_refresh: NoRefreshOpt = False,
     show_noop: Annotated[bool, typer.Option("--show-noop", help="List unchanged resources.")]
     = False,
+    no_color: Annotated[bool, typer.Option("--no-color", help="Plain output (CI).")] = False,
 ) -> None:
     """Show what apply would change, without changing anything; check it against the policy
     (exit 1 on deny). Never prompts."""
     g = globals_of(ctx)
+    g.color = g.color and not no_color
     project = g.project()
     run = project.plan(targets=target or (), replace=replace or (), destroy=destroy,
                        refresh=refresh_wanted(refresh, no_refresh))

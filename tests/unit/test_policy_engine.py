@@ -145,7 +145,7 @@ def test_protected_delete_needs_approval_and_an_approval_allows_that_plan(
     run = project.plan(refresh=False)
     [waiting] = run.policy.needs_approval
     assert (str(waiting.address), waiting.action.verb) == ("process.db", "delete")
-    with pytest.raises(PolicyDenied, match="process.db: delete needs approval") as caught:
+    with pytest.raises(PolicyDenied, match=r"process\.db: delete needs approval") as caught:
         project.execute(run)  # refused before anything is touched
     assert "reconciler approve PLANFILE" in caught.value.hint
     assert [r["kind"] for r in project.store.runs()] == ["plan"]
