@@ -154,9 +154,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "engine.json")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    honcho = str(Path(args.honcho).resolve()) if args.honcho else None
     report = {"validate": bench_validate(args.repeats * 2),
               "noop_plan": bench_noop_plan(sizes, args.repeats),
-              "ten_http_servers": bench_ten_servers(args.honcho)}
+              "ten_http_servers": bench_ten_servers(honcho)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
