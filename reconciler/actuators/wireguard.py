@@ -28,7 +28,7 @@ from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
 from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
-from reconciler.errors import TerminalError, TransientError
+from reconciler.errors import HostUnreachable, TerminalError, TransientError
 from reconciler.events import Event
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import Transport
@@ -39,12 +39,13 @@ from reconciler.wireguard.keys import (
     owner_path,
     remove_keys_script,
 )
-from reconciler.wireguard.parse import HostReport, InterfaceReport, parse_report
+from reconciler.wireguard.parse import HostReport, InterfaceReport, normalize_ips, parse_report
 from reconciler.wireguard.render import (
     PeerConfig,
     create_script,
     interface_commands,
     observe_script,
+    peer_args,
     peer_commands,
     shell,
     wg_quick_config,
@@ -59,6 +60,18 @@ def _run(transport: Transport, script: str, what: str) -> str:
         detail = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
         raise TerminalError(f"{what} on {transport.host} failed: {detail[0]}", hint=HINT)
     return done.stdout
+
+
+def _run_and_report(transport: Transport, steps: Sequence[str], interface: str,
+                    what: str) -> InterfaceReport:
+    """Run ``steps`` (silent shell) and report ``interface`` after them: one round trip."""
+    return _run_and_host_report(transport, steps, interface, what).interfaces[interface]
+
+
+def _run_and_host_report(transport: Transport, steps: Sequence[str], interface: str,
+                         what: str) -> HostReport:
+    script = "\n".join(["set -e", *steps, "set +e", observe_script([interface])])
+    return parse_report(_run(transport, script, what))
 
 
 def report_of(transport: Transport, interfaces: Sequence[str]) -> HostReport:
@@ -153,19 +166,17 @@ class WireguardActuator:
         before = dict(change.before) if change.before is not None else None
         rotate = change.action is Action.REPLACE and before == dict(spec)
         old = report_of(transport, [name]).interfaces.get(name)
+        if old is not None and not old.exists:
+            old = None
         old_key = old.dump.public_key if old is not None and old.dump is not None else None
         steps: list[str] = []
         if before and before.get("interface") not in (None, name):
             steps.append(self._teardown_script(str(before["interface"]), before))
         steps += [ensure_key_script(name, rotate=rotate), create_script(name),
                   f"printf '%s %s\\n' {shlex.quote(ctx.scope)} {resource.hash()} > "
-                  f"{shlex.quote(owner_path(name))}"]
-        _run(transport, "\n".join(["set -e", *steps]), f"creating {name}")
-        now = report_of(transport, [name])
-        seen = now.interfaces[name]
-        commands = interface_commands(spec, seen, rotated=rotate)
-        _run(transport, shell(commands), f"configuring {name}")  # gives the key to the device
-        seen = report_of(transport, [name]).interfaces[name]
+                  f"{shlex.quote(owner_path(name))}",
+                  shell(interface_commands(spec, old, rotated=rotate))]
+        seen = _run_and_report(transport, steps, name, f"creating {name}")
         public = seen.dump.public_key if seen.dump is not None else ""
         if not is_public_key(public):
             raise TerminalError(f"{name} on {address.host} has no usable public key",
@@ -181,12 +192,11 @@ class WireguardActuator:
             updates = [c for c in updates if c[-1] != "remove"]
         if spec.get("role") == "hub":
             updates.append(["sysctl", "-qw", "net.ipv4.ip_forward=1"])
-        if updates:
-            _run(transport, shell(updates), f"updating the peers of {name}")
         if spec.get("config_path"):
             transport.write_file(str(spec["config_path"]),
                                  wg_quick_config(spec, wanted).encode(), 0o600)
-        final = report_of(transport, [name])
+        final = _run_and_host_report(transport, [shell(updates)], name,
+                                     f"updating the peers of {name}")
         return self._observed(address, spec, final.interfaces[name], final.now, None,
                               ctx.scope)
 
@@ -204,16 +214,17 @@ class WireguardActuator:
                                  f"peer {node} not reachable yet; it gets this node when "
                                  "it is applied"))
                 continue
-            seen = report_of(transport, [iface]).interfaces.get(iface)
-            if seen is None or not seen.exists or seen.dump is None or \
+            commands = [["wg", "set", iface, "peer", stale, "remove"]] if stale else []
+            commands.append(["wg", "set", iface, *peer_args(me)])
+            q = shlex.quote(iface)
+            script = (f"if ip link show dev {q} >/dev/null 2>&1; then\n"
+                      f"{shell(commands)}\nfi")
+            seen = _run_and_report(transport, [script], iface, f"adding this node to {iface}")
+            if not seen.exists or seen.dump is None or \
                     not is_public_key(seen.dump.public_key):
                 continue  # not created yet: it installs us when it is applied
             wanted.append(PeerConfig(seen.dump.public_key, str(peer["endpoint"]),
                                      tuple(peer["allowed_ips"]), me.keepalive))
-            commands = [["wg", "set", iface, "peer", stale, "remove"]] if stale else []
-            commands += peer_commands(iface, [me], _only(seen, me.public_key))
-            if commands:
-                _run(transport, shell(commands), f"adding this node to {iface}")
         return wanted, complete
 
     # -- delete --------------------------------------------------------------------------------
@@ -226,24 +237,31 @@ class WireguardActuator:
         return "\n".join(lines)
 
     def _delete(self, change: Change, ctx: ActuatorContext) -> None:
+        """Remove the node's entry from every peer (matched by key or by its allowed IPs, so
+        this works when the node itself is gone), then its interface and keys."""
         spec: Mapping[str, Any] = change.before or {}
         name = str(spec.get("interface") or "")
         if not name:
             return
-        seen = report_of(ctx.transport, [name]).interfaces.get(name)
         with self._guard:
             public = self._public.get(change.address)
-        if seen is not None and seen.dump is not None:
-            public = seen.dump.public_key
+        mine = normalize_ips(",".join(spec.get("allowed_ips", [])))
         for peer in spec.get("peers", []):
             transport = self._peer_transport(str(peer["node"]))
-            if transport is None or not public or not is_public_key(public):
+            iface = str(peer["interface"])
+            seen = report_of(transport, [iface]).interfaces.get(iface) if transport else None
+            if transport is None or seen is None or seen.dump is None:
                 continue
-            iface = shlex.quote(str(peer["interface"]))
-            _run(transport, f"if ip link show dev {iface} >/dev/null 2>&1; then "
-                            f"wg set {iface} peer {public} remove; fi",
-                 f"removing {change.address.host} from {peer['interface']}")
-        _run(ctx.transport, self._teardown_script(name, spec), f"removing {name}")
+            gone = [["wg", "set", iface, "peer", p.public_key, "remove"]
+                    for p in seen.dump.peers if p.public_key == public or p.allowed_ips == mine]
+            if gone:
+                _run(transport, shell(gone), f"removing {change.address.host} from {iface}")
+        try:
+            _run(ctx.transport, self._teardown_script(name, spec), f"removing {name}")
+        except HostUnreachable as exc:
+            ctx.events(Event("node.log", str(change.address),
+                             f"{exc.message}: its interface {name} was left there (peers no "
+                             "longer accept it); keep the host under `hosts:` to remove it"))
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
         seen = report_of(ctx.transport, [str(resource.spec["interface"])])
@@ -252,12 +270,3 @@ class WireguardActuator:
             return Health(HealthStatus.UNHEALTHY, "interface missing or down")
         return Health(HealthStatus.HEALTHY, f"{len(report.dump.peers) if report.dump else 0} "
                                             "peer(s)")
-
-
-def _only(seen: InterfaceReport, public: str) -> Any:
-    """``seen``'s dump restricted to the entry for ``public`` (so nothing else is removed)."""
-    from dataclasses import replace
-
-    if seen.dump is None:
-        return None
-    return replace(seen.dump, peers=tuple(p for p in seen.dump.peers if p.public_key == public))
