@@ -24,6 +24,7 @@ from reconciler.model.build_locald import locald_drafts, procfile_drafts
 from reconciler.model.build_resolve import Resolver
 from reconciler.model.build_services import services_drafts
 from reconciler.model.build_stacks import expand_stacks
+from reconciler.model.build_wireguard import overlay_addresses, wireguard_resources
 from reconciler.model.secrets import DEFAULT_KEY
 from reconciler.model.types import Address, Condition, Dependency, DesiredState
 
@@ -251,13 +252,18 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     deps, problems = _dependencies(by_name, compose)
     diagnostics += problems
     resolver = Resolver(by_name, env, strict=strict, secret_key=secret_key,
-                        host_addresses=_host_addresses(docs))
+                        host_addresses={**_host_addresses(docs),
+                                        **overlay_addresses(docs, project, session)})
     resources = {}
     for draft in kept:
         if not is_compose_draft(draft):
             resource = resolver.resource(draft, deps.get(draft.name, ()))
             resources[resource.address] = resource
     resources.update((r.address, r) for r in compose.resources(deps))
+    wireguard, problems = wireguard_resources(docs, project, session,
+                                              first_order=len(drafts) + len(resources))
+    resources.update(wireguard)
+    diagnostics += problems
     diagnostics += resolver.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
     return DesiredState(project, resources, session, settings), diagnostics
