@@ -134,13 +134,10 @@ class DockerEvents:
         return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
+        """Subscribe now (so nothing after this call is missed), then read in a thread."""
+        from reconciler.actuators.container_parse import LABEL_SCOPE
+
         self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="watch-docker", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        from reconciler.actuators.container_parse import LABEL_ADDRESS, LABEL_SCOPE
-
         try:
             import docker
 
@@ -148,6 +145,16 @@ class DockerEvents:
             self._stream = self._client.events(decode=True, filters={
                 "type": "container", "event": list(self.EVENTS),
                 "label": f"{LABEL_SCOPE}={self.scope}"})
+        except Exception as exc:  # no engine: the periodic observation still runs
+            self.on_error(f"cannot follow docker events: {exc}")
+            return
+        self._thread = threading.Thread(target=self._run, name="watch-docker", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from reconciler.actuators.container_parse import LABEL_ADDRESS
+
+        try:
             for event in self._stream:
                 attributes = (event.get("Actor") or {}).get("Attributes") or {}
                 address = attributes.get(LABEL_ADDRESS)
