@@ -9,6 +9,7 @@ any process still marked with the project's scope is then killed by pid.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -66,10 +67,8 @@ def project(tmp_path: Path) -> Iterator[Path]:
     cli(directory, "destroy", "--auto-approve")
     for pid in pids(directory).values():  # anything destroy left behind, by its own pid
         if isinstance(pid, int):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
 def test_deny_refuses_before_touching_anything(project: Path) -> None:
