@@ -9,6 +9,8 @@ their keyed-hash markers), so a changed secret shows as a changed marker; render
 
 Rules, in the order they are tried for an address:
 
+* the object's host is unreachable (``facts["unreachable"]``): UPDATE with reason
+  ``host unreachable``; apply fails that node with the transport's message.
 * ``destroy=True``: everything that exists (observed or recorded) is deleted (REQUESTED).
 * not desired, but observed or recorded: DELETE (ORPHAN).
 * kind ``task``: NOOP when it completed for this spec hash, else CREATE (TASK_PENDING).
@@ -59,7 +61,11 @@ def compute(desired: DesiredState, observed: Mapping[Address, Observed],
     for resource in desired.ordered():
         seen = observed.get(resource.address)
         last = last_applied.get(resource.address)
-        if destroy:
+        if seen is not None and seen.facts.get("unreachable"):
+            changes.append(Change(resource.address, Action.UPDATE, _plain(last),
+                                  dict(resource.spec), reasons=(_unreachable(seen),),
+                                  source=resource.source, order=resource.order))
+        elif destroy:
             change = _destroy_change(resource.address, seen, last)
             changes.append(_with_source(change, resource))
         else:
@@ -72,6 +78,10 @@ def compute(desired: DesiredState, observed: Mapping[Address, Observed],
         changes.append(Change(address, Action.DELETE, _plain(last), None,
                               reasons=(reason,), order=index))
     return changes
+
+
+def _unreachable(seen: Observed) -> ActionReason:
+    return ActionReason(ReasonCode.DRIFT, f"host unreachable: {seen.facts['unreachable']}")
 
 
 def _exists(seen: Observed | None, last: Mapping[str, Any] | None) -> bool:

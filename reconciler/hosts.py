@@ -60,7 +60,7 @@ def _text(value: Any) -> str | None:
 def hosts_from_settings(settings: Mapping[str, Any]) -> dict[str, HostSpec]:
     """Every host of a desired state's settings: network nodes first, ``hosts:`` wins."""
     found: dict[str, HostSpec] = {}
-    default_kh = _text(settings.get("known_hosts"))
+    default_kh = default_known_hosts(settings)
     networks = settings.get("networks")
     for net_name, net in (networks.items() if isinstance(networks, Mapping) else []):
         if not isinstance(net, Mapping):
@@ -105,8 +105,15 @@ def hosts_from_settings(settings: Mapping[str, Any]) -> dict[str, HostSpec]:
 
 def alias_host(name: str, settings: Mapping[str, Any] | None = None) -> HostSpec:
     """A host known only by name: a ``~/.ssh/config`` alias or a plain DNS name/address."""
-    default_kh = _text((settings or {}).get("known_hosts"))
-    return HostSpec(name, name, known_hosts=default_kh, alias=True)
+    return HostSpec(name, name, known_hosts=default_known_hosts(settings or {}), alias=True)
+
+
+def default_known_hosts(settings: Mapping[str, Any]) -> str | None:
+    """``settings.known_hosts`` of services.yaml (or a top-level ``known_hosts``)."""
+    inner = settings.get("settings")
+    if isinstance(inner, Mapping) and _text(inner.get("known_hosts")):
+        return _text(inner.get("known_hosts"))
+    return _text(settings.get("known_hosts"))
 
 
 # -- topology ---------------------------------------------------------------------------------

@@ -2,6 +2,11 @@
 
 Groups desired resources and state records by kind and host, asks each actuator once per
 group (groups run in parallel), and merges the answers into one ObservedState. Read-only.
+
+An unreachable host fails only its own part: every desired or recorded object placed on it
+gets an Observed whose facts say ``unreachable`` (with the transport's message); diff plans
+them as ``~ host unreachable`` and apply fails exactly those nodes with that message, while
+everything else observes, plans and applies as usual.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from reconciler import actuators
-from reconciler.changes import Observed
+from reconciler.changes import Observed, Status
+from reconciler.errors import HostUnreachable
 from reconciler.model.types import Address, DesiredState, Resource
 
 if TYPE_CHECKING:
@@ -43,8 +49,12 @@ def snapshot(desired: DesiredState, records: Mapping[Address, ResourceRecord],
 
     def observe_group(key: tuple[str, str]) -> dict[Address, Observed]:
         kind, host = key
-        ctx = context_for(Address(kind, "*", host))
-        return actuators.load(kind).observe(groups.get(key, []), recorded.get(key, {}), ctx)
+        try:
+            ctx = context_for(Address(kind, "*", host))
+            return actuators.load(kind).observe(groups.get(key, []), recorded.get(key, {}),
+                                                ctx)
+        except HostUnreachable as exc:
+            return unreachable(groups.get(key, []), recorded.get(key, {}), exc)
 
     result: ObservedState = {}
     if len(keys) <= 1:
@@ -54,4 +64,21 @@ def snapshot(desired: DesiredState, records: Mapping[Address, ResourceRecord],
     with ThreadPoolExecutor(max_workers=min(max_workers, len(keys))) as pool:
         for part in pool.map(observe_group, keys):
             result.update(part)
+    return result
+
+
+def unreachable(desired: list[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                exc: HostUnreachable) -> dict[Address, Observed]:
+    """Placeholders for the objects of a host that could not be reached."""
+    message = exc.render_short()
+    result: dict[Address, Observed] = {}
+    for address in {r.address for r in desired} | set(recorded):
+        rec = recorded.get(address) or {}
+        status = Status(rec["status"]) if rec.get("status") in Status._value2member_map_ \
+            else Status.MISSING
+        result[address] = Observed(address, status, rec.get("spec_hash"),
+                                   reason=f"host unreachable: {message}",
+                                   facts={**{k: v for k, v in rec.items()
+                                             if k not in ("status", "spec_hash")},
+                                          "unreachable": message})
     return result

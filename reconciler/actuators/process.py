@@ -23,7 +23,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators import proc_scan
+from reconciler.actuators import proc_scan, process_remote
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
 from reconciler.actuators.proc_scan import (
     ChildTracker,
@@ -61,30 +61,32 @@ class ProcessActuator:
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         found: dict[Address, list[proc_scan.ProcInfo]] = defaultdict(list)
-        for info in proc_scan.scan(ctx.scope):
+        remote = process_remote.is_remote(ctx)
+        procs, clock = process_remote.scan(ctx) if remote else (proc_scan.scan(ctx.scope), None)
+        for info in procs:
             address = _address_of(info)
             if address is not None and address.kind == self.kind:
                 found[address].append(info)
         wanted = {r.address for r in desired if r.kind == self.kind} | set(recorded) | set(found)
-        booted = proc_scan.boot_id()
+        booted = clock.boot_id if clock is not None else proc_scan.boot_id()
         result: dict[Address, Observed] = {}
         for address in sorted(wanted):
             seen = self._observe_one(address, found.get(address, []), recorded.get(address),
-                                     ctx, booted)
+                                     ctx, booted, clock)
             if seen is not None:
                 result[address] = seen
         return result
 
     def _observe_one(self, address: Address, procs: list[proc_scan.ProcInfo],
                      rec: Mapping[str, Any] | None, ctx: ActuatorContext,
-                     booted: str) -> Observed | None:
+                     booted: str, clock: Any = None) -> Observed | None:
         if rec is not None:
             for info in procs:
                 if info.pid == rec.get("pid") and info.stat.starttime == rec.get("start_time"):
-                    return _running(address, info, ctx)
+                    return _running(address, info, ctx, clock=clock)
         leaders = [p for p in procs if p.is_leader]
         if leaders:
-            return _running(address, leaders[0], ctx, adopted=True)
+            return _running(address, leaders[0], ctx, adopted=True, clock=clock)
         if procs:
             return Observed(address, Status.EXITED,
                             rec.get("spec_hash") if rec else procs[0].marks.get(
@@ -116,6 +118,12 @@ class ProcessActuator:
 
     def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None) -> None:
         spec = resource.spec if resource is not None else {}
+        if process_remote.is_remote(ctx):
+            killed = process_remote.stop(address, ctx, spec)
+            if killed:
+                ctx.events(_event("node.log", address, f"{killed} process group(s) ignored the "
+                                  "stop signal: sent SIGKILL"))
+            return
         sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
         timeout = float(spec.get("shutdown_timeout") or DEFAULT_SHUTDOWN_TIMEOUT)
         killed = stop_owned(ctx.scope, str(address), sig, timeout, transport=ctx.transport)
@@ -131,6 +139,8 @@ class ProcessActuator:
 
     def _start(self, resource: Resource, ctx: ActuatorContext) -> Observed:
         address = resource.address
+        if process_remote.is_remote(ctx):
+            return process_remote.start(resource, ctx, EARLY_EXIT_WINDOW)
         same = [p for p in proc_scan.scan(ctx.scope) if p.address == str(address)]
         leaders = [p for p in same if p.is_leader]
         if leaders and leaders[0].marks.get(proc_scan.HASH_VAR) == resource.hash():
@@ -193,6 +203,8 @@ class ProcessActuator:
             return Health(HealthStatus.HEALTHY, "no health check: running counts as healthy")
         if not observed.running:
             return Health(HealthStatus.UNHEALTHY, observed.reason or "not running")
+        if process_remote.is_remote(ctx):
+            return process_remote.health(resource, ctx)
         ready = ctx.state_dir / "run" / f"{resource.name}.ready"
         return probe(check, ctx.transport, env=self.environment(resource, ctx, marks=False),
                      notify_ready=ready)
@@ -265,7 +277,9 @@ def _address_of(info: proc_scan.ProcInfo) -> Address | None:
 
 
 def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
-             *, adopted: bool = False) -> Observed:
+             *, adopted: bool = False, clock: Any = None) -> Observed:
+    if clock is not None:
+        return process_remote.running(address, info, ctx, clock, adopted=adopted)
     port = info.marks.get("PORT", "")
     ticks = proc_scan.clock_ticks()
     facts = {"pid": info.pid, "start_time": info.stat.starttime, "pgid": info.stat.pgrp,

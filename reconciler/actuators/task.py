@@ -7,6 +7,11 @@ result is known however the command ends. Apply waits up to the spec's ``startup
 ``Observed(COMPLETED, spec_hash, facts={"exit_code": 0, "finished_at": ...})``; failure
 raises TerminalError with the task's log tail. A finished task is not in /proc, so observe
 answers from what state recorded: the same spec hash with exit code 0 is COMPLETED.
+
+On a remote host (``task.X@host``) the task runs in ONE round trip: the same marks and env,
+in its own session (setsid) with its output appended to the host's project log
+(:mod:`reconciler.actuators.process_remote`), and the round trip returns its exit code; at the
+time limit its marked processes are stopped on the host.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators import proc_scan
+from reconciler.actuators import proc_remote, proc_scan, process_remote
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
 from reconciler.actuators.process import ProcessActuator, log_tail, prepare_log, working_dir
 from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
@@ -60,6 +65,10 @@ class TaskActuator:
               ctx: ActuatorContext) -> Observed | None:
         if change.action is Action.DELETE or resource is None:
             # a finished task leaves nothing behind; stop one that is still running
+            if process_remote.is_remote(ctx):
+                proc_remote.stop(ctx.transport, ctx.scope, str(change.address),
+                                 signal.SIGTERM, 5.0)
+                return None
             proc_scan.stop_owned(ctx.scope, str(change.address), signal.SIGTERM, 5.0,
                                  transport=ctx.transport)
             return None
@@ -68,6 +77,8 @@ class TaskActuator:
     def run(self, resource: Resource, ctx: ActuatorContext) -> Observed:
         """Run the task to completion; TerminalError with its log tail when it fails."""
         address, spec = resource.address, resource.spec
+        if process_remote.is_remote(ctx):
+            return self._run_remote(resource, ctx)
         exit_file = ctx.state_dir / "run" / f"{address.name}.exit"
         exit_file.parent.mkdir(parents=True, exist_ok=True)
         exit_file.write_bytes(b"")
@@ -99,6 +110,39 @@ class TaskActuator:
                         facts={"exit_code": 0, "finished_at": finished,
                                "duration": round(finished - started, 3),
                                "log_path": str(log_path)})
+
+    @staticmethod
+    def _run_remote(resource: Resource, ctx: ActuatorContext) -> Observed:
+        """One round trip: run on the host in its own session, answer its exit code."""
+        address, spec = resource.address, resource.spec
+        if spec.get("user"):
+            raise TerminalError(f"`user:` is not supported for {address}",
+                                hint="log in to the host as that user: `user:` on the host")
+        timeout = float(spec.get("startup_timeout") or DEFAULT_TASK_TIMEOUT)
+        env = process_remote.environment(resource, ctx, marks=True)
+        log = proc_remote.log_path(ctx.scope, address.name)
+        header = f"--- reconciler: {time.strftime('%Y-%m-%dT%H:%M:%S%z')} start {address}"
+        started = time.time()
+        ctx.events(_log_event(address, f"task started on {ctx.transport.host}"))
+        done = ctx.transport.run(["sh", "-s"], timeout=timeout, input=proc_remote.task_script(
+            list(spec["command"]), env, str(spec.get("cwd") or "~"), log, header).encode())
+        last = done.stdout.strip().splitlines()[-1:] or [""]
+        code = int(last[0][2:]) if last[0].startswith("X ") else None
+        if code is None:
+            proc_remote.stop(ctx.transport, ctx.scope, str(address), signal.SIGTERM, 5.0)
+        tail = Redactor(resource.secrets.values())(done.stderr.strip())
+        if code is None:
+            raise TerminalError(f"{address} did not finish within {timeout:g}s on "
+                                f"{ctx.transport.host} and was stopped {tail}".rstrip(),
+                                hint="raise the task's startup_timeout if it is only slow")
+        if code != 0:
+            raise TerminalError(f"{address} failed with exit code {code} on "
+                                f"{ctx.transport.host}",
+                                hint=f"see its log: `reconciler logs {address.name}` ({log})")
+        finished = time.time()
+        return Observed(address, Status.COMPLETED, resource.hash(), exit_code=0,
+                        facts={"exit_code": 0, "finished_at": finished,
+                               "duration": round(finished - started, 3), "log_path": log})
 
     @staticmethod
     def _wait(pid: int, exit_file: Path, timeout: float, ctx: ActuatorContext,

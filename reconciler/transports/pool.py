@@ -42,7 +42,7 @@ class TransportPool:
 
     def configure_settings(self, settings: Mapping[str, Any]) -> None:
         with self._lock:
-            for key in ("hosts", "networks"):
+            for key in ("hosts", "networks", "settings"):
                 if isinstance(settings.get(key), Mapping):
                     self.settings.setdefault(key, {}).update(settings[key])
             if isinstance(settings.get("known_hosts"), str):

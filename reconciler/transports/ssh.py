@@ -49,12 +49,15 @@ def _policy() -> Any:
     return Reject()
 
 
-def env_script(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None) -> str:
-    """The ``sh -s`` script that sets ``env`` (complete when given) and ``cwd``, then execs."""
+def env_script(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
+               keep: Sequence[str] = ()) -> str:
+    """The ``sh -s`` script that sets ``env`` (complete when given, but for the ``keep``
+    names of the login environment) and ``cwd``, then execs ``argv``."""
     lines = ["set -e"]
     if env is not None:
+        skip = "".join(f"{k}) ;; " for k in keep)
         lines.append("for v in $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p'); do"
-                     " unset \"$v\" 2>/dev/null || true; done")
+                     f" case $v in {skip}*) unset \"$v\" 2>/dev/null || true;; esac; done")
         lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items())]
     if cwd:
         lines.append(f"cd {quote_path(cwd)}")
