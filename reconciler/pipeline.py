@@ -31,7 +31,7 @@ from reconciler.errors import ConfigError, Diagnostic, PlanError, Severity, Stal
 from reconciler.events import EventBus
 from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
-from reconciler.pipeline_policy import evaluate_plan, load_layers, policy_layers, refusal
+from reconciler.pipeline_policy import evaluate_plan, load_layers, plan_outcome, policy_layers
 from reconciler.policy import EffectivePolicy, PolicyResult
 from reconciler.ports import PortAllocator
 from reconciler.state import StateStore
@@ -129,25 +129,25 @@ class Project:
         return observe.snapshot(desired, self.store.resources(), self.context_for)
 
     def plan(self, *, targets: Sequence[str] = (), replace: Collection[str] = (),
-             destroy: bool = False, refresh: bool = True, kind: str = "plan") -> PlanRun:
-        """Plan and evaluate the policy; recorded as a run of ``kind`` with its decisions."""
+             destroy: bool = False, refresh: bool = True, kind: str = "plan",
+             record: bool = True) -> PlanRun:
+        """Plan and evaluate the policy; recorded as a run of ``kind`` with its decisions
+        (``record=False``, for a watcher's frequent re-plans: the decisions only)."""
         run_id = self.store.begin_run(kind, meta={"targets": list(targets), "destroy": destroy,
-                                                  "refresh": refresh})
+                                                  "refresh": refresh}) if record else None
         try:
             run = self._plan(targets, replace, destroy, refresh)
             run.run_id = run_id
             self._decide(run)
         except BaseException as exc:
-            self.store.end_run(run_id, result="error",
-                               summary={"error": str(exc) or type(exc).__name__})
+            if run_id is not None:
+                self.store.end_run(run_id, result="error",
+                                   summary={"error": str(exc) or type(exc).__name__})
             raise
-        policy = run.policy
-        result = "denied" if policy.denied else \
-            "needs_approval" if policy.needs_approval else "ok"
-        self.store.end_run(run_id, result=result, summary={
-            **run.plan.summary(), "inputs_hash": run.plan.inputs_hash,
-            "deny": len(policy.denied), "require_approval": len(policy.needs_approval),
-            "warn": len(policy.warnings)})
+        if run_id is not None:
+            result, counts = plan_outcome(run.policy)
+            self.store.end_run(run_id, result=result, summary={
+                **run.plan.summary(), "inputs_hash": run.plan.inputs_hash, **counts})
         return run
 
     def _plan(self, targets: Sequence[str], replace: Collection[str], destroy: bool,
@@ -197,6 +197,8 @@ class Project:
     def enforce(self, run: PlanRun, *, plan_file: str | None = None,
                 destroy: bool = False) -> None:
         """Raise PolicyDenied when the plan holds a deny or an unapproved require_approval."""
+        from reconciler.pipeline_policy import refusal
+
         refused = refusal(run.policy, plan_file=plan_file, destroy=destroy)
         if refused is not None:
             raise refused

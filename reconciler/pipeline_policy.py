@@ -108,6 +108,14 @@ def evaluate_plan(policy: EffectivePolicy, plan: Plan, *, now: datetime, directo
                     git_commit=commit, approvals=approvals)
 
 
+def plan_outcome(result: PolicyResult) -> tuple[str, dict[str, int]]:
+    """A plan run's result (``ok``, ``needs_approval`` or ``denied``) and its policy counts."""
+    outcome = "denied" if result.denied else "needs_approval" if result.needs_approval \
+        else "ok"
+    return outcome, {"deny": len(result.denied), "require_approval": len(result.needs_approval),
+                     "warn": len(result.warnings)}
+
+
 def refusal(result: PolicyResult, *, plan_file: str | None = None,
             destroy: bool = False) -> PolicyDenied | None:
     """The error to raise when the plan may not be applied, or None when it may."""

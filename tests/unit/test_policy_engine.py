@@ -224,3 +224,10 @@ def test_export_holds_runs_events_decisions_and_approvals(tmp_path: Path) -> Non
     assert {"run", "event", "decision", "approval"} <= set(types)
     kinds = [e["kind"] for e in project.store.events()]
     assert "policy.evaluated" in kinds and "plan.approved" in kinds
+
+
+def test_unrecorded_plans_still_write_their_decisions(tmp_path: Path) -> None:
+    project = make_project(tmp_path, policy(rule("deny-web", "deny", "web")))
+    run = project.plan(refresh=False, record=False)
+    assert run.run_id is None and project.store.runs() == []
+    assert {r["outcome"] for r in project.store.decisions() if r["final"]} == {"allow", "deny"}
