@@ -12,6 +12,7 @@ wireguard-go processes).
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import sqlite3
@@ -39,11 +40,10 @@ while True:
     c.sendall(data)
 """
 ECHO_CLIENT = """
-import socket, time
+import select, socket, sys, time
 c = socket.create_connection(("{ip}", 7070), timeout=5)
 n = 0
-end = time.time() + {seconds}
-while time.time() < end:
+while not select.select([sys.stdin], [], [], 0)[0]:  # until the test closes stdin
     c.sendall(b"ping%d;" % n)
     want = b"ping%d;" % n
     got = b""
@@ -133,7 +133,7 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
     for src in (h1, h2, h3):
         for dst in (h1, h2, h3):
             if src is not dst:
-                _eventually(lambda s=src, d=dst: _ping(s, ips[d.name]),
+                _eventually(functools.partial(_ping, src, ips[dst.name]),
                             f"{src.name} -> {dst.name} through the tunnel")
 
     # 2. a long TCP connection h1 -> h2 over the overlay stays up while h4 joins and leaves
@@ -141,7 +141,7 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
                                           repr_shell(ECHO_SERVER.format(ip=ips[h2.name]))))
     time.sleep(1.0)
     client = subprocess.Popen(h1.ssh_argv("python3", "-c", repr_shell(
-        ECHO_CLIENT.format(ip=ips[h2.name], seconds=25))), stdout=subprocess.PIPE,
+        ECHO_CLIENT.format(ip=ips[h2.name]))), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     try:
         _config(tmp_path, ssh_lab, [h1, h2, h3, h4], subnet)
@@ -149,7 +149,7 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
         assert f"wireguard.mesh@{h4.name}" in added.stdout
         ips[h4.name] = _overlay(h4)
         for other in (h1, h2, h3):
-            _eventually(lambda o=other: _ping(h4, ips[o.name]), f"h4 -> {other.name}")
+            _eventually(functools.partial(_ping, h4, ips[other.name]), f"h4 -> {other.name}")
         assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
         _config(tmp_path, ssh_lab, [h1, h2, h3], subnet, keep=[h4])
         cli("apply", "--auto-approve")
@@ -158,7 +158,7 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
         for other in (h1, h2, h3):
             dump = other.run(f"wg show wg{other.name} allowed-ips").stdout
             assert f"{ips[h4.name]}/32" not in dump
-        out, err = client.communicate(timeout=60)
+        out, err = client.communicate("stop\n", timeout=60)
         assert client.returncode == 0, err
         assert out.startswith("echoed")
     finally:
@@ -183,7 +183,9 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
     _eventually(lambda: _ping(h1, ips[h2.name]) and _ping(h3, ips[h2.name]),
                 "h1, h3 -> h2 after key rotation")
     assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
-    # net status: see below
+    status = cli("net", "status")
+    assert h1.name in status.stdout and "(userspace)" in status.stdout
+    assert "drift" not in status.stdout
 
     # 5. private keys never leave the nodes
     private = [h.run(f"cat {KEY_ROOT}/wg{h.name}/private.key").stdout.strip()
