@@ -1,16 +1,14 @@
 """``reconciler watch``: the level-triggered loop that keeps the world equal to the files.
 
-Sources (:mod:`reconciler.watch_sources`: config-file saves, process exits, Docker events)
-and timers (the periodic full observation, backoff expiries, a busy lease) only enqueue
-addresses into a :class:`~reconciler.watch_queue.WorkQueue`. Each reconcile then re-reads
-the configuration and re-observes through the same :class:`~reconciler.pipeline.Project`
-methods the CLI uses (``plan()``, ``locked()``, ``execute()``):
+Sources (:mod:`reconciler.watch_sources`: file saves, process exits, Docker events) and timers
+(full observation, backoff expiry, busy lease) only enqueue addresses into a WorkQueue; each
+reconcile re-reads the config and re-observes through ``Project.plan/locked/execute``:
 
 1. plan without the lease; an invalid configuration tears nothing down: the diagnostics are
    reported and the last good desired state is kept (dead things are still healed);
 2. hold back addresses in restart backoff (:mod:`reconciler.watch_backoff`);
 3. a plan over the blast-radius budget (:mod:`reconciler.watch_budget`) is saved to
-   ``<state_dir>/pending.plan`` and reported, not applied;
+   ``<state_dir>/pending.plan`` and reported, not applied (so is one policy.yaml refuses);
 4. otherwise take the lease (busy: retry later), plan again and apply; the apply is a state
    run of kind ``watch``. Crash loops are written to the record's ``facts["watch"]``.
 
@@ -26,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from reconciler.errors import ConfigError, LockedError, ReconcilerError
+from reconciler.errors import ConfigError, LockedError, PolicyDenied, ReconcilerError
 from reconciler.events import Event
 from reconciler.model.types import LOCAL_HOST, DesiredState
 from reconciler.pipeline import PlanRun, observed_hashes
@@ -157,13 +155,16 @@ class Watcher:
             return "busy"
 
     def _apply_locked(self) -> str:
-        run = self._plan()  # again: the world or the files may have moved meanwhile
-        if run is None:
+        if (run := self._plan()) is None:  # again: the world or the files may have moved
             return "invalid"
         plan = without(run.plan, self._held_back(run.plan))
         if not plan.has_changes:
             return self._sync()
         problems = violations(self.budget, plan, run.desired)
+        try:  # policy.yaml: a deny or an unapproved require_approval is held for a person
+            self.project.enforce(replace(run, plan=plan))
+        except PolicyDenied as exc:
+            problems.append(exc.render_short())
         if problems:
             return self._hold(run, problems)
         healed = [str(c.address) for c in plan.actionable() if is_heal(c) and not c.field_diffs]
@@ -196,7 +197,7 @@ class Watcher:
         """A fresh plan; on invalid config, a plan of the last good desired state (heals
         only) after reporting the diagnostics once; None when there is none yet."""
         try:
-            run = self.project.plan()
+            run = self.project.plan(record=False)  # decisions only: no run per re-plan
         except ConfigError as exc:
             self._report_invalid(exc)
             return None if self._last_good is None else self._plan_from(self._last_good)
@@ -268,8 +269,7 @@ class Watcher:
             self._run_id = str(event.data["run_id"])
 
     def _reap(self) -> None:  # collect the exited children this watcher started
-        reap = getattr(self.project.transports.get(LOCAL_HOST), "reap", None)
-        if callable(reap):
+        if callable(reap := getattr(self.project.transports.get(LOCAL_HOST), "reap", None)):
             reap()
 
     def _track_pids(self) -> None:

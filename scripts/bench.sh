@@ -16,6 +16,7 @@ for peer in pyinfra:pyinfra ansible-playbook:ansible-core; do
 done
 .venv/bin/python tests/benchmarks/bench_engine.py --honcho "$peers/bin/honcho" "$@"
 .venv/bin/python tests/benchmarks/bench_ssh.py --peers "$peers/bin"
+.venv/bin/python tests/benchmarks/bench_watch.py --idle "${WATCH_IDLE_SECONDS:-60}"
 # containers against Compose itself (bench_compose.py): only where a Docker engine answers
 if docker info >/dev/null 2>&1; then
   .venv/bin/python tests/benchmarks/bench_compose.py
