@@ -94,7 +94,8 @@ class Project:
         docs, diagnostics = self.documents()
         if any(d.severity is Severity.ERROR for d in diagnostics):
             raise ConfigError(diagnostics)
-        allocator = PortAllocator(self.store.allocations()) if allocate else None
+        allocator = PortAllocator(self.store.allocations(),
+                                  salt=str(self.store.state_dir)) if allocate else None
         state, more = build(docs, env=self.env(docs), session=self.session,
                             port_allocator=allocator, secret_key=self.store.secret_key(),
                             strict=self.strict)

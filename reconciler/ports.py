@@ -1,8 +1,8 @@
 """Automatic ports: chosen once, recorded in state, the same on every later plan.
 
 A port is first looked up in the recorded allocations; a new one starts at a position derived
-from the address (so the same project picks the same ports on every machine, and two
-projects rarely collide) and moves on to the next port that is free on 127.0.0.1.
+from the address and the state directory (so two sessions or checkouts of one project rarely
+start their search at the same port) and moves on to the next port free on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ PORT_RANGE_START = 20000
 PORT_RANGE_SIZE = 20000
 
 
-def preferred_port(address: Address) -> int:
-    digest = hashlib.sha256(str(address).encode()).digest()
+def preferred_port(address: Address, salt: str = "") -> int:
+    """Where the search for a free port starts: stable for one address in one state dir,
+    different between sessions and checkouts (so concurrent plans rarely meet)."""
+    digest = hashlib.sha256(f"{salt}\0{address}".encode()).digest()
     return PORT_RANGE_START + int.from_bytes(digest[:4], "big") % PORT_RANGE_SIZE
 
 
@@ -34,15 +36,16 @@ def is_free(port: int, host: str = "127.0.0.1") -> bool:
 class PortAllocator:
     """Callable ``Address -> port`` for model.build: recorded first, then the next free one."""
 
-    def __init__(self, recorded: Mapping[str, int]):
+    def __init__(self, recorded: Mapping[str, int], salt: str = ""):
         self.recorded = dict(recorded)
+        self.salt = salt
         self._taken = set(self.recorded.values())
 
     def __call__(self, address: Address) -> int:
         key = str(address)
         if key in self.recorded:
             return self.recorded[key]
-        port = preferred_port(address)
+        port = preferred_port(address, self.salt)
         for _ in range(PORT_RANGE_SIZE):
             if port not in self._taken and is_free(port):
                 break
