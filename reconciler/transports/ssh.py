@@ -15,8 +15,8 @@ every command in ``sudo -n``; nothing else runs as root unless the login user is
 
 from __future__ import annotations
 
+import contextlib
 import os
-import select
 import shlex
 import socket
 import threading
@@ -252,28 +252,33 @@ class SshTransport:
 
 
 def _collect(chan: Any, timeout: float | None) -> CommandResult:
-    """Read stdout and stderr until the command exits (or the timeout kills the channel)."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    out: list[bytes] = []
+    """Read stdout (here) and stderr (a helper thread) until EOF, then the exit status; at
+    ``timeout`` the channel is closed and the answer is 124."""
+    chan.settimeout(timeout)
     err: list[bytes] = []
-    while True:
-        while chan.recv_ready():
-            out.append(chan.recv(65536))
-        while chan.recv_stderr_ready():
-            err.append(chan.recv_stderr(65536))
-        if chan.exit_status_ready() and not chan.recv_ready() and \
-                not chan.recv_stderr_ready():
-            break
-        left = None if deadline is None else deadline - time.monotonic()
-        if left is not None and left <= 0:
-            chan.close()
-            return CommandResult(TIMEOUT_RETURNCODE, _text(out),
-                                 _text(err) + f"\n(timed out after {timeout:g}s)")
-        wait = min(left, 1.0) if left is not None else 1.0
-        if chan.eof_received:  # output is complete; only the exit status is still to come
-            chan.status_event.wait(wait)
-        else:
-            select.select([chan], [], [], wait)
+
+    def read_stderr() -> None:
+        with contextlib.suppress(OSError):
+            while data := chan.recv_stderr(65536):
+                err.append(data)
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    out: list[bytes] = []
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        while data := chan.recv(65536):
+            out.append(data)
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError
+        reader.join(timeout)
+        if not chan.status_event.wait(timeout):
+            raise TimeoutError
+    except TimeoutError:
+        chan.close()
+        reader.join(1.0)
+        return CommandResult(TIMEOUT_RETURNCODE, _text(out),
+                             _text(err) + f"\n(timed out after {timeout:g}s)")
     code = chan.recv_exit_status()
     chan.close()
     return CommandResult(code if code >= 0 else 255, _text(out), _text(err))

@@ -68,7 +68,8 @@ SERVICES = """\
   web:
     type: remote
     host: {h0}
-    command: python3 -m http.server 18080 --bind 0.0.0.0
+    command: python3 -c "import socketserver as s, http.server as h; s.TCPServer(('', 18080),\
+ h.SimpleHTTPRequestHandler).serve_forever()"
     port: 18080
     env: {{GREETING: "{greeting}"}}
     health_check: {{tcp: {{port: 18080}}, interval: 0.2, retries: 50}}
@@ -79,7 +80,8 @@ SERVICES = """\
     command: sleep 1000
   client:
     type: process
-    command: python3 -c "import os, time, urllib.request as u; u.urlopen(os.environ['WEB']); print('reached', flush=True); time.sleep(1000)"
+    command: python3 -c "import os, time, urllib.request as u; u.urlopen(os.environ['WEB']);\
+ print('reached', flush=True); time.sleep(1000)"
     env: {{WEB: "http://${{web.ip}}:${{web.port}}/"}}
     depends_on: [web]
 """
