@@ -68,8 +68,9 @@ SERVICES = """\
   web:
     type: remote
     host: {h0}
-    command: python3 -c "import socketserver as s, http.server as h; s.TCPServer(('', 18080),\
- h.SimpleHTTPRequestHandler).serve_forever()"
+    command: python3 -c "import socketserver as s, http.server as h;\
+ s.TCPServer.allow_reuse_address = True;\
+ s.TCPServer(('', 18080), h.SimpleHTTPRequestHandler).serve_forever()"
     port: 18080
     env: {{GREETING: "{greeting}"}}
     health_check: {{tcp: {{port: 18080}}, interval: 0.2, retries: 50}}
