@@ -5,16 +5,22 @@ expands each string of a Draft's spec, resolves references (``port``, ``ip``, ``
 ``url``, ``name`` and ``env.NAME`` of another service, with cycle detection), reports
 missing variables (warnings, errors when strict) and unknown references, and replaces secret
 env values by their keyed-hash markers, keeping the clear values in ``Resource.secrets``.
+
+``${svc.ip}`` (and the host part of ``${svc.url}``) is the address the *caller* uses: 127.0.0.1
+when both run on the same host, the LAN address on a shared LAN, the WireGuard address
+otherwise (:class:`reconciler.hosts.Topology`, built from the documents' ``hosts:`` and
+``networks:``).
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.config.interpolate import ReferenceProblem, interpolate
 from reconciler.errors import Diagnostic, Severity, SourceRange, error, warning
+from reconciler.hosts import Topology, hosts_from_settings
 from reconciler.model.build_draft import Draft
 from reconciler.model.secrets import is_secret_name, marker
 from reconciler.model.types import LOCAL_HOST, Dependency, HealthCheck, Resource
@@ -37,12 +43,17 @@ class Resolver:
         self._memo: dict[tuple[str, str], tuple[str, bool]] = {}
         self._stack: list[tuple[str, str]] = []
         self._tainted = False
+        self._caller = LOCAL_HOST
+        self.topology = _topology(drafts.values())
 
     # -- references -------------------------------------------------------------------------
 
     def ip_of(self, draft: Draft) -> str:
-        if draft.host == LOCAL_HOST:
+        """``draft``'s address as seen from the draft being resolved (the caller)."""
+        if draft.host == self._caller:
             return "127.0.0.1"
+        if draft.host in self.topology.hosts or draft.host == LOCAL_HOST:
+            return self.topology.address_for(draft.host, self._caller)
         return self.host_addresses.get(draft.host, draft.host)
 
     def reference(self, service: str, attr: str) -> str:
@@ -102,6 +113,7 @@ class Resolver:
         if not draft.interpolate:
             return value, False
         outer, self._tainted = self._tainted, False
+        outer_caller, self._caller = self._caller, draft.host
 
         def variable(name: str) -> str | None:
             if name == "PORT" and draft.port is not None:
@@ -110,7 +122,7 @@ class Resolver:
 
         result = interpolate(value, variable, self.reference)
         tainted = self._tainted or any(is_secret_name(v) for v in result.variables)
-        self._tainted = outer
+        self._tainted, self._caller = outer, outer_caller
         for name in dict.fromkeys(result.missing):
             report = error if self.strict else warning
             self.diagnostics.append(report(
@@ -172,3 +184,18 @@ class Resolver:
 
 def has_error(diagnostics: list[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
+
+
+def _topology(drafts: Iterable[Draft]) -> Topology:
+    """Hosts and networks of every services document the drafts come from."""
+    settings: dict[str, Any] = {"hosts": {}, "networks": {}}
+    seen: set[int] = set()
+    for draft in drafts:
+        data = draft.doc.data
+        if id(data) in seen or not isinstance(data, dict) or draft.doc.format != "services":
+            continue
+        seen.add(id(data))
+        for key in ("hosts", "networks"):
+            if isinstance(data.get(key), dict):
+                settings[key].update(data[key])
+    return Topology(hosts_from_settings(settings))
