@@ -46,7 +46,14 @@ class EventBus:
         self._lock = threading.Lock()
 
     def subscribe(self, subscriber: Callable[[Event], None]) -> None:
-        self._subscribers.append(subscriber)
+        with self._lock:
+            self._subscribers.append(subscriber)
+
+    def unsubscribe(self, subscriber: Callable[[Event], None]) -> None:
+        """Stop sending events to ``subscriber`` (a no-op when it is not subscribed)."""
+        with self._lock:
+            if subscriber in self._subscribers:
+                self._subscribers.remove(subscriber)
 
     def __call__(self, event: Event) -> None:
         clean = replace(event, message=self.redactor(event.message),

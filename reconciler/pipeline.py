@@ -131,13 +131,14 @@ class Project:
 
     def plan(self, *, targets: Sequence[str] = (), replace: Collection[str] = (),
              destroy: bool = False, refresh: bool = True, kind: str = "plan",
-             record: bool = True) -> PlanRun:
+             record: bool = True, desired: DesiredState | None = None) -> PlanRun:
         """Plan and evaluate the policy; recorded as a run of ``kind`` with its decisions
-        (``record=False``, for a watcher's frequent re-plans: the decisions only)."""
+        (``record=False``, for a watcher's frequent re-plans: the decisions only).
+        ``desired`` skips loading the config (a watcher healing from the last good one)."""
         run_id = self.store.begin_run(kind, meta={"targets": list(targets), "destroy": destroy,
                                                   "refresh": refresh}) if record else None
         try:
-            run = self._plan(targets, replace, destroy, refresh)
+            run = self._plan(targets, replace, destroy, refresh, desired)
             run.run_id = run_id
             self._decide(run)
         except BaseException as exc:
@@ -152,11 +153,11 @@ class Project:
         return run
 
     def _plan(self, targets: Sequence[str], replace: Collection[str], destroy: bool,
-              refresh: bool) -> PlanRun:
+              refresh: bool, given: DesiredState | None) -> PlanRun:
         from reconciler import diff
         from reconciler.plan import build as build_plan
 
-        desired, diagnostics = self.desired()
+        desired, diagnostics = (given, []) if given is not None else self.desired()
         records = self.store.resources()
         for resource in desired.resources.values():
             actuators.load(resource.kind)
@@ -232,7 +233,7 @@ class Project:
         try:
             return self._run_applier(run, run_id, parallelism)
         finally:
-            journal.kinds = ()  # the bus keeps subscribers: stop recording this run
+            self.events.unsubscribe(journal)
 
     def _run_applier(self, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
         from reconciler.apply import Applier

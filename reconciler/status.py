@@ -38,6 +38,14 @@ def collect(project: Project) -> list[dict[str, Any]]:
         healths = list(pool.map(probe, resources))
     rows = [row(r, observed.get(r.address), h, r.address in records)
             for r, h in zip(resources, healths, strict=True)]
+    for line, resource in zip(rows, resources, strict=True):
+        record = records.get(resource.address)
+        watch = record.facts.get("watch") if record is not None else None
+        if isinstance(watch, dict) and watch.get("state") in ("crash-loop", "restarting"):
+            line["watch"] = watch
+            line["detail"] = (f"{watch['state']} (watch): {watch.get('restarts', 0)} restart(s)"
+                              + (f", next in {watch['retry_in']}s" if watch.get("retry_in")
+                                 else ""))
     for address, record in sorted(records.items()):
         if address not in desired.resources:
             rows.append({"address": str(address), "kind": address.kind, "name": address.name,

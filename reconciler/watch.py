@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from reconciler.errors import ConfigError, LockedError, PolicyDenied, ReconcilerError
 from reconciler.events import Event
 from reconciler.model.types import LOCAL_HOST, DesiredState
-from reconciler.pipeline import PlanRun, observed_hashes
+from reconciler.pipeline import PlanRun
 from reconciler.watch_backoff import Backoff, BackoffPolicy
 from reconciler.watch_budget import Budget, is_heal, violations, without
 from reconciler.watch_queue import ALL, Batch, WorkQueue
@@ -209,16 +209,7 @@ class Watcher:
         return run
 
     def _plan_from(self, desired: DesiredState) -> PlanRun:
-        from reconciler import diff
-        from reconciler.plan import build as build_plan
-
-        records = self.project.store.resources()
-        observed = self.project.observe(desired)
-        changes = diff.compute(desired, observed, {a: r.spec for a, r in records.items()})
-        plan = build_plan(changes, desired,
-                          recorded_depends={a: r.depends_on for a, r in records.items()},
-                          observed_hashes=observed_hashes(observed))
-        return PlanRun(desired, observed, plan)
+        return self.project.plan(kind="watch", record=False, desired=desired)
 
     def _held_back(self, plan: Plan) -> set[str]:
         """Addresses waiting out their restart backoff (an edited spec starts afresh)."""

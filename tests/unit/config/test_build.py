@@ -125,8 +125,9 @@ def test_locald_types(run: Any) -> None:
         [services.docs]
         type = "site"
         path = "dist"
-        """}, port_allocator=lambda a: {"process.web": 21000, "stack.db": 21001,
-                                        "process.docs": 21002}[str(a)])
+        """}, env={"RECONCILER_STACK_VARIANT": "container"},
+        port_allocator=lambda a: {"process.web": 21000, "container.db": 21001,
+                                  "process.docs": 21002}[str(a)])
     assert result.errors == []
     assert result.state.project == "ld"
     web = result.resource("process.web")
@@ -136,8 +137,9 @@ def test_locald_types(run: Any) -> None:
     assert web.health.target == "http://127.0.0.1:21000/health"
     worker = result.resource("process.worker")
     assert worker.spec["port"] is None and worker.spec["command"] == ["run", "x"]
-    assert result.resource("stack.db").spec == {"stack": "postgres", "version": "15",
-                                                "port": 21001}
+    db = result.resource("container.db")  # locald's postgres is the postgres stack
+    assert db.spec["image"].startswith("postgres:")
+    assert db.spec["ports"][0]["host"] == 21001
     assert result.resource("container.cache").spec["ports"] == [
         {"host": 16379, "container": 6379, "host_ip": "127.0.0.1"}]
     docs = result.resource("process.docs")
