@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -182,7 +182,9 @@ ip -o -4 addr show 2>/dev/null | while read -r _ ifname _ cidr _; do
 
 
 class Runner(Protocol):
-    def run_script(self, script: str, *, timeout: float | None = None) -> Any: ...
+    def run(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
+            cwd: str | None = None, input: bytes | None = None,
+            timeout: float | None = None) -> Any: ...
 
 
 def parse_facts(text: str) -> dict[str, Any]:
@@ -203,7 +205,7 @@ def parse_facts(text: str) -> dict[str, Any]:
 
 def gather_facts(runner: Runner, timeout: float = 20.0) -> dict[str, Any]:
     """Every fact of one host in one round trip; ``{"error": ...}`` when the script failed."""
-    result = runner.run_script(FACTS_SCRIPT, timeout=timeout)
+    result = runner.run(["sh", "-s"], input=FACTS_SCRIPT.encode(), timeout=timeout)
     facts = parse_facts(str(result.stdout))
     if result.returncode != 0 and len(facts) <= 1:
         facts["error"] = str(result.stderr).strip() or f"exit {result.returncode}"

@@ -81,7 +81,7 @@ def echo(text: str = "", *, err: bool = False) -> None:
 
 
 COMMAND_MODULES = ("config_cmds", "plan_cmds", "run_cmds", "policy_cmds", "ops_cmds",
-                   "watch_cmds", "hook_cmds", "net_cmds")  # the order of `--help`
+                   "watch_cmds", "hook_cmds", "net_cmds", "hosts_cmds")  # the order of `--help`
 
 
 def load_commands() -> None:
