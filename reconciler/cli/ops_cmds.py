@@ -64,8 +64,15 @@ def logs(
     lines: Annotated[int, typer.Option("--tail", "-n", help="Lines to show first.")] = 50,
 ) -> None:
     """Print the logs of the project's processes (prefixed by service when several)."""
+    from reconciler.cli.hosts_cmds import remote_logs
+
     project = globals_of(ctx).project()
-    files = log_files(project.store.state_dir / "logs", services or [])
+    shown, local = remote_logs(project, services or [], lines)  # processes on SSH hosts
+    for line in shown:
+        echo(line)
+    if services and not local:
+        return
+    files = log_files(project.store.state_dir / "logs", local)
     prefix = len(files) > 1
     width = max((len(p.stem) for p in files), default=0)
     for path in files:
