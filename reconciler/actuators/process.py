@@ -1,4 +1,7 @@
-"""The local process actuator (kind ``process``): start, observe, stop and probe processes.
+"""The process actuator (kind ``process``): start, observe, stop and probe processes.
+
+Locally it reads /proc and signals groups itself (the fast path below); on any other transport
+each step is one round trip through :mod:`reconciler.actuators.process_remote`.
 
 Identity is pid + start time (``/proc/<pid>/stat`` field 22); ownership is the environment:
 every process we start carries ``RECONCILER_PROJECT=<scope>``, ``RECONCILER_ADDRESS`` and
@@ -118,15 +121,12 @@ class ProcessActuator:
 
     def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None) -> None:
         spec = resource.spec if resource is not None else {}
-        if process_remote.is_remote(ctx):
-            killed = process_remote.stop(address, ctx, spec)
-            if killed:
-                ctx.events(_event("node.log", address, f"{killed} process group(s) ignored the "
-                                  "stop signal: sent SIGKILL"))
-            return
         sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
         timeout = float(spec.get("shutdown_timeout") or DEFAULT_SHUTDOWN_TIMEOUT)
-        killed = stop_owned(ctx.scope, str(address), sig, timeout, transport=ctx.transport)
+        if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
+            killed = process_remote.stop(address, ctx, spec)
+        else:
+            killed = stop_owned(ctx.scope, str(address), sig, timeout, transport=ctx.transport)
         if killed:
             ctx.events(_event("node.log", address,
                               f"{killed} process(es) ignored {sig.name} for {timeout:g}s: "

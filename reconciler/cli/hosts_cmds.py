@@ -143,7 +143,7 @@ def trust(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
 ) -> None:
     """Show the host's key fingerprint and record it in its known_hosts file."""
-    from reconciler.transports.ssh import fetch_host_key, record_host_key
+    from reconciler.transports.ssh_keys import fetch_host_key, record_host_key
 
     project = _project(ctx)
     _names(project, name)

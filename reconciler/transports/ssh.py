@@ -22,31 +22,14 @@ import socket
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from reconciler.errors import HostUnreachable, TerminalError
 from reconciler.hosts import HostSpec, fingerprint, known_hosts_entry
 from reconciler.transports.base import CommandResult
+from reconciler.transports.ssh_keys import UnknownHostKey, reject_unknown
 
 TIMEOUT_RETURNCODE = 124
-
-
-class UnknownHostKey(Exception):
-    def __init__(self, key: Any):
-        super().__init__("unknown host key")
-        self.key = key
-
-
-def _policy() -> Any:
-    import paramiko
-
-    class Reject(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
-        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
-            raise UnknownHostKey(key)
-
-    return Reject()
 
 
 def env_script(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
@@ -111,7 +94,7 @@ class SshTransport:
         conn = Connection(spec.address, user=spec.user, port=spec.port,
                           connect_timeout=max(1, round(spec.connect_timeout)),
                           connect_kwargs=kwargs, gateway=gateway)
-        conn.client.set_missing_host_key_policy(_policy())
+        conn.client.set_missing_host_key_policy(reject_unknown())
         for path in self.known_hosts_files():
             try:
                 conn.client.get_host_keys().load(path)
@@ -286,49 +269,3 @@ def _collect(chan: Any, timeout: float | None) -> CommandResult:
 
 def _text(chunks: list[bytes]) -> str:
     return b"".join(chunks).decode("utf-8", errors="surrogateescape")
-
-
-# -- host keys (``reconciler hosts trust``) ------------------------------------------------------
-
-@dataclass(frozen=True)
-class HostKey:
-    """A host's public key as offered on the wire (public: safe to show)."""
-
-    key_type: str
-    blob_b64: str
-    fingerprint: str
-
-
-def fetch_host_key(spec: HostSpec) -> HostKey:
-    """Ask the host for its key (no authentication, nothing trusted yet)."""
-    import paramiko
-
-    try:
-        sock = socket.create_connection((spec.address, spec.port or 22),
-                                        timeout=spec.connect_timeout)
-    except OSError as exc:
-        raise HostUnreachable(f"host {spec.name} ({spec.address}:{spec.port or 22}) "
-                              f"unreachable: {exc.strerror or exc}",
-                              hint="check that the host is up and sshd listens there") from None
-    transport = paramiko.Transport(sock)
-    try:
-        transport.start_client(timeout=spec.connect_timeout)
-        key = transport.get_remote_server_key()
-    except (OSError, EOFError, paramiko.SSHException) as exc:
-        raise HostUnreachable(f"host {spec.name}: no SSH host key: {exc}") from None
-    finally:
-        transport.close()
-    return HostKey(key.get_name(), key.get_base64(), fingerprint(key.asbytes()))
-
-
-def record_host_key(spec: HostSpec, key: HostKey) -> Path:
-    """Write ``key`` into the host's known_hosts file, replacing older keys of its type."""
-    path = Path(os.path.expanduser(spec.known_hosts_file()))
-    entry = known_hosts_entry(spec.address, spec.port)
-    lines = path.read_text().splitlines() if path.exists() else []
-    kept = [line for line in lines
-            if not (line.split()[:1] == [entry] and line.split()[1:2] == [key.key_type])]
-    kept.append(f"{entry} {key.key_type} {key.blob_b64}")
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text("\n".join(kept) + "\n")
-    return path
