@@ -106,6 +106,7 @@ class Applier:
         graph = self.plan.graph
         return [n for n in pending
                 if any(tracker.get(p) in (NodeState.FAILED, NodeState.SKIPPED)
+                       and not tracker.satisfied(p, self._condition(p, n))
                        for p in graph.predecessors(n))]
 
     def _condition(self, dependency: str, dependant: str) -> str:

@@ -40,6 +40,7 @@ class Tracker:
 
     def __init__(self, nodes: Iterable[str]):
         self._states = {n: NodeState.PENDING for n in nodes}
+        self._started: set[str] = set()  # reached STARTED at some point, whatever came next
         self._cond = threading.Condition()
 
     def get(self, node: str) -> NodeState:
@@ -49,6 +50,8 @@ class Tracker:
     def set(self, node: str, state: NodeState) -> None:
         with self._cond:
             self._states[node] = state
+            if state in (NodeState.STARTED, NodeState.DONE):
+                self._started.add(node)
             self._cond.notify_all()
 
     def wait_change(self, timeout: float) -> None:
@@ -56,10 +59,12 @@ class Tracker:
             self._cond.wait(timeout)
 
     def satisfied(self, node: str, condition: str) -> bool:
-        state = self.get(node)
-        if condition == "started":
-            return state in (NodeState.STARTED, NodeState.DONE)
-        return state is NodeState.DONE
+        """``started``: the object was started (even if its health check failed later);
+        otherwise the node must be done (applied and healthy, or deleted)."""
+        with self._cond:
+            if condition == "started":
+                return node in self._started
+            return self._states[node] is NodeState.DONE
 
     def first_failed(self, nodes: Iterable[str]) -> str:
         bad = [n for n in nodes if self.get(n) in (NodeState.FAILED, NodeState.SKIPPED)]
