@@ -3,7 +3,7 @@ between services.yaml services and Compose services in both directions (pure, no
 
 from __future__ import annotations
 
-from conftest import Result, Run
+from typing import Any
 
 from reconciler.model.types import Address, Condition
 
@@ -27,17 +27,17 @@ services:
 """
 
 
-def deps(result: Result, address: str) -> list[tuple[str, str]]:
+def deps(result: Any, address: str) -> list[tuple[str, str]]:
     resource = result.resource(address)
     return [(str(d.target), d.condition.value) for d in resource.depends_on]
 
 
-def addresses(result: Result) -> set[Address]:
+def addresses(result: Any) -> set[Address]:
     assert result.state is not None
     return set(result.state.resources)
 
 
-def test_discovered_compose_file_becomes_resources_after_the_others(run: Run) -> None:
+def test_discovered_compose_file_becomes_resources_after_the_others(run: Any) -> None:
     result = run({"services.yaml": SERVICES, "compose.yaml": COMPOSE}, env={"MODE": "ci"})
     assert result.errors == []
     web = result.resource("compose.compose.web")
@@ -50,12 +50,12 @@ def test_discovered_compose_file_becomes_resources_after_the_others(run: Run) ->
     assert deps(result, "process.api") == [("compose.compose.web", "service_healthy")]
 
 
-def test_session_scopes_the_compose_project_name(run: Run) -> None:
+def test_session_scopes_the_compose_project_name(run: Any) -> None:
     result = run({"services.yaml": SERVICES, "compose.yaml": COMPOSE}, session="ci7")
     assert result.resource("compose.compose.web").spec["project"] == "shop_ci7_compose"
 
 
-def test_entry_with_files_profiles_env_file_and_depends_on(run: Run) -> None:
+def test_entry_with_files_profiles_env_file_and_depends_on(run: Any) -> None:
     files = {
         "services.yaml": """
             name: shop
@@ -87,7 +87,7 @@ def test_entry_with_files_profiles_env_file_and_depends_on(run: Run) -> None:
     assert Address("compose", "shop") not in addresses(result)
 
 
-def test_project_name_and_nested_target_shape(run: Run) -> None:
+def test_project_name_and_nested_target_shape(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           app:
@@ -99,7 +99,7 @@ def test_project_name_and_nested_target_shape(run: Run) -> None:
     assert not any(a.name.startswith("compose.") for a in addresses(result))
 
 
-def test_plain_service_name_and_whole_entry_references(run: Run) -> None:
+def test_plain_service_name_and_whole_entry_references(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           a: {command: "sleep 1", depends_on: [web]}
@@ -110,7 +110,7 @@ def test_plain_service_name_and_whole_entry_references(run: Run) -> None:
     assert deps(result, "process.b") == [("compose.compose.web", "service_started")]
 
 
-def test_ambiguous_plain_name_is_an_error_listing_the_candidates(run: Run) -> None:
+def test_ambiguous_plain_name_is_an_error_listing_the_candidates(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           one: {type: compose, files: [a.yaml]}
@@ -121,7 +121,7 @@ def test_ambiguous_plain_name_is_an_error_listing_the_candidates(run: Run) -> No
                and "services.yaml:4:" in e for e in result.errors), result.errors
 
 
-def test_services_yaml_name_wins_over_a_compose_service_with_a_warning(run: Run) -> None:
+def test_services_yaml_name_wins_over_a_compose_service_with_a_warning(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           web: {command: "sleep 1"}
@@ -132,7 +132,7 @@ def test_services_yaml_name_wins_over_a_compose_service_with_a_warning(run: Run)
     assert any("both the process 'web'" in w and "compose.web" in w for w in result.warnings)
 
 
-def test_unknown_compose_reference_suggests_a_close_name(run: Run) -> None:
+def test_unknown_compose_reference_suggests_a_close_name(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           api: {command: "sleep 1", depends_on: [compose.wbe]}
@@ -141,7 +141,7 @@ def test_unknown_compose_reference_suggests_a_close_name(run: Run) -> None:
                for e in result.errors), result.errors
 
 
-def test_cycle_through_a_compose_entry_is_found(run: Run) -> None:
+def test_cycle_through_a_compose_entry_is_found(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           api: {command: "sleep 1", depends_on: [shop.web]}
@@ -151,7 +151,7 @@ def test_cycle_through_a_compose_entry_is_found(run: Run) -> None:
                for e in result.errors), result.errors
 
 
-def test_entry_depending_on_its_own_service_is_an_error(run: Run) -> None:
+def test_entry_depending_on_its_own_service_is_an_error(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           shop: {type: compose, files: [app.yaml], depends_on: [shop.web]}
@@ -159,7 +159,7 @@ def test_entry_depending_on_its_own_service_is_an_error(run: Run) -> None:
     assert any("depends on its own service" in e for e in result.errors), result.errors
 
 
-def test_entry_named_like_another_service_is_a_duplicate(run: Run) -> None:
+def test_entry_named_like_another_service_is_a_duplicate(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           shop: {type: compose, files: [app.yaml]}
@@ -170,7 +170,7 @@ def test_entry_named_like_another_service_is_a_duplicate(run: Run) -> None:
     assert any("'shop' is defined twice" in e for e in result.errors), result.errors
 
 
-def test_entry_named_compose_clashes_with_the_discovered_file(run: Run) -> None:
+def test_entry_named_compose_clashes_with_the_discovered_file(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           compose: {type: compose, files: [other.yaml]}
@@ -179,7 +179,7 @@ def test_entry_named_compose_clashes_with_the_discovered_file(run: Run) -> None:
                for e in result.errors), result.errors
 
 
-def test_compose_keys_and_types_are_validated(run: Run) -> None:
+def test_compose_keys_and_types_are_validated(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           shop: {type: compose, files: [app.yaml], image: busybox, env: {A: "1"}}
@@ -191,7 +191,7 @@ def test_compose_keys_and_types_are_validated(run: Run) -> None:
     assert any("'env' does not apply to compose entry 'shop'" in w for w in result.warnings)
 
 
-def test_missing_compose_file_is_an_error_naming_it(run: Run) -> None:
+def test_missing_compose_file_is_an_error_naming_it(run: Any) -> None:
     result = run({"services.yaml": """
         services:
           shop: {type: compose, files: [missing.yaml]}
