@@ -265,9 +265,20 @@ class Project:
                                   run_id=run_id)
                 self.events.emit("node.adopted", address, "re-adopted from its ownership marks")
         for resource in run.desired.resources.values():
-            port = resource.spec.get("port")
-            if isinstance(port, int):
+            port = primary_port(resource.spec)
+            if port is not None:
                 self.store.allocate(str(resource.address), port)
+
+
+def primary_port(spec: Mapping[str, Any]) -> int | None:
+    """The port an auto allocation stands for: ``port``, or a container's first host port."""
+    port = spec.get("port")
+    if isinstance(port, int):
+        return port
+    ports = spec.get("ports")
+    first = ports[0] if isinstance(ports, list) and ports else None
+    host = first.get("host") if isinstance(first, Mapping) else None
+    return host if isinstance(host, int) else None
 
 
 def kinds_of(run: PlanRun) -> set[str]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler import actuators
 from reconciler.changes import Health, HealthStatus, Observed
+from reconciler.pipeline import primary_port
 
 if TYPE_CHECKING:
     from reconciler.model.types import Resource
@@ -64,7 +65,7 @@ def row(resource: Resource, seen: Observed | None, health: Health | None,
     started = seen.facts.get("started_at") if seen is not None else None
     return {"address": str(resource.address), "kind": resource.kind, "name": resource.name,
             "state": state, "pid": seen.facts.get("pid") if seen is not None else None,
-            "port": resource.spec.get("port"),
+            "port": primary_port(resource.spec),
             "health": health.status.value if health is not None
             else ("-" if resource.health is None else None),
             "detail": detail or (health.detail if health is not None and

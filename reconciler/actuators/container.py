@@ -15,6 +15,7 @@ Spec keys: see docs/containers.md. Engine failures are mapped in
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -199,7 +200,7 @@ class ContainerActuator:
             for network in client.api.networks(names=[ctx.scope]):
                 labels = network.get("Labels") or {}
                 if network.get("Name") == ctx.scope and labels.get(cp.LABEL_SCOPE) == ctx.scope:
-                    _quietly(client.api.remove_network, network["Id"])
+                    _remove_network(client, network["Id"])
 
     # -- health -------------------------------------------------------------------------
 
@@ -283,6 +284,19 @@ def published_target(kind: ProbeKind, target: str, observed: Observed) -> str:
 def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
     value = (spec or {}).get("shutdown_timeout")
     return int(value) if isinstance(value, int | float) else DEFAULT_STOP_TIMEOUT
+
+
+def _remove_network(client: Any, network_id: str, attempts: int = 10) -> None:
+    """The engine detaches endpoints of just-removed containers asynchronously: a network
+    can answer "has active endpoints" (403) for a moment after its last container went."""
+    for attempt in range(attempts):
+        try:
+            _quietly(client.api.remove_network, network_id)
+            return
+        except Exception as exc:
+            if getattr(exc, "status_code", None) != 403 or attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
 
 
 def _quietly(action: Callable[[str], object], name: str) -> None:

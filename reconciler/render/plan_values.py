@@ -108,4 +108,4 @@ def summary_line(counts: Mapping[str, int]) -> str:
             f"{counts['replace']} to replace, {counts['delete']} to destroy.")
 
 
-NO_CHANGES = "No changes. Your processes match the configuration."
+NO_CHANGES = "No changes. The world matches the configuration."

@@ -32,4 +32,4 @@ def test_no_changes() -> None:
     desired = DesiredState("shop", {})
     plan = build(diff.compute(desired, {}, {}), desired, created_at=0.0)
     assert render_plan_md(plan) == \
-        "### reconciler plan for `shop`\n\nNo changes. Your processes match the configuration.\n"
+        "### reconciler plan for `shop`\n\nNo changes. The world matches the configuration.\n"

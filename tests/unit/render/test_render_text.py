@@ -45,7 +45,7 @@ def test_secrets_never_appear(plan: Plan) -> None:
 def test_no_changes() -> None:
     desired = DesiredState("shop", {})
     plan = build(diff.compute(desired, {}, {}), desired, created_at=0.0)
-    assert render_plan(plan) == "No changes. Your processes match the configuration."
+    assert render_plan(plan) == "No changes. The world matches the configuration."
 
 
 def test_byte_identical_for_the_same_inputs() -> None:
