@@ -16,14 +16,11 @@ started it runs (the local transport reaps its children); otherwise the reason s
 
 from __future__ import annotations
 
-import os
-import pwd
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 from reconciler.actuators import proc_scan, process_remote
@@ -34,6 +31,7 @@ from reconciler.actuators.proc_scan import (
     parse_signal,
     stop_owned,
 )
+from reconciler.actuators.process_files import base_env, log_tail, prepare_log
 from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.errors import TerminalError
 from reconciler.events import Event
@@ -44,9 +42,6 @@ from reconciler.model.types import Address, ProbeKind, Resource
 
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
 EARLY_EXIT_WINDOW = 0.4  # a process gone this soon after its start failed to start
-LOG_MAX_BYTES = 10 * 1024 * 1024
-LOG_KEEP = 3
-DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 class ProcessActuator:
@@ -58,6 +53,10 @@ class ProcessActuator:
     def __init__(self) -> None:
         self._notify: dict[Address, NotifySocket] = {}
         self._lock = threading.Lock()
+        # The last local /proc scan per scope, by address: apply runs under the project's
+        # lease right after a plan's observe, so a create looks here for leftovers of its
+        # own address instead of scanning /proc again (which made big applies quadratic).
+        self._seen: dict[str, dict[Address, list[proc_scan.ProcInfo]]] = {}
 
     # -- observe ----------------------------------------------------------------------------
 
@@ -70,6 +69,9 @@ class ProcessActuator:
             address = _address_of(info)
             if address is not None and address.kind == self.kind:
                 found[address].append(info)
+        if not remote:
+            with self._lock:
+                self._seen[ctx.scope] = dict(found)
         wanted = {r.address for r in desired if r.kind == self.kind} | set(recorded) | set(found)
         booted = clock.boot_id if clock is not None else proc_scan.boot_id()
         result: dict[Address, Observed] = {}
@@ -141,7 +143,7 @@ class ProcessActuator:
         address = resource.address
         if process_remote.is_remote(ctx):
             return process_remote.start(resource, ctx, EARLY_EXIT_WINDOW)
-        same = [p for p in proc_scan.scan(ctx.scope) if p.address == str(address)]
+        same = self._leftovers(address, ctx)
         leaders = [p for p in same if p.is_leader]
         if leaders and leaders[0].marks.get(proc_scan.HASH_VAR) == resource.hash():
             return _running(address, leaders[0], ctx)  # already started (a crashed apply)
@@ -172,6 +174,16 @@ class ProcessActuator:
             f"{address} {how} right after it started; last log lines:\n"
             + redact(log_tail(log_path)),
             hint=f"see the full log in {log_path}")
+
+    def _leftovers(self, address: Address, ctx: ActuatorContext) -> list[proc_scan.ProcInfo]:
+        """Processes of ``address`` already running: from the plan's scan when there was one
+        (taken once per observe), else from a fresh scan; still-alive ones only."""
+        with self._lock:
+            seen = self._seen.get(ctx.scope)
+            cached = seen.pop(address, []) if seen is not None else None
+        if cached is None:
+            return [p for p in proc_scan.scan(ctx.scope) if p.address == str(address)]
+        return [p for p in cached if proc_scan.is_same_process(p.pid, p.stat.starttime)]
 
     def _listen(self, address: Address, ctx: ActuatorContext) -> NotifySocket:
         self._forget_listener(address)
@@ -225,48 +237,6 @@ class ProcessActuator:
                         proc_scan.ADDRESS_VAR: str(resource.address),
                         proc_scan.HASH_VAR: resource.hash()})
         return env
-
-
-def base_env(user: str | None) -> dict[str, str]:
-    """The minimal environment every process starts from (not the engine's own env):
-    PATH and LANG from the engine, HOME/USER/LOGNAME of the user it runs as."""
-    try:
-        entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
-        home, name = entry.pw_dir, entry.pw_name
-    except KeyError:
-        home, name = "/", user or ""
-    return {"PATH": os.environ.get("PATH") or DEFAULT_PATH,
-            "LANG": os.environ.get("LANG") or "C.UTF-8",
-            "HOME": home, "USER": name, "LOGNAME": name}
-
-
-def prepare_log(ctx: ActuatorContext, address: Address, spec_hash: str) -> Path:
-    """``logs/<name>.log``, rotated first when over 10 MiB (``.1`` .. ``.3`` kept), with a
-    header line marking this start."""
-    path = ctx.log_dir / f"{address.name}.log"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
-        for index in range(LOG_KEEP - 1, 0, -1):
-            older = path.with_name(f"{path.name}.{index}")
-            if older.exists():
-                older.replace(path.with_name(f"{path.name}.{index + 1}"))
-        path.replace(path.with_name(f"{path.name}.1"))
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
-    with path.open("a", encoding="utf-8") as log:
-        log.write(f"--- reconciler: {stamp} start {address} (spec {spec_hash[:12]})\n")
-    return path
-
-
-def log_tail(path: Path, lines: int = 20) -> str:
-    """The last ``lines`` lines written since the last start header."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return "(no log)"
-    body = text.rsplit("--- reconciler: ", 1)[-1].split("\n", 1)[-1] \
-        if "--- reconciler: " in text else text
-    tail = body.rstrip("\n").splitlines()[-lines:]
-    return "\n".join(tail) if tail else "(the log is empty)"
 
 
 def _address_of(info: proc_scan.ProcInfo) -> Address | None:

@@ -26,7 +26,8 @@ from typing import Any
 
 from reconciler.actuators import proc_remote, proc_scan, process_remote
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
-from reconciler.actuators.process import ProcessActuator, log_tail, prepare_log, working_dir
+from reconciler.actuators.process import ProcessActuator, working_dir
+from reconciler.actuators.process_files import log_tail, prepare_log
 from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.errors import TerminalError
 from reconciler.events import Event

@@ -21,7 +21,8 @@ import pytest
 
 from reconciler.actuators import proc_scan
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process import LOG_MAX_BYTES, ProcessActuator
+from reconciler.actuators.process import ProcessActuator
+from reconciler.actuators.process_files import LOG_MAX_BYTES
 from reconciler.actuators.task import TaskActuator
 from reconciler.changes import Action, Change, Observed, Status
 from reconciler.errors import TerminalError
