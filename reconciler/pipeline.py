@@ -33,7 +33,7 @@ from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
 from reconciler.pipeline_policy import evaluate_plan, load_layers, plan_outcome, policy_layers
 from reconciler.policy import EffectivePolicy, PolicyResult
-from reconciler.ports import PortAllocator
+from reconciler.ports import PortAllocator, owned_ports
 from reconciler.state import StateStore
 from reconciler.transports.pool import TransportPool
 from reconciler.validate import check
@@ -94,11 +94,15 @@ class Project:
         docs, diagnostics = self.documents()
         if any(d.severity is Severity.ERROR for d in diagnostics):
             raise ConfigError(diagnostics)
-        allocator = PortAllocator(self.store.allocations(),
-                                  salt=str(self.store.state_dir)) if allocate else None
-        state, more = build(docs, env=self.env(docs), session=self.session,
-                            port_allocator=allocator, secret_key=self.store.secret_key(),
-                            strict=self.strict)
+        recorded = self.store.allocations()
+        allocator = PortAllocator(recorded, salt=str(self.store.state_dir)) if allocate \
+            else None
+        state, more = self._build(docs, allocator)
+        if allocator is not None and allocator.fresh:  # re-adopt the ports of running ones
+            adopted = owned_ports(state.scope)
+            if any(key in adopted for key in allocator.fresh):
+                allocator = PortAllocator({**adopted, **recorded}, salt=allocator.salt)
+                state, more = self._build(docs, allocator)
         diagnostics += more
         if any(d.severity is Severity.ERROR for d in diagnostics):
             raise ConfigError(diagnostics)
@@ -108,6 +112,11 @@ class Project:
         for diagnostic in diagnostics:
             self.events.emit("diagnostic", diagnostic.address, diagnostic.render())
         return state, diagnostics
+
+    def _build(self, docs: Sequence[RawDocument],
+               allocator: PortAllocator | None) -> tuple[DesiredState, list[Diagnostic]]:
+        return build(docs, env=self.env(docs), session=self.session, port_allocator=allocator,
+                     secret_key=self.store.secret_key(), strict=self.strict)
 
     # -- 4-6: observe, diff, plan ------------------------------------------------------------
 

@@ -40,6 +40,7 @@ class PortAllocator:
         self.recorded = dict(recorded)
         self.salt = salt
         self._taken = set(self.recorded.values())
+        self.fresh: list[str] = []  # addresses given a new port by this allocator
 
     def __call__(self, address: Address) -> int:
         key = str(address)
@@ -52,4 +53,18 @@ class PortAllocator:
             port = PORT_RANGE_START + (port - PORT_RANGE_START + 1) % PORT_RANGE_SIZE
         self.recorded[key] = port
         self._taken.add(port)
+        self.fresh.append(key)
         return port
+
+
+def owned_ports(scope: str) -> dict[str, int]:
+    """``$PORT`` of the local processes that carry ``scope``'s marks, by address: after the
+    state database is lost, a running process keeps the port it was started with."""
+    from reconciler.actuators import proc_scan
+
+    found: dict[str, int] = {}
+    for info in proc_scan.scan(scope):
+        port = info.marks.get("PORT", "")
+        if info.address and port.isdigit():
+            found.setdefault(info.address, int(port))
+    return found
