@@ -27,13 +27,14 @@ from reconciler import actuators
 from reconciler.actuators.base import ActuatorContext
 from reconciler.changes import Observed
 from reconciler.config import RawDocument, interpolation_env, load
-from reconciler.errors import ConfigError, Diagnostic, PlanError, Severity, StalePlanError
+from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
 from reconciler.events import EventBus
 from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
 from reconciler.pipeline_policy import evaluate_plan, load_layers, plan_outcome, policy_layers
+from reconciler.pipeline_support import observed_hashes, offline_observed, parse_target
 from reconciler.policy import EffectivePolicy, PolicyResult
-from reconciler.ports import PortAllocator, owned_ports
+from reconciler.ports import PortAllocator, owned_ports, primary_port
 from reconciler.state import StateStore
 from reconciler.transports.pool import TransportPool
 from reconciler.validate import check
@@ -279,44 +280,6 @@ class Project:
                 self.store.allocate(str(resource.address), port)
 
 
-def primary_port(spec: Mapping[str, Any]) -> int | None:
-    """The port an auto allocation stands for: ``port``, or a container's first host port."""
-    port = spec.get("port")
-    if isinstance(port, int):
-        return port
-    ports = spec.get("ports")
-    first = ports[0] if isinstance(ports, list) and ports else None
-    host = first.get("host") if isinstance(first, Mapping) else None
-    return host if isinstance(host, int) else None
-
-
 def kinds_of(run: PlanRun) -> set[str]:
     kinds = {c.address.kind for c in run.plan.changes}
     return kinds | {r.kind for r in run.desired.resources.values()}
-
-
-def parse_target(text: str) -> Address:
-    """``process.api`` or just ``api`` (any kind with that name is matched by plan.build)."""
-    try:
-        return Address.parse(text)
-    except ValueError:
-        if "." in text or not text:
-            raise PlanError(f"not a resource address: {text!r}",
-                            hint="use kind.name[@host], e.g. process.api") from None
-        return Address("process", text)
-
-
-def observed_hashes(observed: Mapping[Address, Observed]) -> dict[str, str]:
-    return {str(a): f"{o.status.value}:{o.spec_hash or ''}" for a, o in observed.items()}
-
-
-def offline_observed(records: Mapping[Address, Any]) -> dict[Address, Observed]:
-    """``--refresh=false``: believe the state database instead of looking at the world."""
-    from reconciler.changes import Status
-
-    result: dict[Address, Observed] = {}
-    for address, record in records.items():
-        status = Status(record.status) if record.status in Status._value2member_map_ \
-            else Status.RUNNING
-        result[address] = Observed(address, status, record.spec_hash, facts=record.facts)
-    return result

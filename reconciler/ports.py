@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import socket
 from collections.abc import Mapping
+from typing import Any
 
 from reconciler.model.types import Address
 
@@ -68,3 +69,14 @@ def owned_ports(scope: str) -> dict[str, int]:
         if info.address and port.isdigit():
             found.setdefault(info.address, int(port))
     return found
+
+
+def primary_port(spec: Mapping[str, Any]) -> int | None:
+    """The port an auto allocation stands for: ``port``, or a container's first host port."""
+    port = spec.get("port")
+    if isinstance(port, int):
+        return port
+    ports = spec.get("ports")
+    first = ports[0] if isinstance(ports, list) and ports else None
+    host = first.get("host") if isinstance(first, Mapping) else None
+    return host if isinstance(host, int) else None

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler import actuators
 from reconciler.changes import Health, HealthStatus, Observed
-from reconciler.pipeline import primary_port
+from reconciler.ports import primary_port
 
 if TYPE_CHECKING:
     from reconciler.model.types import Resource

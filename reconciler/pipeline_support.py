@@ -1,0 +1,38 @@
+"""Small pure helpers between the pipeline's stages: target addresses from the command line,
+the observed hashes a plan's ``inputs_hash`` covers, and the offline (``--refresh=false``)
+observation built from recorded state instead of the world.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.changes import Observed, Status
+from reconciler.errors import PlanError
+from reconciler.model.types import Address
+
+
+def parse_target(text: str) -> Address:
+    """``process.api`` or just ``api`` (any kind with that name is matched by plan.build)."""
+    try:
+        return Address.parse(text)
+    except ValueError:
+        if "." in text or not text:
+            raise PlanError(f"not a resource address: {text!r}",
+                            hint="use kind.name[@host], e.g. process.api") from None
+        return Address("process", text)
+
+
+def observed_hashes(observed: Mapping[Address, Observed]) -> dict[str, str]:
+    return {str(a): f"{o.status.value}:{o.spec_hash or ''}" for a, o in observed.items()}
+
+
+def offline_observed(records: Mapping[Address, Any]) -> dict[Address, Observed]:
+    """``--refresh=false``: believe the state database instead of looking at the world."""
+    result: dict[Address, Observed] = {}
+    for address, record in records.items():
+        status = Status(record.status) if record.status in Status._value2member_map_ \
+            else Status.RUNNING
+        result[address] = Observed(address, status, record.spec_hash, facts=record.facts)
+    return result
