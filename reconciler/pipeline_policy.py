@@ -59,18 +59,25 @@ def policy_layers(directory: Path, state_dir: Path, override: Path | None,
 
 
 def load_layers(layers: list[tuple[Path, str]]) -> tuple[EffectivePolicy, list[Diagnostic]]:
-    """Load the layers; a layer whose file does not exist costs no import at all."""
+    """Load the layers (an absent user or project file is no layer at all)."""
     from reconciler.policy import EffectivePolicy, load_policies
 
-    if not any(path.exists() or layer not in ("user", "project") for path, layer in layers):
+    if not any_policy(layers):
         return EffectivePolicy(), []
     return load_policies(layers)
+
+
+def any_policy(layers: list[tuple[Path, str]]) -> bool:
+    """Whether any layer has to be read (a session override must exist: it is checked)."""
+    return any(path.exists() or layer not in ("user", "project") for path, layer in layers)
 
 
 def new_diagnostics(layers: list[tuple[Path, str]],
                     known: list[Diagnostic]) -> list[Diagnostic]:
     """The policy files' diagnostics, minus those already reported at the same position
     (the config loader parses the project's policy.yaml too and reports YAML errors)."""
+    if not any_policy(layers):  # the common case costs no import of the policy engine
+        return []
     seen = {str(d.source) for d in known if d.source is not None}
     return [d for d in load_layers(layers)[1] if str(d.source) not in seen]
 
