@@ -31,13 +31,13 @@ from reconciler.actuators.proc_scan import (
     parse_signal,
     stop_owned,
 )
-from reconciler.actuators.process_files import base_env, log_tail, prepare_log
+from reconciler.actuators.process_files import base_env, log_tail, prepare_log, service_env
 from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health import probe
 from reconciler.health_notify import NotifySocket
-from reconciler.model.secrets import Redactor, reveal_env
+from reconciler.model.secrets import Redactor
 from reconciler.model.types import Address, ProbeKind, Resource
 
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
@@ -227,16 +227,8 @@ class ProcessActuator:
     def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
         """The complete env: a minimal base, the resource env (secrets revealed), ``PORT``
         and, for the process itself, the ownership marks (never for probes)."""
-        spec = resource.spec
-        env = base_env(spec.get("user") or None)
-        env.update(reveal_env(dict(spec.get("env") or {}), resource.secrets))
-        if spec.get("port") is not None:
-            env.setdefault("PORT", str(spec["port"]))
-        if marks:
-            env.update({proc_scan.PROJECT_VAR: ctx.scope,
-                        proc_scan.ADDRESS_VAR: str(resource.address),
-                        proc_scan.HASH_VAR: resource.hash()})
-        return env
+        return service_env(resource, ctx, base_env(resource.spec.get("user") or None),
+                           marks=marks)
 
 
 def _address_of(info: proc_scan.ProcInfo) -> Address | None:

@@ -10,8 +10,10 @@ import pwd
 import time
 from pathlib import Path
 
+from reconciler.actuators import proc_scan
 from reconciler.actuators.base import ActuatorContext
-from reconciler.model.types import Address
+from reconciler.model.secrets import reveal_env
+from reconciler.model.types import Address, Resource
 
 LOG_MAX_BYTES = 10 * 1024 * 1024
 LOG_KEEP = 3
@@ -29,6 +31,22 @@ def base_env(user: str | None) -> dict[str, str]:
     return {"PATH": os.environ.get("PATH") or DEFAULT_PATH,
             "LANG": os.environ.get("LANG") or "C.UTF-8",
             "HOME": home, "USER": name, "LOGNAME": name}
+
+
+def service_env(resource: Resource, ctx: ActuatorContext, base: dict[str, str], *,
+                marks: bool) -> dict[str, str]:
+    """``base`` + the resource env (secrets revealed) + ``PORT`` and, for the process itself,
+    the ownership marks (never for probes). Local and remote starts share it."""
+    spec = resource.spec
+    env = dict(base)
+    env.update(reveal_env(dict(spec.get("env") or {}), resource.secrets))
+    if spec.get("port") is not None:
+        env.setdefault("PORT", str(spec["port"]))
+    if marks:
+        env.update({proc_scan.PROJECT_VAR: ctx.scope,
+                    proc_scan.ADDRESS_VAR: str(resource.address),
+                    proc_scan.HASH_VAR: resource.hash()})
+    return env
 
 
 def prepare_log(ctx: ActuatorContext, address: Address, spec_hash: str) -> Path:

@@ -22,10 +22,11 @@ from typing import Any
 
 from reconciler.actuators import proc_remote, proc_scan
 from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.process_files import service_env
 from reconciler.changes import Health, HealthStatus, Observed, Status
 from reconciler.errors import TerminalError
 from reconciler.health import probe as probe_here
-from reconciler.model.secrets import Redactor, reveal_env
+from reconciler.model.secrets import Redactor
 from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -57,16 +58,7 @@ def running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
 def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
     """The service's env on the host: PATH, LANG, the resource env, PORT, the marks (HOME,
     USER and LOGNAME stay those of the login user)."""
-    spec = resource.spec
-    env = {"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"}
-    env.update(reveal_env(dict(spec.get("env") or {}), resource.secrets))
-    if spec.get("port") is not None:
-        env.setdefault("PORT", str(spec["port"]))
-    if marks:
-        env.update({proc_scan.PROJECT_VAR: ctx.scope,
-                    proc_scan.ADDRESS_VAR: str(resource.address),
-                    proc_scan.HASH_VAR: resource.hash()})
-    return env
+    return service_env(resource, ctx, {"PATH": DEFAULT_PATH, "LANG": "C.UTF-8"}, marks=marks)
 
 
 def start(resource: Resource, ctx: ActuatorContext, window: float) -> Observed:
