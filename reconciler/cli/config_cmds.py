@@ -37,11 +37,13 @@ def config_show(
 ) -> None:
     """The merged, resolved desired state (secrets masked), each resource with the file:line it
     came from."""
+    from reconciler.config import load
     from reconciler.render.desired import desired_document, render_desired
 
     project = globals_of(ctx).project()
     desired, _ = project.desired()
+    docs, _ = load(project.directory)  # the positions every value is shown with
     if as_json:
-        echo(json.dumps(desired_document(desired), indent=2, sort_keys=False))
+        echo(json.dumps(desired_document(desired, docs), indent=2, sort_keys=False))
     else:
-        echo(render_desired(desired))
+        echo(render_desired(desired, docs))
