@@ -20,6 +20,13 @@ Rules, in the order they are tried for an address:
 * address in ``replace``: REPLACE (REQUESTED).
 * running with another spec hash: REPLACE (SPEC_CHANGED); same hash but hash-excluded fields
   changed: UPDATE (SPEC_CHANGED); otherwise NOOP.
+
+Kinds in :data:`~reconciler.model.types.IN_PLACE_KINDS` (WireGuard) are converged live by
+their actuator, so an existing object (observed, running or drifted) is not replaced: a spec
+change is an UPDATE (SPEC_CHANGED, field diffs with ``forces_replace`` False) and drift is an
+UPDATE with the drift reason. They are still REPLACEd on ``--replace`` (key rotation), when the
+running spec is unknown, or when one of the kind's identity fields listed there changes
+(interface name, listen port); that field's diff then ``forces_replace``.
 """
 
 from __future__ import annotations
@@ -36,7 +43,14 @@ from reconciler.changes import (
     ReasonCode,
     Status,
 )
-from reconciler.model.types import HASH_EXCLUDED_FIELDS, Address, DesiredState, Resource, spec_hash
+from reconciler.model.types import (
+    HASH_EXCLUDED_FIELDS,
+    IN_PLACE_KINDS,
+    Address,
+    DesiredState,
+    Resource,
+    spec_hash,
+)
 
 # kinds whose stopped object still exists in the world, so it is replaced, not created
 STOPPED_OBJECT_KINDS: frozenset[str] = frozenset({"container"})
@@ -107,7 +121,7 @@ def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str
     before = _plain(last)
     diffs: tuple[FieldDiff, ...] = ()
     if before is not None and action is not Action.NOOP and before != after:
-        diffs = field_diffs(before, after)
+        diffs = field_diffs(before, after, kind=resource.kind)
     return Change(resource.address, action, before, after, diffs, reasons, resource.source,
                   resource.order)
 
@@ -126,8 +140,12 @@ def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] |
             return Action.CREATE, (ActionReason(ReasonCode.TASK_PENDING,
                                                 f"task failed: exit {code}"),)
         return Action.CREATE, (TASK_PENDING,)
+    if resource.kind in IN_PLACE_KINDS and last is not None and _identity_changed(resource, last):
+        return Action.REPLACE, (SPEC_CHANGED,)  # the old object lives under its old identity
     if seen is None or seen.status is Status.MISSING:
         return Action.CREATE, ((MISSING,) if last is not None else (NEW,))
+    if resource.kind in IN_PLACE_KINDS:
+        return _decide_in_place(resource, seen, last, requested)
     if not seen.running:
         drift = ActionReason(ReasonCode.DRIFT,
                              f"drift: {seen.reason or seen.status.value}")
@@ -145,6 +163,29 @@ def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] |
     return Action.NOOP, ()
 
 
+def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, Any] | None,
+                     requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
+    """An existing object of an in-place kind: UPDATE for spec changes and drift alike."""
+    if requested:
+        return Action.REPLACE, (REPLACE_REQUESTED,)
+    running_hash = seen.spec_hash or (spec_hash(last) if last is not None else None)
+    if running_hash is None:
+        return Action.REPLACE, (UNKNOWN_SPEC,)
+    reasons: list[ActionReason] = []
+    if running_hash != resource.hash() or \
+            (last is not None and _excluded(last) != _excluded(resource.spec)):
+        if last is None:  # which fields changed is unknown: nothing says a live update is enough
+            return Action.REPLACE, (SPEC_CHANGED,)
+        reasons.append(SPEC_CHANGED)
+    if not seen.running:
+        reasons.append(ActionReason(ReasonCode.DRIFT, f"drift: {seen.reason or seen.status.value}"))
+    return (Action.UPDATE, tuple(reasons)) if reasons else (Action.NOOP, ())
+
+
+def _identity_changed(resource: Resource, last: Mapping[str, Any]) -> bool:
+    return any(last.get(key) != resource.spec.get(key) for key in IN_PLACE_KINDS[resource.kind])
+
+
 def _excluded(spec: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in spec.items() if k in HASH_EXCLUDED_FIELDS}
 
@@ -153,8 +194,12 @@ def _plain(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if spec is None else dict(spec)
 
 
-def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[FieldDiff, ...]:
-    """Path-addressed differences between two specs, sorted by path."""
+def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any], *,
+                kind: str = "") -> tuple[FieldDiff, ...]:
+    """Path-addressed differences between two specs, sorted by path. A difference
+    ``forces_replace`` unless its top-level field is hash-excluded or, for a kind in
+    :data:`~reconciler.model.types.IN_PLACE_KINDS`, is not one of the kind's identity fields."""
+    identity = IN_PLACE_KINDS.get(kind)
     from deepdiff import DeepDiff
     from deepdiff.helper import notpresent
 
@@ -166,8 +211,8 @@ def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any]) -> tuple[Fi
             old = None if level.t1 is notpresent else level.t1
             new = None if level.t2 is notpresent else level.t2
             top = str(parts[0]) if parts else ""
-            diff = FieldDiff(render_path(parts), old, new,
-                             forces_replace=top not in HASH_EXCLUDED_FIELDS)
+            forces = top not in HASH_EXCLUDED_FIELDS if identity is None else top in identity
+            diff = FieldDiff(render_path(parts), old, new, forces_replace=forces)
             found.append((tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in parts),
                           diff))
     found.sort(key=lambda item: item[0])

@@ -6,10 +6,14 @@ every interface of that host (``wg show <if> dump`` with the private key blanked
 missing, wrong endpoint, stale handshake, unexpected peer) makes the node ``exited`` with the
 reasons, which the plan shows as ``drift: ...``.
 
-Apply (create, replace, drift repair) converges the node LIVE: the private key is made on the
-node if it has none (``--replace`` makes a new one: key rotation), the interface is created
-if missing (kernel where ``ip link add type wireguard`` works, else wireguard-go), and only
-settings and peers that differ are set with ``wg set``, so other peers' sessions go on. Peers
+Apply converges the node LIVE for every action but delete: the plan says ``~ update`` for a
+spec change or drift repair of an existing interface (``wireguard`` is an in-place kind, see
+:data:`~reconciler.model.types.IN_PLACE_KINDS`) and ``-/+ replace`` only for a new interface
+name or listen port, or ``--replace``. The private key is made on the node if it has none (a
+replace whose only forcing reason is the request makes a new one: key rotation), the interface
+is created if missing (kernel where ``ip link add type wireguard`` works, else wireguard-go),
+and only settings and peers that differ are set with ``wg set``, so other peers' sessions go
+on. Peers
 need each other's public keys, so applying node X also reads each peer's public key on the
 peer's host and installs X's own entry there (removing X's old key after a rotation). A
 per-network lock orders nodes applied in parallel, so every pair ends up configured in one
@@ -81,6 +85,13 @@ def report_of(transport: Transport, interfaces: Sequence[str]) -> HostReport:
         raise TransientError(f"observing WireGuard on {transport.host} failed: "
                              f"exit {done.returncode}", retry_after=1.0, hint=HINT)
     return parse_report(done.stdout)
+
+
+def rotates(change: Change) -> bool:
+    """A replace of an interface that keeps its identity (``--replace``) rotates its key; a
+    replace for a new interface name or listen port, and every update, keeps the key."""
+    return change.action is Action.REPLACE and change.before is not None and \
+        not any(d.forces_replace for d in change.field_diffs)
 
 
 class WireguardActuator:
@@ -164,7 +175,7 @@ class WireguardActuator:
         spec, address, transport = resource.spec, change.address, ctx.transport
         name = str(spec["interface"])
         before = dict(change.before) if change.before is not None else None
-        rotate = change.action is Action.REPLACE and before == dict(spec)
+        rotate = rotates(change)
         old = report_of(transport, [name]).interfaces.get(name)
         if old is not None and not old.exists:
             old = None

@@ -238,6 +238,20 @@ def test_compute_is_pure_and_deterministic() -> None:
     assert spec_hash(old.spec) == old.hash()
 
 
+def test_in_place_kind_updates_live_and_replaces_only_for_identity_fields() -> None:
+    address = Address("wireguard", "mesh", "h1")
+    old = Resource(address, {"interface": "wg0", "listen_port": 51820, "peers": ["a"]})
+    new = Resource(address, {"interface": "wg0", "listen_port": 51820, "peers": ["a", "b"]})
+    seen = Observed(address, Status.EXITED, old.hash(), reason="peer b missing")
+    c = one(diff.compute(state(new), {address: seen}, {address: dict(old.spec)}))
+    assert (c.action, c.reason_text()) == (Action.UPDATE, "spec changed; drift: peer b missing")
+    assert c.field_diffs == (FieldDiff("peers[1]", None, "b", forces_replace=False),)
+    moved = Resource(address, {**new.spec, "listen_port": 51821})
+    c = one(diff.compute(state(moved), {address: seen}, {address: dict(old.spec)}))
+    assert c.action is Action.REPLACE
+    assert [d.path for d in c.field_diffs if d.forces_replace] == ["listen_port"]
+
+
 def test_render_path() -> None:
     assert diff.render_path(["env", "LOG_LEVEL"]) == "env.LOG_LEVEL"
     assert diff.render_path(["command", 2]) == "command[2]"
