@@ -9,21 +9,35 @@ env values by their keyed-hash markers, keeping the clear values in ``Resource.s
 ``${svc.ip}`` (and the host part of ``${svc.url}``) is the address the *caller* uses: 127.0.0.1
 when both run on the same host, the LAN address on a shared LAN, the WireGuard address
 otherwise (:class:`reconciler.hosts.Topology`, built from the documents' ``hosts:`` and
-``networks:``).
+``networks:``). A service that declares ``network: <a wireguard network>`` and runs on one of
+its nodes lives on the overlay: its ``${svc.ip}`` is the node's WireGuard address for itself
+and for every caller on a node of that network (the topology's answer for other callers), and
+it depends (``service_started``) on ``wireguard.<network>@<host>``, so the interface is up
+before it starts.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from reconciler.config.interpolate import ReferenceProblem, interpolate
 from reconciler.errors import Diagnostic, Severity, SourceRange, error, warning
 from reconciler.hosts import Topology, hosts_from_settings
 from reconciler.model.build_draft import Draft
+from reconciler.model.build_wireguard import KIND as WIREGUARD
+from reconciler.model.build_wireguard import overlay_networks
 from reconciler.model.secrets import is_secret_name, marker
-from reconciler.model.types import LOCAL_HOST, Dependency, HealthCheck, Resource
+from reconciler.model.types import (
+    LOCAL_HOST,
+    Address,
+    Condition,
+    Dependency,
+    HealthCheck,
+    Resource,
+)
 
 _URL_SCHEMES = {"postgres": "postgresql://postgres@{ip}:{port}/postgres",
                 "redis": "redis://{ip}:{port}/0"}
@@ -44,17 +58,37 @@ class Resolver:
         self._stack: list[tuple[str, str]] = []
         self._tainted = False
         self._caller = LOCAL_HOST
-        self.topology = _topology(drafts.values())
+        docs = {id(d.doc): d.doc for d in drafts.values() if d.doc.format == "services"}
+        self.overlays = overlay_networks(list(docs.values()))
+        self.topology = _topology(drafts.values(), self.overlays)
 
     # -- references -------------------------------------------------------------------------
 
     def ip_of(self, draft: Draft) -> str:
         """``draft``'s address as seen from the draft being resolved (the caller)."""
+        overlay = self.overlay_of(draft)
+        if overlay is not None and (self._caller == draft.host
+                                    or self._caller in self.overlays[overlay[0]]):
+            return overlay[1]
         if draft.host == self._caller:
             return "127.0.0.1"
         if draft.host in self.topology.hosts or draft.host == LOCAL_HOST:
             return self.topology.address_for(draft.host, self._caller)
         return self.host_addresses.get(draft.host, draft.host)
+
+    def overlay_of(self, draft: Draft) -> tuple[str, str] | None:
+        """(network, overlay address) when ``draft`` declares a wireguard network it is on."""
+        try:
+            body: Any = draft.doc.data
+            for key in draft.path:
+                body = body[key]
+        except (KeyError, IndexError, TypeError):
+            return None
+        network = body.get("network") if isinstance(body, Mapping) else None
+        members = self.overlays.get(str(network)) if network is not None else None
+        if not members or draft.host not in members:
+            return None
+        return str(network), members[draft.host]
 
     def reference(self, service: str, attr: str) -> str:
         draft = self.drafts.get(service)
@@ -178,6 +212,12 @@ class Resolver:
             h = draft.health
             health = HealthCheck(h.kind, target, h.interval, h.timeout, h.retries,
                                  h.start_period)
+        overlay = self.overlay_of(draft)
+        if overlay is not None and draft.kind != WIREGUARD:
+            node = Address(WIREGUARD, overlay[0], draft.host)
+            if all(d.target != node for d in depends_on):
+                depends_on = (*depends_on,
+                              Dependency(node, Condition.STARTED, draft.where("network")))
         return Resource(draft.address, spec, depends_on, health, draft.source, secrets,
                         draft.protect, dict(draft.labels), draft.order)
 
@@ -186,8 +226,9 @@ def has_error(diagnostics: list[Diagnostic]) -> bool:
     return any(d.severity is Severity.ERROR for d in diagnostics)
 
 
-def _topology(drafts: Iterable[Draft]) -> Topology:
-    """Hosts and networks of every services document the drafts come from."""
+def _topology(drafts: Iterable[Draft], overlays: Mapping[str, Mapping[str, str]]) -> Topology:
+    """Hosts and networks of every services document the drafts come from; a wireguard node's
+    address there is its allocated overlay address."""
     settings: dict[str, Any] = {"hosts": {}, "networks": {}}
     seen: set[int] = set()
     for draft in drafts:
@@ -198,4 +239,10 @@ def _topology(drafts: Iterable[Draft]) -> Topology:
         for key in ("hosts", "networks"):
             if isinstance(data.get(key), dict):
                 settings[key].update(data[key])
-    return Topology(hosts_from_settings(settings))
+    hosts = hosts_from_settings(settings)
+    for members in reversed(list(overlays.values())):  # the first network wins
+        for name, ip in members.items():
+            if name in hosts and "wireguard" in hosts[name].networks:
+                hosts[name] = replace(hosts[name],
+                                      networks={**hosts[name].networks, "wireguard": ip})
+    return Topology(hosts)

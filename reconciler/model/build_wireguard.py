@@ -5,7 +5,8 @@ with :func:`reconciler.wireguard.model.read_network`; its problems become error 
 the file:line:col of the offending key. Each node with an address gets one Resource whose
 spec is :func:`reconciler.wireguard.model.node_specs`'s. :func:`overlay_addresses` gives the
 overlay address of each host for services that declare ``network: <a wireguard network>``,
-so ``${svc.ip}`` of such a service is its WireGuard address.
+so ``${svc.ip}`` of such a service is its WireGuard address; :func:`overlay_networks` gives
+every node's overlay address per network (the resolver's view, see ``build_resolve``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from reconciler.errors import Diagnostic, error
 from reconciler.model.types import Address, Resource
 from reconciler.wireguard.model import NetworkDef, node_specs, read_network
 
-__all__ = ["overlay_addresses", "scope_of", "wireguard_networks", "wireguard_resources"]
+__all__ = ["overlay_addresses", "overlay_networks", "scope_of", "wireguard_networks",
+           "wireguard_resources"]
 
 KIND = "wireguard"
 
@@ -81,6 +83,13 @@ def wireguard_resources(docs: Sequence[RawDocument], project: str, session: str 
             resources[address] = Resource(address, spec, source=source, order=order)
             order += 1
     return resources, problems
+
+
+def overlay_networks(docs: Sequence[RawDocument]) -> dict[str, dict[str, str]]:
+    """network -> node -> overlay address (no prefix length), for every usable wireguard
+    network. Addresses depend on the network and node names only, not on the scope."""
+    return {net.name: {node: str(ip.ip) for node, ip in net.addresses.items()}
+            for _doc, net in wireguard_networks(docs, "")[0]}
 
 
 def overlay_addresses(docs: Sequence[RawDocument], project: str,

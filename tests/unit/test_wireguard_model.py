@@ -140,3 +140,41 @@ def test_build_reports_conflicts_with_file_line_col(tmp_path: Path) -> None:
     assert "both have address 198.19.4.5" in problem.summary
     assert problem.source is not None and problem.source.line == 7
     assert problem.address == "wireguard.mesh"
+
+
+def test_svc_ip_of_a_service_on_the_mesh_is_its_overlay_address(tmp_path: Path) -> None:
+    """Same LAN or not, a service declaring ``network: mesh`` is reached on the overlay, by
+    itself (to bind) and by callers on the mesh; it starts after its node's interface."""
+    (tmp_path / "services.yaml").write_text(
+        "name: demo\n"
+        "networks:\n"
+        "  mesh:\n"
+        "    type: wireguard\n"
+        "    subnet: 198.19.4.0/24\n"
+        "    nodes:\n"
+        "      - {host: 198.18.4.11, name: a, ssh_user: root}\n"
+        "      - {host: 198.18.4.12, name: b, ssh_user: root}\n"
+        "services:\n"
+        "  srv: {type: remote, host: a, network: mesh, port: 8080,\n"
+        "        command: 'serve --bind ${srv.ip}'}\n"
+        "  cli: {type: remote, host: b, network: mesh, command: 'get ${srv.ip}:${srv.port}'}\n"
+        "  lan: {type: remote, host: b, command: 'get ${srv.ip}'}\n"
+        "  here: {type: process, command: 'get ${srv.ip}'}\n")
+    docs, _ = load(tmp_path)
+    state, diagnostics = build(docs, env={})
+    assert [d for d in diagnostics if d.severity.value == "error"] == []
+    res = state.resources
+    a = str(res[Address("wireguard", "mesh", "a")].spec["address"]).split("/")[0]
+    assert a.startswith("198.19.4.")
+
+    def cmd(address: Address) -> str:
+        return str(res[address].spec["command"][-1])
+
+    srv, cli = Address("process", "srv", "a"), Address("process", "cli", "b")
+    assert cmd(srv) == f"serve --bind {a}"
+    assert cmd(cli) == f"get {a}:8080"
+    assert cmd(Address("process", "lan", "b")) == f"get {a}"  # b is on the mesh too
+    assert cmd(Address("process", "here")) == "get 198.18.4.11"  # local is not on the mesh
+    deps = {d.target: d.condition.value for d in res[srv].depends_on}
+    assert deps == {Address("wireguard", "mesh", "a"): "service_started"}
+    assert {d.target for d in res[cli].depends_on} == {Address("wireguard", "mesh", "b")}
