@@ -9,7 +9,8 @@ Owns both directions, with no I/O and no docker import, so it is tested on captu
   ``"Exited (3) 2 minutes ago"`` or ``"Up 5 seconds (healthy)"``;
 * :func:`health_from_inspect` / :func:`oom_killed` — the few facts only ``inspect`` has;
 * :func:`create_kwargs` — a container Resource's spec -> ``containers.create`` arguments
-  (labels, ports on 127.0.0.1, named volumes scoped per project, healthcheck, limits).
+  (labels, ports on 127.0.0.1, named volumes scoped per project, healthcheck, restart
+  policy, init, cpu/memory limits, stop signal).
 
 The ownership labels every managed object carries are defined here too.
 """
@@ -226,6 +227,22 @@ def _nanos(seconds: float) -> int:
     return int(seconds * 1_000_000_000)
 
 
+def restart_policy(text: str) -> dict[str, Any] | None:
+    """``no`` -> None, ``always`` -> ``{"Name": "always"}``, ``on-failure:5`` ->
+    ``{"Name": "on-failure", "MaximumRetryCount": 5}``. Raises ValueError on anything else."""
+    name, _, count = text.partition(":")
+    if name not in ("no", "always", "unless-stopped", "on-failure") or (
+            count and (name != "on-failure" or not count.isdigit())):
+        raise ValueError(f"restart {text!r} is not no, always, unless-stopped or "
+                         "on-failure[:N]")
+    if name == "no":
+        return None
+    policy: dict[str, Any] = {"Name": name}
+    if count:
+        policy["MaximumRetryCount"] = int(count)
+    return policy
+
+
 def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
                   labels: Mapping[str, str], network: str, alias: str,
                   healthcheck: Mapping[str, Any] | None, scope: str,
@@ -245,7 +262,6 @@ def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
     for text in spec.get("volumes") or ():
         source, target, mode, _ = parse_volume(str(text), scope, project_dir)
         binds.append(f"{source}:{target}:{mode}")
-    restart = str(spec.get("restart") or "no")
     kwargs: dict[str, Any] = {
         "image": spec["image"],
         "name": name,
@@ -254,7 +270,7 @@ def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
         "detach": True,
         "network": network,
         "networking_config": {network: {"Aliases": [alias]}},
-        "restart_policy": {"Name": restart} if restart != "no" else None,
+        "restart_policy": restart_policy(str(spec.get("restart") or "no")),
     }
     optional: dict[str, Any] = {
         "command": spec.get("command"), "entrypoint": spec.get("entrypoint"),
@@ -262,6 +278,9 @@ def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
         "init": True if spec.get("init") else None,
         "nano_cpus": _nanos(float(spec["cpus"])) if spec.get("cpus") else None,
         "mem_limit": spec.get("memory"),
+        # the engine sends it on every stop (ours and `docker stop`); with init: true it
+        # reaches the process instead of a PID 1 that ignores it
+        "stop_signal": spec.get("stop_signal"),
     }
     kwargs.update({k: v for k, v in optional.items() if v is not None})
     if healthcheck is not None:

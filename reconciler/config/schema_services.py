@@ -11,7 +11,7 @@ only ``scripts/gen_schemas.py`` and the tests import it, never the validate path
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -19,6 +19,11 @@ Scalar = str | int | float | bool
 ServiceType = Literal["process", "docker", "remote", "package", "compose"]
 ConditionName = Literal[
     "service_started", "service_healthy", "service_completed_successfully"]
+# docker: the engine's restart policies; on-failure may cap its retries (on-failure:5)
+RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
+# docker: a memory size as `docker run --memory` reads it: 512k, 256m, 1.5g, 1gb (or bytes)
+MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?([bBkKmMgG]|[kKmMgG][bB])?$"
+MemorySize = Annotated[str, Field(pattern=MEMORY_PATTERN)] | Annotated[int, Field(gt=0)]
 
 
 class Strict(BaseModel):
@@ -140,6 +145,20 @@ class Target(Strict):
     project_name: str | None = Field(
         default=None, description="compose: the Compose project name verbatim (default "
         "<project>[_<session>]_<entry>; a fixed name opts out of session isolation)")
+    restart: str | None = Field(
+        default=None, pattern=RESTART_PATTERN, description="docker: restart policy: no | "
+        "always | unless-stopped | on-failure[:N] (default no)")
+    init: bool | None = Field(
+        default=None, description="docker: run an init as PID 1 (signals reach the process; "
+        "stops are fast)")
+    cpus: float | None = Field(default=None, gt=0, description="docker: CPU limit, e.g. 0.5")
+    memory: MemorySize | None = Field(
+        default=None, description="docker: memory limit: 256m, 1g (a number is bytes)")
+    pull: Literal["missing", "always", "never"] | None = Field(
+        default=None, description="docker: pull the image when missing (default), on every "
+        "create, or never")
+    networks: list[str] = Field(
+        default_factory=list, description="docker: existing Docker networks to join as well")
 
 
 class Service(Target):

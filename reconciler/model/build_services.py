@@ -58,6 +58,29 @@ def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
     return out
 
 
+def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
+    """The docker keys ``restart``, ``init``, ``cpus``, ``memory``, ``pull``, ``networks``
+    as container spec fields. Only ``restart`` is always there; the others are left out at
+    their default, so the spec hash of a container that does not use them stays the same."""
+    out: dict[str, Any] = {"restart": str(raw.get("restart") or "no")}
+    if raw.get("init") is True:
+        out["init"] = True
+    cpus = raw.get("cpus")
+    if isinstance(cpus, int | float) and not isinstance(cpus, bool) and cpus > 0:
+        out["cpus"] = float(cpus)
+    memory = raw.get("memory")
+    if isinstance(memory, str) and memory.strip():
+        out["memory"] = memory.strip().lower()
+    elif isinstance(memory, int) and not isinstance(memory, bool) and memory > 0:
+        out["memory"] = memory
+    if raw.get("pull") in ("always", "never"):
+        out["pull"] = str(raw["pull"])
+    networks = sorted({str(n) for n in as_list(raw.get("networks")) if n})
+    if networks:
+        out["networks"] = networks
+    return out
+
+
 def _health(draft: Draft, raw: Any, settings: dict[str, Any],
             ports: list[dict[str, Any]]) -> HealthDraft | None:
     if not isinstance(raw, dict):
@@ -112,7 +135,9 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
                       "volumes": volumes_of(doc, target.get("volumes")),
                       "command": argv(target.get("command")),
                       "entrypoint": argv(target.get("entrypoint")),
-                      "restart": "no", "labels": dict(draft.labels), **timing}
+                      **docker_options(target), "labels": dict(draft.labels), **timing}
+        if not (svc.get("stop_signal") or target.get("stop_signal")):
+            draft.spec["stop_signal"] = None  # the image's STOPSIGNAL (SIGTERM without one)
         if section == "tasks":
             draft.spec["kind"] = "container"
     elif kind == "compose":
