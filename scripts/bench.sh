@@ -23,3 +23,5 @@ if docker info >/dev/null 2>&1; then
 else
   echo "bench_compose: skipped, no Docker engine answers (scripts/setup-test-env.sh starts one)"
 fi
+# the WireGuard mesh on namespace hosts (wireguard-go, sshd, root: see docs/testing.md)
+.venv/bin/python tests/benchmarks/bench_wireguard.py
