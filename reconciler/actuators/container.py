@@ -36,14 +36,16 @@ _RECREATE_ON_UPDATE = ("labels", "health")
 
 
 def engine_url(ctx: ActuatorContext) -> str | None:
-    """The engine for ctx's transport: ``extra["docker_url"]``, else the local one."""
-    url = ctx.extra.get("docker_url")
-    if url:
-        return str(url)
+    """The engine for ctx's transport: on an SSH host its own engine (``ssh://user@addr:port``,
+    reached through the run's SSH connection), else ``extra["docker_url"]`` or the local one."""
     if ctx.transport.host != LOCAL_HOST:
-        raise TerminalError(f"no Docker engine URL for host {ctx.transport.host}",
-                            hint="give the host a docker_url such as ssh://user@host")
-    return None
+        url = de.ssh_url(ctx.transport)
+        if url is None:
+            raise TerminalError(f"no Docker engine for host {ctx.transport.host}",
+                                hint="containers run on local or SSH hosts (`hosts:`)")
+        return url
+    docker_url = ctx.extra.get("docker_url")
+    return str(docker_url) if docker_url else None
 
 
 class ContainerActuator:
@@ -55,12 +57,22 @@ class ContainerActuator:
     def __init__(self, client_factory: Callable[[str | None], Any] | None = None):
         self._factory = client_factory or de.connect
         self._clients: dict[str, Any] = {}
+        self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
 
     def client(self, ctx: ActuatorContext) -> Any:
         url = engine_url(ctx)
         key = url or LOCAL_HOST
+        if ctx.transport.host != LOCAL_HOST:  # one client per host per run (its transport)
+            with self._scope_lock(f"engine {key}"):
+                bound, client = self._remote.get(key, (None, None))
+                if bound is not ctx.transport:
+                    if client is not None:
+                        de.close_quietly(client)
+                    client = de.connect_over(ctx.transport)
+                    self._remote[key] = (ctx.transport, client)
+                return client
         with self._lock:
             if key not in self._clients:
                 self._clients[key] = self._factory(url)
@@ -210,6 +222,12 @@ class ContainerActuator:
             from reconciler import health as probes
 
             target = published_target(check.kind, check.target, observed)
+            if ctx.transport.host != LOCAL_HOST:  # published on the host: probe it there
+                from dataclasses import replace
+
+                from reconciler.actuators import proc_remote
+
+                return proc_remote.probe(replace(check, target=target), ctx.transport)
             if check.kind is ProbeKind.TCP:
                 return probes.probe_tcp(target, check.timeout)
             return probes.probe_http(target, check.timeout)

@@ -3,10 +3,12 @@ container needs besides itself (image, the scope's network, named volumes).
 
 Owns every place where the docker SDK's exceptions could escape: :func:`connect` makes one
 client per engine (``None`` = the local engine from the environment, else a ``docker_url``
-such as ``ssh://user@host`` or ``tcp://127.0.0.1:2375``), :func:`engine_errors` maps
-``docker.errors.*`` and ``requests`` failures to :class:`TransientError` /
-:class:`TerminalError` with a hint, :func:`ensure_image` applies the ``pull`` policy, and
-:func:`ensure_network` / :func:`ensure_volume` / :func:`check_name_free` prepare a create.
+such as ``tcp://127.0.0.1:2375``), :func:`connect_over` one for an SSH host's engine
+through the run's pooled SSH connection (:mod:`reconciler.actuators.docker_ssh`),
+:func:`engine_errors` maps ``docker.errors.*`` and ``requests`` failures to
+:class:`TransientError` / :class:`TerminalError` with a hint, :func:`ensure_image` applies
+the ``pull`` policy, and :func:`ensure_network` / :func:`ensure_volume` /
+:func:`check_name_free` prepare a create.
 The docker SDK is imported inside functions only, so importing this module is cheap.
 """
 
@@ -60,6 +62,52 @@ def connect(url: str | None) -> Any:
             OSError) as exc:
         raise unreachable(url, exc) from None
     return client
+
+
+def ssh_url(transport: Any) -> str | None:
+    """``ssh://user@address:port`` of an SSH transport's host (the engine's name in messages
+    and the client cache); None for a transport that is not SSH."""
+    spec = getattr(transport, "spec", None)
+    if spec is None or not hasattr(transport, "wrap"):
+        return None
+    user = f"{spec.user}@" if spec.user else ""
+    return f"ssh://{user}{spec.address}:{spec.port or 22}"
+
+
+def connect_over(transport: Any) -> Any:
+    """A docker client for the engine of an SSH host, through the run's pooled connection
+    (:mod:`reconciler.actuators.docker_ssh`), checked with a version call. TerminalError
+    (never a traceback) when the host has no docker CLI or its engine does not answer."""
+    import docker.errors
+    import requests.exceptions
+
+    from reconciler.actuators.docker_ssh import client_over
+
+    url = ssh_url(transport) or f"ssh://{transport.host}"
+    try:
+        return client_over(transport, url)
+    except ReconcilerError:
+        raise
+    except (docker.errors.DockerException, requests.exceptions.RequestException,
+            OSError, EOFError) as exc:
+        reason = _short_reason(exc)
+    check = transport.exec("command -v docker", timeout=30)
+    if not check.ok:
+        raise TerminalError(f"host {transport.host} has no docker command, so its Docker "
+                            "engine cannot be reached over SSH",
+                            hint="install Docker on the host (the client talks to it with "
+                                 "`docker system dial-stdio`)")
+    raise TerminalError(f"cannot reach the Docker engine of host {transport.host} ({url}): "
+                        f"{reason}", hint=f"on the host: {START_HINT}; and let the SSH user "
+                                          "use it (docker group, or `sudo: true` on the host)")
+
+
+def close_quietly(client: Any) -> None:
+    """Close a client of a run that ended (its SSH connection may be gone already)."""
+    try:
+        client.close()
+    except Exception:  # closing a dead channel pool may fail in many ways; nothing to do
+        return
 
 
 def _explanation(exc: Any) -> str:
