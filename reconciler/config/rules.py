@@ -14,9 +14,9 @@ SERVICE_COMMON = frozenset({
     "health_check", "startup_timeout", "shutdown_timeout", "protect", "labels",
 })
 TARGET_KEYS: dict[str, frozenset[str]] = {
-    "process": frozenset({"binary", "args", "working_dir", "user", "command", "port",
+    "process": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
                           "stop_signal"}),
-    "docker": frozenset({"image", "ports", "volumes", "command", "entrypoint", "port",
+    "docker": frozenset({"host", "image", "ports", "volumes", "command", "entrypoint", "port",
                          "stop_signal", "restart", "init", "cpus", "memory", "pull",
                          "networks"}),
     "remote": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
-from reconciler.errors import Diagnostic, warning
+from reconciler.errors import Diagnostic, error, warning
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
     DEFAULT_STARTUP_TIMEOUT,
@@ -129,6 +129,11 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     ports: list[dict[str, Any]] = []
     if kind == "docker":
         draft.kind = "task" if section == "tasks" else "container"
+        draft.host = str(target.get("host") or LOCAL_HOST)
+        if section == "tasks" and draft.host != LOCAL_HOST:
+            problems.append(error(f"docker task '{name}' cannot run on host {draft.host}",
+                                  draft.where("host"),
+                                  hint="make it a process task with `host:`, or a service"))
         ports, bad = parse_ports(draft, target.get("ports"))
         problems.extend(bad)
         draft.spec = {"image": str(target.get("image") or ""), "ports": ports,
@@ -156,14 +161,14 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         draft.spec = package_spec(draft, target, problems)
     else:
         draft.kind = "task" if section == "tasks" else "process"
-        if kind == "remote":
-            draft.host = str(target.get("host") or LOCAL_HOST)
+        draft.host = str(target.get("host") or LOCAL_HOST)  # any process may name a host
         if target.get("binary"):
             command = [str(target["binary"]), *(stringify(a) for a in as_list(target.get("args")))]
         else:
             command = shell(str(target.get("command") or ""))
         workdir = target.get("working_dir")
-        cwd = absolute(doc, workdir) if kind != "remote" else str(workdir or "~")
+        remote = kind == "remote" or draft.host != LOCAL_HOST
+        cwd = str(workdir or "~") if remote else absolute(doc, workdir)
         draft.spec = {"command": command, "cwd": cwd, "env": {},
                       "user": str(target["user"]) if target.get("user") else None,
                       "port": None, **timing}
