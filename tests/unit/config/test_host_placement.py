@@ -1,0 +1,115 @@
+"""`host:` on ordinary process and docker services: validation, addresses, the remote cwd,
+and which engine the container actuator picks for a context (no host is contacted here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.actuators import docker_engine as de
+from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.container import engine_url
+from reconciler.errors import TerminalError
+from reconciler.hosts import HostSpec
+
+HOSTS = """
+hosts:
+  h1: {address: 198.18.0.11, user: deploy, port: 2222}
+  h2: {address: 198.18.0.12}
+"""
+
+
+def test_process_and_docker_services_take_a_host(run: Any) -> None:
+    files = {"services.yaml": HOSTS + """
+services:
+  worker:
+    type: process
+    host: h2
+    command: sleep 60
+  box:
+    type: docker
+    host: h1
+    image: reconciler-test/busybox:1
+  nested:
+    target: {type: process, host: h1, command: sleep 60, working_dir: /srv/app}
+  here:
+    command: sleep 60
+"""}
+    result = run(files)
+    assert result.errors == []
+    assert result.resource("process.worker@h2").spec["cwd"] == "~"
+    assert result.resource("container.box@h1").spec["image"] == "reconciler-test/busybox:1"
+    assert result.resource("process.nested@h1").spec["cwd"] == "/srv/app"
+    assert result.resource("process.here").spec["cwd"] == str(Path(".").resolve())
+
+
+def test_a_docker_task_cannot_name_a_host(run: Any) -> None:
+    files = {"services.yaml": HOSTS + """
+tasks:
+  migrate:
+    type: docker
+    host: h1
+    image: reconciler-test/busybox:1
+"""}
+    errors = run(files).errors
+    assert len(errors) == 1, errors
+    assert "docker task 'migrate' cannot run on host h1" in errors[0]
+    assert errors[0].startswith("services.yaml:")
+
+
+def test_a_process_task_may_name_a_host(run: Any) -> None:
+    files = {"services.yaml": HOSTS + """
+tasks:
+  seed:
+    host: h2
+    command: echo seeded
+"""}
+    result = run(files)
+    assert result.errors == []
+    assert result.resource("task.seed@h2").spec["cwd"] == "~"
+
+
+def test_host_is_still_refused_where_it_means_nothing(run: Any) -> None:
+    files = {"services.yaml": HOSTS + """
+services:
+  stack:
+    type: compose
+    host: h1
+"""}
+    errors = run(files).errors
+    assert any("key 'host' does not apply to a compose service" in e for e in errors), errors
+
+
+class _Ssh:
+    """Looks like an SshTransport to the engine choice (spec + wrap); never connects."""
+
+    def __init__(self, spec: HostSpec):
+        self.host = spec.name
+        self.spec = spec
+
+    def wrap(self, command: str) -> str:
+        return command
+
+
+class _Other:
+    host = "elsewhere"
+
+
+def _ctx(transport: Any, **extra: Any) -> ActuatorContext:
+    return ActuatorContext(project="p", scope="p", state_dir=Path("."), transport=transport,
+                           extra=extra)
+
+
+def test_engine_of_an_ssh_host_is_its_own_over_ssh() -> None:
+    h1 = _Ssh(HostSpec(name="h1", address="198.18.0.11", user="deploy", port=2222))
+    assert de.ssh_url(h1) == "ssh://deploy@198.18.0.11:2222"
+    h2 = _Ssh(HostSpec(name="h2", address="198.18.0.12"))
+    assert engine_url(_ctx(h2, docker_url="tcp://127.0.0.1:2375")) == "ssh://198.18.0.12:22"
+
+
+def test_engine_of_a_transport_that_is_not_ssh_is_an_error() -> None:
+    with pytest.raises(TerminalError, match="no Docker engine for host elsewhere"):
+        engine_url(_ctx(_Other()))
+    assert de.ssh_url(_Other()) is None
