@@ -111,7 +111,7 @@ class ContainerActuator:
               ctx: ActuatorContext) -> Observed | None:
         client, url = self.client(ctx), engine_url(ctx)
         if change.action is Action.DELETE or resource is None:
-            self._remove(client, url, ctx, change.address, _stop_timeout(change.before))
+            self._remove(client, url, ctx, change.address, change.before)
             self._cleanup_scope(client, url, ctx)
             return None
         if change.action is Action.UPDATE and not any(
@@ -119,15 +119,17 @@ class ContainerActuator:
             current = self._list_one(client, url, ctx, change.address)
             if current is not None and current.running:
                 return current  # only how we talk to it changed (timeouts): nothing to do
-        self._remove(client, url, ctx, change.address, _stop_timeout(change.before))
+        self._remove(client, url, ctx, change.address, change.before)
         return self._create(client, url, resource, ctx)
 
     def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
         ctx.events(Event("node.log", str(address), message))
 
     def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
-                timeout: int) -> None:
-        """Stop and remove every container of the scope that claims ``address``."""
+                spec: Mapping[str, Any] | None) -> None:
+        """Stop and remove every container of the scope that claims ``address``: ``spec``
+        (the last-applied one) gives the stop signal and the bound on the wait."""
+        timeout, signal = _stop_timeout(spec), (spec or {}).get("stop_signal")
         filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
                              f"{cp.LABEL_ADDRESS}={address}"]}
         with de.engine_errors(url, f"listing containers of {address}"):
@@ -138,7 +140,7 @@ class ContainerActuator:
             with de.engine_errors(url, f"removing container {name}"):
                 try:
                     if entry.get("State") in ("running", "restarting", "paused"):
-                        client.api.stop(entry["Id"], timeout=timeout)
+                        _stop(client, entry["Id"], timeout, signal)
                     client.api.remove_container(entry["Id"], v=False, force=True)
                 except Exception as exc:
                     if not de.is_not_found(exc):
@@ -302,6 +304,20 @@ def published_target(kind: ProbeKind, target: str, observed: Observed) -> str:
 def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
     value = (spec or {}).get("shutdown_timeout")
     return int(value) if isinstance(value, int | float) else DEFAULT_STOP_TIMEOUT
+
+
+def _stop(client: Any, cid: str, timeout: int, signal: Any) -> None:
+    """Stop within ``timeout`` seconds. An explicit stop signal is sent first (the container
+    got it as its StopSignal at create, but an UPDATE may have changed it since); the
+    engine's stop then waits for the exit, sending its StopSignal, and SIGKILLs at the
+    timeout. An exit in between is fine: stopping a stopped container is a no-op."""
+    if isinstance(signal, str) and signal:
+        try:
+            client.api.kill(cid, signal=signal)
+        except Exception as exc:
+            if not (de.is_not_found(exc) or getattr(exc, "status_code", None) == 409):
+                raise
+    client.api.stop(cid, timeout=timeout)
 
 
 def _remove_network(client: Any, network_id: str, attempts: int = 10) -> None:
