@@ -91,15 +91,17 @@ def connect_over(transport: Any) -> Any:
     except (docker.errors.DockerException, requests.exceptions.RequestException,
             OSError, EOFError) as exc:
         reason = _short_reason(exc)
-    check = transport.exec("command -v docker", timeout=30)
-    if not check.ok:
+    check = transport.exec("docker version --format '{{.Server.APIVersion}}'", timeout=30)
+    said = (check.stderr.strip().splitlines() or [""])[-1].strip()
+    if check.returncode == 127:
         raise TerminalError(f"host {transport.host} has no docker command, so its Docker "
                             "engine cannot be reached over SSH",
                             hint="install Docker on the host (the client talks to it with "
                                  "`docker system dial-stdio`)")
     raise TerminalError(f"cannot reach the Docker engine of host {transport.host} ({url}): "
-                        f"{reason}", hint=f"on the host: {START_HINT}; and let the SSH user "
-                                          "use it (docker group, or `sudo: true` on the host)")
+                        f"{said[:200] or reason}",
+                        hint=f"on the host: {START_HINT}; and let the SSH user use it "
+                             "(docker group, or `sudo: true` on the host)")
 
 
 def close_quietly(client: Any) -> None:

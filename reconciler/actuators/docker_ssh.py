@@ -25,6 +25,7 @@ from docker.transport.basehttpadapter import BaseHTTPAdapter
 from docker.transport.sshconn import SSHConnection, SSHConnectionPool
 
 DIAL_STDIO = "docker system dial-stdio"
+MAX_CHANNELS = 4  # engine channels per host at once (of sshd's default MaxSessions 10)
 OpenChannel = Callable[[], Any]
 
 
@@ -42,10 +43,13 @@ class DialStdioConnection(SSHConnection):  # type: ignore[misc]
 
 
 class DialStdioPool(SSHConnectionPool):  # type: ignore[misc]
-    """Keeps finished HTTP connections (channels) for reuse, like the SDK's ssh pool."""
+    """Keeps finished HTTP connections (channels) for reuse, like the SDK's ssh pool, and
+    never holds more than ``maxsize`` at once (``block``): sshd allows 10 sessions per
+    connection by default (MaxSessions), and the process actuator needs some of them."""
 
     def __init__(self, open_channel: OpenChannel, timeout: float, maxsize: int):
         super().__init__(ssh_client=None, timeout=timeout, maxsize=maxsize, host=None)
+        self.block = True
         self._open_channel = open_channel
 
     def _new_conn(self) -> DialStdioConnection:
@@ -55,7 +59,8 @@ class DialStdioPool(SSHConnectionPool):  # type: ignore[misc]
 class DialStdioAdapter(BaseHTTPAdapter):  # type: ignore[misc]
     """The requests adapter mounted on ``http+docker://ssh``: one pool for the host."""
 
-    def __init__(self, open_channel: OpenChannel, timeout: float, maxsize: int = 10):
+    def __init__(self, open_channel: OpenChannel, timeout: float,
+                 maxsize: int = MAX_CHANNELS):
         super().__init__()
         self._pool = DialStdioPool(open_channel, timeout, maxsize)
 

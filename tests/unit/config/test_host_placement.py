@@ -13,6 +13,7 @@ from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.container import engine_url
 from reconciler.errors import TerminalError
 from reconciler.hosts import HostSpec
+from reconciler.transports.base import CommandResult
 
 HOSTS = """
 hosts:
@@ -113,3 +114,41 @@ def test_engine_of_a_transport_that_is_not_ssh_is_an_error() -> None:
     with pytest.raises(TerminalError, match="no Docker engine for host elsewhere"):
         engine_url(_ctx(_Other()))
     assert de.ssh_url(_Other()) is None
+
+
+class _Refusing(_Ssh):
+    """An SSH host whose channels fail at once; ``exec`` answers like the host would."""
+
+    def __init__(self, spec: HostSpec, answer: CommandResult):
+        super().__init__(spec)
+        self.answer = answer
+        self.sent: list[str] = []
+
+    def connect(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
+    @property
+    def _conn(self) -> Any:
+        raise OSError("channel open failed")
+
+    def exec(self, command: str, **_: Any) -> CommandResult:
+        self.sent.append(command)
+        return self.answer
+
+
+@pytest.mark.parametrize(("answer", "needle"), [
+    (CommandResult(127, "", "sh: docker: not found"), "has no docker command"),
+    (CommandResult(1, "", "Cannot connect to the Docker daemon at unix:///var/run/docker.sock."
+                          " Is the docker daemon running?"),
+     "cannot reach the Docker engine of host h1 (ssh://198.18.0.11:22): Cannot connect"),
+])
+def test_an_unusable_remote_engine_is_one_clear_error(answer: CommandResult,
+                                                      needle: str) -> None:
+    host = _Refusing(HostSpec(name="h1", address="198.18.0.11"), answer)
+    with pytest.raises(TerminalError) as caught:
+        de.connect_over(host)
+    assert needle in str(caught.value) and caught.value.hint
+    assert host.sent == ["docker version --format '{{.Server.APIVersion}}'"]
