@@ -101,8 +101,11 @@ def test_container_through_the_hosts_docker_and_a_process_on_a_host(
     ctx = project.context_for(Address("container", "*", h1.name))
     client = actuators.load("container").client(ctx)  # type: ignore[attr-defined]
     assert client.api.base_url == "http+docker://ssh"
-    # the engine connection is a dial-stdio process inside h1 (its own pid namespace)
-    assert "docker system dial-stdio" in h1.run("ps -eo args").stdout
+    # the engine connection is dial-stdio processes inside h1 (its own pid namespace): the
+    # run's channels, kept and reused (a handful, not one per request)
+    dials = [line for line in h1.run("ps -eo args").stdout.splitlines()
+             if line.startswith("docker system dial-stdio")]
+    assert 1 <= len(dials) <= 4, dials
     assert "sleep 1001" in h2.run("ps -eo args").stdout
     assert "sleep 1001" not in h1.run("ps -eo args").stdout
     [container] = owned(docker_client, name)
