@@ -1,6 +1,7 @@
 """The container actuator (kind ``container``): Docker containers through the docker SDK.
 
-Owns observe / apply / health for containers on one engine per transport. Every container is
+Owns observe / apply for containers on one engine per transport (readiness is in
+:mod:`reconciler.actuators.container_health`). Every container is
 named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec hash; see
 :mod:`reconciler.actuators.container_parse`), joins the per-scope bridge network ``<scope>``
 with its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise.
@@ -8,7 +9,9 @@ Observe is ONE list call filtered by the scope label; an exited container with c
 gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path).
 Named volumes are ``<scope>_<name>``, labelled, kept across replace and delete, and removed
 only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
-Spec keys: see docs/containers.md. Engine failures are mapped in
+A container is stopped with its ``stop_signal`` (also its StopSignal, set at create) and
+SIGKILLed only at the end of ``shutdown_timeout``. Spec keys (restart, init, cpus, memory,
+pull, networks, ...): see docs/containers.md. Engine failures are mapped in
 :mod:`reconciler.actuators.docker_engine`.
 """
 
@@ -19,12 +22,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
+from reconciler.actuators import container_health
 from reconciler.actuators import container_parse as cp
 from reconciler.actuators import docker_engine as de
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
-from reconciler.changes import Action, Change, Health, HealthStatus, Observed
+from reconciler.changes import Action, Change, Health, Observed
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.model.secrets import reveal_env
@@ -219,86 +222,8 @@ class ContainerActuator:
     # -- health -------------------------------------------------------------------------
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
-        check = resource.health
-        if check is not None and check.kind in (ProbeKind.TCP, ProbeKind.HTTP):
-            from reconciler import health as probes
-
-            target = published_target(check.kind, check.target, observed)
-            if ctx.transport.host != LOCAL_HOST:  # published on the host: probe it there
-                from dataclasses import replace
-
-                from reconciler.actuators import proc_remote
-
-                return proc_remote.probe(replace(check, target=target), ctx.transport)
-            if check.kind is ProbeKind.TCP:
-                return probes.probe_tcp(target, check.timeout)
-            return probes.probe_http(target, check.timeout)
-        return self._engine_health(resource, observed, ctx)
-
-    def _engine_health(self, resource: Resource, observed: Observed,
-                       ctx: ActuatorContext) -> Health:
-        client, url = self.client(ctx), engine_url(ctx)
-        cid = str(observed.facts.get("id", ""))
-        with de.engine_errors(url, f"inspecting container of {resource.address}"):
-            try:
-                info = client.api.inspect_container(cid)
-            except Exception as exc:
-                if de.is_not_found(exc):
-                    return Health(HealthStatus.UNHEALTHY, "the container is gone")
-                raise
-        state = info.get("State") or {}
-        if not state.get("Running"):
-            return Health(HealthStatus.UNHEALTHY,
-                          f"not running ({state.get('Status')}, exit {state.get('ExitCode')})")
-        engine = cp.health_from_inspect(info)
-        check = resource.health
-        if check is not None and check.kind is ProbeKind.COMMAND and (
-                engine is None or engine.status is HealthStatus.STARTING):
-            return self._exec_probe(client, url, cid, check.target)
-        if engine is None:
-            return Health(HealthStatus.HEALTHY, "running (the image has no HEALTHCHECK)")
-        return engine
-
-    @staticmethod
-    def _exec_probe(client: Any, url: str | None, cid: str, command: str) -> Health:
-        """Run the check once inside the container, so readiness does not wait for the
-        engine's first HEALTHCHECK interval."""
-        with de.engine_errors(url, "running the health command in the container"):
-            exec_id = client.api.exec_create(cid, ["sh", "-c", command])["Id"]
-            output = client.api.exec_start(exec_id)
-            code = client.api.exec_inspect(exec_id).get("ExitCode")
-        if code == 0:
-            return Health(HealthStatus.HEALTHY, "health command exited 0")
-        text = output.decode(errors="replace") if isinstance(output, bytes) else str(output)
-        tail = " ".join(text.split())[-200:]
-        return Health(HealthStatus.STARTING,
-                      f"health command exited {code}" + (f": {tail}" if tail else ""))
-
-
-def published_target(kind: ProbeKind, target: str, observed: Observed) -> str:
-    """Point a tcp/http probe at the host side: a container port that is published is
-    replaced by its host port (and 0.0.0.0 by 127.0.0.1)."""
-    ports: Sequence[Mapping[str, Any]] = observed.facts.get("ports") or ()
-
-    def host_side(host: str, port: int) -> tuple[str, int]:
-        for entry in ports:
-            if entry.get("container") == port and entry.get("host"):
-                ip = str(entry.get("host_ip") or "127.0.0.1")
-                return ("127.0.0.1" if ip in ("0.0.0.0", "::") else ip), int(entry["host"])
-        return host, port
-
-    if kind is ProbeKind.HTTP:
-        parts = urlsplit(target)
-        if parts.port is None and parts.hostname is None:
-            return target
-        default = 443 if parts.scheme == "https" else 80
-        host, port = host_side(parts.hostname or "127.0.0.1", parts.port or default)
-        return urlunsplit(parts._replace(netloc=f"{host}:{port}"))
-    host, _, port_text = target.rpartition(":")
-    if not port_text.isdigit():
-        return target
-    host, port = host_side(host.strip("[]") or "127.0.0.1", int(port_text))
-    return f"{host}:{port}"
+        return container_health.health(resource, observed, ctx,
+                                       lambda: (self.client(ctx), engine_url(ctx)))
 
 
 def _stop_timeout(spec: Mapping[str, Any] | None) -> int:

@@ -12,7 +12,7 @@ import requests
 
 from reconciler.actuators import container_parse as cp
 from reconciler.actuators import docker_engine as de
-from reconciler.actuators.container import published_target
+from reconciler.actuators.container_health import published_target
 from reconciler.changes import Observed, Status
 from reconciler.errors import ReconcilerError, TerminalError, TransientError
 from reconciler.model.types import Address, ProbeKind
