@@ -4,6 +4,7 @@ One scenario, kept in one test so the hosts are made once: a 3-node mesh is crea
 ``reconciler apply``; every pair pings through the tunnel addresses; a long TCP connection
 between h1 and h2 keeps working while a 4th node is added and then removed live; a peer
 deleted by hand (``wg set <if> peer X remove``) shows as drift in the plan and is repaired;
+adding and removing a peer plan as ``~ update`` (in place) on the other nodes;
 key rotation with ``--replace`` keeps the mesh working; the private keys (read on the nodes)
 appear nowhere in the state database or in any output. Interfaces, key directories and
 wireguard-go sockets are removed by name at the end (the hosts' pid namespaces end their
@@ -147,12 +148,17 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
         _config(tmp_path, ssh_lab, [h1, h2, h3, h4], subnet)
         added = cli("apply", "--auto-approve")
         assert f"wireguard.mesh@{h4.name}" in added.stdout
+        # the other nodes get their new peer live: planned as updates in place, not replaces
+        assert "1 to add, 3 to change, 0 to replace, 0 to destroy" in added.stdout, added.stdout
+        assert f"# wireguard.mesh@{h1.name} will be updated in-place (spec changed" \
+            in added.stdout
         ips[h4.name] = _overlay(h4)
         for other in (h1, h2, h3):
             _eventually(functools.partial(_ping, h4, ips[other.name]), f"h4 -> {other.name}")
         assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
         _config(tmp_path, ssh_lab, [h1, h2, h3], subnet, keep=[h4])
-        cli("apply", "--auto-approve")
+        removed = cli("apply", "--auto-approve")
+        assert "0 to add, 3 to change, 0 to replace, 1 to destroy" in removed.stdout
         assert subprocess.run(["ip", "-n", h4.ns, "link", "show", f"wg{h4.name}"],
                               capture_output=True).returncode != 0
         for other in (h1, h2, h3):
@@ -178,7 +184,9 @@ def test_mesh_lifecycle_over_ssh(ssh_hosts: Callable[[int], list[SshHost]], ssh_
     assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
 
     # 4. key rotation is an explicit replace; the mesh keeps working with the new key
-    cli("apply", "--auto-approve", "--replace", f"wireguard.mesh@{h2.name}")
+    rotated = cli("apply", "--auto-approve", "--replace", f"wireguard.mesh@{h2.name}")
+    assert f"# wireguard.mesh@{h2.name} will be replaced (replacement requested)" \
+        in rotated.stdout
     assert h2.run(f"wg show wg{h2.name} public-key").stdout.strip() != ""
     _eventually(lambda: _ping(h1, ips[h2.name]) and _ping(h3, ips[h2.name]),
                 "h1, h3 -> h2 after key rotation")
