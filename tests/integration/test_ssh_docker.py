@@ -7,7 +7,8 @@ hosts are network namespaces that share this machine's file system, so the `dock
 h1 reaches the root dockerd's socket: the engine is the same dockerd the other tests use, but
 the path to it is the real remote one (the test shows the dial-stdio process inside h1's own
 pid namespace). The container is then a no-op on the next plan, drift when removed by hand,
-and destroyed. A `type: process` service (not `remote`) with `host: h2` runs on h2.
+and destroyed; its command health check runs inside it through the same channels (exec).
+A `type: process` service (not `remote`) with `host: h2` runs on h2.
 Clean-up: the CLI `destroy` for everything, then containers by the project label.
 """
 
@@ -25,6 +26,7 @@ from infra.netns_hosts import SshHost
 
 from reconciler import actuators
 from reconciler.changes import Action
+from reconciler.events import Event
 from reconciler.model.types import Address
 from reconciler.pipeline import PlanRun, Project
 
@@ -37,6 +39,7 @@ SERVICES = """\
     image: {image}
     command: [sleep, "1000"]
     shutdown_timeout: 1
+    health_check: {{command: test, args: [-d, /], interval: 0.2, retries: 20}}
   worker:
     type: process
     host: {h2}
@@ -96,8 +99,11 @@ def test_container_through_the_hosts_docker_and_a_process_on_a_host(
     box, worker = f"container.box@{h1.name}", f"process.worker@{h2.name}"
 
     project = Project(directory)
+    seen: list[Event] = []
+    project.events.subscribe(seen.append)
     run, _ = apply(project)
     assert actions(run) == {box: Action.CREATE, worker: Action.CREATE}
+    assert any(e.kind == "node.healthy" and str(e.address) == box for e in seen)
     ctx = project.context_for(Address("container", "*", h1.name))
     client = actuators.load("container").client(ctx)  # type: ignore[attr-defined]
     assert client.api.base_url == "http+docker://ssh"
