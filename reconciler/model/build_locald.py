@@ -1,7 +1,8 @@
 """locald.toml and Procfile -> Drafts.
 
 locald: ``exec`` (default) and ``worker`` are processes (exec gets ``$PORT``, auto-assigned
-when omitted), ``container`` and the deprecated exec + ``image`` are containers, ``postgres``
+when omitted), ``container`` and the deprecated exec + ``image`` are containers (locald has
+no restart/limit keys; a container without ``stop_signal`` keeps its image's), ``postgres``
 is a use of the catalog's postgres stack (a ``stack`` Draft that
 :mod:`reconciler.model.build_stacks` expands; ``port``, ``version``, ``env`` and
 ``depends_on`` carry over), ``site`` is a static HTTP server process. Procfile: every line is a
@@ -83,6 +84,8 @@ def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> Draft:
                       "volumes": volumes_of(doc, svc.get("volumes")),
                       "command": argv(svc.get("command")), "entrypoint": None,
                       "restart": "no", "labels": {}, **_timing(svc)}
+        if not svc.get("stop_signal"):
+            draft.spec["stop_signal"] = None  # the image's STOPSIGNAL, as for type: docker
     elif kind == "site":
         draft.port_request = fixed or "auto"
         draft.spec = {"command": ["python3", "-m", "http.server", "${" + name + ".port}",

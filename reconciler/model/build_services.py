@@ -5,7 +5,8 @@ nested ones (``target: {type: ...}``) read the same way. A ``type: compose`` ent
 ``compose`` Draft holding ``files``/``profiles``/``env_file``/``project_name``, which
 ``build_compose`` expands into one resource per Compose service. ``dependencies`` (names or
 ``{service|task: x}``) and ``depends_on`` (a list, or name -> ``{condition}``) both become
-dependencies.
+dependencies. ``type: docker`` keys (``restart``, ``init``, ``cpus``, ``memory``, ``pull``,
+``networks``) go into the container spec through :func:`docker_options`.
 """
 
 from __future__ import annotations

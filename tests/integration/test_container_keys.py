@@ -4,8 +4,9 @@
 container (inspect: HostConfig, Config.StopSignal, NetworkSettings); destroy stops each
 container with its signal, never with the SIGKILL at the end of `shutdown_timeout` (the
 engine's `die` events carry the exit codes, so nothing here is timed). An invalid value is a
-validate error at its file:line:col, and `pull: never` with an absent image is an error that
-names the image. Finalizers remove what the scope owns, by label and name.
+validate error at its file:line:col, and `pull: never` with an absent image (or a missing
+network in `networks:`) is an error that names it. Finalizers remove what the scope owns,
+by label and name.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def test_invalid_memory_is_a_validate_error_with_its_position(tmp_path: Path) ->
     assert f"{tmp_path / 'services.yaml'}:5:5: error: services.web.memory: 'lots'" in out
 
 
-def test_pull_never_with_an_absent_image_names_the_image(
+def test_pull_never_with_an_absent_image_and_a_missing_network_name_what_is_missing(
         tmp_path: Path, busybox_image: str, docker_cleanup: DockerCleanup,
         docker_client: Any) -> None:
     session = unique_name("pull")
@@ -119,11 +120,13 @@ def test_pull_never_with_an_absent_image_names_the_image(
     image = f"reconciler-test/absent-{session}:1"
     (tmp_path / "services.yaml").write_text(
         f"name: pull\nservices:\n  gone:\n    type: docker\n    image: {image}\n"
-        "    pull: never\n")
+        f"    pull: never\n  lost:\n    type: docker\n    image: {busybox_image}\n"
+        f"    networks: [{session}-nowhere]\n")
     try:
         out = cli(tmp_path, session, "apply", "--auto-approve", expect=1)
         assert f"image {image} is not present on the Docker engine" in out
         assert "pull is 'never'" in out and "Traceback" not in out
+        assert f"network {session}-nowhere does not exist on the Docker engine" in out
         assert docker_client.containers.list(
             all=True, filters={"label": f"io.reconciler.scope={scope}"}) == []
     finally:

@@ -122,3 +122,21 @@ def test_restart_policy_for_the_engine(text: str, policy: object) -> None:
 def test_bad_restart_policy_is_a_value_error(text: str) -> None:
     with pytest.raises(ValueError, match="restart"):
         cp.restart_policy(text)
+
+
+def test_locald_containers_keep_the_images_stop_signal_unless_given(run: Any) -> None:
+    files = {"locald.toml": """
+[services.web]
+type = "container"
+image = "reconciler-test/busybox:1"
+container_port = 80
+
+[services.worker]
+type = "container"
+image = "reconciler-test/busybox:1"
+stop_signal = "INT"
+"""}
+    result = run(files)
+    assert result.errors == []
+    assert result.resource("container.web").spec["stop_signal"] is None
+    assert result.resource("container.worker").spec["stop_signal"] == "SIGINT"
