@@ -43,7 +43,7 @@ def cli(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "XDG_CONFIG_HOME": str(project.parent / "xdg")}
     return subprocess.run([sys.executable, "-m", "reconciler", "-C", str(project), *args],
                           capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL,
-                          timeout=120, check=False)
+                          timeout=120, check=False, cwd=project)  # plan files land there
 
 
 def write(project: Path, db_seconds: int, extra: str = "") -> None:
