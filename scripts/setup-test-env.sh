@@ -112,34 +112,35 @@ if [ "${RECONCILER_SETUP_SKIP_PYTHON:-0}" != 1 ]; then
 fi
 
 # --- 4. Docker engine ----------------------------------------------------------------------
-# Container networks stay inside the test range (198.18.192.0/18; namespace hosts use
-# 198.18.1-191.x): never Docker's default 172.17.x. A running daemon with other pools is
-# restarted once, before any test runs.
-DOCKER_POOL='{"bip": "198.18.255.1/24", "default-address-pools": [{"base": "198.18.192.0/18", "size": 24}]}'
-if [ ! -f /etc/docker/daemon.json ] || ! grep -q '198.18.192.0/18' /etc/docker/daemon.json; then
+# Container networks stay inside the test range, never Docker's default 172.17.x:
+#   198.18.1-119.x   namespace test hosts (tests/integration/infra/netns_net.py claims one /24)
+#   198.18.120.0/24  Docker's default bridge (bip)
+#   198.18.128.0/18  Docker's pools for user networks (scope networks, compose projects)
+#   198.18.200-249.x explicit subnets chosen by the container actuator tests
+# A running daemon started with other pools is restarted once, before any test runs.
+DOCKER_POOL='{"bip": "198.18.120.1/24", "default-address-pools": [{"base": "198.18.128.0/18", "size": 24}]}'
+restart_docker=""
+if [ ! -f /etc/docker/daemon.json ] || ! grep -q '198.18.128.0/18' /etc/docker/daemon.json; then
   "${SUDO[@]}" mkdir -p /etc/docker
-  if [ -f /etc/docker/daemon.json ]; then
-    "${SUDO[@]}" python3 - "$DOCKER_POOL" <<'PY'
-import json, sys
+  "${SUDO[@]}" python3 - "$DOCKER_POOL" <<'PY'
+import json, os, sys
 path = "/etc/docker/daemon.json"
-config = json.load(open(path))
+config = json.load(open(path)) if os.path.exists(path) else {}
 config.update(json.loads(sys.argv[1]))
 open(path, "w").write(json.dumps(config, indent=2) + "\n")
 PY
-  else
-    echo "$DOCKER_POOL" | "${SUDO[@]}" tee /etc/docker/daemon.json >/dev/null
-  fi
-  note "dockerd: address pools set to 198.18.192.0/18"
+  restart_docker=1
+  note "dockerd: address pools set to 198.18.128.0/18 (bridge 198.18.120.1/24)"
 fi
 bridge=$(docker network inspect bridge -f '{{range .IPAM.Config}}{{.Subnet}}{{end}}' 2>/dev/null || true)
-if [ -n "$bridge" ] && [ "${bridge#198.18.}" = "$bridge" ]; then
+if [ -n "$bridge" ] && { [ -n "$restart_docker" ] || [ "$bridge" != "198.18.120.0/24" ]; }; then
   if have_systemd && systemctl is-active --quiet docker 2>/dev/null; then
     "${SUDO[@]}" systemctl restart docker >>"$LOG" 2>&1 || true
   elif [ -f /var/run/docker.pid ]; then
     "${SUDO[@]}" kill "$(cat /var/run/docker.pid)" 2>/dev/null || true
     for _ in $(seq 40); do [ -f /var/run/docker.pid ] || break; sleep 0.5; done
   fi
-  note "dockerd: restarted to leave $bridge for the test range"
+  note "dockerd: restarted with the test address pools (bridge was $bridge)"
 fi
 if docker info >/dev/null 2>&1; then
   note "dockerd: already running"

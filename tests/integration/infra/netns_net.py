@@ -71,7 +71,7 @@ def claim_subnet(manifest: Manifest) -> int:
     claims = BASE / "subnets"
     claims.mkdir(mode=0o755, parents=True, exist_ok=True)
     used = _subnets_in_use()
-    candidates = [x for x in range(1, 192) if x not in used]  # 192-255: Docker pools
+    candidates = [x for x in range(1, 120) if x not in used]  # 120+: Docker (setup script)
     random.shuffle(candidates)
     for x in candidates:
         claim = claims / str(x)
