@@ -185,6 +185,7 @@ def main() -> None:
     parser.add_argument("--tools", default="reconciler,reconciler-file,pyinfra,ansible")
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "ssh.json")
     args = parser.parse_args()
+    args.peers = args.peers.resolve()  # the tools run in their own work directories
     network = Network()
     try:
         lab = SshHostLab(network)
