@@ -76,12 +76,7 @@ def channel_opener(transport: Any) -> OpenChannel:
     """Open channels on ``transport``'s pooled connection (reconnecting once if it dropped)."""
 
     def open_channel() -> Any:
-        transport.connect()
-        link = transport._conn.client.get_transport()  # the pooled, host-key-checked link
-        if link is None or not link.is_active():
-            transport.close()
-            transport.connect()
-            link = transport._conn.client.get_transport()
+        link = transport.link()  # the pooled, host-key-checked connection
         channel = link.open_session(timeout=transport.spec.connect_timeout)
         channel.exec_command(transport.wrap(DIAL_STDIO))
         return channel

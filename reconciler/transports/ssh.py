@@ -161,9 +161,9 @@ class SshTransport:
         """The command line actually sent: under ``sudo -n`` when the host says sudo."""
         return f"sudo -n -- sh -c {shlex.quote(command)}" if self.spec.sudo else command
 
-    def exec(self, command: str, *, input: bytes | None = None,
-             timeout: float | None = None) -> CommandResult:
-        """One round trip: run ``command`` through the remote shell on a new channel."""
+    def link(self) -> Any:
+        """The pooled, host-key-checked paramiko transport of this host (reconnected once
+        when it dropped): every command, and the docker engine's dial-stdio channels, use it."""
         self.connect()
         transport = self._conn.client.get_transport()
         if transport is None or not transport.is_active():
@@ -171,6 +171,12 @@ class SshTransport:
                 self._conn = None
             self.connect()
             transport = self._conn.client.get_transport()
+        return transport
+
+    def exec(self, command: str, *, input: bytes | None = None,
+             timeout: float | None = None) -> CommandResult:
+        """One round trip: run ``command`` through the remote shell on a new channel."""
+        transport = self.link()
         self.round_trips += 1
         try:
             chan = transport.open_session(timeout=self.spec.connect_timeout)
