@@ -130,8 +130,7 @@ class _Refusing(_Ssh):
     def close(self) -> None:
         return None
 
-    @property
-    def _conn(self) -> Any:
+    def link(self) -> Any:
         raise OSError("channel open failed")
 
     def exec(self, command: str, **_: Any) -> CommandResult:
