@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.config.raw import KeyPath, RawDocument
+from reconciler.config.raw import RawDocument
+from reconciler.config.services_yaml import YamlConverter, YamlRecursive, YamlTooLarge
 from reconciler.errors import Diagnostic, SourceRange, error, warning
 
 FORMAT = "compose"
@@ -35,46 +36,6 @@ def discover_compose_files(project_dir: Path) -> list[Path]:
                 found.append(candidate)
                 break
     return found
-
-
-class _Walker:
-    """Collects the position of every mapping key and list item of a ruamel tree."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.positions: dict[KeyPath, SourceRange] = {(): SourceRange(file, 1, 1)}
-
-    def at(self, line: int, column: int) -> SourceRange:
-        return SourceRange(self.file, line + 1, column + 1)  # ruamel is 0-based
-
-    def plain(self, node: Any, path: KeyPath) -> Any:
-        from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-        if isinstance(node, CommentedMap):
-            result: dict[str, Any] = {}
-            for key, value in node.items():
-                child = (*path, str(key))
-                try:
-                    line, column = node.lc.key(key)
-                    self.positions[child] = self.at(line, column)
-                except (KeyError, TypeError):
-                    pass
-                result[str(key)] = self.plain(value, child)
-            return result
-        if isinstance(node, CommentedSeq):
-            items: list[Any] = []
-            for index, value in enumerate(node):
-                child = (*path, index)
-                try:
-                    line, column = node.lc.item(index)
-                    self.positions[child] = self.at(line, column)
-                except (KeyError, TypeError):
-                    pass
-                items.append(self.plain(value, child))
-            return items
-        if isinstance(node, bool | int | float) or node is None:
-            return node
-        return str(node)
 
 
 def _yaml_error(file: str, exc: Exception) -> Diagnostic:
@@ -98,8 +59,13 @@ def parse_compose_text(text: str, path: Path) -> tuple[RawDocument | None, list[
         return None, [_yaml_error(file, exc)]
     except Exception as exc:  # ruamel raises a few non-YAMLError types on odd input
         return None, [error(f"cannot parse compose file: {exc}", SourceRange(file, 1, 1))]
-    walker = _Walker(file)
-    data = walker.plain(tree, ()) if tree is not None else {}
+    walker = YamlConverter(file)
+    try:
+        data = walker.convert(tree, ()) if tree is not None else {}
+    except (YamlTooLarge, YamlRecursive, RecursionError):
+        return None, [error("compose file is too large, too deep or recursive",
+                            SourceRange(file, 1, 1),
+                            hint="an alias (*name) may not refer to a node that contains it")]
     diagnostics: list[Diagnostic] = []
     if not isinstance(data, dict):
         diagnostics.append(error("a compose file must be a mapping at the top level",

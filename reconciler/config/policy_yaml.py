@@ -14,14 +14,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.config.raw import KeyPath, RawDocument
+from reconciler.config.services_yaml import (
+    YamlConverter,
+    YamlRecursive,
+    YamlTooLarge,
+    yaml_error,
+)
 from reconciler.errors import Diagnostic, SourceRange, error
 
 PathKey = KeyPath
 MAX_NODES = 100_000  # guards against alias expansion bombs
 MAX_DEPTH = 64
+QUOTING_HINT = "quote values that contain ': ' or start with a special character"
 
 
 @dataclass(frozen=True)
@@ -49,91 +55,6 @@ class PolicyDocument(RawDocument):
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
-def _style_of(value: Any) -> str:
-    from ruamel.yaml import scalarstring as ss
-
-    styles: tuple[tuple[type[Any], str], ...] = (
-        (ss.LiteralScalarString, "|"),
-        (ss.FoldedScalarString, ">"),
-        (ss.SingleQuotedScalarString, "'"),
-        (ss.DoubleQuotedScalarString, '"'),
-    )
-    for cls, style in styles:
-        if isinstance(value, cls):
-            return style
-    return "plain"
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _Walker:
-    """Turns ruamel's round-trip nodes into plain data, recording positions and styles."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.positions: dict[PathKey, SourceRange] = {(): SourceRange(file, 1, 1)}
-        self.value_positions: dict[PathKey, SourceRange] = {}
-        self.styles: dict[PathKey, str] = {}
-        self.count = 0
-        self.active: set[int] = set()
-
-    def at(self, line: int, col: int) -> SourceRange:
-        return SourceRange(self.file, line + 1, col + 1)
-
-    def plain(self, node: Any, path: PathKey) -> Any:
-        self.count += 1
-        if self.count > MAX_NODES or len(path) > MAX_DEPTH or id(node) in self.active:
-            raise _TooLarge
-        if isinstance(node, dict):
-            self.active.add(id(node))
-            lc = getattr(node, "lc", None)
-            out: dict[str, Any] = {}
-            for key, value in node.items():
-                child = (*path, str(key))
-                kpos = lc.data.get(key) if lc is not None and lc.data else None
-                if kpos is not None:
-                    self.positions[child] = self.at(kpos[0], kpos[1])
-                    self.value_positions[child] = self.at(kpos[2], kpos[3])
-                out[str(key)] = self.plain(value, child)
-            self.active.discard(id(node))
-            return out
-        if isinstance(node, list):
-            self.active.add(id(node))
-            lc = getattr(node, "lc", None)
-            items: list[Any] = []
-            for index, value in enumerate(node):
-                child = (*path, index)
-                ipos = lc.data.get(index) if lc is not None and lc.data else None
-                if ipos is not None:
-                    self.positions[child] = self.value_positions[child] = self.at(*ipos[:2])
-                items.append(self.plain(value, child))
-            self.active.discard(id(node))
-            return items
-        if isinstance(node, str):
-            self.styles[path] = _style_of(node)
-            return str(node)
-        if node is None or isinstance(node, bool):
-            return node
-        if isinstance(node, int | float):
-            return int(node) if isinstance(node, int) else float(node)
-        return str(node)
-
-
-def _yaml_error(file: str, exc: Exception) -> Diagnostic:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, col = getattr(mark, "line", None), getattr(mark, "column", None)
-    source = (SourceRange(file, line + 1, col + 1)
-              if isinstance(line, int) and isinstance(col, int) else SourceRange(file, 1, 1))
-    problem = str(getattr(exc, "problem", None) or type(exc).__name__).strip().splitlines()[0]
-    context = getattr(exc, "context", None) or ""
-    hint = "quote values that contain ': ' or start with a special character"
-    if "duplicate" in problem:
-        hint = "each key may appear only once in a mapping"
-    return error(f"invalid YAML: {problem}", source, detail=str(context).strip(), hint=hint)
-
-
 def parse_policy_text(path: Path, text: str) -> tuple[PolicyDocument | None, list[Diagnostic]]:
     """Parse policy YAML ``text`` read from ``path``; never raises."""
     from ruamel.yaml import YAML
@@ -144,11 +65,11 @@ def parse_policy_text(path: Path, text: str) -> tuple[PolicyDocument | None, lis
     try:
         node = yaml.load(text)
     except Exception as exc:  # ruamel raises many unrelated types; all mean "bad YAML"
-        return None, [_yaml_error(file, exc)]
-    walker = _Walker(file)
+        return None, [yaml_error(file, exc, hint=QUOTING_HINT)]
+    walker = YamlConverter(file, track_values=True, max_nodes=MAX_NODES, max_depth=MAX_DEPTH)
     try:
-        data = walker.plain(node, ()) if node is not None else {}
-    except (_TooLarge, RecursionError):
+        data = walker.convert(node, ()) if node is not None else {}
+    except (YamlTooLarge, YamlRecursive, RecursionError):
         return None, [error("YAML document is too large, too deep or recursive",
                             SourceRange(file, 1, 1),
                             hint="an alias (*name) may not refer to a node that contains it")]

@@ -18,20 +18,32 @@ from reconciler.errors import Diagnostic, SourceRange, error
 MAX_NODES = 200_000  # guards against "billion laughs" alias expansion
 
 
-class _TooLarge(Exception):
-    pass
+class YamlTooLarge(Exception):
+    """More nodes than allowed (alias expansion), or nested deeper than allowed."""
 
 
-class _Recursive(Exception):
-    pass
+class YamlRecursive(Exception):
+    """An alias refers to a node that contains it."""
 
 
-class _Converter:
-    """Walks ruamel's commented containers, producing plain data and key positions."""
+class YamlConverter:
+    """Walks ruamel's commented containers, producing plain data and key positions.
 
-    def __init__(self, file: str):
+    The one converter of every YAML format (services, policy, compose). With
+    ``track_values=True`` it also records where each value starts (``value_positions``) and
+    the style of each string (``styles``: plain, ``'``, ``"``, ``|`` or ``>``; the loader must
+    keep quotes), which the policy parser needs to place errors inside CEL expressions.
+    """
+
+    def __init__(self, file: str, *, track_values: bool = False, max_nodes: int = MAX_NODES,
+                 max_depth: int | None = None):
         self.file = file
-        self.positions: dict[KeyPath, SourceRange] = {}
+        self.positions: dict[KeyPath, SourceRange] = {(): SourceRange(file, 1, 1)}
+        self.value_positions: dict[KeyPath, SourceRange] = {}
+        self.styles: dict[KeyPath, str] = {}
+        self.track_values = track_values
+        self.max_nodes = max_nodes
+        self.max_depth = max_depth
         self.count = 0
         self._active: set[int] = set()
 
@@ -40,17 +52,20 @@ class _Converter:
 
     def convert(self, node: Any, path: KeyPath) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise _TooLarge
+        if self.count > self.max_nodes or (self.max_depth is not None
+                                           and len(path) > self.max_depth):
+            raise YamlTooLarge
         if isinstance(node, dict):
             return self._mapping(node, path)
         if isinstance(node, list):
             return self._sequence(node, path)
+        if self.track_values and isinstance(node, str):
+            self.styles[path] = _style_of(node)
         return _scalar(node)
 
     def _enter(self, node: Any) -> None:
         if id(node) in self._active:
-            raise _Recursive
+            raise YamlRecursive
         self._active.add(id(node))
 
     def _mapping(self, node: dict[Any, Any], path: KeyPath) -> dict[str, Any]:
@@ -64,6 +79,8 @@ class _Converter:
                 try:
                     line, col = lc.key(key)
                     self.positions.setdefault(child, self.pos(line, col))
+                    if self.track_values:
+                        self.value_positions[child] = self.pos(*lc.value(key))
                 except (KeyError, TypeError, AttributeError):
                     pass
             out[name] = self.convert(value, child)
@@ -80,11 +97,25 @@ class _Converter:
                 try:
                     line, col = lc.item(index)
                     self.positions.setdefault(child, self.pos(line, col))
+                    if self.track_values:
+                        self.value_positions[child] = self.pos(line, col)
                 except (KeyError, TypeError, AttributeError, IndexError):
                     pass
             out.append(self.convert(value, child))
         self._active.discard(id(node))
         return out
+
+
+def _style_of(value: Any) -> str:
+    from ruamel.yaml import scalarstring as ss
+
+    styles: tuple[tuple[type[Any], str], ...] = (
+        (ss.LiteralScalarString, "|"), (ss.FoldedScalarString, ">"),
+        (ss.SingleQuotedScalarString, "'"), (ss.DoubleQuotedScalarString, '"'))
+    for cls, style in styles:
+        if isinstance(value, cls):
+            return style
+    return "plain"
 
 
 def _key(key: Any) -> str:
@@ -126,23 +157,23 @@ def parse_yaml(path: Path, text: str, fmt: str) -> tuple[RawDocument | None, lis
     try:
         root = yaml.load(text)
     except Exception as exc:  # ruamel raises many unrelated types; all mean "bad YAML"
-        return None, [_parse_error(file, exc)]
-    converter = _Converter(file)
-    converter.positions[()] = SourceRange(file, 1, 1)
+        return None, [yaml_error(file, exc)]
+    converter = YamlConverter(file)
     try:
         data = converter.convert(root, ())
-    except _TooLarge:
+    except YamlTooLarge:
         return None, [error("YAML document is too large after alias expansion",
                             SourceRange(file, 1, 1),
                             hint=f"at most {MAX_NODES} nodes; avoid nesting aliases")]
-    except (_Recursive, RecursionError):
+    except (YamlRecursive, RecursionError):
         return None, [error("YAML document is recursive or nested too deeply",
                             SourceRange(file, 1, 1),
                             hint="an alias (*name) may not refer to a node that contains it")]
     return RawDocument(path, fmt, data, text, converter.positions), []
 
 
-def _parse_error(file: str, exc: Exception) -> Diagnostic:
+def yaml_error(file: str, exc: Exception, *, hint: str = "") -> Diagnostic:
+    """A ruamel parse exception as a diagnostic at its mark (``hint`` when nothing better)."""
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line = getattr(mark, "line", None)
     col = getattr(mark, "column", None)
@@ -151,7 +182,6 @@ def _parse_error(file: str, exc: Exception) -> Diagnostic:
     problem = getattr(exc, "problem", None)
     context = getattr(exc, "context", None)
     summary = str(problem or exc.__class__.__name__).strip().splitlines()[0]
-    hint = ""
     if "duplicate" in summary or "Duplicate" in exc.__class__.__name__:
         hint = "each key may appear only once in a mapping"
     detail = str(context).strip() if context else ""
