@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 # `infra` (this directory's package) is put on sys.path by tests/conftest.py.
-from infra.components import compose_v1_binary, in_ci, require
+from infra.components import compose_v1_binary, missing, require
 from infra.docker_env import BUSYBOX_IMAGE, ComposeCli, DockerCleanup, compose_cli
 from infra.netns_hosts import SshHost, SshHostLab
 from infra.netns_net import Network
@@ -55,10 +55,7 @@ def busybox_image(docker_client: Any) -> str:
     try:
         docker_client.images.get(BUSYBOX_IMAGE)
     except docker.errors.ImageNotFound:
-        message = f"test image {BUSYBOX_IMAGE} is missing; run scripts/setup-test-env.sh"
-        if in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+        missing(f"test image {BUSYBOX_IMAGE} is missing; run scripts/setup-test-env.sh")
     return BUSYBOX_IMAGE
 
 

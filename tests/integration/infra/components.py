@@ -156,12 +156,17 @@ def require(*components: str) -> None:
         reason = missing_reason(component)
         if reason is None:
             continue
-        message = f"required test component {component!r} is missing: {reason}; {SETUP_HINT}"
-        import pytest
+        missing(f"required test component {component!r} is missing: {reason}; {SETUP_HINT}")
 
-        if in_ci():
-            pytest.fail(message, pytrace=False)
-        pytest.skip(message)
+
+def missing(message: str) -> None:
+    """Fail the current test under CI=true (a missing component is a failure there), skip it
+    elsewhere with ``message`` as the reason."""
+    import pytest
+
+    if in_ci():
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
 
 
 if __name__ == "__main__":
