@@ -77,7 +77,7 @@ def without(plan: Plan, held: set[str]) -> Plan:
         drop |= nx.descendants(plan.graph, node)
     graph = plan.graph.copy()
     graph.remove_nodes_from(drop)
-    return replace(plan, graph=graph)
+    return replace(plan, dag=graph)
 
 
 def saved_plan_document(plan: Plan, project_dir: Path, session: str | None) -> dict[str, Any]:

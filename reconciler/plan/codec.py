@@ -8,14 +8,15 @@ secret value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from reconciler.changes import Action, ActionReason, Change, FieldDiff, ReasonCode
 from reconciler.errors import PlanError, SourceRange
 from reconciler.model.types import Address
 from reconciler.plan.core import FORMAT_VERSION, Plan
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def change_to_json(change: Change) -> dict[str, Any]:
@@ -71,6 +72,23 @@ def to_json(plan: Plan) -> dict[str, Any]:
     }
 
 
+def _graph(changes: tuple[Change, ...], document: Mapping[str, Any]) -> nx.DiGraph[str] | None:
+    nodes = set(document["nodes"])
+    if not nodes:
+        return None
+    import networkx as nx
+
+    by_address = {str(c.address): c for c in changes}
+    graph: nx.DiGraph[str] = nx.DiGraph()
+    for change in changes:
+        if str(change.address) in nodes:
+            graph.add_node(str(change.address), change=change)
+    for u, v, data in document["edges"]:
+        if u in by_address and v in by_address:
+            graph.add_edge(u, v, **data)
+    return graph
+
+
 def from_json(document: Mapping[str, Any]) -> Plan:
     """Rebuild a Plan saved by :func:`to_json`; PlanError on another format version."""
     version = document.get("format_version")
@@ -79,16 +97,8 @@ def from_json(document: Mapping[str, Any]) -> Plan:
                         f"version {FORMAT_VERSION}", hint="make the plan again with this version")
     try:
         changes = tuple(change_from_json(c) for c in document["changes"])
-        by_address = {str(c.address): c for c in changes}
-        graph: nx.DiGraph[str] = nx.DiGraph()
-        for change in changes:
-            if str(change.address) in document["nodes"]:
-                graph.add_node(str(change.address), change=change)
-        for u, v, data in document["edges"]:
-            if u in by_address and v in by_address:
-                graph.add_edge(u, v, **data)
         return Plan(project=str(document["project"]), scope=str(document["scope"]),
-                    changes=changes, graph=graph,
+                    changes=changes, dag=_graph(changes, document),
                     depends={str(a): tuple(d) for a, d in document["depends"].items()},
                     created_at=float(document["created_at"]),
                     inputs_hash=str(document["inputs_hash"]),

@@ -23,13 +23,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from reconciler.changes import Action, Change
 from reconciler.errors import PlanError
 from reconciler.model.types import Address, DesiredState
 from reconciler.plan.core import Plan, inputs_hash
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,8 @@ def targets(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
 
 
 def cycle_check(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
+    import networkx as nx
+
     try:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
@@ -200,14 +204,19 @@ def build(changes: Sequence[Change], desired: DesiredState, *,
         depends[str(resource.address)] = tuple(str(d.target) for d in resource.depends_on)
     inputs = PlanInputs(tuple(changes), desired, depends,
                         targets=tuple(str(t) for t in targets))
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    for _name, step in STEPS:
-        graph = step(graph, inputs)
-    keep: set[str] | None = graph.graph.pop("keep", None)
+    graph: nx.DiGraph[str] | None = None
+    keep: set[str] | None = None
+    if inputs.targets or not all(c.is_noop for c in inputs.changes):
+        import networkx as nx  # only when there is something to order (see Plan.dag)
+
+        graph = nx.DiGraph()
+        for _name, step in STEPS:
+            graph = step(graph, inputs)
+        keep = graph.graph.pop("keep", None)
     kept = tuple(c for c in inputs.changes if keep is None or str(c.address) in keep)
     resolved = tuple(sorted(keep & set(_resolve_targets(inputs)))) if keep is not None else ()
     return Plan(
-        project=desired.project, scope=desired.scope, changes=kept, graph=graph,
+        project=desired.project, scope=desired.scope, changes=kept, dag=graph,
         depends={a: d for a, d in sorted(depends.items())},
         created_at=time.time() if created_at is None else created_at,
         inputs_hash=inputs_hash(desired, observed_hashes or {}, kept, resolved),
