@@ -32,12 +32,19 @@ from reconciler.events import EventBus
 from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
 from reconciler.pipeline_policy import evaluate_plan, load_layers, plan_outcome, policy_layers
-from reconciler.pipeline_support import observed_hashes, offline_observed, parse_target
+from reconciler.pipeline_support import (
+    SCHEMA_PASSED,
+    observed_hashes,
+    offline_observed,
+    parse_target,
+    read_lines,
+    write_lines,
+)
 from reconciler.policy import EffectivePolicy, PolicyResult
 from reconciler.ports import PortAllocator, owned_ports, primary_port
 from reconciler.state import StateStore
 from reconciler.transports.pool import TransportPool
-from reconciler.validate import check
+from reconciler.validate import check, fingerprint
 
 if TYPE_CHECKING:
     from reconciler.apply import ApplyResult
@@ -84,7 +91,13 @@ class Project:
 
     def documents(self) -> tuple[list[RawDocument], list[Diagnostic]]:
         docs, diagnostics = load(self.directory)
-        diagnostics += check(docs)
+        path = self.store.state_dir / SCHEMA_PASSED
+        known = read_lines(path)
+        passed = set(known)
+        diagnostics += check(docs, passed=passed, key=self.store.secret_key())
+        if passed != known:  # keep what passed of the current files only
+            current = {fingerprint(d, self.store.secret_key()) for d in docs}
+            write_lines(path, passed & current)
         return docs, diagnostics
 
     def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:

@@ -1,16 +1,23 @@
 """Small pure helpers between the pipeline's stages: target addresses from the command line,
 the observed hashes a plan's ``inputs_hash`` covers, and the offline (``--refresh=false``)
-observation built from recorded state instead of the world.
+observation built from recorded state instead of the world, and the small line files the
+pipeline keeps in the state directory (``schema-passed``: fingerprints of config documents
+that passed the JSON Schemas, see :func:`reconciler.validate.check`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+import os
+from collections.abc import Collection, Mapping
+from pathlib import Path
 from typing import Any
 
 from reconciler.changes import Observed, Status
 from reconciler.errors import PlanError
 from reconciler.model.types import Address
+
+SCHEMA_PASSED = "schema-passed"
 
 
 def parse_target(text: str) -> Address:
@@ -36,3 +43,22 @@ def offline_observed(records: Mapping[Address, Any]) -> dict[Address, Observed]:
             else Status.RUNNING
         result[address] = Observed(address, status, record.spec_hash, facts=record.facts)
     return result
+
+
+def read_lines(path: Path) -> set[str]:
+    """The non-empty lines of ``path`` (none when it is missing or unreadable)."""
+    try:
+        return {line for line in path.read_text().splitlines() if line}
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def write_lines(path: Path, lines: Collection[str]) -> None:
+    """Replace ``path`` atomically with ``lines`` (sorted); a cache: failures are ignored."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        try:
+            temp.write_text("".join(f"{line}\n" for line in sorted(lines)))
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)

@@ -6,13 +6,21 @@ is never imported here), then applies the per-type key rules of
 ``reconciler.config.checks``. It reports ALL problems, each with file:line:col and a hint
 where one helps (e.g. "did you mean 'binary'?"). Semantic checks that need the whole model
 (dependencies, cycles, ports, references) live in ``reconciler.model.build``.
+
+``check(docs, passed=...)`` takes the fingerprints (:func:`fingerprint`: the schema file and
+the document's data) of documents known to pass the schema, skips jsonschema for them and adds
+the ones that pass now: the pipeline keeps that set in the state directory, so an unchanged
+config is not re-validated (and jsonschema not even imported) on every plan. Still pure: the
+set is a value the caller loads and saves.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import hmac
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, MutableSet, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -28,21 +36,44 @@ _TYPE_NAMES = {"object": "mapping", "array": "list", "string": "string", "intege
                "number": "number", "boolean": "boolean", "null": "null"}
 
 
-def check(docs: Sequence[RawDocument]) -> list[Diagnostic]:
-    """Every schema and per-type problem of ``docs``, in file order, without duplicates."""
+def check(docs: Sequence[RawDocument], *, passed: MutableSet[str] | None = None,
+          key: bytes = b"") -> list[Diagnostic]:
+    """Every schema and per-type problem of ``docs``, in file order, without duplicates.
+
+    ``passed``: fingerprints of documents that passed the schema before (skipped, and the
+    ones that pass now are added); ``key`` keys their HMAC (:func:`fingerprint`)."""
     found: list[Diagnostic] = []
     for doc in docs:
         if doc.format not in SCHEMA_FILES:
             continue
-        validator = _validator(doc.format)
-        for err in validator.iter_errors(doc.data):
-            found.extend(_translate(err, doc))
+        mark = fingerprint(doc, key) if passed is not None else ""
+        if passed is None or mark not in passed:
+            errors = [d for err in _validator(doc.format).iter_errors(doc.data)
+                      for d in _translate(err, doc)]
+            found.extend(errors)
+            if passed is not None and not errors:
+                passed.add(mark)
         if isinstance(doc.data, dict):
             found.extend(check_services(doc) if doc.format == "services" else check_locald(doc))
     unique: dict[tuple[str, str], Diagnostic] = {}
     for diagnostic in found:
         unique.setdefault((diagnostic.summary, str(diagnostic.source)), diagnostic)
     return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+def fingerprint(doc: RawDocument, key: bytes = b"") -> str:
+    """HMAC-SHA-256 (keyed by ``key``, the project's secret key: the config may hold secrets)
+    of the schema file of ``doc``'s format and of its data, types included: equal
+    fingerprints get equal schema verdicts."""
+    digest = hmac.new(key, _schema_bytes(doc.format), hashlib.sha256)
+    digest.update(doc.format.encode() + b"\0" + repr(doc.data).encode())
+    return digest.hexdigest()
+
+
+@cache
+def _schema_bytes(fmt: str) -> bytes:
+    path = SCHEMA_DIR / SCHEMA_FILES[fmt]
+    return path.read_bytes() if path.is_file() else json.dumps(load_schema(fmt)).encode()
 
 
 def load_schema(fmt: str) -> dict[str, Any]:
