@@ -228,3 +228,29 @@ def test_deleted_dependant_goes_before_its_dependency_is_replaced() -> None:
                     recorded_depends={orphan: ["process.db"]})
     assert plan.order() == ["process.old", "process.db"]
     assert plan.graph.edges["process.old", "process.db"]["kind"] == "delete"
+
+
+def test_noop_plan_round_trips_without_importing_networkx() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from reconciler import diff\n"
+        "from reconciler.changes import Observed, Status\n"
+        "from reconciler.model.types import Address, DesiredState, Resource\n"
+        "from reconciler.plan import build, from_json, to_json\n"
+        "r = Resource(Address('process', 'db'), {'command': ['db']})\n"
+        "d = DesiredState('demo', {r.address: r})\n"
+        "seen = {r.address: Observed(r.address, Status.RUNNING, r.hash())}\n"
+        "plan = build(diff.compute(d, seen, {r.address: r.spec}), d)\n"
+        "again = from_json(to_json(plan))\n"
+        "assert not plan.has_changes and plan.actionable() == [] and plan.order() == []\n"
+        "assert not again.has_changes and len(again.changes) == 1\n"
+        "print('networkx' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.strip() == "False"
+    observed, last = running(state(res("db")))
+    plan = plan_for(state(res("db")), observed, last)
+    assert plan.graph.number_of_nodes() == 0 and not plan.has_changes
