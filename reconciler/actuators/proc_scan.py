@@ -1,14 +1,15 @@
 """The /proc scanner behind the process and task actuators.
 
 Parsing is pure (:func:`parse_stat`, :func:`parse_environ`, :func:`parse_btime`,
-:func:`owned_processes`) and tested on captured text; fetching (:func:`read_proc`,
-:func:`scan`, :func:`read_stat`) only reads files. One :func:`scan` reads /proc once:
-``/proc/<pid>/environ`` for every pid, and ``/proc/<pid>/stat`` only for the processes whose
-environment carries ``RECONCILER_PROJECT=<scope>``. Zombies have an empty environ, so they
-never appear as owned (a defunct process counts as exited).
+:func:`owned_processes`, :func:`by_address`) and tested on captured text; fetching
+(:func:`read_proc`, :func:`scan`, :func:`read_stat`) only reads files. One :func:`scan` reads
+/proc once: ``/proc/<pid>/environ`` for every pid, and ``/proc/<pid>/stat`` only for the
+processes whose environment carries ``RECONCILER_PROJECT=<scope>``. Zombies have an empty
+environ, so they never appear as owned (a defunct process counts as exited).
 
-The last part signals what a scan found (:func:`stop_owned`): only processes that still
-have the pid *and* start time seen in the scan, so a reused pid is never signalled.
+The last part signals what a scan found (:func:`signal_processes`): only processes that
+still have the pid *and* start time seen in the scan, so a reused pid is never signalled.
+Stopping (scan, signal, wait, SIGKILL, rescan) is :mod:`reconciler.actuators.proc_stop`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,7 @@ import contextlib
 import functools
 import os
 import signal
-import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
@@ -117,6 +117,16 @@ def owned_processes(raw: Iterable[tuple[int, bytes, str | None]],
         marks = {k: v for k, v in env.items() if k in KEPT_VARS}
         found.append(ProcInfo(pid, stat, marks))
     return sorted(found, key=lambda p: (p.stat.starttime, p.pid))
+
+
+def by_address(procs: Iterable[ProcInfo]) -> dict[str, tuple[ProcInfo, ...]]:
+    """Pure: the processes of one pass grouped by their ``RECONCILER_ADDRESS`` mark, in the
+    pass's order (processes without the mark are left out)."""
+    groups: dict[str, list[ProcInfo]] = {}
+    for info in procs:
+        if info.address:
+            groups.setdefault(info.address, []).append(info)
+    return {address: tuple(found) for address, found in groups.items()}
 
 
 # -- fetching ---------------------------------------------------------------------------------
@@ -219,38 +229,6 @@ def signal_processes(procs: Iterable[ProcInfo], sig: int, root: str = "/proc") -
         groups.add(info.stat.pgrp)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(info.stat.pgrp, sig)
-
-
-def wait_gone(procs: Sequence[ProcInfo], timeout: float, *, transport: object = None,
-              root: str = "/proc") -> list[ProcInfo]:
-    """Wait up to ``timeout`` seconds for ``procs`` to end; answer those still alive."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if isinstance(transport, ChildTracker):
-            transport.reap()
-        alive = [p for p in procs if is_same_process(p.pid, p.stat.starttime, root)]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.05)
-
-
-def stop_owned(scope: str, address: str, sig: int, timeout: float, *,
-               transport: object = None) -> int:
-    """Stop every process marked with ``scope`` and ``address``: ``sig`` to their groups,
-    ``timeout`` seconds of grace, then SIGKILL; repeat for anything forked meanwhile.
-    Answer how many processes had to be SIGKILLed."""
-    killed = 0
-    for grace in (timeout, 1.0, 1.0):
-        targets = [p for p in scan(scope) if p.address == address]
-        if not targets:
-            break
-        signal_processes(targets, sig)
-        stubborn = wait_gone(targets, grace, transport=transport)
-        if stubborn:
-            killed += len(stubborn)
-            signal_processes(stubborn, signal.SIGKILL)
-            wait_gone(stubborn, 5.0, transport=transport)
-    return killed
 
 
 def exit_reason(transport: object, rec: Mapping[str, object], booted: str) -> tuple[int | None,

@@ -12,6 +12,7 @@ The exit code of a process that is gone is known only while the engine process t
 started it runs (the local transport reaps its children); otherwise the reason says
 "exited". Stop sends the stop signal to every process group holding a marked process, waits
 ``shutdown_timeout``, then SIGKILLs them; a pid whose start time changed is never signalled.
+Local /proc passes are shared between parallel nodes (:mod:`reconciler.actuators.proc_stop`).
 """
 
 from __future__ import annotations
@@ -23,14 +24,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.actuators import proc_scan, process_remote
+from reconciler.actuators import proc_scan, proc_stop, process_remote
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
-from reconciler.actuators.proc_scan import (
-    ChildTracker,
-    exit_reason,
-    parse_signal,
-    stop_owned,
-)
+from reconciler.actuators.proc_scan import ChildTracker, exit_reason, parse_signal
 from reconciler.actuators.process_files import base_env, log_tail, prepare_log, service_env
 from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.errors import TerminalError
@@ -64,7 +60,8 @@ class ProcessActuator:
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         found: dict[Address, list[proc_scan.ProcInfo]] = defaultdict(list)
         remote = process_remote.is_remote(ctx)
-        procs, clock = process_remote.scan(ctx) if remote else (proc_scan.scan(ctx.scope), None)
+        procs, clock = process_remote.scan(ctx) if remote else (
+            proc_stop.SHARED.scan(ctx.scope), None)
         for info in procs:
             address = _address_of(info)
             if address is not None and address.kind == self.kind:
@@ -121,14 +118,18 @@ class ProcessActuator:
             self._stop(resource.address, ctx, resource)
         return self._start(resource, ctx)
 
-    def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None) -> None:
+    def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None,
+              known: Sequence[proc_scan.ProcInfo] | None = None) -> None:
         spec = resource.spec if resource is not None else {}
         sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
         timeout = float(spec.get("shutdown_timeout") or DEFAULT_SHUTDOWN_TIMEOUT)
         if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
             killed = process_remote.stop(address, ctx, spec)
         else:
-            killed = stop_owned(ctx.scope, str(address), sig, timeout, transport=ctx.transport)
+            if known is None:
+                known = self._snapshot(address, ctx) or []
+            killed = proc_stop.stop_owned(ctx.scope, str(address), sig, timeout,
+                                          transport=ctx.transport, known=known)
         if killed:
             ctx.events(_event("node.log", address,
                               f"{killed} process(es) ignored {sig.name} for {timeout:g}s: "
@@ -148,7 +149,7 @@ class ProcessActuator:
         if leaders and leaders[0].marks.get(proc_scan.HASH_VAR) == resource.hash():
             return _running(address, leaders[0], ctx)  # already started (a crashed apply)
         if same:
-            self._stop(address, ctx, resource)
+            self._stop(address, ctx, resource, known=same)
         spec = resource.spec
         env = self.environment(resource, ctx, marks=True)
         if resource.health is not None and resource.health.kind is ProbeKind.NOTIFY:
@@ -175,14 +176,20 @@ class ProcessActuator:
             + redact(log_tail(log_path)),
             hint=f"see the full log in {log_path}")
 
-    def _leftovers(self, address: Address, ctx: ActuatorContext) -> list[proc_scan.ProcInfo]:
-        """Processes of ``address`` already running: from the plan's scan when there was one
-        (taken once per observe), else from a fresh scan; still-alive ones only."""
+    def _snapshot(self, address: Address,
+                  ctx: ActuatorContext) -> list[proc_scan.ProcInfo] | None:
+        """What the plan's scan found for ``address`` (taken once per observe); None when
+        there was no scan of this scope."""
         with self._lock:
             seen = self._seen.get(ctx.scope)
-            cached = seen.pop(address, []) if seen is not None else None
+            return seen.pop(address, []) if seen is not None else None
+
+    def _leftovers(self, address: Address, ctx: ActuatorContext) -> list[proc_scan.ProcInfo]:
+        """Processes of ``address`` already running: from the plan's scan when there was one,
+        else from a fresh (shared) scan; still-alive ones only."""
+        cached = self._snapshot(address, ctx)
         if cached is None:
-            return [p for p in proc_scan.scan(ctx.scope) if p.address == str(address)]
+            return proc_stop.SHARED.of(ctx.scope, str(address))
         return [p for p in cached if proc_scan.is_same_process(p.pid, p.stat.starttime)]
 
     def _listen(self, address: Address, ctx: ActuatorContext) -> NotifySocket:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators import proc_remote, proc_scan, process_remote
+from reconciler.actuators import proc_remote, proc_scan, proc_stop, process_remote
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
 from reconciler.actuators.process import ProcessActuator, working_dir
 from reconciler.actuators.process_files import log_tail, prepare_log
@@ -70,7 +70,7 @@ class TaskActuator:
                 proc_remote.stop(ctx.transport, ctx.scope, str(change.address),
                                  signal.SIGTERM, 5.0)
                 return None
-            proc_scan.stop_owned(ctx.scope, str(change.address), signal.SIGTERM, 5.0,
+            proc_stop.stop_owned(ctx.scope, str(change.address), signal.SIGTERM, 5.0,
                                  transport=ctx.transport)
             return None
         return self.run(resource, ctx)
@@ -167,7 +167,7 @@ class TaskActuator:
                     if isinstance(ctx.transport, proc_scan.ChildTracker) else None
                 return code if code is not None else 128 + signal.SIGKILL
             if time.monotonic() >= deadline:
-                proc_scan.stop_owned(ctx.scope, address, signal.SIGTERM, 5.0,
+                proc_stop.stop_owned(ctx.scope, address, signal.SIGTERM, 5.0,
                                      transport=ctx.transport)
                 return None
             time.sleep(delay)
