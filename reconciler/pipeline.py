@@ -44,7 +44,7 @@ from reconciler.policy import EffectivePolicy, PolicyResult
 from reconciler.ports import PortAllocator, owned_ports, primary_port
 from reconciler.state import StateStore
 from reconciler.transports.pool import TransportPool
-from reconciler.validate import check, fingerprint
+from reconciler.validate import check, fingerprints
 
 if TYPE_CHECKING:
     from reconciler.apply import ApplyResult
@@ -96,8 +96,7 @@ class Project:
         passed = set(known)
         diagnostics += check(docs, passed=passed, key=self.store.secret_key())
         if passed != known:  # keep what passed of the current files only
-            current = {fingerprint(d, self.store.secret_key()) for d in docs}
-            write_lines(path, passed & current)
+            write_lines(path, passed & fingerprints(docs, self.store.secret_key()))
         return docs, diagnostics
 
     def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:

@@ -70,6 +70,11 @@ def fingerprint(doc: RawDocument, key: bytes = b"") -> str:
     return digest.hexdigest()
 
 
+def fingerprints(docs: Sequence[RawDocument], key: bytes = b"") -> set[str]:
+    """The fingerprints of those of ``docs`` that have a schema."""
+    return {fingerprint(d, key) for d in docs if d.format in SCHEMA_FILES}
+
+
 @cache
 def _schema_bytes(fmt: str) -> bytes:
     path = SCHEMA_DIR / SCHEMA_FILES[fmt]

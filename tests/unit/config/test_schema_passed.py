@@ -73,3 +73,10 @@ def test_project_keeps_fingerprints_of_current_files_only(tmp_path: Path,
     monkeypatch.setattr(validate, "_validator", NoValidator())
     write(tmp_path, {"services.yaml": GOOD.replace("60", "61")})
     assert Project(tmp_path).documents()[1] == []
+
+
+def test_files_without_a_schema_are_left_out(tmp_path: Path) -> None:
+    write(tmp_path, {"services.yaml": GOOD, "policy.yaml": "rules: []\n", ".env": "A=1\n"})
+    project = Project(tmp_path)
+    project.documents()
+    assert len((project.store.state_dir / "schema-passed").read_text().split()) == 1
