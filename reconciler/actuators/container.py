@@ -6,7 +6,8 @@ named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec
 :mod:`reconciler.actuators.container_parse`), joins the per-scope bridge network ``<scope>``
 with its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise.
 Observe is ONE list call filtered by the scope label; an exited container with code 137
-gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path).
+gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path); on a local
+socket both go through :mod:`reconciler.actuators.docker_socket` (no docker SDK import).
 Named volumes are ``<scope>_<name>``, labelled, kept across replace and delete, and removed
 only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
 A container is stopped with its ``stop_signal`` (also its StopSignal, set at create) and
@@ -23,7 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators import container_health
+from reconciler.actuators import container_health, docker_socket
 from reconciler.actuators import container_parse as cp
 from reconciler.actuators import docker_engine as de
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
@@ -52,14 +53,19 @@ def engine_url(ctx: ActuatorContext) -> str | None:
 
 
 class ContainerActuator:
-    """Actuator for ``container`` resources; one docker client per engine, thread-safe."""
+    """Actuator for ``container`` resources; one docker client per engine, thread-safe.
+    ``api_factory(url)`` gives a local engine's read API (None: ``client.api``); default
+    :func:`docker_socket.for_url`, unless only a ``client_factory`` is injected."""
 
     kind: str = "container"
     replace_mode: ReplaceMode = "delete_first"
 
-    def __init__(self, client_factory: Callable[[str | None], Any] | None = None):
+    def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
+                 api_factory: Callable[[str | None], Any] | None = None):
         self._factory = client_factory or de.connect
+        self._api_factory = api_factory or (None if client_factory else docker_socket.for_url)
         self._clients: dict[str, Any] = {}
+        self._apis: dict[str, Any] = {}  # engine -> its read API (None: use the client's)
         self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
@@ -81,6 +87,19 @@ class ContainerActuator:
                 self._clients[key] = self._factory(url)
             return self._clients[key]
 
+    def read_api(self, ctx: ActuatorContext) -> Any:
+        """The API to list and inspect with: a local engine's from the api factory (the
+        stdlib socket client by default) when it gives one, else the client's."""
+        if ctx.transport.host == LOCAL_HOST and self._api_factory is not None:
+            url = engine_url(ctx)
+            with self._lock:
+                if (url or LOCAL_HOST) not in self._apis:
+                    self._apis[url or LOCAL_HOST] = self._api_factory(url)
+                api = self._apis[url or LOCAL_HOST]
+            if api is not None:
+                return api
+        return self.client(ctx).api
+
     def _scope_lock(self, scope: str) -> threading.Lock:
         with self._lock:
             return self._scope_locks.setdefault(scope, threading.Lock())
@@ -89,22 +108,22 @@ class ContainerActuator:
 
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
-        client, url = self.client(ctx), engine_url(ctx)
+        api, url = self.read_api(ctx), engine_url(ctx)
         with de.engine_errors(url, "listing containers"):
-            entries = client.api.containers(all=True, filters=cp.scope_filter(ctx.scope))
+            entries = api.containers(all=True, filters=cp.scope_filter(ctx.scope))
         found: dict[Address, list[Observed]] = {}
         for entry in entries:
             code, _ = cp.parse_status_text(str(entry.get("Status", "")))
-            oom = entry.get("State") == "exited" and code == 137 and self._oom(client, entry)
+            oom = entry.get("State") == "exited" and code == 137 and self._oom(api, entry)
             seen = cp.observed_from_list(entry, recorded, oom=oom)
             if seen is not None and seen.address.kind == self.kind:
                 found.setdefault(seen.address, []).append(seen)
         return {address: cp.pick_primary(seen) for address, seen in found.items()}
 
     @staticmethod
-    def _oom(client: Any, entry: Mapping[str, Any]) -> bool:
+    def _oom(api: Any, entry: Mapping[str, Any]) -> bool:
         try:
-            return cp.oom_killed(client.api.inspect_container(entry["Id"]))
+            return cp.oom_killed(api.inspect_container(entry["Id"]))
         except Exception:  # gone meanwhile, or the engine hiccuped: the exit code stays
             return False
 
@@ -119,7 +138,7 @@ class ContainerActuator:
             return None
         if change.action is Action.UPDATE and not any(
                 d.path.startswith(_RECREATE_ON_UPDATE) for d in change.field_diffs):
-            current = self._list_one(client, url, ctx, change.address)
+            current = self._list_one(url, ctx, change.address)
             if current is not None and current.running:
                 return current  # only how we talk to it changed (timeouts): nothing to do
         self._remove(client, url, ctx, change.address, change.before)
@@ -190,17 +209,16 @@ class ContainerActuator:
                 client.api.remove_container(container.id, force=True)
             raise
         self._emit(ctx, resource.address, f"started container {name} ({container.id[:12]})")
-        seen = self._list_one(client, url, ctx, resource.address)
+        seen = self._list_one(url, ctx, resource.address)
         if seen is None:
             raise TerminalError(f"container {name} vanished right after it was started")
         return seen
 
-    def _list_one(self, client: Any, url: str | None, ctx: ActuatorContext,
-                  address: Address) -> Observed | None:
+    def _list_one(self, url: str | None, ctx: ActuatorContext, address: Address) -> Observed | None:
         filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
                              f"{cp.LABEL_ADDRESS}={address}"]}
         with de.engine_errors(url, f"listing containers of {address}"):
-            entries = client.api.containers(all=True, filters=filters)
+            entries = self.read_api(ctx).containers(all=True, filters=filters)
         seen = [o for o in (cp.observed_from_list(e) for e in entries) if o is not None]
         return cp.pick_primary(seen) if seen else None
 

@@ -5,10 +5,11 @@ Owns every place where the docker SDK's exceptions could escape: :func:`connect`
 client per engine (``None`` = the local engine from the environment, else a ``docker_url``
 such as ``tcp://127.0.0.1:2375``), :func:`connect_over` one for an SSH host's engine
 through the run's pooled SSH connection (:mod:`reconciler.actuators.docker_ssh`),
-:func:`engine_errors` maps ``docker.errors.*`` and ``requests`` failures to
-:class:`TransientError` / :class:`TerminalError` with a hint, :func:`ensure_image` applies
-the ``pull`` policy, and :func:`ensure_network` / :func:`ensure_volume` /
-:func:`check_name_free` prepare a create.
+:func:`engine_errors` maps ``docker.errors.*``, ``requests`` failures and the HTTP errors
+of the stdlib socket client (:mod:`reconciler.actuators.docker_socket`) to
+:class:`TransientError` / :class:`TerminalError` with a hint (:func:`api_error`),
+:func:`ensure_image` applies the ``pull`` policy, and :func:`ensure_network` /
+:func:`ensure_volume` / :func:`check_name_free` prepare a create.
 The docker SDK is imported inside functions only, so importing this module is cheap.
 """
 
@@ -119,44 +120,66 @@ def _explanation(exc: Any) -> str:
 
 @contextmanager
 def engine_errors(url: str | None, doing: str, *, image: str | None = None) -> Iterator[None]:
-    """Map docker SDK failures raised inside the block; ``doing`` says what we were doing
-    ("creating container web") and starts every message."""
-    import docker.errors
-    import requests.exceptions
-
+    """Map engine failures raised inside the block (the docker SDK's, and the HTTP errors of
+    :mod:`reconciler.actuators.docker_socket`); ``doing`` says what we were doing ("creating
+    container web") and starts every message. The SDK is imported only to map a failure."""
     try:
         yield
     except ReconcilerError:
         raise
-    except docker.errors.ImageNotFound as exc:
+    except Exception as exc:
+        mapped = _mapped(url, doing, exc, image)
+        if mapped is None:
+            raise
+        raise mapped from None
+
+
+def _mapped(url: str | None, doing: str, exc: Exception,
+            image: str | None) -> ReconcilerError | None:
+    """The reconciler error for an engine failure; None for anything else (a bug)."""
+    from reconciler.actuators.docker_socket import EngineAPIError
+
+    if isinstance(exc, EngineAPIError):
+        return api_error(doing, exc.status_code, exc.explanation)
+    import docker.errors
+    import requests.exceptions
+
+    if isinstance(exc, docker.errors.ImageNotFound):
         what = f"image {image}" if image else "image"
-        raise TerminalError(f"{doing}: {what} not found on the Docker engine "
-                            f"({_explanation(exc)})", hint=IMAGE_HINT) from None
-    except docker.errors.APIError as exc:
-        raise _api_error(doing, exc) from None
-    except requests.exceptions.Timeout:
-        raise TransientError(f"{doing}: the Docker engine at {describe(url)} did not answer "
-                             "in time", retry_after=2.0) from None
-    except (requests.exceptions.ConnectionError, ConnectionError) as exc:
-        raise unreachable(url, exc) from None
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        raise TerminalError(f"{doing}: {_explanation(exc)}") from None
+        return TerminalError(f"{doing}: {what} not found on the Docker engine "
+                             f"({_explanation(exc)})", hint=IMAGE_HINT)
+    if isinstance(exc, docker.errors.APIError):
+        return api_error(doing, getattr(exc, "status_code", None) or 0, _explanation(exc))
+    if isinstance(exc, requests.exceptions.Timeout):
+        return TransientError(f"{doing}: the Docker engine at {describe(url)} did not answer "
+                              "in time", retry_after=2.0)
+    if isinstance(exc, requests.exceptions.ConnectionError | ConnectionError):
+        return unreachable(url, exc)
+    if isinstance(exc, docker.errors.DockerException | requests.exceptions.RequestException):
+        return TerminalError(f"{doing}: {_explanation(exc)}")
+    return None
 
 
-def _api_error(doing: str, exc: Any) -> ReconcilerError:
-    code = getattr(exc, "status_code", None) or 0
-    text = _explanation(exc)
+def api_error(doing: str, status: int, text: str) -> ReconcilerError:
+    """The error for an engine's HTTP error answer: 5xx is transient, the rest terminal (a
+    taken host port gets its hint)."""
+    text = " ".join(text.split())[:300]
     if "port is already allocated" in text or "address already in use" in text:
         return TerminalError(f"{doing}: {text}", hint=PORT_HINT)
-    if code == 409:
+    if status == 409:
         return TerminalError(f"{doing}: conflict: {text}")
-    if code >= 500:
-        return TransientError(f"{doing}: Docker engine error {code}: {text}", retry_after=2.0)
+    if status >= 500:
+        return TransientError(f"{doing}: Docker engine error {status}: {text}", retry_after=2.0)
     return TerminalError(f"{doing}: {text}")
 
 
 def is_not_found(exc: BaseException) -> bool:
-    """True for the SDK's 404 (the object is already gone); call inside an except block."""
+    """True for a 404 (the object is already gone), from the SDK or
+    :mod:`reconciler.actuators.docker_socket`; call inside an except block."""
+    from reconciler.actuators.docker_socket import NotFound
+
+    if isinstance(exc, NotFound):
+        return True
     import docker.errors
 
     return isinstance(exc, docker.errors.NotFound)

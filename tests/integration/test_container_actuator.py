@@ -7,7 +7,10 @@ removes the containers, network and volumes of that scope by id/name when it end
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import time
 import urllib.request
 import uuid
@@ -21,6 +24,7 @@ import pytest
 from infra.components import require
 
 from reconciler import diff
+from reconciler.actuators import docker_socket
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.container import ContainerActuator
 from reconciler.changes import Action, Change, HealthStatus, Observed, ReasonCode, Status
@@ -50,7 +54,7 @@ def engine(busybox_image: str) -> Any:
 
 
 class CountingAPI:
-    """The real low-level API client, counting the calls made through it."""
+    """A real low-level API (the SDK's, or the socket one), counting the calls made through it."""
 
     def __init__(self, api: Any):
         self._api = api
@@ -82,6 +86,7 @@ class Scope:
     ctx: ActuatorContext
     actuator: ContainerActuator
     client: CountingClient
+    reads: CountingAPI  # what observe lists and inspects with: the engine's socket, directly
     engine: Any
 
     def resource(self, name: str = "web", **spec: Any) -> Resource:
@@ -125,6 +130,8 @@ def scope(engine: Any, tmp_path: Path) -> Iterator[Scope]:
     name = f"rt{uuid.uuid4().hex[:8]}"
     subnet = f"198.18.{(next(_subnets) + os.getpid()) % 50 + 200}.0/24"
     counting = CountingClient(engine)
+    socket_api = docker_socket.for_url(None)  # None: DOCKER_HOST/a context names another engine
+    reads = CountingAPI(socket_api or engine.api)
     ctx = ActuatorContext(
         project="rtest",
         scope=name,
@@ -132,7 +139,10 @@ def scope(engine: Any, tmp_path: Path) -> Iterator[Scope]:
         transport=LocalTransport(),
         extra={"project_dir": str(tmp_path), "docker_subnet": subnet},
     )
-    yield Scope(ctx, ContainerActuator(client_factory=lambda url: counting), counting, engine)
+    actuator = ContainerActuator(client_factory=lambda url: counting, api_factory=lambda url: reads)
+    yield Scope(ctx, actuator, counting, reads, engine)
+    if socket_api is not None:
+        socket_api.close()
     label = {"label": f"io.reconciler.scope={name}"}
     for container in engine.api.containers(all=True, filters=label):
         engine.api.remove_container(container["Id"], force=True)
@@ -171,8 +181,10 @@ def test_create_then_observe_is_one_list_call_and_a_noop(scope: Scope) -> None:
     assert "web" in info["NetworkSettings"]["Networks"][scope.ctx.scope]["Aliases"]
 
     scope.client.api.calls.clear()
+    scope.reads.calls.clear()
     seen = scope.observe(web)
-    assert scope.client.api.calls == Counter({"containers": 1})
+    assert scope.reads.calls == Counter({"containers": 1})
+    assert scope.client.api.calls == Counter()  # the SDK is not used to observe
     assert seen[web.address].spec_hash == web.hash()
     assert scope.plan(web, web).action is Action.NOOP
 
@@ -313,3 +325,39 @@ def test_delete_keeps_volumes_unless_asked_and_drops_the_network(scope: Scope) -
     destroy = replace(scope.ctx, extra={**scope.ctx.extra, "remove_volumes": True})
     scope.actuator.apply(Change(data.address, Action.DELETE, dict(data.spec), None), None, destroy)
     assert not scope.engine.volumes.list(filters={"name": volume_name})
+
+
+OBSERVE_IN_A_FRESH_PROCESS = """
+import json, sys
+from pathlib import Path
+from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.container import ContainerActuator
+from reconciler.transports.local import LocalTransport
+ctx = ActuatorContext(project="rtest", scope=sys.argv[1], state_dir=Path(sys.argv[2]),
+                      transport=LocalTransport(), extra={"project_dir": sys.argv[2]})
+seen = ContainerActuator().observe((), {}, ctx)
+print(json.dumps({"modules": [m for m in ("docker", "requests", "urllib3") if m in sys.modules],
+                  "seen": {str(a): [o.running, o.spec_hash] for a, o in seen.items()}}))
+"""
+
+
+def test_observe_in_a_fresh_process_imports_no_sdk_and_sees_what_the_sdk_sees(
+    scope: Scope,
+) -> None:
+    if docker_socket.for_url(None) is None:
+        pytest.skip("the environment's engine is not a local unix socket (DOCKER_HOST/context)")
+    web, idle = scope.resource(), scope.resource("idle", ports=[], command=["sleep", "300"])
+    scope.apply(Action.CREATE, web)
+    stopped = scope.apply(Action.CREATE, idle)
+    assert stopped is not None
+    scope.engine.api.stop(stopped.facts["id"], timeout=1)
+    argv = [sys.executable, "-c", OBSERVE_IN_A_FRESH_PROCESS, scope.ctx.scope]
+    done = subprocess.run([*argv, str(scope.ctx.state_dir)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    fresh = json.loads(done.stdout)
+    assert fresh["modules"] == []
+    sdk = ContainerActuator(client_factory=lambda url: scope.engine).observe((), {}, scope.ctx)
+    assert fresh["seen"] == {str(a): [o.running, o.spec_hash] for a, o in sdk.items()}
+    assert fresh["seen"] == {"container.web": [True, web.hash()],
+                             "container.idle": [False, idle.hash()]}
