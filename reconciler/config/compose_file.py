@@ -15,7 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config.raw import RawDocument
-from reconciler.config.services_yaml import YamlConverter, YamlRecursive, YamlTooLarge
+from reconciler.config.services_yaml import (
+    YamlConverter,
+    YamlDuplicateKey,
+    YamlRecursive,
+    YamlTooLarge,
+)
 from reconciler.errors import Diagnostic, SourceRange, error, warning
 
 FORMAT = "compose"
@@ -49,23 +54,22 @@ def _yaml_error(file: str, exc: Exception) -> Diagnostic:
 
 def parse_compose_text(text: str, path: Path) -> tuple[RawDocument | None, list[Diagnostic]]:
     """Parse one Compose file's text; positions of every key, diagnostics instead of raising."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     file = str(path)
-    try:
-        tree = YAML(typ="rt").load(text)
-    except YAMLError as exc:
-        return None, [_yaml_error(file, exc)]
-    except Exception as exc:  # ruamel raises a few non-YAMLError types on odd input
-        return None, [error(f"cannot parse compose file: {exc}", SourceRange(file, 1, 1))]
     walker = YamlConverter(file)
     try:
-        data = walker.convert(tree, ()) if tree is not None else {}
+        data = walker.load(text)
     except (YamlTooLarge, YamlRecursive, RecursionError):
         return None, [error("compose file is too large, too deep or recursive",
                             SourceRange(file, 1, 1),
                             hint="an alias (*name) may not refer to a node that contains it")]
+    except Exception as exc:  # ruamel raises a few non-YAMLError types on odd input
+        from ruamel.yaml.error import YAMLError
+
+        if isinstance(exc, YAMLError | YamlDuplicateKey):
+            return None, [_yaml_error(file, exc)]
+        return None, [error(f"cannot parse compose file: {exc}", SourceRange(file, 1, 1))]
+    if data is None:
+        data = {}
     diagnostics: list[Diagnostic] = []
     if not isinstance(data, dict):
         diagnostics.append(error("a compose file must be a mapping at the top level",

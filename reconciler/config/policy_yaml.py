@@ -57,22 +57,18 @@ class PolicyDocument(RawDocument):
 
 def parse_policy_text(path: Path, text: str) -> tuple[PolicyDocument | None, list[Diagnostic]]:
     """Parse policy YAML ``text`` read from ``path``; never raises."""
-    from ruamel.yaml import YAML
-
     file = str(path)
-    yaml = YAML(typ="rt", pure=True)
-    yaml.preserve_quotes = True
-    try:
-        node = yaml.load(text)
-    except Exception as exc:  # ruamel raises many unrelated types; all mean "bad YAML"
-        return None, [yaml_error(file, exc, hint=QUOTING_HINT)]
     walker = YamlConverter(file, track_values=True, max_nodes=MAX_NODES, max_depth=MAX_DEPTH)
     try:
-        data = walker.convert(node, ()) if node is not None else {}
+        data = walker.load(text)
     except (YamlTooLarge, YamlRecursive, RecursionError):
         return None, [error("YAML document is too large, too deep or recursive",
                             SourceRange(file, 1, 1),
                             hint="an alias (*name) may not refer to a node that contains it")]
+    except Exception as exc:  # ruamel raises many unrelated types; all mean "bad YAML"
+        return None, [yaml_error(file, exc, hint=QUOTING_HINT)]
+    if data is None:
+        data = {}
     return PolicyDocument(path, "policy", data, text, walker.positions,
                           walker.value_positions, walker.styles), []
 
