@@ -71,6 +71,7 @@ def export_staged(root: Path, paths: list[str], dest: Path) -> None:
 def check_project(directory: Path) -> list[Diagnostic]:
     """What ``validate`` reports for ``directory``, plus its own policy.yaml."""
     from reconciler.config import interpolation_env, load
+    from reconciler.local_host import LocalHost
     from reconciler.model.build import build
     from reconciler.pipeline_policy import new_diagnostics, project_policy_path
     from reconciler.validate import check
@@ -78,7 +79,8 @@ def check_project(directory: Path) -> list[Diagnostic]:
     docs, diagnostics = load(directory)
     diagnostics += check(docs)
     if not any(d.severity is Severity.ERROR for d in diagnostics):
-        _, more = build(docs, env=interpolation_env(docs, os.environ))
+        env = interpolation_env(docs, os.environ)
+        _, more = build(docs, env=env, host=LocalHost(env))
         diagnostics += more
     diagnostics += new_diagnostics([(project_policy_path(directory), "project")], diagnostics)
     return sorted(diagnostics, key=Diagnostic.sort_key)

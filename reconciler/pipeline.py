@@ -128,8 +128,12 @@ class Project:
 
     def _build(self, docs: Sequence[RawDocument],
                allocator: PortAllocator | None) -> tuple[DesiredState, list[Diagnostic]]:
-        return build(docs, env=self.env(docs), session=self.session, port_allocator=allocator,
-                     secret_key=self.store.secret_key(), strict=self.strict)
+        from reconciler.local_host import LocalHost
+
+        env = self.env(docs)
+        return build(docs, env=env, session=self.session, port_allocator=allocator,
+                     secret_key=self.store.secret_key(), strict=self.strict,
+                     host=LocalHost(env))
 
     # -- 4-6: observe, diff, plan ------------------------------------------------------------
 

@@ -4,8 +4,13 @@ A stack is ``stacks/<name>.yaml`` next to the package (the repo checkout), or in
 listed in ``RECONCILER_STACKS_PATH`` (searched first). It declares ``exports`` (environment
 variables such as ``DATABASE_URL`` for the programs that use it) and up to two variants in the
 services.yaml shape (``services:`` / ``tasks:``): ``local`` (runs host binaries, chosen when
-everything in its ``requires`` exists) and ``container`` (images). This module finds, parses
-and picks; turning a chosen variant into resources is :mod:`reconciler.model.build_stacks`.
+everything in its ``requires`` exists) and ``container`` (images).
+
+This module is pure: it parses a catalog file's text (:func:`parse`) and fills parameters
+(:func:`substitute`). Finding and reading catalog files and looking for a variant's binaries
+on this host is :class:`reconciler.local_host.LocalHost` (the ``BuildHost`` passed to
+model.build); choosing a variant and turning it into resources is
+:mod:`reconciler.model.build_stacks`.
 
 Parameters written ``${port}``, ``${name}``, ``${data_dir}``, ``${bin_dir}``, ``${version}``
 and ``${run_as}`` are filled per instance by :func:`substitute`; every other ``${...}`` is the
@@ -14,14 +19,9 @@ normal interpolation of the project.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
 import re
-import shutil
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,8 @@ VARIANTS = ("local", "container")
 PARAMS = ("port", "name", "data_dir", "bin_dir", "version", "run_as")
 _PARAM = re.compile(r"(?<!\$)\$\{(" + "|".join(PARAMS) + r")\}")
 
-__all__ = ["BUILTIN_DIR", "Stack", "Variant", "catalog", "find", "load", "substitute"]
+__all__ = ["BUILTIN_DIR", "PATH_VAR", "VARIANTS", "VARIANT_VAR", "Stack", "Variant", "parse",
+           "substitute", "valid_name"]
 
 
 @dataclass(frozen=True)
@@ -64,45 +65,9 @@ class Stack:
         return self.doc.where(*path)
 
 
-@dataclass(frozen=True)
-class Choice:
-    """The variant picked for one instance and the parameters it runs with."""
-
-    variant: Variant
-    bin_dir: str
-    run_as: str
-    version: str
-
-
-def search_path(env: Mapping[str, str]) -> list[Path]:
-    extra = [Path(p) for p in env.get(PATH_VAR, "").split(os.pathsep) if p]
-    return [*extra, BUILTIN_DIR]
-
-
-def catalog(env: Mapping[str, str]) -> list[str]:
-    """Every stack name found on the search path, sorted."""
-    names = {p.stem for d in search_path(env) if d.is_dir() for p in d.glob("*.yaml")}
-    return sorted(names)
-
-
-def find(name: str, env: Mapping[str, str]) -> Path | None:
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
-        return None
-    for directory in search_path(env):
-        candidate = directory / f"{name}.yaml"
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load(path: Path) -> tuple[Stack | None, list[Diagnostic]]:
-    """Parse one catalog file; diagnostics point into it."""
-    return _load_cached(path, path.stat().st_mtime_ns)
-
-
-@cache
-def _load_cached(path: Path, _mtime: int) -> tuple[Stack | None, list[Diagnostic]]:
-    doc, problems = parse_yaml(path, path.read_text(encoding="utf-8"), "stack")
+def parse(path: Path, text: str) -> tuple[Stack | None, list[Diagnostic]]:
+    """Parse catalog file ``path`` whose content is ``text``; diagnostics point into it."""
+    doc, problems = parse_yaml(path, text, "stack")
     if doc is None:
         return None, problems
     data = as_dict(doc.data)
@@ -136,59 +101,9 @@ def _load_cached(path: Path, _mtime: int) -> tuple[Stack | None, list[Diagnostic
     return stack, problems
 
 
-def _natural(path: str) -> list[Any]:
-    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", path)]
-
-
-def locate(requirement: str, version: str | None) -> str | None:
-    """A required binary: an absolute glob (newest match) or a command on PATH."""
-    pattern = requirement.replace("${version}", version or "*")
-    if "/" not in pattern:
-        return shutil.which(pattern)
-    matches = sorted((m for m in glob.glob(pattern) if os.access(m, os.X_OK)), key=_natural)
-    return matches[-1] if matches else None
-
-
-def usable_user(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def home_of(user: str) -> Path:
-    """The home directory of ``user`` when it exists, else a shared fallback in /var/tmp."""
-    try:
-        home = Path(pwd.getpwnam(user).pw_dir)
-    except KeyError:
-        home = Path("/nonexistent")
-    return home if home.is_dir() else Path("/var/tmp") / f"reconciler-{user}"
-
-
-def choose(stack: Stack, version: str | None, env: Mapping[str, str],
-           locate_fn: Callable[[str, str | None], str | None] = locate) -> Choice | str:
-    """The variant this host can run (local first), or why none can."""
-    forced = env.get(VARIANT_VAR, "").strip()
-    order = [forced] if forced in VARIANTS else list(VARIANTS)
-    reasons: list[str] = []
-    for key in order:
-        variant = stack.variants.get(key)
-        if variant is None:
-            reasons.append(f"it has no {key} variant")
-            continue
-        found = [locate_fn(r, version) for r in variant.requires]
-        missing = [r for r, f in zip(variant.requires, found, strict=True) if f is None]
-        if missing:
-            reasons.append(f"{key}: not found: {', '.join(missing)}")
-            continue
-        run_as = variant.run_as if os.geteuid() == 0 else ""
-        if run_as and not usable_user(run_as):
-            reasons.append(f"{key}: user '{run_as}' does not exist")
-            continue
-        bin_dir = os.path.dirname(found[0]) if found and found[0] else ""
-        return Choice(variant, bin_dir, run_as, version or stack.default_version)
-    return "; ".join(reasons)
+def valid_name(name: str) -> bool:
+    """Whether ``name`` can be a catalog file name (no paths, no hidden files)."""
+    return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) is not None
 
 
 def substitute(value: Any, params: Mapping[str, str]) -> Any:

@@ -29,14 +29,15 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
                  policy_file: Path | None = None) -> int:
     """Validate the project in ``directory``; print the report; return the exit code."""
     from reconciler.config import interpolation_env, load
+    from reconciler.local_host import LocalHost
     from reconciler.model.build import build
     from reconciler.validate import check
 
     docs, diagnostics = load(directory)
     diagnostics += check(docs)
     if not any(d.severity is Severity.ERROR for d in diagnostics):
-        _, more = build(docs, env=interpolation_env(docs, os.environ), session=session,
-                        strict=strict)
+        env = interpolation_env(docs, os.environ)
+        _, more = build(docs, env=env, session=session, strict=strict, host=LocalHost(env))
         diagnostics += more
     from reconciler.pipeline_policy import new_diagnostics, policy_layers, state_dir_for
 

@@ -6,6 +6,10 @@ Drafts, merges them (a name defined twice is an error naming both places), alloc
 (unknown names, cycles naming every member with file:line) and duplicate fixed ports, then
 interpolates every value (see :mod:`reconciler.model.build_resolve`). It never raises on bad
 input: every problem is a Diagnostic.
+
+It does no I/O: what it must know about the machine (a stack's binaries, users, the stack
+catalog, ``type: package`` directories) is asked of the ``host`` its caller passes, a
+:class:`~reconciler.model.host.BuildHost` (``reconciler.local_host.LocalHost`` for real).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from reconciler.model.build_resolve import Resolver
 from reconciler.model.build_services import services_drafts
 from reconciler.model.build_stacks import expand_stacks
 from reconciler.model.build_wireguard import overlay_addresses, wireguard_resources
+from reconciler.model.host import BuildHost, NoHost
 from reconciler.model.secrets import DEFAULT_KEY
 from reconciler.model.types import Address, Condition, Dependency, DesiredState
 
@@ -39,7 +44,7 @@ def fallback_port(address: Address) -> int:
     return 20000 + int.from_bytes(digest[:8], "big") % 20000
 
 
-def _drafts(docs: Sequence[RawDocument], env: Mapping[str, str]) -> tuple[
+def _drafts(docs: Sequence[RawDocument], env: Mapping[str, str], host: BuildHost) -> tuple[
         list[Draft], list[Diagnostic]]:
     dotenv: dict[str, str] = {}
     for doc in docs:
@@ -50,7 +55,7 @@ def _drafts(docs: Sequence[RawDocument], env: Mapping[str, str]) -> tuple[
     for doc in docs:
         found: list[Draft] = []
         if doc.format == "services":
-            found, bad = services_drafts(doc)
+            found, bad = services_drafts(doc, host)
             problems += bad
         elif doc.format == "locald":
             found = locald_drafts(doc)
@@ -235,10 +240,16 @@ def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
 
 def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str | None = None,
           port_allocator: PortAllocator | None = None, secret_key: bytes = DEFAULT_KEY,
-          strict: bool = False) -> tuple[DesiredState, list[Diagnostic]]:
-    """The merged desired state of ``docs`` and every semantic problem found."""
-    drafts, diagnostics = _drafts(docs, env)
-    drafts, problems = expand_stacks(drafts, env=env, session=session)
+          strict: bool = False, host: BuildHost | None = None) -> tuple[
+              DesiredState, list[Diagnostic]]:
+    """The merged desired state of ``docs`` and every semantic problem found.
+
+    ``host`` answers every question about the machine (see :mod:`reconciler.model.host`);
+    without one, a project that needs a host fact raises InternalError.
+    """
+    host = host if host is not None else NoHost()
+    drafts, diagnostics = _drafts(docs, env, host)
+    drafts, problems = expand_stacks(drafts, env=env, session=session, host=host)
     diagnostics += problems
     by_name, problems = _merge(drafts)
     diagnostics += problems

@@ -1,7 +1,9 @@
 """The spec of a ``type: package`` service: its directory checked, packed and hashed.
 
 ``package_spec`` turns the service's keys into the resource spec ``{package, version,
-install_path, content_hash}``. The content hash (see :mod:`reconciler.packaging`) is part of
+install_path, content_hash}``. The package directory is read, checked and hashed by the
+``BuildHost`` (:meth:`~reconciler.model.host.BuildHost.load_package`; the real one uses
+:mod:`reconciler.packaging`), never here. The content hash is part of
 the spec, so editing any file of the package is a spec change and the plan replaces the
 install; an unchanged package is a no-op. Every problem of the package (missing directory or
 manifest, absolute paths or ``..`` in ``files``, links leaving the package, a bad setup
@@ -14,13 +16,13 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from reconciler import packaging
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_draft import Draft, absolute, stringify
+from reconciler.model.host import BuildHost
 
 
-def package_spec(draft: Draft, target: dict[str, Any],
-                 problems: list[Diagnostic]) -> dict[str, Any]:
+def package_spec(draft: Draft, target: dict[str, Any], problems: list[Diagnostic],
+                 host: BuildHost) -> dict[str, Any]:
     """The normalized spec of package service ``draft``; problems are appended."""
     directory = absolute(draft.doc, str(target.get("package") or ""))
     version = stringify(target.get("version") or "")
@@ -35,20 +37,19 @@ def package_spec(draft: Draft, target: dict[str, Any],
         problems.append(error(f"package service '{draft.name}': install_path {install_path!r} "
                               f"{bad_install}", draft.where("install_path"), address=address,
                               hint="use an absolute directory such as /opt/NAME"))
-    package, found = packaging.load(Path(directory))
+    package, found = host.load_package(Path(directory))
     for problem in found:
         problems.append(error(f"package '{draft.name}': {problem.summary}",
                               problem.source or draft.where("package"), address=address,
                               hint=problem.hint))
     if package is None:
         return spec
-    manifest = package.manifest
-    if version and version != manifest.version:
+    if version and version != package.version:
         problems.append(error(
             f"package '{draft.name}': version {version!r} disagrees with the manifest's "
-            f"{manifest.version!r} ({manifest.path.name})", draft.where("version"),
+            f"{package.version!r} ({package.manifest_file})", draft.where("version"),
             address=address, hint="bump the manifest's version, or drop `version:` here"))
-    spec["version"] = version or manifest.version
+    spec["version"] = version or package.version
     spec["content_hash"] = package.content_hash
     return spec
 

@@ -6,7 +6,8 @@ nested ones (``target: {type: ...}``) read the same way. A ``type: compose`` ent
 ``build_compose`` expands into one resource per Compose service. ``dependencies`` (names or
 ``{service|task: x}``) and ``depends_on`` (a list, or name -> ``{condition}``) both become
 dependencies. ``type: docker`` keys (``restart``, ``init``, ``cpus``, ``memory``, ``pull``,
-``networks``) go into the container spec through :func:`docker_options`.
+``networks``) go into the container spec through :func:`docker_options`. A ``type: package``
+service asks the ``BuildHost`` for its package (see :mod:`reconciler.model.build_package`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from reconciler.model.build_draft import (
     stringify,
     volumes_of,
 )
+from reconciler.model.host import BuildHost
 from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
 
 COMPOSE_KEYS = ("files", "profiles", "env_file", "project_name")
@@ -110,7 +112,7 @@ def _health(draft: Draft, raw: Any, settings: dict[str, Any],
 
 
 def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
-             settings: dict[str, Any], problems: list[Diagnostic]) -> Draft:
+             settings: dict[str, Any], problems: list[Diagnostic], host: BuildHost) -> Draft:
     target: dict[str, Any] = svc["target"] if isinstance(svc.get("target"), dict) else svc
     kind = str(target.get("type") or svc.get("type") or "process")
     draft = Draft(name, "process", doc, (section, name), env_path=("env",))
@@ -159,7 +161,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         draft.host = str(target.get("host") or LOCAL_HOST)
         from reconciler.model.build_package import package_spec
 
-        draft.spec = package_spec(draft, target, problems)
+        draft.spec = package_spec(draft, target, problems, host)
     else:
         draft.kind = "task" if section == "tasks" else "process"
         draft.host = str(target.get("host") or LOCAL_HOST)  # any process may name a host
@@ -177,8 +179,9 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     return draft
 
 
-def services_drafts(doc: RawDocument) -> tuple[list[Draft], list[Diagnostic]]:
-    """Every service, task and ``uses:`` stack of one services.yaml document."""
+def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], list[Diagnostic]]:
+    """Every service, task and ``uses:`` stack of one services.yaml document; ``host``
+    answers for ``type: package`` directories."""
     data = doc.data if isinstance(doc.data, dict) else {}
     settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
     drafts: list[Draft] = []
@@ -198,5 +201,6 @@ def services_drafts(doc: RawDocument) -> tuple[list[Draft], list[Diagnostic]]:
         entries = data.get(section)
         for name, svc in (entries.items() if isinstance(entries, dict) else []):
             if isinstance(svc, dict):
-                drafts.append(_service(doc, section, str(name), svc, settings, problems))
+                drafts.append(_service(doc, section, str(name), svc, settings, problems,
+                                       host))
     return drafts, problems

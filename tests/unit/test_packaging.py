@@ -1,4 +1,8 @@
-"""reconciler.packaging and the package spec of model.build: checks, determinism, content hash."""
+"""reconciler.packaging and the package spec of model.build: checks, determinism, content hash.
+
+The build tests read the package through LocalHost (the real BuildHost); the package spec
+from a fake loader is in tests/unit/config/test_build_host.py.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,9 @@ import pytest
 
 from reconciler import packaging
 from reconciler.config import load
+from reconciler.local_host import LocalHost
 from reconciler.model.build import build
+from reconciler.model.host import PackageFacts
 from reconciler.validate import check
 
 
@@ -148,7 +154,7 @@ def build_project(tmp_path: Path, version: str = "1.0", install: str = "/opt/app
     (tmp_path / "services.yaml").write_text(SERVICES.format(version=version, install=install))
     docs, diagnostics = load(tmp_path)
     diagnostics += check(docs)
-    state, more = build(docs, env={})
+    state, more = build(docs, env={}, host=LocalHost({}))
     spec = dict(next(iter(state.resources.values())).spec)
     return spec, [d.render() for d in diagnostics + more]
 
@@ -180,3 +186,13 @@ def test_version_must_agree_with_the_manifest(tmp_path: Path) -> None:
     _, problems = build_project(tmp_path, version="2.0")
     assert len(problems) == 1 and "version '2.0' disagrees with the manifest's '1.0'" in (
         problems[0])
+
+
+def test_local_host_reports_the_checked_package(tmp_path: Path) -> None:
+    root = make_package(tmp_path / "pkg", 'name = "app"\nversion = "1.0"\n')
+    facts, problems = LocalHost({}).load_package(root)
+    package, _ = packaging.load(root)
+    assert problems == [] and package is not None
+    assert facts == PackageFacts("app", "1.0", "manifest.toml", package.content_hash)
+    none, problems = LocalHost({}).load_package(tmp_path / "missing")
+    assert none is None and "does not exist" in problems[0].summary

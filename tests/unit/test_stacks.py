@@ -1,7 +1,8 @@
 """The stacks catalog and its expansion into resources (pure: no server is started).
 
-Variant choice is made deterministic with RECONCILER_STACK_VARIANT and a stub locator; the
-catalog files themselves are the real ones under stacks/.
+Variant choice is made deterministic with RECONCILER_STACK_VARIANT and a FakeHost; the
+catalog files themselves are the real ones under stacks/, read through LocalHost (the real
+BuildHost). Builds against a FakeHost only are in tests/unit/config/test_build_host.py.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import pytest
 from reconciler import stacks
 from reconciler.config import interpolation_env, load
 from reconciler.errors import Severity
+from reconciler.local_host import LocalHost, locate
 from reconciler.model.build import build
-from reconciler.model.build_stacks import LABEL_DATA, LABEL_EXPORTS, data_dir
+from reconciler.model.build_stacks import LABEL_DATA, LABEL_EXPORTS, Choice, choose, data_dir
+from reconciler.model.host import FakeHost
 from reconciler.model.types import Address, DesiredState
 from reconciler.session import exports, parse_with, with_document
 
@@ -43,8 +46,9 @@ def _build(tmp_path: Path, files: dict[str, str], variant: str = "local",
     assert problems == []
     environ = {"PATH": os.environ.get("PATH", ""), stacks.VARIANT_VAR: variant, **env}
     ports = iter(range(30001, 30100))
-    return build(docs, env=interpolation_env(docs, environ), session=session,
-                 port_allocator=lambda _a: next(ports))
+    merged = interpolation_env(docs, environ)
+    return build(docs, env=merged, session=session, port_allocator=lambda _a: next(ports),
+                 host=LocalHost(merged))
 
 
 def _errors(diagnostics: list[Any]) -> list[str]:
@@ -52,12 +56,37 @@ def _errors(diagnostics: list[Any]) -> list[str]:
 
 
 def test_catalog_has_the_promised_stacks() -> None:
-    names = stacks.catalog({})
+    host = LocalHost({})
+    names = host.stack_catalog()
     assert {"postgres", "redis", "memcached"} <= set(names)
     for name in names:
-        stack, problems = stacks.load(stacks.BUILTIN_DIR / f"{name}.yaml")
+        path = host.find_stack(name)
+        assert path == stacks.BUILTIN_DIR / f"{name}.yaml"
+        stack, problems = host.load_stack(path)
         assert problems == [] and stack is not None
         assert stack.exports and set(stack.variants) == {"local", "container"}
+    assert host.find_stack("../stacks/redis") is None
+
+
+def test_stacks_path_is_searched_first(tmp_path: Path) -> None:
+    (tmp_path / "redis.yaml").write_text("exports: {X: y}\ncontainer:\n  services:\n"
+                                         "    s: {type: docker, image: mine}\n")
+    host = LocalHost({stacks.PATH_VAR: str(tmp_path)})
+    path = host.find_stack("redis")
+    assert path == tmp_path / "redis.yaml"
+    stack, problems = host.load_stack(path)
+    assert problems == [] and stack is not None and set(stack.variants) == {"container"}
+
+
+def test_locate_finds_commands_and_the_newest_glob_match(tmp_path: Path) -> None:
+    for version in ("9", "10"):
+        binary = tmp_path / version / "bin" / "server"
+        binary.parent.mkdir(parents=True)
+        binary.write_text("#!/bin/sh\n")
+        binary.chmod(0o755)
+    assert locate(f"{tmp_path}/${{version}}/bin/server", None) == f"{tmp_path}/10/bin/server"
+    assert locate(f"{tmp_path}/${{version}}/bin/server", "9") == f"{tmp_path}/9/bin/server"
+    assert locate("sh", None) is not None and locate("no-such-binary-here", None) is None
 
 
 @pytest.mark.requires("postgres-bin", "redis-bin")
@@ -107,13 +136,12 @@ def test_unknown_stack_points_at_the_use_with_a_suggestion(tmp_path: Path) -> No
 
 
 def test_local_variant_missing_binaries_is_a_clear_error(tmp_path: Path) -> None:
-    stack, _ = stacks.load(stacks.BUILTIN_DIR / "redis.yaml")
+    stack, _ = LocalHost({}).load_stack(stacks.BUILTIN_DIR / "redis.yaml")
     assert stack is not None
-    choice = stacks.choose(stack, None, {stacks.VARIANT_VAR: "local"},
-                           locate_fn=lambda _r, _v: None)
+    choice = choose(stack, None, {stacks.VARIANT_VAR: "local"}, FakeHost())
     assert choice == "local: not found: redis-server"
-    fallback = stacks.choose(stack, None, {}, locate_fn=lambda _r, _v: None)
-    assert isinstance(fallback, stacks.Choice) and fallback.variant.name == "container"
+    fallback = choose(stack, None, {}, FakeHost())
+    assert isinstance(fallback, Choice) and fallback.variant.name == "container"
 
 
 def test_locald_postgres_maps_onto_the_stack(tmp_path: Path) -> None:
@@ -138,9 +166,11 @@ def test_sessions_get_their_own_data_dirs(tmp_path: Path) -> None:
     one = data_dir(tmp_path, "db", "a", {})
     two = data_dir(tmp_path, "db", "b", {})
     assert one == str(tmp_path / ".reconciler/sessions/a/stacks/db") and one != two
-    other_user = data_dir(tmp_path, "db", "a", {}, run_as="postgres")
-    assert other_user != data_dir(tmp_path, "db", "b", {}, run_as="postgres")
-    assert "reconciler-stacks" in other_user and other_user.endswith("/db")
+    home = Path("/var/lib/postgresql")
+    other_user = data_dir(tmp_path, "db", "a", {}, run_as_home=home)
+    assert other_user != data_dir(tmp_path, "db", "b", {}, run_as_home=home)
+    assert other_user.startswith("/var/lib/postgresql/reconciler-stacks/")
+    assert other_user.endswith("/db")
     moved = data_dir(tmp_path, "db", None, {"RECONCILER_STATE_DIR": "/srv/state"})
     assert moved == "/srv/state/stacks/db"
 
@@ -149,8 +179,9 @@ def test_with_stacks_parse_and_document(tmp_path: Path) -> None:
     pairs = parse_with(["postgres,redis", "db=postgres", " "])
     assert pairs == [("postgres", "postgres"), ("redis", "redis"), ("db", "postgres")]
     doc = with_document(tmp_path, pairs[2:])
-    state, diagnostics = build([doc], env={stacks.VARIANT_VAR: "container"}, session="s",
-                               port_allocator=lambda _a: 31000)
+    env = {stacks.VARIANT_VAR: "container"}
+    state, diagnostics = build([doc], env=env, session="s", port_allocator=lambda _a: 31000,
+                               host=LocalHost(env))
     assert _errors(diagnostics) == []
     db = state.resources[Address("container", "db")]
     assert db.labels[LABEL_DATA].endswith("/sessions/s/stacks/db")

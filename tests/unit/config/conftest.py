@@ -11,6 +11,7 @@ from cfg_testlib import write
 
 from reconciler.config import RawDocument, load
 from reconciler.errors import Diagnostic, Severity
+from reconciler.local_host import LocalHost
 from reconciler.model.build import build
 from reconciler.model.types import DesiredState
 from reconciler.validate import check
@@ -45,7 +46,8 @@ Run = Callable[..., Result]
 @pytest.fixture
 def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
     """``run({"services.yaml": "..."}, env={...}, strict=False)``: all three stages, with the
-    project as the current directory so diagnostics name plain file names."""
+    project as the current directory so diagnostics name plain file names. Build asks this
+    machine (``LocalHost``) for host facts unless ``host=`` gives a fake one."""
     monkeypatch.chdir(tmp_path)
 
     def _run(files: Mapping[str, str], *, env: Mapping[str, str] | None = None,
@@ -53,6 +55,7 @@ def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Run:
         write(tmp_path, files)
         docs, diagnostics = load(Path("."))
         diagnostics += check(docs)
+        kwargs.setdefault("host", LocalHost(env or {}))
         state, more = build(docs, env=env or {}, strict=strict, **kwargs)
         return Result(docs, diagnostics + more, state)
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from reconciler.config import parse_file
 from reconciler.config.interpolate import ReferenceProblem, interpolate
+from reconciler.local_host import LocalHost
 from reconciler.model.build import build
 from reconciler.validate import check
 
@@ -52,7 +53,7 @@ def _all_stages(path: Path, text: str, fmt: str) -> None:
     doc, _ = parse_file(path, text, fmt)
     docs = [doc] if doc is not None else []
     check(docs)
-    build(docs, env={"X": "1"}, strict=True)
+    build(docs, env={"X": "1"}, strict=True, host=LocalHost({"X": "1"}))
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
