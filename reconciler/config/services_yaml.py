@@ -1,10 +1,11 @@
 """Parsing YAML config files (services.yaml, and generically policy/compose files).
 
 ruamel.yaml composes the document into nodes that carry the line and column of every key,
-value and list item (with libyaml from ruamel.yaml.clib when installed: about ten times faster
-than the pure-Python parser, same result); this module turns the nodes into plain Python
-values and records those positions in a :class:`~reconciler.config.raw.RawDocument`. Parse problems (bad syntax, duplicate keys,
-recursive aliases, absurdly large alias expansions) become diagnostics, never exceptions.
+value and list item (with libyaml from ruamel.yaml.clib when installed: about ten times
+faster than the pure-Python parser, same result); this module turns the nodes into plain
+Python values and records those positions in a :class:`~reconciler.config.raw.RawDocument`.
+Parse problems (bad syntax, duplicate keys, recursive aliases, absurdly large alias
+expansions) become diagnostics, never exceptions.
 """
 
 from __future__ import annotations
