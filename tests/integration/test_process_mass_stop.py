@@ -1,0 +1,164 @@
+"""Destroying many local processes at once: nothing marked survives, and /proc is not
+scanned twice per process (the passes are shared between the parallel stops).
+
+30 process services, a third of them forking a child into its own session (setsid) that
+carries the marks too, are deleted through the process actuator by 10 threads, as the
+engine's apply does. Full /proc passes are counted by wrapping ``proc_scan.scan`` (which
+every shared pass calls); survivors are found by reading every environ in /proc directly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler.actuators import proc_scan, proc_stop
+from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.process import ProcessActuator
+from reconciler.changes import Action, Change, Status
+from reconciler.events import Event
+from reconciler.model.types import Address, Resource
+from reconciler.transports.local import LocalTransport
+
+pytestmark = pytest.mark.integration
+
+COUNT = 30
+PARALLEL = 10
+PLAIN = ["sleep", "1000"]
+# the service, plus a child in a new session that inherits the marks
+FORKING = ["/bin/sh", "-c", "setsid sleep 1000 & exec sleep 1000"]
+STUBBORN = ["/bin/sh", "-c", "trap '' TERM; exec sleep 1000"]  # sleep keeps TERM ignored
+
+
+def marked_pids(scope: str) -> list[int]:
+    """Every live pid whose environ carries the scope, read without the code under test."""
+    needle = f"RECONCILER_PROJECT={scope}".encode()
+    pids = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            env = Path(f"/proc/{name}/environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if needle in env:
+            pids.append(int(name))
+    return pids
+
+
+@pytest.fixture
+def ctx(tmp_path: Path) -> Iterator[ActuatorContext]:
+    scope = f"rmass_{uuid.uuid4().hex[:10]}"
+    events: list[Event] = []
+    context = ActuatorContext(project="rmass", scope=scope, state_dir=tmp_path / "state",
+                              transport=LocalTransport(), events=events.append,
+                              extra={"project_dir": str(tmp_path), "events": events})
+    try:
+        yield context
+    finally:
+        for info in proc_scan.scan(scope):
+            if proc_scan.is_same_process(info.pid, info.stat.starttime):
+                os.kill(info.pid, signal.SIGKILL)
+        assert isinstance(context.transport, LocalTransport)
+        context.transport.reap()
+
+
+@pytest.fixture
+def passes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry per full /proc pass made through ``proc_scan.scan``."""
+    counted: list[str] = []
+    lock = threading.Lock()
+    real: Callable[..., list[proc_scan.ProcInfo]] = proc_scan.scan
+
+    def counting(scope: str, root: str = "/proc") -> list[proc_scan.ProcInfo]:
+        with lock:
+            counted.append(scope)
+        return real(scope, root)
+
+    monkeypatch.setattr(proc_scan, "scan", counting)
+    return counted
+
+
+def service(i: int) -> Resource:
+    command = FORKING if i % 3 == 0 else STUBBORN if i == 1 else PLAIN
+    spec: dict[str, Any] = {
+        "command": command, "cwd": None, "env": {}, "user": None, "port": None,
+        "stop_signal": "SIGTERM", "shutdown_timeout": 0.5 if i == 1 else 5.0,
+        "startup_timeout": 10.0}
+    return Resource(Address("process", f"svc{i}"), spec)
+
+
+def start_all(act: ProcessActuator, ctx: ActuatorContext) -> list[Resource]:
+    resources = [service(i) for i in range(COUNT)]
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        seen = list(pool.map(lambda r: act.apply(
+            Change(r.address, Action.CREATE, None, dict(r.spec)), r, ctx), resources))
+    assert all(s is not None and s.status is Status.RUNNING for s in seen)
+    return resources
+
+
+def delete_all(act: ProcessActuator, ctx: ActuatorContext, resources: list[Resource]) -> None:
+    """DELETE every resource, passing its spec as `destroy` does (its grace period)."""
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        list(pool.map(lambda r: act.apply(
+            Change(r.address, Action.DELETE, dict(r.spec), None), r, ctx), resources))
+
+
+def sessions(pids: list[int]) -> set[int]:
+    return {stat.session for stat in map(proc_scan.read_stat, pids) if stat is not None}
+
+
+@pytest.mark.parametrize("with_plan", [True, False], ids=["after-plan", "no-plan"])
+def test_parallel_destroy_leaves_nothing_and_shares_passes(
+        ctx: ActuatorContext, passes: list[str], with_plan: bool) -> None:
+    act = ProcessActuator()
+    try:
+        resources = start_all(act, ctx)
+        # every service leads its own session; the setsid children carry the marks in theirs
+        assert len(sessions(marked_pids(ctx.scope))) == COUNT + COUNT // 3
+        if with_plan:  # a destroy observes first, like the plan before it
+            assert len(act.observe(resources, {}, ctx)) == COUNT
+        # a marked process in its own session that no earlier pass has seen: the stop of
+        # svc2 must still find it through a fresh pass
+        late = subprocess.Popen(PLAIN, env={**os.environ, "RECONCILER_PROJECT": ctx.scope,
+                                            "RECONCILER_ADDRESS": "process.svc2"},
+                                start_new_session=True)
+        passes.clear()
+        delete_all(act, ctx, resources)
+        late.wait(5)
+        assert marked_pids(ctx.scope) == []
+        # the old way made at least two passes per stop (2 * COUNT); shared passes stay far
+        # below that whatever the timing
+        assert len(passes) <= COUNT, len(passes)
+        events = ctx.extra["events"]
+        assert any(e.address == "process.svc1" and "sent SIGKILL" in e.message
+                   for e in events), "svc1 ignores SIGTERM: it is killed after its grace"
+        assert late.returncode == -signal.SIGTERM
+    finally:
+        act.close()
+
+
+def test_a_known_entry_whose_start_time_changed_is_never_signalled(
+        ctx: ActuatorContext) -> None:
+    """The plan's snapshot may be old: a pid now held by another process is left alone."""
+    other = subprocess.Popen(PLAIN, start_new_session=True)
+    try:
+        stat = proc_scan.read_stat(other.pid)
+        assert stat is not None
+        stale = proc_scan.ProcInfo(other.pid, stat._replace(starttime=stat.starttime - 1),
+                                   {proc_scan.ADDRESS_VAR: "process.gone"})
+        assert proc_stop.stop_owned(ctx.scope, "process.gone", signal.SIGKILL, 0.2,
+                                    transport=ctx.transport, known=[stale]) == 0
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
