@@ -26,7 +26,7 @@ from reconciler.model.types import DesiredState
 from reconciler.plan import Plan, to_json
 
 PENDING_PLAN = "pending.plan"
-SAVED_PLAN_KIND = "reconciler-saved-plan"  # the kind of `plan -out` files (cli/plan_cmds.py)
+SAVED_PLAN_KIND = "reconciler-saved-plan"  # the kind of `plan -out` files (cli/plan_run.py)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,21 @@
-"""The typer application, its global options, and the mapping of errors to exit codes.
+"""The typer application, its global options, and the typer side of the error mapping.
 
-Exit codes: 0 success; 1 user error (bad config, policy denial, lock held, failed nodes);
-2 ``plan --detailed-exitcode`` with changes present; 3 internal error (with traceback).
-Command modules import the pipeline lazily so that ``validate`` stays light.
+Exit codes: 0 success; 1 user error (bad config, policy denial, lock held, failed nodes, usage);
+2 ``plan --detailed-exitcode`` with changes present; 3 internal error (with traceback); 130
+interrupted. The mapping itself is :func:`reconciler.cli.common.guarded`, shared with the
+typer-free fast path (cli/fast.py); :class:`Globals` and :func:`echo` live there too and are
+re-exported here for the command modules. Command modules import the pipeline lazily.
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
-if TYPE_CHECKING:
-    from reconciler.pipeline import Project
+from reconciler.cli.common import CliExit, Globals, echo, guarded, wants_color
 
 app = typer.Typer(
     name="reconciler",
@@ -29,21 +28,6 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Inspect the merged configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-
-
-@dataclass
-class Globals:
-    directory: Path
-    session: str | None
-    state_dir: Path | None
-    color: bool
-    policy: Path | None = None
-
-    def project(self, *, strict: bool = False) -> Project:
-        from reconciler.pipeline import Project
-
-        return Project(self.directory, session=self.session, state_dir=self.state_dir,
-                       strict=strict, policy_file=self.policy)
 
 
 @app.callback()
@@ -63,21 +47,13 @@ def main_options(
         help="Session policy layer (default: STATE_DIR/policy.yaml when present).")] = None,
 ) -> None:
     """Global options, shared by every command."""
-    color = not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    ctx.obj = Globals(project, session, state_dir, color, policy)
+    ctx.obj = Globals(project, session, state_dir, wants_color(no_color), policy)
 
 
 def globals_of(ctx: typer.Context) -> Globals:
     obj = ctx.find_root().obj
     assert isinstance(obj, Globals)
     return obj
-
-
-def echo(text: str = "", *, err: bool = False) -> None:
-    """Renderers return text; the CLI prints it (the engine never prints)."""
-    stream = sys.stderr if err else sys.stdout
-    stream.write(text if text.endswith("\n") or not text else text + "\n")
-    stream.flush()
 
 
 COMMAND_MODULES = ("config_cmds", "plan_cmds", "run_cmds", "policy_cmds", "ops_cmds",
@@ -91,11 +67,17 @@ def load_commands() -> None:
         importlib.import_module(f"reconciler.cli.{module}")
 
 
-def usage_error(exc: Exception) -> int | None:
-    """Show a click usage error and return its exit code (2 becomes 1); None otherwise.
+def typer_errors(exc: Exception) -> int | None:
+    """The typer path's part of the error mapping: typer's Exit and Abort, and click's usage
+    errors (shown by click; their exit code 2 becomes 1). None for anything else.
 
-    typer >= 0.29 vendors its own click, so both ClickException classes are checked.
+    typer >= 0.29 vendors its own click, so both click packages' classes are checked.
     """
+    if isinstance(exc, typer.Exit):
+        return int(exc.exit_code)
+    if isinstance(exc, typer.Abort):
+        echo("aborted", err=True)
+        return 1
     import click
 
     classes: list[type[Any]] = [click.ClickException]
@@ -113,35 +95,16 @@ def usage_error(exc: Exception) -> int | None:
     return None
 
 
-def run() -> None:
-    """Console-script entry: run the app and map errors to messages and exit codes."""
-    from reconciler.errors import ReconcilerError
+def run(argv: list[str] | None = None) -> None:
+    """Console-script entry: run the app; errors become messages and exit codes through the
+    same :func:`~reconciler.cli.common.guarded` the fast path uses."""
+    def body() -> int:
+        load_commands()
+        code = app(args=argv, standalone_mode=False)
+        return code if isinstance(code, int) else 0
 
-    load_commands()
-    try:
-        code = app(standalone_mode=False)
-        sys.exit(code if isinstance(code, int) else 0)
-    except ReconcilerError as exc:
-        echo(exc.render(), err=True)
-        if exc.exit_code == 3:
-            import traceback
+    sys.exit(guarded(body, typer_errors))
 
-            traceback.print_exc()
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        echo("aborted", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        echo("interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # an unexpected error is a bug: say so, with the traceback
-        code = usage_error(exc)
-        if code is not None:
-            sys.exit(code)
-        import traceback
 
-        echo("internal error (a bug in reconciler; please report it):", err=True)
-        traceback.print_exc()
-        sys.exit(3)
+__all__ = ["CliExit", "Globals", "app", "config_app", "echo", "globals_of", "load_commands",
+           "run", "typer_errors"]

@@ -83,7 +83,7 @@ def approve(
     """Approve a saved plan: its require_approval changes are allowed when `apply PLANFILE`
     runs exactly that plan (same inputs hash). Recorded with who and when; never lifts a
     deny."""
-    from reconciler.cli.plan_cmds import load_saved
+    from reconciler.cli.plan_run import load_saved
     from reconciler.errors import UserError
 
     project = globals_of(ctx).project()

@@ -1,0 +1,93 @@
+"""What every CLI path shares, without typer: the global options, printing, and exit codes.
+
+Both the typer app (cli/app.py, which re-exports :class:`Globals` and :func:`echo`) and the
+typer-free fast path (cli/fast.py) use this module, so ``plan``/``apply``/``destroy`` behave the
+same whichever parser ran. :func:`guarded` is the one mapping of errors to messages and exit
+codes: a :class:`~reconciler.errors.ReconcilerError` prints its rendering and exits with its
+code (3 with the traceback), Ctrl-C exits 130 ("interrupted"), any other exception is a bug
+(traceback, exit 3). Usage errors belong to the parser that found them: the typer path passes
+a ``translate`` hook that maps click's exceptions (exit 2 becomes 1).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from reconciler.pipeline import Project
+
+
+class CliExit(Exception):
+    """Stop the command with this exit code (nothing more to print)."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Globals:
+    directory: Path
+    session: str | None
+    state_dir: Path | None
+    color: bool
+    policy: Path | None = None
+
+    def project(self, *, strict: bool = False) -> Project:
+        from reconciler.pipeline import Project
+
+        return Project(self.directory, session=self.session, state_dir=self.state_dir,
+                       strict=strict, policy_file=self.policy)
+
+
+def wants_color(no_color: bool) -> bool:
+    """Color only on a terminal, unless --no-color or NO_COLOR says otherwise."""
+    return not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Renderers return text; the CLI prints it (the engine never prints)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(text if text.endswith("\n") or not text else text + "\n")
+    stream.flush()
+
+
+Translate = Callable[[Exception], "int | None"]
+
+
+def exit_code_for(exc: BaseException, translate: Translate | None = None) -> int:
+    """Report ``exc`` on stderr the way the CLI does and return the exit code it means."""
+    import traceback
+
+    from reconciler.errors import ReconcilerError
+
+    if isinstance(exc, CliExit):
+        return exc.code
+    if isinstance(exc, ReconcilerError):
+        echo(exc.render(), err=True)
+        if exc.exit_code == 3:
+            traceback.print_exception(exc)
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        echo("interrupted", err=True)
+        return 130
+    if isinstance(exc, Exception) and translate is not None:
+        code = translate(exc)
+        if code is not None:
+            return code
+    echo("internal error (a bug in reconciler; please report it):", err=True)
+    traceback.print_exception(exc)
+    return 3
+
+
+def guarded(body: Callable[[], int | None], translate: Translate | None = None) -> int:
+    """Run ``body`` and return its exit code, or the one :func:`exit_code_for` gives its error."""
+    try:
+        return body() or 0
+    except (Exception, KeyboardInterrupt) as exc:
+        return exit_code_for(exc, translate)
