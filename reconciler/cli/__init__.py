@@ -1,17 +1,27 @@
 """The command line: a typer app (cli/app.py), one module per command group; no logic.
 
-:func:`main` is the console entry. ``validate`` runs without importing typer at all (see
-cli/validate_cmd.py) so that it, and the pre-commit hook, start fast; everything else goes
-through the typer app.
+:func:`main` is the console entry. The hot commands run without importing typer at all, so
+that they start fast: ``plan``, ``apply`` and ``destroy`` through cli/fast.py (the same bodies,
+cli/plan_run.py, and the same error mapping as their typer commands), ``validate`` through
+cli/validate_cmd.py and the pre-commit hook through reconciler/hook.py. Whatever these small
+parsers do not fully understand (``--help``, odd spellings, bad values) goes to the typer app.
 """
 
 from __future__ import annotations
 
 import sys
 
+FAST_COMMANDS = frozenset({"plan", "apply", "destroy"})
+
 
 def main() -> None:
     argv = sys.argv[1:]
+    if FAST_COMMANDS.intersection(argv):
+        from reconciler.cli.fast import dispatch
+
+        code = dispatch(argv)
+        if code is not None:
+            sys.exit(code)
     if "validate" in argv:
         from reconciler.cli.validate_cmd import fast_path
 
