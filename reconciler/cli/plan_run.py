@@ -16,6 +16,7 @@ typer commands (cli/plan_cmds.py) and the fast path (cli/fast.py) both call them
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -98,8 +99,16 @@ def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> N
                 "project_dir": str(project.directory.resolve()), "session": project.session,
                 "destroy": destroy, "plan": to_json(run.plan),
                 "policy": policy_json(run.policy, run.policy_sources)}
-    path.write_text(json.dumps(document, indent=2) + "\n")
-    path.chmod(0o600)
+    from reconciler.errors import UserError
+
+    try:  # created owner-only (no window in which others could read it), then written
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(json.dumps(document, indent=2) + "\n")
+    except OSError as exc:
+        raise UserError(f"cannot save the plan to {path}: {exc.strerror or exc}",
+                        hint="pass a file path to -out, e.g. -out plan.json") from None
 
 
 def load_saved(path: Path) -> dict[str, object]:

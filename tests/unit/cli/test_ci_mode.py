@@ -139,3 +139,13 @@ def test_apply_never_prompts_in_ci(project: Path) -> None:
     assert done.returncode == 1
     assert "denied by rule 'no-api-today'" in done.stderr
     assert "hint:" in done.stderr
+
+
+def test_saved_plan_is_owner_only_and_a_bad_path_is_a_user_error(project: Path) -> None:
+    saved = project / "plan.json"
+    done = reconciler(project, "plan", "--refresh=false", "-out", str(saved))
+    assert done.returncode == 0, done.stderr
+    assert saved.stat().st_mode & 0o777 == 0o600
+    bad = reconciler(project, "plan", "--refresh=false", "-out", str(project))
+    assert bad.returncode == 1
+    assert "cannot save the plan to" in bad.stderr and "internal error" not in bad.stderr
