@@ -50,13 +50,14 @@ class SharedScan:
 
     def scan(self, scope: str) -> list[ProcInfo]:
         """Every live process of ``scope``, from a pass that started after this call."""
-        return list(self._await(scope).procs)
+        return list(self._await(scope)[0])
 
     def of(self, scope: str, address: str) -> list[ProcInfo]:
         """The live processes marked with ``scope`` and ``address`` (same freshness)."""
-        return list(self._await(scope).index.get(address, ()))
+        return list(self._await(scope)[1].get(address, ()))
 
-    def _await(self, scope: str) -> _Flight:
+    def _await(self, scope: str) -> tuple[tuple[ProcInfo, ...],
+                                          Mapping[str, tuple[ProcInfo, ...]]]:
         with self._cond:
             flight = self._flights.setdefault(scope, _Flight())
             wanted = flight.started + 1  # a pass running now started before this request
@@ -78,7 +79,7 @@ class SharedScan:
                     self._cond.notify_all()
                 flight.finished, flight.procs = number, procs
                 flight.index = proc_scan.by_address(procs)
-            return flight
+            return flight.procs, flight.index
 
 
 # The process-wide shared passes over the real /proc; ``scan`` is looked up on every pass.
@@ -150,9 +151,9 @@ def wait_gone(procs: Sequence[ProcInfo], timeout: float, *, transport: object = 
     step = POLL_FIRST
     try:
         while True:
-            if isinstance(transport, ChildTracker):
-                transport.reap()
             alive = watch.alive()
+            if isinstance(transport, ChildTracker):
+                transport.reap()  # our own children that just ended: no zombies left behind
             left = deadline - time.monotonic()
             if not alive or left <= 0:
                 return alive
