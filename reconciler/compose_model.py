@@ -1,10 +1,12 @@
 """Compose documents -> model Resources: one ``compose.<name>.<service>`` per Compose service.
 
-Pure: it reads nothing but the Compose files and env file it is given (through
-:mod:`reconciler.config.compose_file`). It interpolates ``${VAR}`` the way Compose does,
-merges override files, drops services outside the selected profiles, normalizes each
-service's definition (environment as a dict, ports as strings, depends_on as a mapping),
-masks secret-looking environment values and turns ``depends_on`` and ``healthcheck`` into
+Pure: the Compose files, the env file and the resolved paths come from the ``host`` it is
+given (a :class:`~reconciler.model.host.ComposeHost`: model.build passes its BuildHost;
+without one, :class:`~reconciler.config.compose_file.ComposeDisk` reads the disk). It
+interpolates ``${VAR}`` the way Compose does, merges override files, drops services outside
+the selected profiles, normalizes each service's definition (environment as a dict, ports as
+strings, depends_on as a mapping), masks secret-looking environment values and turns
+``depends_on`` and ``healthcheck`` into
 :class:`~reconciler.model.types.Dependency` and :class:`~reconciler.model.types.HealthCheck`.
 The definition shown in plans is an approximation of Compose's own merge; which service is
 recreated is decided by Compose's ``config --hash`` at observe time.
@@ -16,19 +18,16 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reconciler.config.compose_file import (
-    discover_compose_files,
-    interpolate,
-    load_compose_files,
-    normalize_service,
-    read_env_file,
-)
+from reconciler.config.compose_file import ComposeDisk, interpolate, normalize_service
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error, warning
 from reconciler.model.secrets import DEFAULT_KEY, is_secret_name, marker
 from reconciler.model.types import Address, Condition, Dependency, HealthCheck, ProbeKind, Resource
+
+if TYPE_CHECKING:
+    from reconciler.model.host import ComposeHost
 
 KIND = "compose"
 _CONDITIONS = {c.value: c for c in Condition}
@@ -138,14 +137,15 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
                       env_file: str | None, order_start: int,
                       environ: Mapping[str, str] | None = None,
                       project_name_override: str | None = None,
-                      secret_key: bytes = DEFAULT_KEY,
+                      secret_key: bytes = DEFAULT_KEY, host: ComposeHost | None = None,
                       ) -> tuple[list[Resource], list[Diagnostic]]:
     """One Resource per enabled service of the (merged) Compose documents ``doc``."""
+    host = host or ComposeDisk()
     docs = _as_docs(doc)
     base = Path(project_dir)
-    abs_files = [str((base / f).resolve()) for f in files] or [str(d.path) for d in docs]
+    abs_files = [str(host.resolve(base / f)) for f in files] or [str(d.path) for d in docs]
     env_path = (base / env_file) if env_file else Path(abs_files[0]).parent / ".env"
-    variables = {**read_env_file(env_path), **(os.environ if environ is None else environ)}
+    variables = {**host.read_env(env_path), **(os.environ if environ is None else environ)}
     diagnostics: list[Diagnostic] = []
     merged: dict[str, dict[str, Any]] = {}
     where: dict[str, SourceRange] = {}
@@ -177,7 +177,7 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
         spec: dict[str, Any] = {"project": project, "files": abs_files, "service": svc,
                                 "profiles": list(profiles), "definition": definition}
         if env_file:
-            spec["env_file"] = str(env_path.resolve())
+            spec["env_file"] = str(host.resolve(env_path))
         resources.append(Resource(address=service_address(name, svc), spec=spec,
                                   depends_on=depends, health=_health(definition),
                                   source=where[svc], secrets=secrets,
@@ -219,33 +219,36 @@ def _dependencies(definition: Mapping[str, Any], name: str, svc: str,
 def discovered_compose_resources(docs: Sequence[RawDocument], *, project_dir: Path, scope: str,
                                  order_start: int, environ: Mapping[str, str] | None = None,
                                  secret_key: bytes = DEFAULT_KEY,
+                                 host: ComposeHost | None = None,
                                  ) -> tuple[list[Resource], list[Diagnostic]]:
     """Resources of the auto-discovered Compose files among ``docs`` (resource name
     ``compose``), using only the base + override pair Compose itself would read."""
-    wanted = {str(p.resolve()) for p in discover_compose_files(project_dir)}
-    chosen = [d for d in docs if d.format == "compose" and str(d.path.resolve()) in wanted]
+    host = host or ComposeDisk()
+    wanted = {str(host.resolve(p)) for p in host.compose_files(project_dir)}
+    chosen = [d for d in docs if d.format == "compose" and str(host.resolve(d.path)) in wanted]
     if not chosen:
         return [], []
     return compose_resources(chosen, project_dir=project_dir, scope=scope, name="compose",
-                             files=[str(d.path.resolve()) for d in chosen], profiles=[],
+                             files=[str(host.resolve(d.path)) for d in chosen], profiles=[],
                              env_file=None, order_start=order_start, environ=environ,
-                             secret_key=secret_key)
+                             secret_key=secret_key, host=host)
 
 
 def entry_compose_resources(name: str, entry: Mapping[str, Any], *, project_dir: Path,
                             scope: str, order_start: int, source: SourceRange | None = None,
                             environ: Mapping[str, str] | None = None,
-                            secret_key: bytes = DEFAULT_KEY,
+                            secret_key: bytes = DEFAULT_KEY, host: ComposeHost | None = None,
                             ) -> tuple[list[Resource], list[Diagnostic]]:
     """Resources of a services.yaml ``type: compose`` entry (``files``, ``profiles``,
-    ``env_file``, ``project_name``); reads the listed files."""
+    ``env_file``, ``project_name``); reads the listed files through ``host``."""
+    host = host or ComposeDisk()
     raw_files = entry.get("files") or []
     files = [raw_files] if isinstance(raw_files, str) else [str(f) for f in raw_files]
-    paths = [(project_dir / f) for f in files] or discover_compose_files(project_dir)
+    paths = [(project_dir / f) for f in files] or host.compose_files(project_dir)
     if not paths:
         return [], [error(f"compose entry {name!r} lists no files and the project has no "
                           "compose.yaml", source, hint="add `files: [compose.yaml]`")]
-    docs, diagnostics = load_compose_files(paths)
+    docs, diagnostics = host.load_compose(paths)
     if len(docs) != len(paths):
         return [], diagnostics
     raw_profiles = entry.get("profiles") or []
@@ -254,8 +257,8 @@ def entry_compose_resources(name: str, entry: Mapping[str, Any], *, project_dir:
     override = entry.get("project_name")
     resources, more = compose_resources(
         docs, project_dir=project_dir, scope=scope, name=name,
-        files=[str(p.resolve()) for p in paths], profiles=profiles,
+        files=[str(host.resolve(p)) for p in paths], profiles=profiles,
         env_file=str(env_file) if env_file else None, order_start=order_start,
-        environ=environ, secret_key=secret_key,
+        environ=environ, secret_key=secret_key, host=host,
         project_name_override=safe_project_name(str(override)) if override else None)
     return resources, diagnostics + more

@@ -5,9 +5,11 @@ read, is asked of the ``BuildHost`` its caller passes. This module answers for t
 engine runs on: server binaries on PATH or absolute globs (``shutil.which`` / ``glob`` +
 ``os.access``), users and their homes (``pwd``), the effective uid, the stack catalog
 (``stacks/*.yaml`` beside the package and the directories of ``RECONCILER_STACKS_PATH``,
-parsed once per file modification time) and ``type: package`` directories (checked and
-content-hashed by :mod:`reconciler.packaging`). It sits outside the pure layers: the pipeline,
-``reconciler validate`` and the pre-commit hook construct it with the build's environment.
+parsed once per file modification time), ``type: package`` directories (checked and
+content-hashed by :mod:`reconciler.packaging`) and Compose files (found, parsed, their env
+files read and their paths resolved by :class:`~reconciler.config.compose_file.ComposeDisk`,
+which it inherits). It sits outside the pure layers: the pipeline, ``reconciler validate``
+and the pre-commit hook construct it with the build's environment.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler import stacks
+from reconciler.config.compose_file import ComposeDisk
 from reconciler.errors import Diagnostic
 from reconciler.model.host import PackageFacts
 
@@ -56,7 +59,7 @@ def _load_cached(path: Path, _mtime: int) -> tuple[stacks.Stack | None, list[Dia
     return stacks.parse(path, path.read_text(encoding="utf-8"))
 
 
-class LocalHost:
+class LocalHost(ComposeDisk):
     """This machine, as model.build sees it; ``env`` is the build's environment."""
 
     def __init__(self, env: Mapping[str, str]) -> None:

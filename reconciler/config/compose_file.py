@@ -2,7 +2,9 @@
 
 Owns the *reading* of Compose files (``compose.yaml``, ``docker-compose.yml`` and their
 override files, or the files a services.yaml ``type: compose`` entry lists) and the env file
-Compose interpolates from. Pure apart from reading those files: turning a document into
+Compose interpolates from; :class:`ComposeDisk` answers the Compose questions of
+model.build's BuildHost from disk. Pure apart from reading those files
+(:func:`parse_compose_text` and :func:`parse_env_text` read nothing): turning a document into
 resources is :mod:`reconciler.compose_model`, running the Compose CLI is
 :mod:`reconciler.actuators.compose_cli`.
 """
@@ -138,6 +140,27 @@ def read_env_file(path: Path) -> dict[str, str]:
         return parse_env_text(path.read_text(encoding="utf-8"))
     except OSError:
         return {}
+
+
+class ComposeDisk:
+    """The Compose questions of :class:`reconciler.model.host.BuildHost`, answered from disk.
+
+    :class:`reconciler.local_host.LocalHost` inherits these; called directly (tests, tools),
+    :mod:`reconciler.compose_model` falls back to one when given no host.
+    """
+
+    def resolve(self, path: Path) -> Path:
+        """``path`` made absolute with symlinks resolved (what Compose's paths are keyed by)."""
+        return path.resolve()
+
+    def compose_files(self, directory: Path) -> list[Path]:
+        return discover_compose_files(directory)
+
+    def load_compose(self, paths: Sequence[Path]) -> tuple[list[RawDocument], list[Diagnostic]]:
+        return load_compose_files(paths)
+
+    def read_env(self, path: Path) -> dict[str, str]:
+        return read_env_file(path)
 
 
 # -- interpolation and normalization of one service ----------------------------------------

@@ -258,7 +258,7 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     project, settings = _project(docs)
     compose = compose_part(docs, [d for d in kept if is_compose_draft(d)], env=env,
                            scope=f"{project}_{session}" if session else project,
-                           order_start=len(drafts), secret_key=secret_key)
+                           order_start=len(drafts), secret_key=secret_key, host=host)
     diagnostics += compose.diagnostics
     deps, problems = _dependencies(by_name, compose)
     diagnostics += problems

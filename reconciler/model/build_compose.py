@@ -1,5 +1,6 @@
 """Compose in model.build: Compose files -> ``compose.<name>.<service>`` resources, and the
-names other services use to depend on them (pure but for reading the listed Compose files).
+names other services use to depend on them. Pure: which Compose files exist, their parsed
+documents, their env files and their symlink-resolved paths are asked of the BuildHost.
 
 Two sources (see docs/compose.md): the Compose files auto-discovered in the project directory
 (``compose.yaml`` / ``docker-compose.yml`` + override, resource name ``compose``) and every
@@ -33,10 +34,10 @@ from reconciler.compose_model import (
     discovered_compose_resources,
     entry_compose_resources,
 )
-from reconciler.config.compose_file import discover_compose_files
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error, warning
 from reconciler.model.build_draft import Draft
+from reconciler.model.host import ComposeHost
 from reconciler.model.types import Dependency, Resource
 
 DISCOVERED = "compose"  # the resource name of the auto-discovered Compose files
@@ -124,41 +125,43 @@ class ComposePart:
         return out
 
 
-def _entry_files(draft: Draft) -> list[Path]:
+def _entry_files(draft: Draft, host: ComposeHost) -> list[Path]:
     raw = draft.spec.get("files")
     listed = [raw] if isinstance(raw, str) else [str(f) for f in raw or []]
     base = draft.doc.path.parent
-    return [(base / f).resolve() for f in listed] or [
-        p.resolve() for p in discover_compose_files(base)]
+    return [host.resolve(base / f) for f in listed] or [
+        host.resolve(p) for p in host.compose_files(base)]
 
 
-def _discovered_dirs(docs: Sequence[RawDocument]) -> list[Path]:
+def _discovered_dirs(docs: Sequence[RawDocument], host: ComposeHost) -> list[Path]:
     dirs: list[Path] = []
     for doc in docs:
-        if doc.format == "compose" and doc.path.parent.resolve() not in dirs:
-            dirs.append(doc.path.parent.resolve())
+        directory = host.resolve(doc.path.parent) if doc.format == "compose" else None
+        if directory is not None and directory not in dirs:
+            dirs.append(directory)
     return dirs
 
 
 def compose_part(docs: Sequence[RawDocument], entries: Sequence[Draft], *,
                  env: Mapping[str, str], scope: str, order_start: int,
-                 secret_key: bytes) -> ComposePart:
+                 secret_key: bytes, host: ComposeHost) -> ComposePart:
     """The Compose resources of ``docs`` (discovered files) and of the ``type: compose``
-    Drafts ``entries``, ordered after ``order_start``."""
+    Drafts ``entries``, ordered after ``order_start``; files are read through ``host``."""
     part = ComposePart()
     order = order_start
     claimed: set[Path] = set()
     for draft in entries:
         spec: Mapping[str, Any] = draft.spec
-        claimed.update(_entry_files(draft))
+        claimed.update(_entry_files(draft, host))
         resources, problems = entry_compose_resources(
-            draft.name, spec, project_dir=draft.doc.path.parent.resolve(), scope=scope,
-            order_start=order, source=draft.source, environ=env, secret_key=secret_key)
+            draft.name, spec, project_dir=host.resolve(draft.doc.path.parent), scope=scope,
+            order_start=order, source=draft.source, environ=env, secret_key=secret_key,
+            host=host)
         part.diagnostics += problems
         part.add(draft.name, draft.name, resources)
         order += len(resources)
-    for directory in _discovered_dirs(docs):
-        files = [p.resolve() for p in discover_compose_files(directory)]
+    for directory in _discovered_dirs(docs, host):
+        files = [host.resolve(p) for p in host.compose_files(directory)]
         if not files or claimed & set(files):
             continue
         clash = next((d for d in entries if d.name == DISCOVERED), None)
@@ -170,7 +173,7 @@ def compose_part(docs: Sequence[RawDocument], entries: Sequence[Draft], *,
             continue
         resources, problems = discovered_compose_resources(
             docs, project_dir=directory, scope=scope, order_start=order, environ=env,
-            secret_key=secret_key)
+            secret_key=secret_key, host=host)
         part.diagnostics += problems
         part.add(DISCOVERED, None, resources)
         order += len(resources)

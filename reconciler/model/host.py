@@ -2,13 +2,15 @@
 
 model.build does no I/O. What it needs to know about the machine it plans for -- whether a
 stack's server binaries exist here (``locate``), whether a user exists and where its home is,
-the effective uid, the stack catalog, and the checked, content-hashed package directories of
-``type: package`` services -- comes through one ``BuildHost`` that the caller passes in.
+the effective uid, the stack catalog, the checked, content-hashed package directories of
+``type: package`` services, and the Compose files of the project (which exist, their parsed
+documents, the env files they interpolate from, and their symlink-resolved paths) -- comes
+through one ``BuildHost`` that the caller passes in.
 
 - :class:`reconciler.local_host.LocalHost` is the real one: the single impure adapter, kept
   outside this pure layer (the pipeline, ``validate`` and the pre-commit hook pass it);
-- :class:`FakeHost` here is an in-memory one for unit tests (binaries, users, stacks and
-  packages given up front);
+- :class:`FakeHost` here is an in-memory one for unit tests (binaries, users, stacks,
+  packages and the text of Compose / env files given up front);
 - :class:`NoHost`, the default of ``build(host=None)``, fails loudly with an InternalError
   the moment a project needs a host fact, so a caller that forgot its host cannot silently
   get "unknown stack" or "no binaries" answers.
@@ -16,18 +18,21 @@ the effective uid, the stack catalog, and the checked, content-hashed package di
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from reconciler.errors import Diagnostic, InternalError
+from reconciler.config import compose_file
+from reconciler.config.raw import RawDocument
+from reconciler.errors import Diagnostic, InternalError, SourceRange, error
 
 if TYPE_CHECKING:
     from reconciler.packaging import Problem
     from reconciler.stacks import Stack
 
-__all__ = ["BuildHost", "FakeHost", "NoHost", "PackageFacts"]
+__all__ = ["BuildHost", "ComposeHost", "FakeHost", "NoHost", "PackageFacts"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +45,26 @@ class PackageFacts:
     content_hash: str  # ``sha256:<hex>`` of the deterministic archive
 
 
-class BuildHost(Protocol):
+class ComposeHost(Protocol):
+    """The Compose files model.build reads: the part of :class:`BuildHost` that
+    :mod:`reconciler.compose_model` needs (:class:`~reconciler.config.compose_file.ComposeDisk`
+    answers it from disk)."""
+
+    def resolve(self, path: Path) -> Path:
+        """``path`` absolute, symlinks resolved: Compose files are told apart, and handed to
+        ``docker compose -f``, by these paths (so a file reached through a link is the same)."""
+
+    def compose_files(self, directory: Path) -> list[Path]:
+        """The Compose files Compose itself would read in ``directory`` (base + override)."""
+
+    def load_compose(self, paths: Sequence[Path]) -> tuple[list[RawDocument], list[Diagnostic]]:
+        """The parsed documents of ``paths`` in order; an unreadable file is a diagnostic."""
+
+    def read_env(self, path: Path) -> dict[str, str]:
+        """The variables of an env file (``.env``, ``env_file:``); empty when it is missing."""
+
+
+class BuildHost(ComposeHost, Protocol):
     """Host facts and config reads that model.build asks for; nothing else reaches it."""
 
     def locate(self, requirement: str, version: str | None) -> str | None:
@@ -96,6 +120,18 @@ class NoHost:
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         raise self._missing(f"to read the package in {directory}")
 
+    def resolve(self, path: Path) -> Path:
+        raise self._missing(f"to resolve {path}")
+
+    def compose_files(self, directory: Path) -> list[Path]:
+        raise self._missing(f"the Compose files in {directory}")
+
+    def load_compose(self, paths: Sequence[Path]) -> tuple[list[RawDocument], list[Diagnostic]]:
+        raise self._missing("to read " + ", ".join(map(str, paths)))
+
+    def read_env(self, path: Path) -> dict[str, str]:
+        raise self._missing(f"to read {path}")
+
 
 @dataclass
 class FakeHost:
@@ -105,7 +141,10 @@ class FakeHost:
     ``/usr/lib/postgresql/${version}/bin/postgres``) to the path it resolves to; ``stacks``
     are parsed catalog entries (see :func:`reconciler.stacks.parse`), found as
     ``<stack_dir>/<name>.yaml``; ``packages`` maps a package directory to its facts or to
-    its problems.
+    its problems; ``files`` maps an absolute path to the text of a Compose or env file there
+    (no symlinks: ``resolve`` only makes a path absolute and normal). The ``.yaml`` / ``.yml``
+    ones are parsed here, up front, as the stacks are (ruamel globs its plug-in directory
+    whenever it builds a parser, which a no-I/O guard around the build would catch).
     """
 
     binaries: Mapping[str, str] = field(default_factory=dict)
@@ -113,8 +152,16 @@ class FakeHost:
     uid: int = 1000
     stacks: Mapping[str, Stack] = field(default_factory=dict)
     packages: Mapping[Path, PackageFacts | list[Problem]] = field(default_factory=dict)
+    files: Mapping[Path, str] = field(default_factory=dict)
     stack_dir: Path = Path("/fake/stacks")
     asked: list[str] = field(default_factory=list)  # every question, in order
+    _parsed: dict[Path, tuple[RawDocument | None, list[Diagnostic]]] = field(
+        init=False, default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for path, text in self.files.items():
+            if path.suffix in (".yaml", ".yml"):
+                self._parsed[self.resolve(path)] = compose_file.parse_compose_text(text, path)
 
     def locate(self, requirement: str, version: str | None) -> str | None:
         self.asked.append(f"locate {requirement}")
@@ -148,6 +195,39 @@ class FakeHost:
         if isinstance(found, PackageFacts):
             return found, []
         return None, list(_problems(found, directory))
+
+    def resolve(self, path: Path) -> Path:
+        return Path(os.path.abspath(path))
+
+    def _text(self, path: Path) -> str | None:
+        return self.files.get(self.resolve(path))
+
+    def compose_files(self, directory: Path) -> list[Path]:
+        self.asked.append(f"compose files {directory}")
+        found = (next((directory / n for n in group if self._text(directory / n) is not None),
+                      None)
+                 for group in (compose_file.BASE_FILES, compose_file.OVERRIDE_FILES))
+        return [path for path in found if path is not None]
+
+    def load_compose(self, paths: Sequence[Path]) -> tuple[list[RawDocument], list[Diagnostic]]:
+        docs: list[RawDocument] = []
+        diagnostics: list[Diagnostic] = []
+        for path in paths:
+            self.asked.append(f"read {path}")
+            parsed = self._parsed.get(self.resolve(path))
+            if parsed is None:
+                diagnostics.append(error("cannot read compose file: No such file or directory",
+                                         SourceRange(str(path))))
+                continue
+            doc, found = parsed
+            diagnostics += found
+            docs += [doc] if doc is not None else []
+        return docs, diagnostics
+
+    def read_env(self, path: Path) -> dict[str, str]:
+        self.asked.append(f"read {path}")
+        text = self._text(path)
+        return compose_file.parse_env_text(text) if text is not None else {}
 
 
 def _problems(found: Iterable[Problem] | None, directory: Path) -> Iterable[Problem]:

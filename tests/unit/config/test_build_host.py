@@ -25,6 +25,7 @@ from reconciler.config import load
 from reconciler.errors import InternalError
 from reconciler.model.build import build
 from reconciler.model.host import FakeHost, PackageFacts
+from reconciler.model.types import Address
 
 PG_BIN = "/usr/lib/postgresql/${version}/bin/postgres"
 PACKAGE = """\
@@ -160,3 +161,71 @@ def test_build_does_no_io(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
         "task.postgres-init"]
     with no_io(monkeypatch), pytest.raises(AssertionError, match=r"called (builtins|io)\.open"):
         Path(tmp_path / "services.yaml").read_text()  # the guard itself bites
+
+
+COMPOSE_WEB = """\
+services:
+  web:
+    image: "busybox:${TAG:-1}"
+    healthcheck: {test: ["CMD", "true"]}
+"""
+COMPOSE_SHOP = """\
+services:
+  db: {image: "busybox:${DB_TAG}", environment: {DB_PASSWORD: hunter2}}
+"""
+COMPOSE_PROJECT = """\
+services:
+  shop:
+    type: compose
+    files: [ops/stack.yml]
+    env_file: ops/ci.env
+  api:
+    command: serve
+    depends_on: [shop.db, compose.web]
+"""
+
+
+def test_compose_files_come_from_the_host(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``type: compose`` entry's files and the auto-discovered compose.yaml, with their env
+    files, are found, read and resolved by the host alone: the build does no I/O."""
+    (tmp_path / "services.yaml").write_text(COMPOSE_PROJECT)
+    (tmp_path / "compose.yaml").write_text(COMPOSE_WEB)  # found by load(); build asks the host
+    docs, problems = load(tmp_path)
+    assert problems == []
+    host = FakeHost(files={tmp_path / "compose.yaml": COMPOSE_WEB,
+                           tmp_path / ".env": "TAG=2\n",
+                           tmp_path / "ops/stack.yml": COMPOSE_SHOP,
+                           tmp_path / "ops/ci.env": "DB_TAG=3\n"})
+    with no_io(monkeypatch):
+        state, diagnostics = build(docs, env={}, session="s", host=host)
+    assert diagnostics == []
+    db, web = state.resources[Address("compose", "shop.db")], state.resources[
+        Address("compose", "compose.web")]
+    assert db.spec["files"] == [str(tmp_path / "ops/stack.yml")]
+    assert db.spec["env_file"] == str(tmp_path / "ops/ci.env")
+    assert db.spec["definition"]["image"] == "busybox:3" and "hunter2" not in str(db.spec)
+    assert web.spec["files"] == [str(tmp_path / "compose.yaml")]
+    assert web.spec["definition"]["image"] == "busybox:2"
+    assert [str(d.target) for d in state.resources[Address("process", "api")].depends_on] == [
+        "compose.shop.db", "compose.compose.web"]
+    assert f"read {tmp_path / 'ops/stack.yml'}" in host.asked
+    assert f"compose files {tmp_path}" in host.asked
+
+
+def test_compose_entry_claims_the_discovered_file_and_reports_a_missing_one(
+        run: Run, tmp_path: Path) -> None:
+    host = FakeHost(files={tmp_path / "compose.yaml": COMPOSE_WEB})
+    claimed = run({"services.yaml": "services: {app: {type: compose, files: compose.yaml}}\n",
+                   "compose.yaml": COMPOSE_WEB}, host=host)
+    assert claimed.errors == []
+    assert sorted(str(a) for a in claimed.state.resources) == ["compose.app.web"]
+    missing = run({"services.yaml": "services: {app: {type: compose, files: [gone.yml]}}\n"},
+                  host=host)
+    assert missing.errors == [f"{tmp_path / 'gone.yml'}: error: cannot read compose file: "
+                              "No such file or directory"]
+
+
+def test_without_a_host_compose_files_are_not_guessed(run: Run) -> None:
+    with pytest.raises(InternalError, match="given no BuildHost but needs the Compose files"):
+        run({"services.yaml": "services: {app: {type: compose}}\n"}, host=None)

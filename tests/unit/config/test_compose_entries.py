@@ -3,8 +3,13 @@ between services.yaml services and Compose services in both directions (pure, no
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from reconciler.config import load
+from reconciler.errors import Severity
+from reconciler.local_host import LocalHost
+from reconciler.model.build import build
 from reconciler.model.types import Address, Condition
 
 COMPOSE = """
@@ -199,3 +204,22 @@ def test_missing_compose_file_is_an_error_naming_it(run: Any) -> None:
     """})
     assert any("missing.yaml" in e for e in result.errors), result.errors
     assert not any("unknown service" in e for e in result.errors)
+
+
+def test_a_file_reached_through_a_symlink_is_the_same_compose_file(tmp_path: Path) -> None:
+    """Compose paths are resolved by the host (symlinks followed): an entry listing a link to
+    compose.yaml claims it, and a project directory reached through a link gives the real
+    paths, so a link never makes the same file a second Compose project."""
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    (tmp_path / "real/services.yaml").write_text(
+        "services: {app: {type: compose, files: stack.yml}}\n")
+    (tmp_path / "real/compose.yaml").write_text(COMPOSE)
+    (tmp_path / "real/stack.yml").symlink_to(tmp_path / "real/compose.yaml")
+    docs, problems = load(tmp_path / "link")
+    assert problems == []
+    state, diagnostics = build(docs, env={}, host=LocalHost({}))
+    assert [d for d in diagnostics if d.severity is Severity.ERROR] == []
+    assert {str(a) for a in state.resources} == {"compose.app.web"}  # compose.yaml claimed
+    assert state.resources[Address("compose", "app.web")].spec["files"] == [
+        str(tmp_path / "real/compose.yaml")]
