@@ -4,8 +4,11 @@
 2. No-op `plan` wall time and peak RSS on 10 / 100 / 1000 running process services.
 3. Time until 10 `python3 -m http.server` services all answer: reconciler apply, honcho on the
    same Procfile, and starting the 10 commands directly (the floor).
+4. `apply` (parallelism 20) then `destroy` (default parallelism) of 300 `sleep` processes: every
+   stop must make sure nothing marked survives, which used to cost two /proc passes each.
 
-Usage: python tests/benchmarks/bench_engine.py [--honcho PATH] [--sizes 10,100,1000] [--out F]
+Usage: python tests/benchmarks/bench_engine.py [--honcho PATH] [--sizes 10,100,1000]
+       [--destroy-sizes 300] [--out F]
 """
 
 from __future__ import annotations
@@ -86,6 +89,24 @@ def bench_noop_plan(sizes: list[int], repeats: int) -> list[dict[str, float]]:
     return rows
 
 
+def bench_destroy(sizes: list[int], repeats: int) -> list[dict[str, float]]:
+    """Cold apply and full destroy of N processes, `repeats` times each (medians)."""
+    rows = []
+    for size in sizes:
+        applies, destroys = [], []
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Path(tmp) / f"d{size}"
+            write_project(project, size, "exec sleep 3600")
+            cli = [*RECONCILER, "-C", str(project)]
+            for _ in range(repeats):
+                applies.append(run([*cli, "apply", "--auto-approve", "--parallelism", "20"]))
+                destroys.append(run([*cli, "destroy", "--auto-approve"]))
+        rows.append({"services": size, "apply_median_s": statistics.median(applies),
+                     "destroy_median_s": statistics.median(destroys),
+                     "destroy_max_s": max(destroys)})
+    return rows
+
+
 def free_ports(count: int) -> list[int]:
     socks, ports = [], []
     for _ in range(count):
@@ -153,6 +174,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--honcho", default=shutil.which("honcho"))
     parser.add_argument("--sizes", default="10,100,1000")
+    parser.add_argument("--destroy-sizes", default="300")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "engine.json")
     args = parser.parse_args()
@@ -160,7 +182,9 @@ def main() -> None:
     honcho = str(Path(args.honcho).resolve()) if args.honcho else None
     report = {"validate": bench_validate(args.repeats * 2),
               "noop_plan": bench_noop_plan(sizes, args.repeats),
-              "ten_http_servers": bench_ten_servers(honcho)}
+              "ten_http_servers": bench_ten_servers(honcho),
+              "apply_destroy": bench_destroy(
+                  [int(s) for s in args.destroy_sizes.split(",") if s], args.repeats)}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))
