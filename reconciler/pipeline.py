@@ -33,18 +33,15 @@ from reconciler.model.build import build
 from reconciler.model.types import Address, DesiredState
 from reconciler.pipeline_policy import evaluate_plan, load_layers, plan_outcome, policy_layers
 from reconciler.pipeline_support import (
-    SCHEMA_PASSED,
     observed_hashes,
     offline_observed,
     parse_target,
-    read_lines,
-    write_lines,
+    schema_check,
 )
 from reconciler.policy import EffectivePolicy, PolicyResult
 from reconciler.ports import PortAllocator, owned_ports, primary_port
 from reconciler.state import StateStore
 from reconciler.transports.pool import TransportPool
-from reconciler.validate import check, fingerprints
 
 if TYPE_CHECKING:
     from reconciler.apply import ApplyResult
@@ -91,12 +88,7 @@ class Project:
 
     def documents(self) -> tuple[list[RawDocument], list[Diagnostic]]:
         docs, diagnostics = load(self.directory)
-        path = self.store.state_dir / SCHEMA_PASSED
-        known = read_lines(path)
-        passed = set(known)
-        diagnostics += check(docs, passed=passed, key=self.store.secret_key())
-        if passed != known:  # keep what passed of the current files only
-            write_lines(path, passed & fingerprints(docs, self.store.secret_key()))
+        diagnostics += schema_check(docs, self.store.state_dir, self.store.secret_key())
         return docs, diagnostics
 
     def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from reconciler.changes import Observed, Status
-from reconciler.errors import PlanError
+from reconciler.config import RawDocument
+from reconciler.errors import Diagnostic, PlanError
 from reconciler.model.types import Address
+from reconciler.validate import check, fingerprints
 
 SCHEMA_PASSED = "schema-passed"
 
@@ -43,6 +45,18 @@ def offline_observed(records: Mapping[Address, Any]) -> dict[Address, Observed]:
             else Status.RUNNING
         result[address] = Observed(address, status, record.spec_hash, facts=record.facts)
     return result
+
+
+def schema_check(docs: Sequence[RawDocument], state_dir: Path, key: bytes) -> list[Diagnostic]:
+    """validate.check with the fingerprints of files that passed before, kept in
+    ``state_dir/schema-passed`` (only those of the current files)."""
+    path = state_dir / SCHEMA_PASSED
+    known = read_lines(path)
+    passed = set(known)
+    found = check(docs, passed=passed, key=key)
+    if passed != known:
+        write_lines(path, passed & fingerprints(docs, key))
+    return found
 
 
 def read_lines(path: Path) -> set[str]:
