@@ -12,12 +12,12 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from infra.local_scope import local_scope, marked_pids
 
 from reconciler.actuators import proc_scan
 from reconciler.actuators.base import ActuatorContext
@@ -34,41 +34,14 @@ from reconciler.transports.local import LocalTransport
 pytestmark = pytest.mark.integration
 
 
-def marked_pids(scope: str, address: str | None = None) -> list[int]:
-    """Independent of the code under test: every pid whose environ carries the scope."""
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            env = Path(f"/proc/{name}/environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if f"RECONCILER_PROJECT={scope}".encode() in env and (
-                address is None or f"RECONCILER_ADDRESS={address}".encode() in env):
-            pids.append(int(name))
-    return pids
-
-
 def environ_of(pid: int) -> dict[str, str]:
     return proc_scan.parse_environ(Path(f"/proc/{pid}/environ").read_bytes())
 
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[ActuatorContext]:
-    scope = f"rtest_{uuid.uuid4().hex[:10]}"
-    events: list[Event] = []
-    context = ActuatorContext(project="rtest", scope=scope, state_dir=tmp_path / "state",
-                              transport=LocalTransport(), events=events.append,
-                              extra={"project_dir": str(tmp_path), "events": events})
-    try:
+    with local_scope(tmp_path, "rtest") as context:
         yield context
-    finally:
-        for info in proc_scan.scan(scope):
-            if proc_scan.is_same_process(info.pid, info.stat.starttime):
-                os.kill(info.pid, signal.SIGKILL)
-        assert isinstance(context.transport, LocalTransport)
-        context.transport.reap()
 
 
 @pytest.fixture

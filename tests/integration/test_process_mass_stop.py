@@ -13,21 +13,19 @@ import os
 import signal
 import subprocess
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from infra.local_scope import local_scope, marked_pids
 
 from reconciler.actuators import proc_scan, proc_stop
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.process import ProcessActuator
 from reconciler.changes import Action, Change, Status
-from reconciler.events import Event
 from reconciler.model.types import Address, Resource
-from reconciler.transports.local import LocalTransport
 
 pytestmark = pytest.mark.integration
 
@@ -39,37 +37,10 @@ FORKING = ["/bin/sh", "-c", "setsid sleep 1000 & exec sleep 1000"]
 STUBBORN = ["/bin/sh", "-c", "trap '' TERM; exec sleep 1000"]  # sleep keeps TERM ignored
 
 
-def marked_pids(scope: str) -> list[int]:
-    """Every live pid whose environ carries the scope, read without the code under test."""
-    needle = f"RECONCILER_PROJECT={scope}".encode()
-    pids = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            env = Path(f"/proc/{name}/environ").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if needle in env:
-            pids.append(int(name))
-    return pids
-
-
 @pytest.fixture
 def ctx(tmp_path: Path) -> Iterator[ActuatorContext]:
-    scope = f"rmass_{uuid.uuid4().hex[:10]}"
-    events: list[Event] = []
-    context = ActuatorContext(project="rmass", scope=scope, state_dir=tmp_path / "state",
-                              transport=LocalTransport(), events=events.append,
-                              extra={"project_dir": str(tmp_path), "events": events})
-    try:
+    with local_scope(tmp_path, "rmass") as context:
         yield context
-    finally:
-        for info in proc_scan.scan(scope):
-            if proc_scan.is_same_process(info.pid, info.stat.starttime):
-                os.kill(info.pid, signal.SIGKILL)
-        assert isinstance(context.transport, LocalTransport)
-        context.transport.reap()
 
 
 @pytest.fixture
