@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra.components import require
+from infra.components import missing, require
 
 from reconciler import diff
 from reconciler.actuators import docker_socket
@@ -345,7 +345,7 @@ def test_observe_in_a_fresh_process_imports_no_sdk_and_sees_what_the_sdk_sees(
     scope: Scope,
 ) -> None:
     if docker_socket.for_url(None) is None:
-        pytest.skip("the environment's engine is not a local unix socket (DOCKER_HOST/context)")
+        missing("the environment's engine is not a local unix socket (DOCKER_HOST/context)")
     web, idle = scope.resource(), scope.resource("idle", ports=[], command=["sleep", "300"])
     scope.apply(Action.CREATE, web)
     stopped = scope.apply(Action.CREATE, idle)

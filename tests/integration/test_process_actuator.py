@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from infra.components import missing
 from infra.local_scope import local_scope, marked_pids
 
 from reconciler.actuators import proc_scan
@@ -239,8 +240,9 @@ def test_task_success_failure_and_timeout(ctx: ActuatorContext, tmp_path: Path) 
     assert marked_pids(ctx.scope, "task.slow") == []
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="switching users needs root")
 def test_runs_as_the_configured_user(actuator: ProcessActuator, ctx: ActuatorContext) -> None:
+    if os.geteuid() != 0:
+        missing("switching users needs root (the test environment runs as root)")
     seen = create(actuator, proc("api", SLEEP, user="nobody"), ctx)
     status = Path(f"/proc/{seen.facts['pid']}/status").read_text()
     uid_line = next(line for line in status.splitlines() if line.startswith("Uid:"))

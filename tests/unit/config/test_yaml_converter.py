@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from infra.components import missing
 
 from reconciler.config import services_yaml
 from reconciler.config.services_yaml import YamlConverter, clib_available, parse_yaml
@@ -75,7 +76,8 @@ def test_styles_and_value_positions_are_tracked_when_asked() -> None:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_libyaml_and_the_pure_parser_agree(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     if not clib_available():
-        pytest.skip("ruamel.yaml.clib is not installed: only the pure parser runs")
+        missing("ruamel.yaml.clib (a dependency on CPython) is not installed: only the pure "
+                "parser runs")
     fast = parsed(CASES[name])
     monkeypatch.setattr(services_yaml, "clib_available", lambda: False)
     assert parsed(CASES[name]) == fast
