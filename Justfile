@@ -36,8 +36,6 @@ bench:
 # Regenerate the JSON Schemas in schemas/ from the pydantic models.
 schemas:
     {{py}} scripts/gen_schemas.py
-    {{py}} -m reconciler.render.plan_schema
-    {{py}} -m reconciler.policy_schema
 
 # Check that docs/ reference every CLI command (and regenerate the CLI reference).
 docs:

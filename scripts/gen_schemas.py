@@ -1,5 +1,8 @@
-"""Write schemas/*.schema.json from the pydantic models (`just schemas`).
+"""Write every JSON Schema from its pydantic model (`just schemas`), in two places.
 
+`reconciler/validate/schemas/` is package data: what an installed reconciler validates with.
+`schemas/` holds the same files for editors (`# yaml-language-server: $schema=...`). Both are
+generated here from the same source; tests/unit/config/test_validate.py fails when they differ.
 With --check, write nothing and exit 1 when a checked-in schema differs from the models.
 """
 
@@ -12,22 +15,34 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from reconciler.config.schema_export import dumps, generate  # noqa: E402
+from reconciler.policy.schema import render_policy_schema  # noqa: E402
+from reconciler.render.plan_schema import schema_text  # noqa: E402
+
+TARGETS = (ROOT / "schemas", ROOT / "reconciler" / "validate" / "schemas")
+
+
+def texts() -> dict[str, str]:
+    """File name -> the exact text each schema file holds."""
+    out = {name: dumps(schema) for name, schema in generate().items()}
+    out["plan.schema.json"] = schema_text()
+    out["policy.schema.json"] = render_policy_schema()
+    return out
 
 
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for name, schema in generate().items():
-        path = ROOT / "schemas" / name
-        text = dumps(schema)
-        current = path.read_text() if path.exists() else None
-        if current == text:
-            continue
-        stale.append(name)
-        if not check:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            print(f"wrote {path.relative_to(ROOT)}")
+    for name, text in texts().items():
+        for folder in TARGETS:
+            path = folder / name
+            current = path.read_text() if path.exists() else None
+            if current == text:
+                continue
+            stale.append(str(path.relative_to(ROOT)))
+            if not check:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                print(f"wrote {path.relative_to(ROOT)}")
     if check and stale:
         print("schemas out of date: " + ", ".join(stale) + " (run: just schemas)")
         return 1

@@ -16,13 +16,13 @@ if TYPE_CHECKING:
 
 # kind -> "module:Class"
 KINDS: dict[str, str] = {
-    "process": "reconciler.actuators.process:ProcessActuator",
-    "task": "reconciler.actuators.task:TaskActuator",
-    "container": "reconciler.actuators.container:ContainerActuator",
-    "compose": "reconciler.actuators.compose:ComposeActuator",
-    "package": "reconciler.actuators.package:PackageActuator",
+    "process": "reconciler.actuators.process.actuator:ProcessActuator",
+    "task": "reconciler.actuators.task.actuator:TaskActuator",
+    "container": "reconciler.actuators.container.actuator:ContainerActuator",
+    "compose": "reconciler.actuators.compose.actuator:ComposeActuator",
+    "package": "reconciler.actuators.package.actuator:PackageActuator",
     "fake": "reconciler.actuators.fake:FakeActuator",
-    "wireguard": "reconciler.actuators.wireguard:WireguardActuator",
+    "wireguard": "reconciler.actuators.wireguard.actuator:WireguardActuator",
 }
 
 _cache: dict[str, Actuator] = {}

@@ -2,7 +2,7 @@
 
 An actuator observes every object of its kind on one transport in one batched call,
 applies one Change at a time, and probes health. It never imports plan, apply or cli.
-Diffing is generic (reconciler.diff) over ``Resource.spec`` and ``Observed``.
+Diffing is generic (reconciler.engine.diff) over ``Resource.spec`` and ``Observed``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from reconciler.changes import Change, Health, Observed
 from reconciler.events import Hook, null_hook
+from reconciler.model.changes import Change, Health, Observed
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import Transport
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
-from reconciler.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.errors import TerminalError, TransientError
+from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.model.types import Address, Resource
 
 

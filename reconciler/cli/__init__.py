@@ -3,7 +3,8 @@
 :func:`main` is the console entry. The hot commands run without importing typer at all, so
 that they start fast: ``plan``, ``apply`` and ``destroy`` through cli/fast.py (the same bodies,
 cli/plan_run.py, and the same error mapping as their typer commands), ``validate`` through
-cli/validate_cmd.py and the pre-commit hook through reconciler/hook.py. Whatever these small
+cli/validate_cmd.py and the pre-commit hook through reconciler/workflows/hook.py. Whatever these
+small
 parsers do not fully understand (``--help``, odd spellings, bad values) goes to the typer app.
 """
 
@@ -29,7 +30,7 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
     if "hook" in argv:
-        from reconciler.hook import fast_path as hook_fast_path
+        from reconciler.workflows.hook import fast_path as hook_fast_path
 
         code = hook_fast_path(argv)
         if code is not None:

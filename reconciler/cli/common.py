@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from reconciler.pipeline import Project
+    from reconciler.engine.project import Project
 
 
 class CliExit(Exception):
@@ -39,7 +39,7 @@ class Globals:
     policy: Path | None = None
 
     def project(self, *, strict: bool = False) -> Project:
-        from reconciler.pipeline import Project
+        from reconciler.engine.project import Project
 
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
                        strict=strict, policy_file=self.policy)

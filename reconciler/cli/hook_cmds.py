@@ -1,7 +1,7 @@
-"""``hook install`` and ``hook run``: the git pre-commit hook (see reconciler/hook.py).
+"""``hook install`` and ``hook run``: the git pre-commit hook (see reconciler/workflows/hook.py).
 
 ``hook run`` normally never reaches this module: the console entry runs it without typer
-(:func:`reconciler.hook.fast_path`) so the hook starts fast. These commands exist for
+(:func:`reconciler.workflows.hook.fast_path`) so the hook starts fast. These commands exist for
 ``--help``, for unusual option spellings, and for ``hook install``.
 """
 
@@ -25,7 +25,7 @@ def hook_install(
         "--force", help="Replace a pre-commit hook not written by reconciler.")] = False,
 ) -> None:
     """Write .git/hooks/pre-commit running `reconciler hook run` for this project."""
-    from reconciler.hook import install
+    from reconciler.workflows.hook import install
 
     path, replaced = install(globals_of(ctx).directory, force=force)
     echo(f"Installed the pre-commit hook: {path}" + (" (replaced a foreign hook)"
@@ -37,6 +37,6 @@ def hook_install(
 def hook_run(ctx: typer.Context) -> None:
     """Validate the STAGED versions of the project's config files and policy (not the work
     tree); exit 1 with file:line:col diagnostics when they are invalid."""
-    from reconciler.hook import run_hook
+    from reconciler.workflows.hook import run_hook
 
     raise typer.Exit(run_hook(globals_of(ctx).directory))

@@ -20,7 +20,7 @@ import typer
 from reconciler.cli.app import app, echo, globals_of
 
 if TYPE_CHECKING:
-    from reconciler.pipeline import Project
+    from reconciler.engine.project import Project
 
 hosts_app = typer.Typer(help="SSH hosts: list, test, facts, trust.", no_args_is_help=True)
 app.add_typer(hosts_app, name="hosts")
@@ -116,7 +116,7 @@ def facts(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """OS, arch, docker and wireguard availability, and addresses (one round trip)."""
-    from reconciler.hosts import gather_facts
+    from reconciler.model.topology import gather_facts
 
     project = _project(ctx)
     _names(project, name)
@@ -160,9 +160,9 @@ def trust(
 def remote_logs(project: Project, names: list[str], lines: int) -> tuple[list[str], list[str]]:
     """``reconciler logs``: the last ``lines`` of each remote process's log on its host
     (prefixed ``name@host |``), and the requested names left for the local logs."""
-    from reconciler.actuators.proc_remote import log_path
     from reconciler.errors import ReconcilerError
     from reconciler.model.types import LOCAL_HOST
+    from reconciler.transports.procs_remote import log_path
 
     records = [a for a in project.store.resources()
                if a.host != LOCAL_HOST and a.kind in ("process", "task")

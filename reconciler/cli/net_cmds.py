@@ -40,7 +40,7 @@ def _size(count: int) -> str:
 
 def status_rows(network: str | None, project: Any) -> list[dict[str, Any]]:
     """One row per (node, peer) of every wireguard node (a node without peers: one row)."""
-    from reconciler import observe
+    from reconciler.engine import observe
 
     desired, _ = project.desired(allocate=False)
     wanted = {a: r for a, r in desired.resources.items() if a.kind == "wireguard"

@@ -19,7 +19,7 @@ def status(
 ) -> None:
     """Every resource with its state, pid, port and health (one probe each, in parallel)."""
     from reconciler.render.status import render_status
-    from reconciler.status import collect as status_rows
+    from reconciler.workflows.status import collect as status_rows
 
     project = globals_of(ctx).project()
     rows = status_rows(project)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from reconciler.cli.common import CliExit, Globals, echo
 
 if TYPE_CHECKING:
-    from reconciler.pipeline import PlanRun, Project
+    from reconciler.engine.project import PlanRun, Project
 
 SAVED_PLAN_KIND = "reconciler-saved-plan"
 
@@ -92,7 +92,7 @@ def run_plan(g: Globals, *, out: Path | None = None, as_json: bool = False,
 
 def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> None:
     """A saved plan holds addresses, actions and hashes; secrets only as keyed hashes."""
-    from reconciler.plan import to_json
+    from reconciler.engine.plan import to_json
     from reconciler.render.policy import policy_json
 
     document = {"kind": SAVED_PLAN_KIND, "format_version": 1,

@@ -44,7 +44,7 @@ def policy_show(
 ) -> None:
     """The effective policy: the layers (user, project, session) and every rule with the
     file:line:col it came from. The most severe matching decision wins (deny wins)."""
-    from reconciler.pipeline_policy import policy_layers
+    from reconciler.engine.policy_step import policy_layers
 
     project = globals_of(ctx).project()
     layers = policy_layers(project.directory, project.store.state_dir, project.policy_file,

@@ -23,11 +23,11 @@ from reconciler.cli.app import Globals, app, echo, globals_of
 
 if TYPE_CHECKING:
     from reconciler.model.types import DesiredState
-    from reconciler.session import StackProject
+    from reconciler.workflows.session import StackProject
 
 
 def _project(g: Globals, session: str, stacks: list[str]) -> StackProject:
-    from reconciler.session import StackProject, parse_with
+    from reconciler.workflows.session import StackProject, parse_with
 
     return StackProject(g.directory, session=session, state_dir=g.state_dir,
                         with_stacks=tuple(parse_with(stacks)))
@@ -54,8 +54,8 @@ def _run_command(command: list[str], env: dict[str, str]) -> int:
 
 
 def _report_failure(project: StackProject, result: object) -> None:
-    from reconciler.apply import ApplyResult
-    from reconciler.session import failed_logs
+    from reconciler.engine.apply import ApplyResult
+    from reconciler.workflows.session import failed_logs
 
     assert isinstance(result, ApplyResult)
     for node in result.root_causes():
@@ -68,7 +68,7 @@ def _report_failure(project: StackProject, result: object) -> None:
 def _teardown(g: Globals, project: StackProject, desired: DesiredState | None) -> bool:
     from reconciler.errors import ReconcilerError
     from reconciler.render.progress import ProgressPrinter
-    from reconciler.session import teardown
+    from reconciler.workflows.session import teardown
 
     try:
         result = teardown(project, desired=desired)
@@ -105,7 +105,7 @@ def run(
     """Provision the project (+ --with stacks), run CMD with their exports, tear down."""
     from reconciler.errors import ConfigError, ReconcilerError
     from reconciler.render.progress import ProgressPrinter
-    from reconciler.session import command_env, exports, fresh_session, provision
+    from reconciler.workflows.session import command_env, exports, fresh_session, provision
 
     g = globals_of(ctx)
     name = session or g.session or fresh_session()

@@ -29,9 +29,9 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
                  policy_file: Path | None = None) -> int:
     """Validate the project in ``directory``; print the report; return the exit code."""
     from reconciler.config import interpolation_env, load
-    from reconciler.local_host import LocalHost
+    from reconciler.engine.local_host import LocalHost
     from reconciler.model.build import build
-    from reconciler.validate import check
+    from reconciler.validate.checker import check
 
     docs, diagnostics = load(directory)
     diagnostics += check(docs)
@@ -39,7 +39,7 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
         env = interpolation_env(docs, os.environ)
         _, more = build(docs, env=env, session=session, strict=strict, host=LocalHost(env))
         diagnostics += more
-    from reconciler.pipeline_policy import new_diagnostics, policy_layers, state_dir_for
+    from reconciler.engine.policy_step import new_diagnostics, policy_layers, state_dir_for
 
     layers = policy_layers(directory, state_dir_for(directory, session, state_dir),
                            policy_file, os.environ)

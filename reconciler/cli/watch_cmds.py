@@ -1,7 +1,7 @@
 """``reconciler watch``: auto-apply on save and heal drift until SIGINT/SIGTERM.
 
-Parses the options into :class:`~reconciler.watch.WatchOptions`, subscribes the live stream
-(text or ``--json`` lines) and runs the :class:`~reconciler.watch.Watcher` in a worker thread,
+Parses the options into :class:`~reconciler.watch.loop.WatchOptions`, subscribes the live stream
+(text or ``--json`` lines) and runs the :class:`~reconciler.watch.loop.Watcher` in a worker thread,
 so the main thread only waits for signals: the first SIGINT/SIGTERM stops the loop after the
 reconcile in progress, without touching the services (``--down-on-exit`` removes them); a
 second one exits at once.
@@ -50,7 +50,7 @@ def watch(
 ) -> None:
     """Apply on every save and heal drift (crashed processes, removed containers)."""
     from reconciler.render.watch_stream import WatchStream
-    from reconciler.watch import Watcher, WatchOptions
+    from reconciler.watch.loop import Watcher, WatchOptions
 
     project = globals_of(ctx).project()
     options = WatchOptions(debounce=debounce, interval=interval, poll=poll,

@@ -2,7 +2,8 @@
 
 ``load(project_dir)`` reads every file :func:`discover` finds, with the parser of its format,
 and returns the documents plus the diagnostics of files that could not be read or parsed.
-Nothing here validates meaning (that is ``reconciler.validate`` and ``reconciler.model.build``).
+Nothing here validates meaning (that is ``reconciler.validate.checker`` and
+``reconciler.model.build``).
 """
 
 from __future__ import annotations

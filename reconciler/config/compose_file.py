@@ -5,8 +5,8 @@ override files, or the files a services.yaml ``type: compose`` entry lists) and 
 Compose interpolates from; :class:`ComposeDisk` answers the Compose questions of
 model.build's BuildHost from disk. Pure apart from reading those files
 (:func:`parse_compose_text` and :func:`parse_env_text` read nothing): turning a document into
-resources is :mod:`reconciler.compose_model`, running the Compose CLI is
-:mod:`reconciler.actuators.compose_cli`.
+resources is :mod:`reconciler.model.compose`, running the Compose CLI is
+:mod:`reconciler.actuators.compose.cli`.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ def read_env_file(path: Path) -> dict[str, str]:
 class ComposeDisk:
     """The Compose questions of :class:`reconciler.model.host.BuildHost`, answered from disk.
 
-    :class:`reconciler.local_host.LocalHost` inherits these; called directly (tests, tools),
-    :mod:`reconciler.compose_model` falls back to one when given no host.
+    :class:`reconciler.engine.local_host.LocalHost` inherits these; called directly (tests, tools),
+    :mod:`reconciler.model.compose` falls back to one when given no host.
     """
 
     def resolve(self, path: Path) -> Path:

@@ -6,7 +6,7 @@ and scalars, a position for every mapping key, list item and value, and the quot
 each string so that positions inside a CEL expression can be mapped back to the file. Syntax
 errors, duplicate keys and alias bombs become diagnostics with ``file:line:col``; nothing is
 raised. Validation against the policy schema and compilation of the rules live in
-:mod:`reconciler.policy`.
+:mod:`reconciler.policy.evaluation`.
 """
 
 from __future__ import annotations

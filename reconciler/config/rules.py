@@ -1,7 +1,8 @@
 """Which keys each service type accepts and requires, per format (plain data, no imports).
 
 The JSON Schemas describe every key a service may have; these tables say which of them make
-sense for a given ``type``. ``reconciler.validate`` reports a key outside its type's set as an
+sense for a given ``type``. ``reconciler.validate.checker`` reports a key outside its type's set as
+an
 error, a missing required key as an error, and the keys in ``*_WARNED`` as warnings.
 """
 

@@ -1,7 +1,7 @@
 """The pydantic models of locald.toml: the source of schemas/locald.schema.json.
 
 One flat service model carries every key of every locald type (exec, worker, container,
-postgres, site); ``reconciler.validate`` checks which keys a type accepts (see
+postgres, site); ``reconciler.validate.checker`` checks which keys a type accepts (see
 ``reconciler.config.rules``). Imported only by ``scripts/gen_schemas.py`` and the tests.
 """
 

@@ -5,7 +5,7 @@ package|compose`` shape and the nested ``target: {type: ...}`` shape), plus reco
 (``command`` strings, ``depends_on`` with conditions, ``port: auto``, ``hosts``, ``uses``,
 ``protect``, ``labels``, ``{secret: ...}`` env values). Services are one flat model with the
 keys of every type; which keys a type accepts and requires is checked by
-``reconciler.validate`` (see ``reconciler.config.rules``). This module imports pydantic, so
+``reconciler.validate.checker`` (see ``reconciler.config.rules``). This module imports pydantic, so
 only ``scripts/gen_schemas.py`` and the tests import it, never the validate path.
 """
 

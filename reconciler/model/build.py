@@ -9,7 +9,7 @@ input: every problem is a Diagnostic.
 
 It does no I/O: what it must know about the machine (a stack's binaries, users, the stack
 catalog, ``type: package`` directories) is asked of the ``host`` its caller passes, a
-:class:`~reconciler.model.host.BuildHost` (``reconciler.local_host.LocalHost`` for real).
+:class:`~reconciler.model.host.BuildHost` (``reconciler.engine.local_host.LocalHost`` for real).
 """
 
 from __future__ import annotations

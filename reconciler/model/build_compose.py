@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reconciler.compose_model import (
+from reconciler.config.raw import RawDocument
+from reconciler.errors import Diagnostic, SourceRange, error, warning
+from reconciler.model.build_draft import Draft
+from reconciler.model.compose import (
     KIND,
     discovered_compose_resources,
     entry_compose_resources,
 )
-from reconciler.config.raw import RawDocument
-from reconciler.errors import Diagnostic, SourceRange, error, warning
-from reconciler.model.build_draft import Draft
 from reconciler.model.host import ComposeHost
 from reconciler.model.types import Dependency, Resource
 

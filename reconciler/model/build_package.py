@@ -3,7 +3,7 @@
 ``package_spec`` turns the service's keys into the resource spec ``{package, version,
 install_path, content_hash}``. The package directory is read, checked and hashed by the
 ``BuildHost`` (:meth:`~reconciler.model.host.BuildHost.load_package`; the real one uses
-:mod:`reconciler.packaging`), never here. The content hash is part of
+:mod:`reconciler.model.packaging`), never here. The content hash is part of
 the spec, so editing any file of the package is a spec change and the plan replaces the
 install; an unchanged package is a no-op. Every problem of the package (missing directory or
 manifest, absolute paths or ``..`` in ``files``, links leaving the package, a bad setup

@@ -8,7 +8,7 @@ env values by their keyed-hash markers, keeping the clear values in ``Resource.s
 
 ``${svc.ip}`` (and the host part of ``${svc.url}``) is the address the *caller* uses: 127.0.0.1
 when both run on the same host, the LAN address on a shared LAN, the WireGuard address
-otherwise (:class:`reconciler.hosts.Topology`, built from the documents' ``hosts:`` and
+otherwise (:class:`reconciler.model.topology.Topology`, built from the documents' ``hosts:`` and
 ``networks:``). A service that declares ``network: <a wireguard network>`` and runs on one of
 its nodes lives on the overlay: its ``${svc.ip}`` is the node's WireGuard address for itself
 and for every caller on a node of that network (the topology's answer for other callers), and
@@ -25,11 +25,11 @@ from typing import Any
 
 from reconciler.config.interpolate import ReferenceProblem, interpolate
 from reconciler.errors import Diagnostic, Severity, SourceRange, error, warning
-from reconciler.hosts import Topology, hosts_from_settings
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_wireguard import KIND as WIREGUARD
 from reconciler.model.build_wireguard import overlay_networks
 from reconciler.model.secrets import is_secret_name, marker
+from reconciler.model.topology import Topology, hosts_from_settings
 from reconciler.model.types import (
     LOCAL_HOST,
     Address,

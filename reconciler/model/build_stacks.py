@@ -2,7 +2,7 @@
 
 Readers turn a stack use into one Draft of kind ``stack`` (name, stack, version, port request).
 :func:`expand_stacks` replaces each by the resources of the catalog variant that the host can
-run (see :mod:`reconciler.stacks`; the catalog file and every fact about the machine come from
+run (see :mod:`reconciler.model.stacks`; the catalog file and every fact about the machine come from
 the :class:`~reconciler.model.host.BuildHost`, see :func:`choose`): the variant's first
 service takes the instance name (so ``depends_on: [db]`` and ``${db.port}`` work), its other
 services and tasks are named ``<name>-<key>``, and the stack's ``exports`` become env vars of
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reconciler import stacks
 from reconciler.config.raw import KeyPath, RawDocument, as_dict, as_list
 from reconciler.errors import Diagnostic, Severity, SourceRange, error
+from reconciler.model import stacks
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_services import services_drafts
 from reconciler.model.host import BuildHost

@@ -1,9 +1,9 @@
 """WireGuard networks of services.yaml -> ``wireguard.<network>@<node>`` resources (pure).
 
 Every ``networks.<name>`` entry with ``type: wireguard`` of every services document is read
-with :func:`reconciler.wireguard.model.read_network`; its problems become error diagnostics at
+with :func:`reconciler.model.wireguard.read_network`; its problems become error diagnostics at
 the file:line:col of the offending key. Each node with an address gets one Resource whose
-spec is :func:`reconciler.wireguard.model.node_specs`'s. :func:`overlay_addresses` gives the
+spec is :func:`reconciler.model.wireguard.node_specs`'s. :func:`overlay_addresses` gives the
 overlay address of each host for services that declare ``network: <a wireguard network>``,
 so ``${svc.ip}`` of such a service is its WireGuard address; :func:`overlay_networks` gives
 every node's overlay address per network (the resolver's view, see ``build_resolve``).
@@ -17,7 +17,7 @@ from typing import Any
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, error
 from reconciler.model.types import Address, Resource
-from reconciler.wireguard.model import NetworkDef, node_specs, read_network
+from reconciler.model.wireguard import NetworkDef, node_specs, read_network
 
 __all__ = ["overlay_addresses", "overlay_networks", "scope_of", "wireguard_networks",
            "wireguard_resources"]

@@ -7,7 +7,7 @@ the effective uid, the stack catalog, the checked, content-hashed package direct
 documents, the env files they interpolate from, and their symlink-resolved paths) -- comes
 through one ``BuildHost`` that the caller passes in.
 
-- :class:`reconciler.local_host.LocalHost` is the real one: the single impure adapter, kept
+- :class:`reconciler.engine.local_host.LocalHost` is the real one: the single impure adapter, kept
   outside this pure layer (the pipeline, ``validate`` and the pre-commit hook pass it);
 - :class:`FakeHost` here is an in-memory one for unit tests (binaries, users, stacks,
   packages and the text of Compose / env files given up front);
@@ -29,15 +29,16 @@ from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, InternalError, SourceRange, error
 
 if TYPE_CHECKING:
-    from reconciler.packaging import Problem
-    from reconciler.stacks import Stack
+    from reconciler.model.packaging import Problem
+    from reconciler.model.stacks import Stack
 
 __all__ = ["BuildHost", "ComposeHost", "FakeHost", "NoHost", "PackageFacts"]
 
 
 @dataclass(frozen=True, slots=True)
 class PackageFacts:
-    """What model.build needs of a checked package directory (see :mod:`reconciler.packaging`)."""
+    """What model.build needs of a checked package directory (see
+    :mod:`reconciler.model.packaging`)."""
 
     name: str
     version: str
@@ -47,7 +48,7 @@ class PackageFacts:
 
 class ComposeHost(Protocol):
     """The Compose files model.build reads: the part of :class:`BuildHost` that
-    :mod:`reconciler.compose_model` needs (:class:`~reconciler.config.compose_file.ComposeDisk`
+    :mod:`reconciler.model.compose` needs (:class:`~reconciler.config.compose_file.ComposeDisk`
     answers it from disk)."""
 
     def resolve(self, path: Path) -> Path:
@@ -94,7 +95,7 @@ class NoHost:
 
     def _missing(self, what: str) -> InternalError:
         return InternalError(f"model.build was given no BuildHost but needs {what}; pass "
-                             "reconciler.local_host.LocalHost (or a FakeHost in tests)")
+                             "reconciler.engine.local_host.LocalHost (or a FakeHost in tests)")
 
     def locate(self, requirement: str, version: str | None) -> str | None:
         raise self._missing(f"to locate {requirement!r}")
@@ -139,7 +140,7 @@ class FakeHost:
 
     ``binaries`` maps a requirement as written in a stack (``redis-server``, or a glob such as
     ``/usr/lib/postgresql/${version}/bin/postgres``) to the path it resolves to; ``stacks``
-    are parsed catalog entries (see :func:`reconciler.stacks.parse`), found as
+    are parsed catalog entries (see :func:`reconciler.model.stacks.parse`), found as
     ``<stack_dir>/<name>.yaml``; ``packages`` maps a package directory to its facts or to
     its problems; ``files`` maps an absolute path to the text of a Compose or env file there
     (no symlinks: ``resolve`` only makes a path absolute and normal). The ``.yaml`` / ``.yml``
@@ -233,7 +234,7 @@ class FakeHost:
 def _problems(found: Iterable[Problem] | None, directory: Path) -> Iterable[Problem]:
     if found is not None:
         return found
-    from reconciler.packaging import Problem
+    from reconciler.model.packaging import Problem
 
     return [Problem(f"package directory {str(directory)!r} does not exist",
                     "point `package:` at a directory holding a manifest.toml")]

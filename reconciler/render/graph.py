@@ -11,8 +11,8 @@ import json
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reconciler.changes import Change
-    from reconciler.plan import Plan
+    from reconciler.engine.plan import Plan
+    from reconciler.model.changes import Change
 
 COLOR = {"create": "green", "update": "orange", "replace": "magenta", "delete": "red",
          "no-op": "gray", "read": "blue"}

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from reconciler.changes import Change
+from reconciler.model.changes import Change
 from reconciler.render.plan_values import leaf_name, mask
 
 if TYPE_CHECKING:
-    from reconciler.plan import Plan
+    from reconciler.engine.plan import Plan
 
 DOCUMENT_VERSION = "1"
 

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from reconciler.render.plan_values import NO_CHANGES, body, summary_line
 
 if TYPE_CHECKING:
-    from reconciler.changes import Change
-    from reconciler.plan import Plan
-    from reconciler.policy import PolicyResult
+    from reconciler.engine.plan import Plan
+    from reconciler.model.changes import Change
+    from reconciler.policy.evaluation import PolicyResult
 
 
 def _cell(text: str) -> str:

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from reconciler.changes import Action, Change, FieldDiff
+from reconciler.model.changes import Action, Change, FieldDiff
 from reconciler.model.secrets import is_marker, is_secret_name
 
 SENSITIVE = "(sensitive value)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from reconciler.policy import Decision, PolicyResult
+    from reconciler.policy.evaluation import Decision, PolicyResult
 
 LABELS = {"deny": "denied", "require_approval": "needs approval", "warn": "warning",
           "approved": "approved"}

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from reconciler.events import Event
 
 if TYPE_CHECKING:
-    from reconciler.apply import ApplyResult
+    from reconciler.engine.apply import ApplyResult
 
 STYLES = {"node.start": "bold", "node.done": "green", "node.failed": "bold red",
           "node.skipped": "yellow", "node.wait_health": "cyan", "node.healthy": "green",

@@ -1,4 +1,4 @@
-"""The ``reconciler status`` table (rich), from the plain rows of reconciler.status."""
+"""The ``reconciler status`` table (rich), from the plain rows of reconciler.workflows.status."""
 
 from __future__ import annotations
 

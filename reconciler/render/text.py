@@ -12,12 +12,12 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from reconciler.changes import Action
+from reconciler.model.changes import Action
 from reconciler.render.plan_values import NO_CHANGES, body, headline, summary_line
 
 if TYPE_CHECKING:
-    from reconciler.plan import Plan
-    from reconciler.policy import PolicyResult
+    from reconciler.engine.plan import Plan
+    from reconciler.policy.evaluation import PolicyResult
 
 STYLE = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", " ": "dim", "<=": "cyan"}
 INTRO = "reconciler will perform the following actions:"

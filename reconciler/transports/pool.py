@@ -1,7 +1,7 @@
 """One transport per host for a run: ``local`` is this machine; every other host is SSH.
 
 Hosts come from the desired state's settings (``hosts:`` and ``networks.*.nodes``, see
-:mod:`reconciler.hosts`); any other name is tried as a ``~/.ssh/config`` alias. The pool is
+:mod:`reconciler.model.topology`); any other name is tried as a ``~/.ssh/config`` alias. The pool is
 created per Project and closed when the run ends, so an SSH connection is opened once per
 host and reused for observe and apply. Hosts connect in parallel (one lock per host, not one
 for the pool), and a host that could not be reached is remembered for the run: every later
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.errors import HostUnreachable
-from reconciler.hosts import HostSpec, alias_host, hosts_from_settings
+from reconciler.model.topology import HostSpec, alias_host, hosts_from_settings
 from reconciler.model.types import LOCAL_HOST, DesiredState
 from reconciler.transports.base import Transport
 

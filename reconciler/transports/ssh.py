@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.errors import HostUnreachable, TerminalError
-from reconciler.hosts import HostSpec, fingerprint, known_hosts_entry
+from reconciler.model.topology import HostSpec, fingerprint, known_hosts_entry
 from reconciler.transports.base import CommandResult
 from reconciler.transports.ssh_keys import UnknownHostKey, reject_unknown
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import HostUnreachable
-from reconciler.hosts import HostSpec, fingerprint, known_hosts_entry
+from reconciler.model.topology import HostSpec, fingerprint, known_hosts_entry
 
 
 class UnknownHostKey(Exception):

@@ -30,8 +30,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from reconciler.actuators import proc_scan  # noqa: E402
 from reconciler.state import StateStore  # noqa: E402
+from reconciler.transports import procfs as proc_scan  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -18,14 +18,14 @@ from typing import Any
 import pytest
 from infra.docker_env import ComposeCli, DockerCleanup, unique_name
 
-from reconciler import diff
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.compose import ComposeActuator
-from reconciler.actuators.compose_cli import compose_config_diagnostics, detect_compose
-from reconciler.changes import Action, Change, HealthStatus, Observed, Status
-from reconciler.compose_model import compose_resources
+from reconciler.actuators.compose.actuator import ComposeActuator
+from reconciler.actuators.compose.cli import compose_config_diagnostics, detect_compose
 from reconciler.config.compose_file import load_compose_files
+from reconciler.engine import diff
 from reconciler.errors import Severity
+from reconciler.model.changes import Action, Change, HealthStatus, Observed, Status
+from reconciler.model.compose import compose_resources
 from reconciler.model.types import Address, DesiredState, Resource
 from reconciler.transports.base import CommandResult
 from reconciler.transports.local import LocalTransport

@@ -23,12 +23,12 @@ from typing import Any
 import pytest
 from infra.components import missing, require
 
-from reconciler import diff
-from reconciler.actuators import docker_socket
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import ContainerActuator
-from reconciler.changes import Action, Change, HealthStatus, Observed, ReasonCode, Status
+from reconciler.actuators.container import socket as docker_socket
+from reconciler.actuators.container.actuator import ContainerActuator
+from reconciler.engine import diff
 from reconciler.errors import TerminalError
+from reconciler.model.changes import Action, Change, HealthStatus, Observed, ReasonCode, Status
 from reconciler.model.types import Address, DesiredState, HealthCheck, ProbeKind, Resource
 from reconciler.transports.local import LocalTransport
 
@@ -331,7 +331,7 @@ OBSERVE_IN_A_FRESH_PROCESS = """
 import json, sys
 from pathlib import Path
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import ContainerActuator
+from reconciler.actuators.container.actuator import ContainerActuator
 from reconciler.transports.local import LocalTransport
 ctx = ActuatorContext(project="rtest", scope=sys.argv[1], state_dir=Path(sys.argv[2]),
                       transport=LocalTransport(), extra={"project_dir": sys.argv[2]})

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actuators import proc_scan
+from reconciler.transports import procfs as proc_scan
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actuators import proc_scan
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process import ProcessActuator
-from reconciler.changes import Action, Change, HealthStatus, Status
-from reconciler.health import probe, wait_healthy
-from reconciler.health_notify import NotifySocket
+from reconciler.actuators.process.actuator import ProcessActuator
+from reconciler.health.notify import NotifySocket
+from reconciler.health.probes import probe, wait_healthy
+from reconciler.model.changes import Action, Change, HealthStatus, Status
 from reconciler.model.types import Address, HealthCheck, ProbeKind, Resource
+from reconciler.transports import procfs as proc_scan
 from reconciler.transports.local import LocalTransport
 
 pytestmark = pytest.mark.integration

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from infra.netns_hosts import SshHost
 
-from reconciler.changes import Action
+from reconciler.engine.project import Project
 from reconciler.errors import ConfigError
 from reconciler.events import Event
-from reconciler.pipeline import Project
+from reconciler.model.changes import Action
 
 SECRET = "tok-9f8e7d6c5b4a-secret"
 SETUP = """#!/bin/sh

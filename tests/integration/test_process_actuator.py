@@ -20,16 +20,16 @@ import pytest
 from infra.components import missing
 from infra.local_scope import local_scope, marked_pids
 
-from reconciler.actuators import proc_scan
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process import ProcessActuator
-from reconciler.actuators.process_files import LOG_MAX_BYTES
-from reconciler.actuators.task import TaskActuator
-from reconciler.changes import Action, Change, Observed, Status
+from reconciler.actuators.process.actuator import ProcessActuator
+from reconciler.actuators.process.files import LOG_MAX_BYTES
+from reconciler.actuators.task.actuator import TaskActuator
 from reconciler.errors import TerminalError
 from reconciler.events import Event
+from reconciler.model.changes import Action, Change, Observed, Status
 from reconciler.model.secrets import marker
 from reconciler.model.types import Address, Resource
+from reconciler.transports import procfs as proc_scan
 from reconciler.transports.local import LocalTransport
 
 pytestmark = pytest.mark.integration

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from infra.local_scope import local_scope, marked_pids
 
-from reconciler.actuators import proc_scan, proc_stop
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process import ProcessActuator
-from reconciler.changes import Action, Change, Status
+from reconciler.actuators.process import stop as proc_stop
+from reconciler.actuators.process.actuator import ProcessActuator
+from reconciler.model.changes import Action, Change, Status
 from reconciler.model.types import Address, Resource
+from reconciler.transports import procfs as proc_scan
 
 pytestmark = pytest.mark.integration
 

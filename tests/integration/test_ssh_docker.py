@@ -25,10 +25,10 @@ import pytest
 from infra.netns_hosts import SshHost
 
 from reconciler import actuators
-from reconciler.changes import Action
+from reconciler.engine.project import PlanRun, Project
 from reconciler.events import Event
+from reconciler.model.changes import Action
 from reconciler.model.types import Address
-from reconciler.pipeline import PlanRun, Project
 
 LABEL_PROJECT = "io.reconciler.project"
 

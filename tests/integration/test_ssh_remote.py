@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from infra.netns_hosts import SshHost
 
-from reconciler.changes import Action
-from reconciler.pipeline import PlanRun, Project
+from reconciler.engine.project import PlanRun, Project
+from reconciler.model.changes import Action
 from reconciler.transports.ssh import SshTransport
 
 

@@ -12,7 +12,7 @@ import pytest
 from infra.netns_hosts import SshHost
 
 from reconciler.errors import HostUnreachable
-from reconciler.hosts import HostSpec
+from reconciler.model.topology import HostSpec
 from reconciler.transports.pool import TransportPool
 from reconciler.transports.ssh import SshTransport
 from reconciler.transports.ssh_keys import fetch_host_key, record_host_key

@@ -23,8 +23,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.actuators import proc_scan
 from reconciler.state import StateStore
+from reconciler.transports import procfs as proc_scan
 
 pytestmark = pytest.mark.integration
 

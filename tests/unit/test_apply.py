@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import diff
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.fake import FakeActuator
-from reconciler.apply import Applier, ApplyResult
+from reconciler.engine import diff
+from reconciler.engine.apply import Applier, ApplyResult
+from reconciler.engine.plan import build as build_plan
 from reconciler.events import EventBus
 from reconciler.model.types import (
     Address,
@@ -20,7 +21,6 @@ from reconciler.model.types import (
     ProbeKind,
     Resource,
 )
-from reconciler.plan import build as build_plan
 from reconciler.state import StateStore
 from reconciler.transports.local import LocalTransport
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler import diff
-from reconciler.changes import Action, Change, FieldDiff, Observed, ReasonCode, Status
+from reconciler.engine import diff
 from reconciler.errors import SourceRange
+from reconciler.model.changes import Action, Change, FieldDiff, Observed, ReasonCode, Status
 from reconciler.model.secrets import marker
 from reconciler.model.types import Address, DesiredState, Resource, spec_hash
 

@@ -8,7 +8,8 @@ import hashlib
 from pathlib import Path
 
 from reconciler.config import load
-from reconciler.hosts import (
+from reconciler.model.build import build
+from reconciler.model.topology import (
     Topology,
     alias_host,
     fingerprint,
@@ -16,7 +17,6 @@ from reconciler.hosts import (
     known_hosts_entry,
     parse_facts,
 )
-from reconciler.model.build import build
 from reconciler.model.types import Address
 
 SETTINGS = {

@@ -1,4 +1,5 @@
-"""reconciler.packaging and the package spec of model.build: checks, determinism, content hash.
+"""reconciler.model.packaging and the package spec of model.build: checks, determinism, content
+hash.
 
 The build tests read the package through LocalHost (the real BuildHost); the package spec
 from a fake loader is in tests/unit/config/test_build_host.py.
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import packaging
 from reconciler.config import load
-from reconciler.local_host import LocalHost
+from reconciler.engine.local_host import LocalHost
+from reconciler.model import packaging
 from reconciler.model.build import build
 from reconciler.model.host import PackageFacts
-from reconciler.validate import check
+from reconciler.validate.checker import check
 
 
 def make_package(root: Path, manifest: str, files: dict[str, str] | None = None) -> Path:

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from reconciler import diff
-from reconciler.changes import Action, Observed, Status
+from reconciler.engine import diff
+from reconciler.engine.plan import FORMAT_VERSION, STEPS, Plan, build, from_json, to_json
 from reconciler.errors import PlanError, SourceRange
+from reconciler.model.changes import Action, Observed, Status
 from reconciler.model.types import Address, Condition, Dependency, DesiredState, Resource
-from reconciler.plan import FORMAT_VERSION, STEPS, Plan, build, from_json, to_json
 
 
 def res(name: str, *deps: str, order: int = 0, kind: str = "process", host: str = "local",
@@ -236,10 +236,10 @@ def test_noop_plan_round_trips_without_importing_networkx() -> None:
 
     code = (
         "import sys\n"
-        "from reconciler import diff\n"
-        "from reconciler.changes import Observed, Status\n"
+        "from reconciler.engine import diff\n"
+        "from reconciler.model.changes import Observed, Status\n"
         "from reconciler.model.types import Address, DesiredState, Resource\n"
-        "from reconciler.plan import build, from_json, to_json\n"
+        "from reconciler.engine.plan import build, from_json, to_json\n"
         "r = Resource(Address('process', 'db'), {'command': ['db']})\n"
         "d = DesiredState('demo', {r.address: r})\n"
         "seen = {r.address: Observed(r.address, Status.RUNNING, r.hash())}\n"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.engine.project import Project
 from reconciler.errors import ConfigError, PolicyDenied
 from reconciler.model.types import Address
-from reconciler.pipeline import Project
-from reconciler.policy import Outcome
+from reconciler.policy.evaluation import Outcome
 
 SERVICES = """\
 version: "1.0"

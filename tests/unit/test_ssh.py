@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import subprocess
 
-from reconciler.actuators import proc_remote
-from reconciler.changes import Action, Status
-from reconciler.diff import compute
+from reconciler.engine.diff import compute
+from reconciler.engine.observe import unreachable
 from reconciler.errors import HostUnreachable
-from reconciler.hosts import HostSpec
+from reconciler.model.changes import Action, Status
+from reconciler.model.topology import HostSpec
 from reconciler.model.types import Address, DesiredState, HealthCheck, ProbeKind, Resource
-from reconciler.observe import unreachable
+from reconciler.transports import procs_remote as proc_remote
 from reconciler.transports.ssh import SshTransport, env_script, quote_path
 
 STAT = "4242 (python3 -c x) S 1 4242 4242 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0"

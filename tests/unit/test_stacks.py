@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 
-from reconciler import stacks
 from reconciler.config import interpolation_env, load
+from reconciler.engine.local_host import LocalHost, locate
 from reconciler.errors import Severity
-from reconciler.local_host import LocalHost, locate
+from reconciler.model import stacks
 from reconciler.model.build import build
 from reconciler.model.build_stacks import LABEL_DATA, LABEL_EXPORTS, Choice, choose, data_dir
 from reconciler.model.host import FakeHost
 from reconciler.model.types import Address, DesiredState
-from reconciler.session import exports, parse_with, with_document
+from reconciler.workflows.session import exports, parse_with, with_document
 
 SERVICES = """\
 name: shop

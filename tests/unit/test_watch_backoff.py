@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.watch_backoff import Backoff, BackoffPolicy
+from reconciler.watch.backoff import Backoff, BackoffPolicy
 
 
 class Clock:

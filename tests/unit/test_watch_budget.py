@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from reconciler import diff
-from reconciler.changes import Observed, Status
+from reconciler.engine import diff
+from reconciler.engine.plan import Plan, build, from_json
+from reconciler.model.changes import Observed, Status
 from reconciler.model.types import Address, Condition, Dependency, DesiredState, Resource
-from reconciler.plan import Plan, build, from_json
-from reconciler.watch_budget import (
+from reconciler.watch.budget import (
     SAVED_PLAN_KIND,
     Budget,
     is_heal,

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from reconciler.watch_queue import ALL, Debouncer, WorkQueue
+from reconciler.watch.queue import ALL, Debouncer, WorkQueue
 
 
 class Clock:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler import diff
-from reconciler.actuators.wireguard import rotates
-from reconciler.changes import Action, Change, Observed, ReasonCode, Status
+from reconciler.actuators.wireguard.actuator import rotates
+from reconciler.engine import diff
+from reconciler.model.changes import Action, Change, Observed, ReasonCode, Status
 from reconciler.model.types import IN_PLACE_KINDS, Address, DesiredState, Resource
-from reconciler.wireguard.model import node_specs, read_network
+from reconciler.model.wireguard import node_specs, read_network
 
 H1 = Address("wireguard", "mesh", "h1")
 

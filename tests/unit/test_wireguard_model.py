@@ -10,7 +10,7 @@ from typing import Any
 from reconciler.config import load
 from reconciler.model.build import build
 from reconciler.model.types import Address
-from reconciler.wireguard.model import (
+from reconciler.model.wireguard import (
     NodeDef,
     allocate,
     interface_name,

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from reconciler.wireguard.drift import drift, facts
-from reconciler.wireguard.keys import ensure_key_script, hidden_dump_script, is_public_key
-from reconciler.wireguard.parse import parse_dump, parse_link, parse_report
-from reconciler.wireguard.render import (
+from reconciler.actuators.wireguard.drift import drift, facts
+from reconciler.actuators.wireguard.keys import ensure_key_script, hidden_dump_script, is_public_key
+from reconciler.actuators.wireguard.parse import parse_dump, parse_link, parse_report
+from reconciler.actuators.wireguard.render import (
     PeerConfig,
     interface_commands,
     observe_script,

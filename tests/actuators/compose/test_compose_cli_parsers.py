@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actuators.compose_cli import (
+from reconciler.actuators.compose.cli import (
     ComposeCLI,
     detect_compose,
     exit_code_of,
@@ -18,9 +18,9 @@ from reconciler.actuators.compose_cli import (
     parse_ps,
     parse_version,
 )
-from reconciler.changes import HealthStatus
 from reconciler.config.compose_file import parse_compose_file
 from reconciler.errors import Severity, TerminalError
+from reconciler.model.changes import HealthStatus
 from reconciler.transports.base import CommandResult
 
 FIXTURES = Path(__file__).parent / "fixtures"

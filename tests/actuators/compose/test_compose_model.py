@@ -4,14 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reconciler.compose_model import (
-    compose_resources,
-    discovered_compose_resources,
-    entry_compose_resources,
-    merge_service,
-    project_name,
-    seconds,
-)
 from reconciler.config.compose_file import (
     discover_compose_files,
     load_compose_files,
@@ -19,6 +11,14 @@ from reconciler.config.compose_file import (
     parse_env_text,
 )
 from reconciler.errors import Diagnostic, Severity
+from reconciler.model.compose import (
+    compose_resources,
+    discovered_compose_resources,
+    entry_compose_resources,
+    merge_service,
+    project_name,
+    seconds,
+)
 from reconciler.model.secrets import is_marker
 from reconciler.model.types import Address, Condition, ProbeKind, Resource
 

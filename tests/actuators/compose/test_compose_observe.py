@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.compose import ComposeActuator, parse_inspect_state
-from reconciler.changes import HealthStatus, Observed, Status
-from reconciler.compose_model import compose_resources
+from reconciler.actuators.compose.actuator import ComposeActuator, parse_inspect_state
 from reconciler.config.compose_file import parse_compose_file
+from reconciler.model.changes import HealthStatus, Observed, Status
+from reconciler.model.compose import compose_resources
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import CommandResult
 

@@ -10,11 +10,11 @@ import docker.errors
 import pytest
 import requests
 
-from reconciler.actuators import container_parse as cp
-from reconciler.actuators import docker_engine as de
-from reconciler.actuators.container_health import published_target
-from reconciler.changes import Observed, Status
+from reconciler.actuators.container import engine as de
+from reconciler.actuators.container import parse as cp
+from reconciler.actuators.container.health import published_target
 from reconciler.errors import ReconcilerError, TerminalError, TransientError
+from reconciler.model.changes import Observed, Status
 from reconciler.model.types import Address, ProbeKind
 
 SPEC: dict[str, Any] = {
@@ -98,7 +98,7 @@ def test_probe_targets_use_the_published_host_port() -> None:
 
 
 def test_importing_the_actuator_does_not_import_docker() -> None:
-    code = ("import sys, reconciler.actuators.container; "
+    code = ("import sys, reconciler.actuators.container.actuator; "
             "sys.exit(1 if 'docker' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 

@@ -18,12 +18,12 @@ from urllib.parse import parse_qs, urlsplit
 import docker.utils
 import pytest
 
-from reconciler.actuators import docker_engine as de
-from reconciler.actuators import docker_socket as ds
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import ContainerActuator
-from reconciler.changes import Status
+from reconciler.actuators.container import engine as de
+from reconciler.actuators.container import socket as ds
+from reconciler.actuators.container.actuator import ContainerActuator
 from reconciler.errors import TerminalError, TransientError
+from reconciler.model.changes import Status
 from reconciler.model.types import Address
 from reconciler.transports.local import LocalTransport
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from reconciler.actuators import container_parse as cp
-from reconciler.changes import HealthStatus, Status
+from reconciler.actuators.container import parse as cp
+from reconciler.model.changes import HealthStatus, Status
 from reconciler.model.types import Address
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -10,10 +10,10 @@ from typing import Any
 import docker.errors
 import requests
 
-from reconciler.actuators import container_parse as cp
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import ContainerActuator
-from reconciler.changes import Action, Change
+from reconciler.actuators.container import parse as cp
+from reconciler.actuators.container.actuator import ContainerActuator
+from reconciler.model.changes import Action, Change
 from reconciler.model.types import Address
 from reconciler.transports.local import LocalTransport
 

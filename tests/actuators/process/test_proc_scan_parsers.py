@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actuators import proc_scan
 from reconciler.errors import TerminalError
+from reconciler.transports import procfs as proc_scan
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SCOPE = "shop"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actuators import proc_scan, proc_stop
-from reconciler.actuators.proc_scan import ADDRESS_VAR, ProcInfo, StatFields
+from reconciler.actuators.process import stop as proc_stop
+from reconciler.transports import procfs as proc_scan
+from reconciler.transports.procfs import ADDRESS_VAR, ProcInfo, StatFields
 
 STAT_LINE = "{pid} (sleep) S 1 {pid} {pid} 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 {start} 1 1 0"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.changes import Health, HealthStatus
 from reconciler.events import Event
-from reconciler.health import split_host_port, wait_healthy
-from reconciler.health_notify import parse_notify, socket_path_for
+from reconciler.health.notify import parse_notify, socket_path_for
+from reconciler.health.probes import split_host_port, wait_healthy
+from reconciler.model.changes import Health, HealthStatus
 from reconciler.model.types import HealthCheck, ProbeKind
 
 OK = Health(HealthStatus.HEALTHY, "ok")

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reconciler.actuators import proc_scan
 from reconciler.actuators.base import ActuatorContext
 from reconciler.events import Event
+from reconciler.transports import procfs as proc_scan
 from reconciler.transports.local import LocalTransport
 
 

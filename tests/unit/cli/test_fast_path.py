@@ -209,7 +209,7 @@ class Interrupting:
 def test_errors_map_the_same_on_both_paths(error: BaseException, code: int, first_line: str,
                                            tmp: Path, monkeypatch: pytest.MonkeyPatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
-    from reconciler.pipeline import Project
+    from reconciler.engine.project import Project
 
     monkeypatch.setattr(Project, "plan", Interrupting(error))
     case = Case(("plan",), True)

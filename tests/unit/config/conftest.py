@@ -10,11 +10,11 @@ import pytest
 from cfg_testlib import write
 
 from reconciler.config import RawDocument, load
+from reconciler.engine.local_host import LocalHost
 from reconciler.errors import Diagnostic, Severity
-from reconciler.local_host import LocalHost
 from reconciler.model.build import build
 from reconciler.model.types import DesiredState
-from reconciler.validate import check
+from reconciler.validate.checker import check
 
 
 class Result:

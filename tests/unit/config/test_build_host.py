@@ -20,9 +20,9 @@ from typing import Any, NoReturn
 import pytest
 from conftest import Run
 
-from reconciler import packaging, stacks
 from reconciler.config import load
 from reconciler.errors import InternalError
+from reconciler.model import packaging, stacks
 from reconciler.model.build import build
 from reconciler.model.host import FakeHost, PackageFacts
 from reconciler.model.types import Address

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config import load
+from reconciler.engine.local_host import LocalHost
 from reconciler.errors import Severity
-from reconciler.local_host import LocalHost
 from reconciler.model.build import build
 from reconciler.model.types import Address, Condition
 

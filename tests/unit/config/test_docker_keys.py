@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from reconciler.actuators import container_parse as cp
+from reconciler.actuators.container import parse as cp
 from reconciler.model.types import HASH_EXCLUDED_FIELDS
 
 WEB = """

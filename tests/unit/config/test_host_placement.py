@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from reconciler.actuators import docker_engine as de
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import engine_url
+from reconciler.actuators.container import engine as de
+from reconciler.actuators.container.actuator import engine_url
 from reconciler.errors import TerminalError
-from reconciler.hosts import HostSpec
+from reconciler.model.topology import HostSpec
 from reconciler.transports.base import CommandResult
 
 HOSTS = """

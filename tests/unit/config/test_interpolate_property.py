@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 
 from reconciler.config import parse_file
 from reconciler.config.interpolate import ReferenceProblem, interpolate
-from reconciler.local_host import LocalHost
+from reconciler.engine.local_host import LocalHost
 from reconciler.model.build import build
-from reconciler.validate import check
+from reconciler.validate.checker import check
 
 
 def _ref(service: str, attr: str) -> str:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from cfg_testlib import write
 
-from reconciler import validate
 from reconciler.config import load
-from reconciler.pipeline import Project
-from reconciler.validate import check, fingerprint
+from reconciler.engine.project import Project
+from reconciler.validate import checker as validate
+from reconciler.validate.checker import check, fingerprint
 
 GOOD = "name: demo\nservices:\n  api:\n    binary: /bin/sleep\n    args: ['60']\n"
 BAD = "name: demo\nservices:\n  api:\n    binary: /bin/sleep\n    args: 60\n"

@@ -10,7 +10,7 @@ from cfg_testlib import write
 from reconciler.config import load
 from reconciler.config.schema_export import dumps, generate
 from reconciler.errors import Severity
-from reconciler.validate import SCHEMA_DIR, check
+from reconciler.validate.checker import SCHEMA_DIR, check
 
 EXAMPLES = Path("/work/shared/examples")
 REPO_EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -25,6 +25,16 @@ def _messages(tmp_path: Path, files: dict[str, str]) -> list[str]:
 def test_checked_in_schemas_equal_the_generated_ones() -> None:
     for name, schema in generate().items():
         assert (SCHEMA_DIR / name).read_text() == dumps(schema), f"{name} drifted: just schemas"
+
+
+def test_editor_schemas_are_the_package_data() -> None:
+    """schemas/ (for editors) and the package's copy (what validate uses) hold the same files."""
+    top = REPO_EXAMPLES.parent / "schemas"
+    names = sorted(p.name for p in top.glob("*.json"))
+    assert names == sorted(p.name for p in SCHEMA_DIR.glob("*.json"))
+    assert len(names) == 4
+    for name in names:
+        assert (top / name).read_bytes() == (SCHEMA_DIR / name).read_bytes(), name
 
 
 def test_generated_schemas_snapshot(snapshot: object) -> None:

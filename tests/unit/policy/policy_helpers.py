@@ -8,10 +8,10 @@ from pathlib import Path
 from textwrap import dedent
 from typing import Any
 
-from reconciler.changes import Action, ActionReason, Change, FieldDiff, ReasonCode
 from reconciler.errors import Diagnostic
+from reconciler.model.changes import Action, ActionReason, Change, FieldDiff, ReasonCode
 from reconciler.model.types import Address
-from reconciler.policy import EffectivePolicy, PolicyResult, evaluate, load_policies
+from reconciler.policy.evaluation import EffectivePolicy, PolicyResult, evaluate, load_policies
 
 # Tuesday 2024-01-02, 10:00 UTC (11:00 in Paris): inside office hours.
 TUESDAY_10 = datetime(2024, 1, 2, 10, 0, tzinfo=UTC)

@@ -139,7 +139,7 @@ def test_duplicate_rule_id_and_bad_time_zone(tmp_path: Path) -> None:
 
 
 def test_unreadable_file(tmp_path: Path) -> None:
-    from reconciler.policy import load_policies
+    from reconciler.policy.evaluation import load_policies
 
     folder = tmp_path / "policy.yaml"
     folder.mkdir()
@@ -150,7 +150,7 @@ def test_unreadable_file(tmp_path: Path) -> None:
 def test_every_file_is_reported_and_good_files_still_load(tmp_path: Path) -> None:
     from policy_helpers import write
 
-    from reconciler.policy import load_policies
+    from reconciler.policy.evaluation import load_policies
 
     good = write(tmp_path / "a", "version: 1\nprotect: [db]\n")
     bad = write(tmp_path / "b", "version: 1\nrules: [{id: x}]\n")

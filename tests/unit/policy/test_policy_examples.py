@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from policy_helpers import container, decide, load_ok, outcome, process
 
-from reconciler.changes import Action
-from reconciler.policy import EffectivePolicy
+from reconciler.model.changes import Action
+from reconciler.policy.evaluation import EffectivePolicy
 
 NO_PRIVILEGED = """
 version: 1

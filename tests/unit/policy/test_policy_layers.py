@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from policy_helpers import container, decide, load_ok, outcome, process, write
 
-from reconciler.changes import Action
-from reconciler.policy import load_policies
+from reconciler.model.changes import Action
+from reconciler.policy.evaluation import load_policies
 
 USER = """
 version: 1

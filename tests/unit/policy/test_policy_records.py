@@ -8,8 +8,8 @@ from pathlib import Path
 
 from policy_helpers import HASH, TUESDAY_10, container, decide, load_ok, outcome, process
 
-from reconciler.changes import Action
-from reconciler.policy import DecisionRecord, evaluate
+from reconciler.model.changes import Action
+from reconciler.policy.evaluation import DecisionRecord, evaluate
 
 POLICY = """
 version: 1

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 from policy_helpers import container, decide, process
 
-from reconciler.changes import Action
 from reconciler.config.policy_yaml import parse_policy_text
-from reconciler.policy import load_policies
-from reconciler.policy_schema import render_policy_schema
+from reconciler.model.changes import Action
+from reconciler.policy.evaluation import load_policies
+from reconciler.policy.schema import render_policy_schema
 
 ROOT = Path(__file__).resolve().parents[3]
 SCHEMA = ROOT / "schemas" / "policy.schema.json"
@@ -23,7 +23,7 @@ EXAMPLE = ROOT / "examples" / "policy" / "policy.yaml"
 
 def test_checked_in_schema_matches_the_models() -> None:
     assert SCHEMA.read_text(encoding="utf-8") == render_policy_schema(), (
-        "schemas/policy.schema.json is stale: run python -m reconciler.policy_schema")
+        "schemas/policy.schema.json is stale: run python -m reconciler.policy.schema")
 
 
 def test_schema_accepts_the_example_and_rejects_unknown_keys() -> None:
@@ -83,7 +83,7 @@ def test_empty_file_is_an_empty_document(tmp_path: Path) -> None:
 
 
 def test_importing_policy_stays_light() -> None:
-    code = ("import sys, reconciler.policy; "
+    code = ("import sys, reconciler.policy.evaluation; "
             "print(sorted(m for m in ('pydantic', 'cel', 'ruamel', 'jsonschema') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

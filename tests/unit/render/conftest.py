@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from reconciler import diff
-from reconciler.changes import Observed, Status
+from reconciler.engine import diff
+from reconciler.engine.plan import Plan, build
 from reconciler.errors import SourceRange
+from reconciler.model.changes import Observed, Status
 from reconciler.model.secrets import marker
 from reconciler.model.types import (
     Address,
@@ -20,7 +21,6 @@ from reconciler.model.types import (
     ProbeKind,
     Resource,
 )
-from reconciler.plan import Plan, build
 
 CLEAR_SECRETS = ("old-token-123", "new-token-456", "hunter2-db-pass")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from syrupy.assertion import SnapshotAssertion
 
-from reconciler.plan import Plan
+from reconciler.engine.plan import Plan
 from reconciler.render.graph import to_dot, to_mermaid
 
 from .conftest import build_realistic_plan

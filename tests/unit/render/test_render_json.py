@@ -8,7 +8,7 @@ from pathlib import Path
 import jsonschema
 from syrupy.assertion import SnapshotAssertion
 
-from reconciler.plan import Plan
+from reconciler.engine.plan import Plan
 from reconciler.render.json import plan_document
 from reconciler.render.plan_schema import PlanDocument, generate_schema, schema_text, write_schema
 

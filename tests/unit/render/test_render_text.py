@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from syrupy.assertion import SnapshotAssertion
 
-from reconciler import diff
+from reconciler.engine import diff
+from reconciler.engine.plan import Plan, build
 from reconciler.model.types import DesiredState
-from reconciler.plan import Plan, build
 from reconciler.render.text import render_plan
 
 from .conftest import CLEAR_SECRETS, build_realistic_plan

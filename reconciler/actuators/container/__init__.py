@@ -1,0 +1,1 @@
+"""Docker containers (kind `container`): the SDK for changes, a stdlib socket client for observe."""

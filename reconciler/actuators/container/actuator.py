@@ -1,0 +1,301 @@
+"""The container actuator (kind ``container``): Docker containers through the docker SDK.
+
+Owns observe / apply for containers on one engine per transport (readiness is in
+:mod:`reconciler.actuators.container.health`). Every container is
+named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec hash; see
+:mod:`reconciler.actuators.container.parse`), joins the per-scope bridge network ``<scope>``
+with its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise.
+Observe is ONE list call filtered by the scope label; an exited container with code 137
+gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path); on a local
+socket both go through :mod:`reconciler.actuators.container.socket` (no docker SDK import).
+Named volumes are ``<scope>_<name>``, labelled, kept across replace and delete, and removed
+only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
+A container is stopped with its ``stop_signal`` (also its StopSignal, set at create) and
+SIGKILLed only at the end of ``shutdown_timeout``. Spec keys (restart, init, cpus, memory,
+pull, networks, ...): see docs/containers.md. Engine failures are mapped in
+:mod:`reconciler.actuators.container.engine`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.container import engine as de
+from reconciler.actuators.container import health as container_health
+from reconciler.actuators.container import parse as cp
+from reconciler.actuators.container import socket as docker_socket
+from reconciler.errors import TerminalError
+from reconciler.events import Event
+from reconciler.model.changes import Action, Change, Health, Observed
+from reconciler.model.secrets import reveal_env
+from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
+
+DEFAULT_STOP_TIMEOUT = 10
+# UPDATE changes only hash-excluded fields; these need a new container, the rest do not
+_RECREATE_ON_UPDATE = ("labels", "health")
+
+
+def engine_url(ctx: ActuatorContext) -> str | None:
+    """The engine for ctx's transport: on an SSH host its own engine (``ssh://user@addr:port``,
+    reached through the run's SSH connection), else ``extra["docker_url"]`` or the local one."""
+    if ctx.transport.host != LOCAL_HOST:
+        url = de.ssh_url(ctx.transport)
+        if url is None:
+            raise TerminalError(f"no Docker engine for host {ctx.transport.host}",
+                                hint="containers run on local or SSH hosts (`hosts:`)")
+        return url
+    docker_url = ctx.extra.get("docker_url")
+    return str(docker_url) if docker_url else None
+
+
+class ContainerActuator:
+    """Actuator for ``container`` resources; one docker client per engine, thread-safe.
+    ``api_factory(url)`` gives a local engine's read API (None: ``client.api``); default
+    :func:`docker_socket.for_url`, unless only a ``client_factory`` is injected."""
+
+    kind: str = "container"
+    replace_mode: ReplaceMode = "delete_first"
+
+    def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
+                 api_factory: Callable[[str | None], Any] | None = None):
+        self._factory = client_factory or de.connect
+        self._api_factory = api_factory or (None if client_factory else docker_socket.for_url)
+        self._clients: dict[str, Any] = {}
+        self._apis: dict[str, Any] = {}  # engine -> its read API (None: use the client's)
+        self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
+        self._lock = threading.Lock()
+        self._scope_locks: dict[str, threading.Lock] = {}
+
+    def client(self, ctx: ActuatorContext) -> Any:
+        url = engine_url(ctx)
+        key = url or LOCAL_HOST
+        if ctx.transport.host != LOCAL_HOST:  # one client per host per run (its transport)
+            with self._scope_lock(f"engine {key}"):
+                bound, client = self._remote.get(key, (None, None))
+                if bound is not ctx.transport:
+                    if client is not None:
+                        de.close_quietly(client)
+                    client = de.connect_over(ctx.transport)
+                    self._remote[key] = (ctx.transport, client)
+                return client
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self._factory(url)
+            return self._clients[key]
+
+    def read_api(self, ctx: ActuatorContext) -> Any:
+        """The API to list and inspect with: a local engine's from the api factory (the
+        stdlib socket client by default) when it gives one, else the client's."""
+        if ctx.transport.host == LOCAL_HOST and self._api_factory is not None:
+            url = engine_url(ctx)
+            with self._lock:
+                if (url or LOCAL_HOST) not in self._apis:
+                    self._apis[url or LOCAL_HOST] = self._api_factory(url)
+                api = self._apis[url or LOCAL_HOST]
+            if api is not None:
+                return api
+        return self.client(ctx).api
+
+    def _scope_lock(self, scope: str) -> threading.Lock:
+        with self._lock:
+            return self._scope_locks.setdefault(scope, threading.Lock())
+
+    # -- observe ------------------------------------------------------------------------
+
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                ctx: ActuatorContext) -> dict[Address, Observed]:
+        api, url = self.read_api(ctx), engine_url(ctx)
+        with de.engine_errors(url, "listing containers"):
+            entries = api.containers(all=True, filters=cp.scope_filter(ctx.scope))
+        found: dict[Address, list[Observed]] = {}
+        for entry in entries:
+            code, _ = cp.parse_status_text(str(entry.get("Status", "")))
+            oom = entry.get("State") == "exited" and code == 137 and self._oom(api, entry)
+            seen = cp.observed_from_list(entry, recorded, oom=oom)
+            if seen is not None and seen.address.kind == self.kind:
+                found.setdefault(seen.address, []).append(seen)
+        return {address: cp.pick_primary(seen) for address, seen in found.items()}
+
+    @staticmethod
+    def _oom(api: Any, entry: Mapping[str, Any]) -> bool:
+        try:
+            return cp.oom_killed(api.inspect_container(entry["Id"]))
+        except Exception:  # gone meanwhile, or the engine hiccuped: the exit code stays
+            return False
+
+    # -- apply --------------------------------------------------------------------------
+
+    def apply(self, change: Change, resource: Resource | None,
+              ctx: ActuatorContext) -> Observed | None:
+        client, url = self.client(ctx), engine_url(ctx)
+        if change.action is Action.DELETE or resource is None:
+            self._remove(client, url, ctx, change.address, change.before)
+            self._cleanup_scope(client, url, ctx)
+            return None
+        if change.action is Action.UPDATE and not any(
+                d.path.startswith(_RECREATE_ON_UPDATE) for d in change.field_diffs):
+            current = self._list_one(url, ctx, change.address)
+            if current is not None and current.running:
+                return current  # only how we talk to it changed (timeouts): nothing to do
+        self._remove(client, url, ctx, change.address, change.before)
+        return self._create(client, url, resource, ctx)
+
+    def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
+        ctx.events(Event("node.log", str(address), message))
+
+    def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
+                spec: Mapping[str, Any] | None) -> None:
+        """Stop and remove every container of the scope that claims ``address``: ``spec``
+        (the last-applied one) gives the stop signal and the bound on the wait."""
+        timeout, signal = _stop_timeout(spec), (spec or {}).get("stop_signal")
+        filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
+                             f"{cp.LABEL_ADDRESS}={address}"]}
+        with de.engine_errors(url, f"listing containers of {address}"):
+            entries = client.api.containers(all=True, filters=filters)
+        for entry in entries:
+            name = cp.container_name(entry)
+            self._emit(ctx, address, f"removing container {name}")
+            with de.engine_errors(url, f"removing container {name}"):
+                try:
+                    if entry.get("State") in ("running", "restarting", "paused"):
+                        _stop(client, entry["Id"], timeout, signal)
+                    client.api.remove_container(entry["Id"], v=False, force=True)
+                except Exception as exc:
+                    if not de.is_not_found(exc):
+                        raise
+
+    def _create(self, client: Any, url: str | None, resource: Resource,
+                ctx: ActuatorContext) -> Observed:
+        spec = resource.spec
+        name = f"{ctx.scope}-{resource.name}"
+        image = str(spec["image"])
+        project_dir = str(Path(str(ctx.extra.get("project_dir", "."))).resolve())
+        labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
+                  **resource.labels,
+                  **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash())}
+        health = resource.health
+        command_check = health.to_json() if health and health.kind is ProbeKind.COMMAND \
+            else None
+        try:
+            kwargs = cp.create_kwargs(
+                name=name, spec=spec, env=reveal_env(spec.get("env") or {}, resource.secrets),
+                labels=labels, network=ctx.scope, alias=resource.name,
+                healthcheck=command_check, scope=ctx.scope, project_dir=project_dir)
+        except ValueError as exc:
+            raise TerminalError(f"{resource.address}: {exc}") from None
+        if de.ensure_image(client, image, str(spec.get("pull") or "missing"), url):
+            self._emit(ctx, resource.address, f"pulled image {image}")
+        _check_networks(client, url, [str(n) for n in spec.get("networks") or ()])
+        with self._scope_lock(ctx.scope):
+            de.ensure_network(client, url, ctx.project, ctx.scope,
+                              ctx.extra.get("docker_subnet"))
+            for volume in cp.named_volumes(spec, ctx.scope):
+                de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
+            de.check_name_free(client, url, ctx.scope, name)
+            with de.engine_errors(url, f"creating container {name}", image=image):
+                container = client.containers.create(**kwargs)
+        try:
+            with de.engine_errors(url, f"starting container {name}", image=image):
+                for network in spec.get("networks") or ():
+                    client.api.connect_container_to_network(container.id, str(network),
+                                                            aliases=[resource.name])
+                container.start()
+        except Exception:
+            with de.engine_errors(url, f"removing failed container {name}"):
+                client.api.remove_container(container.id, force=True)
+            raise
+        self._emit(ctx, resource.address, f"started container {name} ({container.id[:12]})")
+        seen = self._list_one(url, ctx, resource.address)
+        if seen is None:
+            raise TerminalError(f"container {name} vanished right after it was started")
+        return seen
+
+    def _list_one(self, url: str | None, ctx: ActuatorContext, address: Address) -> Observed | None:
+        filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
+                             f"{cp.LABEL_ADDRESS}={address}"]}
+        with de.engine_errors(url, f"listing containers of {address}"):
+            entries = self.read_api(ctx).containers(all=True, filters=filters)
+        seen = [o for o in (cp.observed_from_list(e) for e in entries) if o is not None]
+        return cp.pick_primary(seen) if seen else None
+
+    def _cleanup_scope(self, client: Any, url: str | None, ctx: ActuatorContext) -> None:
+        """After a delete: drop the scope's volumes when asked, and its network once no
+        container of the scope is left. Objects still in use are left alone."""
+        remove_volumes = bool(ctx.extra.get("remove_volumes"))
+        with self._scope_lock(ctx.scope), de.engine_errors(url, f"cleaning up {ctx.scope}"):
+            if remove_volumes:
+                listed = client.api.volumes(filters=cp.scope_filter(ctx.scope))
+                for volume in (listed or {}).get("Volumes") or ():
+                    _quietly(client.api.remove_volume, volume["Name"])
+            if client.api.containers(all=True, filters=cp.scope_filter(ctx.scope)):
+                return
+            for network in client.api.networks(names=[ctx.scope]):
+                labels = network.get("Labels") or {}
+                if network.get("Name") == ctx.scope and labels.get(cp.LABEL_SCOPE) == ctx.scope:
+                    _remove_network(client, network["Id"])
+
+    # -- health -------------------------------------------------------------------------
+
+    def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
+        return container_health.health(resource, observed, ctx,
+                                       lambda: (self.client(ctx), engine_url(ctx)))
+
+
+def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
+    value = (spec or {}).get("shutdown_timeout")
+    return int(value) if isinstance(value, int | float) else DEFAULT_STOP_TIMEOUT
+
+
+def _check_networks(client: Any, url: str | None, names: Sequence[str]) -> None:
+    """``networks:`` names networks that must exist already (we never create or remove
+    them): a missing one is an error before anything is created."""
+    for name in names:
+        with de.engine_errors(url, f"looking up network {name}"):
+            found = [n for n in client.api.networks(names=[name])
+                     if name in (n.get("Name"), n.get("Id"))]
+        if not found:
+            raise TerminalError(f"network {name} does not exist on the Docker engine at "
+                                f"{de.describe(url)}",
+                                hint=f"create it first (docker network create {name}) or "
+                                     "remove it from networks:")
+
+
+def _stop(client: Any, cid: str, timeout: int, signal: Any) -> None:
+    """Stop within ``timeout`` seconds. An explicit stop signal is sent first (the container
+    got it as its StopSignal at create, but an UPDATE may have changed it since); the
+    engine's stop then waits for the exit, sending its StopSignal, and SIGKILLs at the
+    timeout. An exit in between is fine: stopping a stopped container is a no-op."""
+    if isinstance(signal, str) and signal:
+        try:
+            client.api.kill(cid, signal=signal)
+        except Exception as exc:
+            if not (de.is_not_found(exc) or getattr(exc, "status_code", None) == 409):
+                raise
+    client.api.stop(cid, timeout=timeout)
+
+
+def _remove_network(client: Any, network_id: str, attempts: int = 10) -> None:
+    """The engine detaches endpoints of just-removed containers asynchronously: a network
+    can answer "has active endpoints" (403) for a moment after its last container went."""
+    for attempt in range(attempts):
+        try:
+            _quietly(client.api.remove_network, network_id)
+            return
+        except Exception as exc:
+            if getattr(exc, "status_code", None) != 403 or attempt == attempts - 1:
+                raise
+            time.sleep(0.2)
+
+
+def _quietly(action: Callable[[str], object], name: str) -> None:
+    """Best-effort cleanup: an object in use or already gone is left as it is."""
+    try:
+        action(name)
+    except Exception as exc:
+        if not (de.is_not_found(exc) or getattr(exc, "status_code", None) == 409):
+            raise

@@ -1,0 +1,1 @@
+"""Local and remote processes (kind `process`)."""

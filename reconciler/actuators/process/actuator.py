@@ -1,0 +1,277 @@
+"""The process actuator (kind ``process``): start, observe, stop and probe processes.
+
+Locally it reads /proc and signals groups itself (the fast path below); on any other transport
+each step is one round trip through :mod:`reconciler.actuators.process.remote`.
+
+Identity is pid + start time (``/proc/<pid>/stat`` field 22); ownership is the environment:
+every process we start carries ``RECONCILER_PROJECT=<scope>``, ``RECONCILER_ADDRESS`` and
+``RECONCILER_SPEC_HASH``. Observe makes one /proc pass; after state loss the marked session
+leaders are adopted (``adopted=True``). Commands are exec'ed directly (no wrapper shell), so
+the pid we record is the service itself and leads its own session and process group.
+The exit code of a process that is gone is known only while the engine process that
+started it runs (the local transport reaps its children); otherwise the reason says
+"exited". Stop sends the stop signal to every process group holding a marked process, waits
+``shutdown_timeout``, then SIGKILLs them; a pid whose start time changed is never signalled.
+Local /proc passes are shared between parallel nodes (:mod:`reconciler.actuators.process.stop`).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.process import remote as process_remote
+from reconciler.actuators.process import stop as proc_stop
+from reconciler.actuators.process.files import base_env, log_tail, prepare_log, service_env
+from reconciler.errors import TerminalError
+from reconciler.events import Event
+from reconciler.health.notify import NotifySocket
+from reconciler.health.probes import probe
+from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
+from reconciler.model.secrets import Redactor
+from reconciler.model.types import Address, ProbeKind, Resource
+from reconciler.transports import procfs as proc_scan
+from reconciler.transports.procfs import ChildTracker, exit_reason, parse_signal
+
+DEFAULT_SHUTDOWN_TIMEOUT = 10.0
+EARLY_EXIT_WINDOW = 0.4  # a process gone this soon after its start failed to start
+
+
+class ProcessActuator:
+    """Local processes; see the module docstring for identity and stop semantics."""
+
+    kind = "process"
+    replace_mode: ReplaceMode = "delete_first"
+
+    def __init__(self) -> None:
+        self._notify: dict[Address, NotifySocket] = {}
+        self._lock = threading.Lock()
+        # The last local /proc scan per scope, by address: apply runs under the project's
+        # lease right after a plan's observe, so a create looks here for leftovers of its
+        # own address instead of scanning /proc again (which made big applies quadratic).
+        self._seen: dict[str, dict[Address, list[proc_scan.ProcInfo]]] = {}
+
+    # -- observe ----------------------------------------------------------------------------
+
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                ctx: ActuatorContext) -> dict[Address, Observed]:
+        found: dict[Address, list[proc_scan.ProcInfo]] = defaultdict(list)
+        remote = process_remote.is_remote(ctx)
+        procs, clock = process_remote.scan(ctx) if remote else (
+            proc_stop.SHARED.scan(ctx.scope), None)
+        for info in procs:
+            address = _address_of(info)
+            if address is not None and address.kind == self.kind:
+                found[address].append(info)
+        if not remote:
+            with self._lock:
+                self._seen[ctx.scope] = dict(found)
+        wanted = {r.address for r in desired if r.kind == self.kind} | set(recorded) | set(found)
+        booted = clock.boot_id if clock is not None else proc_scan.boot_id()
+        result: dict[Address, Observed] = {}
+        for address in sorted(wanted):
+            seen = self._observe_one(address, found.get(address, []), recorded.get(address),
+                                     ctx, booted, clock)
+            if seen is not None:
+                result[address] = seen
+        return result
+
+    def _observe_one(self, address: Address, procs: list[proc_scan.ProcInfo],
+                     rec: Mapping[str, Any] | None, ctx: ActuatorContext,
+                     booted: str, clock: Any = None) -> Observed | None:
+        if rec is not None:
+            for info in procs:
+                if info.pid == rec.get("pid") and info.stat.starttime == rec.get("start_time"):
+                    return _running(address, info, ctx, clock=clock)
+        leaders = [p for p in procs if p.is_leader]
+        if leaders:
+            return _running(address, leaders[0], ctx, adopted=True, clock=clock)
+        if procs:
+            return Observed(address, Status.EXITED,
+                            rec.get("spec_hash") if rec else procs[0].marks.get(
+                                proc_scan.HASH_VAR),
+                            reason=f"exited; {len(procs)} child process(es) left running",
+                            facts={"stray_pids": [p.pid for p in procs]},
+                            adopted=rec is None)
+        if rec is None:
+            return None
+        code, reason = exit_reason(ctx.transport, rec, booted)
+        return Observed(address, Status.EXITED, rec.get("spec_hash"), exit_code=code,
+                        reason=reason, facts={k: rec[k] for k in ("pid", "log_path") if k in rec})
+
+    # -- apply ------------------------------------------------------------------------------
+
+    def apply(self, change: Change, resource: Resource | None,
+              ctx: ActuatorContext) -> Observed | None:
+        if change.action is Action.DELETE or resource is None:
+            self._stop(change.address, ctx, resource)
+            return None
+        if change.action is Action.UPDATE or change.is_noop:
+            seen = self.observe([resource], {}, ctx).get(resource.address)
+            if seen is None or not seen.running:
+                return self._start(resource, ctx)
+            return replace(seen, adopted=False)
+        if change.action is Action.REPLACE:
+            self._stop(resource.address, ctx, resource)
+        return self._start(resource, ctx)
+
+    def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None,
+              known: Sequence[proc_scan.ProcInfo] | None = None) -> None:
+        spec = resource.spec if resource is not None else {}
+        sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
+        timeout = float(spec.get("shutdown_timeout") or DEFAULT_SHUTDOWN_TIMEOUT)
+        if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
+            killed = process_remote.stop(address, ctx, spec)
+        else:
+            if known is None:
+                known = self._snapshot(address, ctx) or []
+            killed = proc_stop.stop_owned(ctx.scope, str(address), sig, timeout,
+                                          transport=ctx.transport, known=known)
+        if killed:
+            ctx.events(_event("node.log", address,
+                              f"{killed} process(es) ignored {sig.name} for {timeout:g}s: "
+                              "sent SIGKILL"))
+        with self._lock:
+            listener = self._notify.pop(address, None)
+        if listener is not None:
+            listener.close(forget_ready=True)
+        (ctx.state_dir / "run" / f"{address.name}.ready").unlink(missing_ok=True)
+
+    def _start(self, resource: Resource, ctx: ActuatorContext) -> Observed:
+        address = resource.address
+        if process_remote.is_remote(ctx):
+            return process_remote.start(resource, ctx, EARLY_EXIT_WINDOW)
+        same = self._leftovers(address, ctx)
+        leaders = [p for p in same if p.is_leader]
+        if leaders and leaders[0].marks.get(proc_scan.HASH_VAR) == resource.hash():
+            return _running(address, leaders[0], ctx)  # already started (a crashed apply)
+        if same:
+            self._stop(address, ctx, resource, known=same)
+        spec = resource.spec
+        env = self.environment(resource, ctx, marks=True)
+        if resource.health is not None and resource.health.kind is ProbeKind.NOTIFY:
+            listener = self._listen(address, ctx)
+            env["NOTIFY_SOCKET"] = str(listener.path)
+        log_path = prepare_log(ctx, address, resource.hash())
+        pid = ctx.transport.spawn(list(spec["command"]), env=env, cwd=working_dir(spec, ctx),
+                                  log_path=str(log_path), user=spec.get("user") or None)
+        stat = proc_scan.read_stat(pid)
+        deadline = time.monotonic() + EARLY_EXIT_WINDOW
+        while stat is not None and proc_scan.is_same_process(pid, stat.starttime):
+            if time.monotonic() >= deadline:
+                info = proc_scan.ProcInfo(pid, stat, {proc_scan.HASH_VAR: resource.hash(),
+                                                      "PORT": env.get("PORT", "")})
+                ctx.events(_event("node.log", address, f"started pid {pid}", pid=pid))
+                return _running(address, info, ctx)
+            time.sleep(0.05)
+        self._forget_listener(address)
+        code = ctx.transport.exit_code(pid) if isinstance(ctx.transport, ChildTracker) else None
+        redact = Redactor(resource.secrets.values())
+        how = f"exited {code}" if code is not None else "exited"
+        raise TerminalError(
+            f"{address} {how} right after it started; last log lines:\n"
+            + redact(log_tail(log_path)),
+            hint=f"see the full log in {log_path}")
+
+    def _snapshot(self, address: Address,
+                  ctx: ActuatorContext) -> list[proc_scan.ProcInfo] | None:
+        """What the plan's scan found for ``address`` (taken once per observe); None when
+        there was no scan of this scope."""
+        with self._lock:
+            seen = self._seen.get(ctx.scope)
+            return seen.pop(address, []) if seen is not None else None
+
+    def _leftovers(self, address: Address, ctx: ActuatorContext) -> list[proc_scan.ProcInfo]:
+        """Processes of ``address`` already running: from the plan's scan when there was one,
+        else from a fresh (shared) scan; still-alive ones only."""
+        cached = self._snapshot(address, ctx)
+        if cached is None:
+            return proc_stop.SHARED.of(ctx.scope, str(address))
+        return [p for p in cached if proc_scan.is_same_process(p.pid, p.stat.starttime)]
+
+    def _listen(self, address: Address, ctx: ActuatorContext) -> NotifySocket:
+        self._forget_listener(address)
+        run = ctx.state_dir / "run"
+        listener = NotifySocket(run / f"{address.name}.notify", run / f"{address.name}.ready")
+        with self._lock:
+            self._notify[address] = listener.open()
+        return listener
+
+    def _forget_listener(self, address: Address) -> None:
+        with self._lock:
+            listener = self._notify.pop(address, None)
+        if listener is not None:
+            listener.close()
+
+    def close(self) -> None:
+        """Close every notify listener this actuator holds (ready files stay)."""
+        with self._lock:
+            listeners = list(self._notify.values())
+            self._notify.clear()
+        for listener in listeners:
+            listener.close()
+
+    # -- health -----------------------------------------------------------------------------
+
+    def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
+        check = resource.health
+        if check is None:
+            return Health(HealthStatus.HEALTHY, "no health check: running counts as healthy")
+        if not observed.running:
+            return Health(HealthStatus.UNHEALTHY, observed.reason or "not running")
+        if process_remote.is_remote(ctx):
+            return process_remote.health(resource, ctx)
+        ready = ctx.state_dir / "run" / f"{resource.name}.ready"
+        return probe(check, ctx.transport, env=self.environment(resource, ctx, marks=False),
+                     notify_ready=ready)
+
+    # -- environment ------------------------------------------------------------------------
+
+    @staticmethod
+    def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
+        """The complete env: a minimal base, the resource env (secrets revealed), ``PORT``
+        and, for the process itself, the ownership marks (never for probes)."""
+        return service_env(resource, ctx, base_env(resource.spec.get("user") or None),
+                           marks=marks)
+
+
+def _address_of(info: proc_scan.ProcInfo) -> Address | None:
+    try:
+        return Address.parse(info.address)
+    except ValueError:
+        return None
+
+
+def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
+             *, adopted: bool = False, clock: Any = None) -> Observed:
+    if clock is not None:
+        return process_remote.running(address, info, ctx, clock, adopted=adopted)
+    port = info.marks.get("PORT", "")
+    ticks = proc_scan.clock_ticks()
+    facts = {"pid": info.pid, "start_time": info.stat.starttime, "pgid": info.stat.pgrp,
+             "log_path": str(ctx.log_dir / f"{address.name}.log"),
+             "port": int(port) if port.isdigit() else None,
+             "started_at": proc_scan.boot_time() + info.stat.starttime / ticks,
+             "boot_id": proc_scan.boot_id()}
+    return Observed(address, Status.RUNNING, info.marks.get(proc_scan.HASH_VAR), facts=facts,
+                    adopted=adopted)
+
+
+def working_dir(spec: Mapping[str, Any], ctx: ActuatorContext) -> str | None:
+    """The spec's cwd, relative paths taken from the project directory."""
+    cwd = spec.get("cwd")
+    if not cwd:
+        return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
+    base = ctx.extra.get("project_dir")
+    if base and not str(cwd).startswith("/"):
+        return f"{base}/{cwd}"
+    return str(cwd)
+
+
+def _event(kind: str, address: Address, message: str, **data: Any) -> Event:
+    return Event(kind, str(address), message, data)

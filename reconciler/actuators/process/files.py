@@ -1,0 +1,78 @@
+"""The files and environment of a managed local process: its minimal base environment and
+its log file (``logs/<name>.log`` under the state dir, size-capped rotation, a header line per
+start, and the tail shown when a start fails). Shared by the process and task actuators.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import time
+from pathlib import Path
+
+from reconciler.actuators.base import ActuatorContext
+from reconciler.model.secrets import reveal_env
+from reconciler.model.types import Address, Resource
+from reconciler.transports import procfs as proc_scan
+
+LOG_MAX_BYTES = 10 * 1024 * 1024
+LOG_KEEP = 3
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def base_env(user: str | None) -> dict[str, str]:
+    """The minimal environment every process starts from (not the engine's own env):
+    PATH and LANG from the engine, HOME/USER/LOGNAME of the user it runs as."""
+    try:
+        entry = pwd.getpwnam(user) if user else pwd.getpwuid(os.geteuid())
+        home, name = entry.pw_dir, entry.pw_name
+    except KeyError:
+        home, name = "/", user or ""
+    return {"PATH": os.environ.get("PATH") or DEFAULT_PATH,
+            "LANG": os.environ.get("LANG") or "C.UTF-8",
+            "HOME": home, "USER": name, "LOGNAME": name}
+
+
+def service_env(resource: Resource, ctx: ActuatorContext, base: dict[str, str], *,
+                marks: bool) -> dict[str, str]:
+    """``base`` + the resource env (secrets revealed) + ``PORT`` and, for the process itself,
+    the ownership marks (never for probes). Local and remote starts share it."""
+    spec = resource.spec
+    env = dict(base)
+    env.update(reveal_env(dict(spec.get("env") or {}), resource.secrets))
+    if spec.get("port") is not None:
+        env.setdefault("PORT", str(spec["port"]))
+    if marks:
+        env.update({proc_scan.PROJECT_VAR: ctx.scope,
+                    proc_scan.ADDRESS_VAR: str(resource.address),
+                    proc_scan.HASH_VAR: resource.hash()})
+    return env
+
+
+def prepare_log(ctx: ActuatorContext, address: Address, spec_hash: str) -> Path:
+    """``logs/<name>.log``, rotated first when over 10 MiB (``.1`` .. ``.3`` kept), with a
+    header line marking this start."""
+    path = ctx.log_dir / f"{address.name}.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() and path.stat().st_size > LOG_MAX_BYTES:
+        for index in range(LOG_KEEP - 1, 0, -1):
+            older = path.with_name(f"{path.name}.{index}")
+            if older.exists():
+                older.replace(path.with_name(f"{path.name}.{index + 1}"))
+        path.replace(path.with_name(f"{path.name}.1"))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    with path.open("a", encoding="utf-8") as log:
+        log.write(f"--- reconciler: {stamp} start {address} (spec {spec_hash[:12]})\n")
+    return path
+
+
+def log_tail(path: Path, lines: int = 20) -> str:
+    """The last ``lines`` lines written since the last start header."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    body = text.rsplit("--- reconciler: ", 1)[-1].split("\n", 1)[-1] \
+        if "--- reconciler: " in text else text
+    tail = body.rstrip("\n").splitlines()[-lines:]
+    return "\n".join(tail) if tail else "(the log is empty)"

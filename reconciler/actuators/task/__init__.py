@@ -1,0 +1,1 @@
+"""One-shot tasks (kind `task`), built on the process actuator."""

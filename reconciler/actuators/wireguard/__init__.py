@@ -1,0 +1,1 @@
+"""WireGuard meshes (kind `wireguard`): dump parser, renderers, key rules, drift, actuator."""

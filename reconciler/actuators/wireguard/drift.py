@@ -1,0 +1,92 @@
+"""Drift of a live WireGuard interface from its node spec, and the facts recorded about it (pure).
+
+:func:`drift` compares one observed :class:`~reconciler.actuators.wireguard.parse.InterfaceReport`
+with
+the node spec (see :func:`reconciler.model.wireguard.node_specs`) and returns the reasons, in
+words, that the plan shows: interface down, address or listen port wrong, private key file
+gone, a peer missing, a peer with the wrong endpoint, a stale handshake, an unexpected peer.
+
+Peers are matched to nodes by their allowed IPs (each node routes a distinct range), so drift
+is found on one host without knowing the other nodes' keys. A handshake is stale when the
+network uses a persistent keepalive (so handshakes must keep happening) and the latest one is
+older than :data:`STALE_HANDSHAKE` seconds; a peer that never shook hands is not stale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.actuators.wireguard.parse import InterfaceReport, PeerDump, normalize_ips
+
+STALE_HANDSHAKE = 300  # seconds; WireGuard drops a session 180 s after its last handshake
+
+
+def match_peers(spec: Mapping[str, Any], report: InterfaceReport) -> tuple[
+        dict[str, PeerDump], list[PeerDump]]:
+    """(node -> its observed peer entry, entries that match no node of the spec)."""
+    observed = list(report.dump.peers) if report.dump is not None else []
+    by_ips = {p.allowed_ips: p for p in observed}
+    matched: dict[str, PeerDump] = {}
+    for peer in spec.get("peers", []):
+        found = by_ips.get(normalize_ips(",".join(peer["allowed_ips"])))
+        if found is not None:
+            matched[str(peer["node"])] = found
+    used = {id(p) for p in matched.values()}
+    return matched, [p for p in observed if id(p) not in used]
+
+
+def drift(spec: Mapping[str, Any], report: InterfaceReport, now: int,
+          stale_after: int = STALE_HANDSHAKE) -> list[str]:
+    """Why ``report`` does not match ``spec``; empty when it does."""
+    if not report.exists:
+        return ["interface missing"]
+    reasons: list[str] = []
+    if not report.up:
+        reasons.append(f"interface {report.name} down")
+    if spec["address"] not in report.addresses:
+        reasons.append(f"address {spec['address']} missing")
+    if not report.key_present:
+        reasons.append("private key file missing")
+    if report.dump is None:
+        reasons.append("interface not configured")
+        return reasons
+    if report.dump.listen_port != spec["listen_port"]:
+        reasons.append(f"listen port {report.dump.listen_port} (want {spec['listen_port']})")
+    matched, extra = match_peers(spec, report)
+    keepalive = int(spec.get("persistent_keepalive") or 0)
+    for peer in spec.get("peers", []):
+        node = str(peer["node"])
+        seen = matched.get(node)
+        if seen is None:
+            reasons.append(f"peer {node} missing")
+            continue
+        if seen.endpoint != peer["endpoint"]:
+            reasons.append(f"peer {node} endpoint {seen.endpoint or 'none'} "
+                           f"(want {peer['endpoint']})")
+        if seen.keepalive != keepalive:
+            reasons.append(f"peer {node} keepalive {seen.keepalive} (want {keepalive})")
+        age = now - seen.latest_handshake
+        if keepalive and seen.latest_handshake and age > stale_after:
+            reasons.append(f"peer {node} handshake stale ({age} s ago)")
+    for peer in extra:
+        reasons.append(f"unexpected peer {peer.public_key[:8]}... "
+                       f"({','.join(peer.allowed_ips) or 'no allowed IPs'})")
+    return reasons
+
+
+def facts(spec: Mapping[str, Any], report: InterfaceReport, now: int) -> dict[str, Any]:
+    """What state records about a node: public values only (never the private key)."""
+    matched, _ = match_peers(spec, report)
+    return {
+        "interface": report.name,
+        "impl": report.impl,
+        "public_key": report.dump.public_key if report.dump is not None else None,
+        "address": spec["address"],
+        "listen_port": report.dump.listen_port if report.dump is not None else None,
+        "observed_at": now,
+        "peers": {node: {"public_key": p.public_key, "endpoint": p.endpoint,
+                         "latest_handshake": p.latest_handshake,
+                         "rx_bytes": p.rx_bytes, "tx_bytes": p.tx_bytes}
+                  for node, p in sorted(matched.items())},
+    }

@@ -1,0 +1,143 @@
+"""Text the engine sends to nodes: the observe script, live ``wg set`` commands, wg-quick files.
+
+Live updates follow ``wg syncconf`` semantics: :func:`peer_commands` compares the desired peers
+with the interface's current dump and emits only ``wg set <if> peer <key> ...`` for peers
+that are new or changed and ``wg set <if> peer <key> remove`` for peers no longer wanted.
+Other peers are not touched, so their sessions go on; the interface is never taken down.
+:func:`interface_commands` likewise sets the listen port, address, MTU and link state only
+where they differ. :func:`wg_quick_config` renders an equivalent wg-quick file whose
+``PostUp`` loads the private key from its file on the node (the key is never in the text).
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.actuators.wireguard.keys import (
+    hidden_dump_script,
+    is_public_key,
+    owner_path,
+    private_key_path,
+)
+from reconciler.actuators.wireguard.parse import InterfaceDump, InterfaceReport, normalize_ips
+
+Argv = list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class PeerConfig:
+    """One peer entry as it should be on an interface."""
+
+    public_key: str
+    endpoint: str | None
+    allowed_ips: tuple[str, ...]
+    keepalive: int = 0
+
+
+def observe_script(interfaces: Iterable[str]) -> str:
+    """One shell script reporting every interface (see
+    :mod:`reconciler.actuators.wireguard.parse`)."""
+    parts = ["echo \"@@now $(date +%s)\""]
+    for name in sorted(set(interfaces)):
+        q = shlex.quote(name)
+        parts.append("\n".join([
+            f"echo '@@if {name}'",
+            f"if [ -S /var/run/wireguard/{name}.sock ] && ip link show dev {q} >/dev/null 2>&1;"
+            " then echo '@@impl userspace';",
+            f"elif ip link show dev {q} >/dev/null 2>&1; then echo '@@impl kernel';",
+            "else echo '@@impl none'; fi",
+            f"echo \"@@owner $(cat {shlex.quote(owner_path(name))} 2>/dev/null)\"",
+            f"if [ -s {shlex.quote(private_key_path(name))} ]; then echo '@@key yes'; "
+            "else echo '@@key no'; fi",
+            "echo '@@dump'", hidden_dump_script(name),
+            "echo '@@addr'", f"ip -o -4 addr show dev {q} 2>/dev/null",
+            "echo '@@link'", f"ip -o link show dev {q} 2>/dev/null",
+        ]))
+    parts.append("true")
+    return "\n".join(parts)
+
+
+def create_script(interface: str) -> str:
+    """Shell that creates the interface if missing: the kernel's ``ip link add ... type
+    wireguard`` where it works, else the userspace wireguard-go (which daemonizes itself)."""
+    q = shlex.quote(interface)
+    return (f"if ! ip link show dev {q} >/dev/null 2>&1; then\n"
+            f"  ip link add dev {q} type wireguard 2>/dev/null || "
+            f"env -u WG_PROCESS_FOREGROUND wireguard-go {q} >/dev/null 2>&1 || "
+            f"{{ echo 'cannot create {interface}: no kernel WireGuard and wireguard-go "
+            "failed' >&2; exit 1; }\nfi")
+
+
+def interface_commands(spec: Mapping[str, Any], report: InterfaceReport | None,
+                       *, rotated: bool) -> list[Argv]:
+    """``wg``/``ip`` commands that give an existing interface its own settings (not peers)."""
+    name = str(spec["interface"])
+    dump = report.dump if report is not None else None
+    commands: list[Argv] = []
+    if rotated or dump is None or dump.listen_port != spec["listen_port"] or \
+            not is_public_key(dump.public_key):
+        commands.append(["wg", "set", name, "listen-port", str(spec["listen_port"]),
+                         "private-key", private_key_path(name)])
+    current = report.addresses if report is not None else ()
+    for address in current:
+        if address != spec["address"]:
+            commands.append(["ip", "addr", "del", address, "dev", name])
+    if spec["address"] not in current:
+        commands.append(["ip", "addr", "add", str(spec["address"]), "dev", name])
+    if spec.get("mtu") and (report is None or report.mtu != spec["mtu"]):
+        commands.append(["ip", "link", "set", "dev", name, "mtu", str(spec["mtu"])])
+    if report is None or not report.up:
+        commands.append(["ip", "link", "set", "dev", name, "up"])
+    return commands
+
+
+def peer_args(peer: PeerConfig) -> Argv:
+    args = ["peer", peer.public_key]
+    if peer.endpoint:
+        args += ["endpoint", peer.endpoint]
+    args += ["persistent-keepalive", str(peer.keepalive) if peer.keepalive else "off",
+             "allowed-ips", ",".join(peer.allowed_ips)]
+    return args
+
+
+def peer_commands(interface: str, wanted: Sequence[PeerConfig],
+                  current: InterfaceDump | None) -> list[Argv]:
+    """The ``wg set`` commands that turn ``current`` peers into ``wanted`` (syncconf-like)."""
+    have = {p.public_key: p for p in current.peers} if current is not None else {}
+    want_keys = {p.public_key for p in wanted}
+    commands: list[Argv] = [["wg", "set", interface, "peer", key, "remove"]
+                            for key in sorted(have) if key not in want_keys]
+    for peer in wanted:
+        seen = have.get(peer.public_key)
+        if seen is not None and seen.endpoint == peer.endpoint and \
+                seen.allowed_ips == normalize_ips(",".join(peer.allowed_ips)) and \
+                seen.keepalive == peer.keepalive:
+            continue
+        commands.append(["wg", "set", interface, *peer_args(peer)])
+    return commands
+
+
+def shell(commands: Iterable[Argv]) -> str:
+    """Commands as one ``set -e`` shell script (for a single round trip)."""
+    return "\n".join(["set -e", *(shlex.join(c) for c in commands)])
+
+
+def wg_quick_config(spec: Mapping[str, Any], peers: Sequence[PeerConfig]) -> str:
+    """A wg-quick compatible file for ``spec``; the private key is loaded from its file."""
+    name = str(spec["interface"])
+    lines = ["# written by reconciler; the private key stays in its file on this node",
+             "[Interface]", f"Address = {spec['address']}", f"ListenPort = {spec['listen_port']}"]
+    if spec.get("mtu"):
+        lines.append(f"MTU = {spec['mtu']}")
+    lines.append(f"PostUp = wg set %i private-key {private_key_path(name)}")
+    for peer in peers:
+        lines += ["", "[Peer]", f"PublicKey = {peer.public_key}",
+                  f"AllowedIPs = {', '.join(peer.allowed_ips)}"]
+        if peer.endpoint:
+            lines.append(f"Endpoint = {peer.endpoint}")
+        if peer.keepalive:
+            lines.append(f"PersistentKeepalive = {peer.keepalive}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,231 @@
+"""Stage 5, diff: desired state x observed world x last-applied specs -> one Change per address.
+
+Pure: no I/O. :func:`compute` decides the action for every address found in the desired state,
+the observed world or the state database (last-applied specs), in config source order, no-ops
+included, and says why (:class:`~reconciler.model.changes.ActionReason`). Field diffs are computed
+with deepdiff between the last-applied spec and the desired spec, path-addressed like
+``env.LOG_LEVEL``, ``command[2]`` or ``ports[0].host``. Secret values are never in specs (only
+their keyed-hash markers), so a changed secret shows as a changed marker; renderers mask it.
+
+Rules, in the order they are tried for an address:
+
+* the object's host is unreachable (``facts["unreachable"]``): UPDATE with reason
+  ``host unreachable``; apply fails that node with the transport's message.
+* ``destroy=True``: everything that exists (observed or recorded) is deleted (REQUESTED).
+* not desired, but observed or recorded: DELETE (ORPHAN).
+* kind ``task``: NOOP when it completed for this spec hash, else CREATE (TASK_PENDING).
+* not observed or MISSING: CREATE (NEW, or DRIFT when it was applied before).
+* EXITED / FAILED / COMPLETED (not a task): CREATE (DRIFT) -- REPLACE for ``container``,
+  whose stopped object still exists.
+* address in ``replace``: REPLACE (REQUESTED).
+* running with another spec hash: REPLACE (SPEC_CHANGED); same hash but hash-excluded fields
+  changed: UPDATE (SPEC_CHANGED); otherwise NOOP.
+
+Kinds in :data:`~reconciler.model.types.IN_PLACE_KINDS` (WireGuard) are converged live by
+their actuator, so an existing object (observed, running or drifted) is not replaced: a spec
+change is an UPDATE (SPEC_CHANGED, field diffs with ``forces_replace`` False) and drift is an
+UPDATE with the drift reason. They are still REPLACEd on ``--replace`` (key rotation), when the
+running spec is unknown, or when one of the kind's identity fields listed there changes
+(interface name, listen port); that field's diff then ``forces_replace``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import Any
+
+from reconciler.model.changes import (
+    Action,
+    ActionReason,
+    Change,
+    FieldDiff,
+    Observed,
+    ReasonCode,
+    Status,
+)
+from reconciler.model.types import (
+    HASH_EXCLUDED_FIELDS,
+    IN_PLACE_KINDS,
+    Address,
+    DesiredState,
+    Resource,
+    spec_hash,
+)
+
+# kinds whose stopped object still exists in the world, so it is replaced, not created
+STOPPED_OBJECT_KINDS: frozenset[str] = frozenset({"container"})
+
+NEW = ActionReason(ReasonCode.NEW, "new")
+SPEC_CHANGED = ActionReason(ReasonCode.SPEC_CHANGED, "spec changed")
+MISSING = ActionReason(ReasonCode.DRIFT, "drift: not running (missing)")
+ORPHAN = ActionReason(ReasonCode.ORPHAN, "orphan: no longer in the configuration")
+DESTROY = ActionReason(ReasonCode.REQUESTED, "destroy")
+REPLACE_REQUESTED = ActionReason(ReasonCode.REQUESTED, "replacement requested")
+TASK_PENDING = ActionReason(ReasonCode.TASK_PENDING, "task not yet run for this spec")
+UNKNOWN_SPEC = ActionReason(ReasonCode.DRIFT, "drift: the running object's spec is unknown")
+
+
+def compute(desired: DesiredState, observed: Mapping[Address, Observed],
+            last_applied: Mapping[Address, Mapping[str, Any]], *,
+            replace: Collection[Address] = (), destroy: bool = False) -> list[Change]:
+    """One Change per address in desired, observed and last-applied, in source order."""
+    wanted = set(replace)
+    changes: list[Change] = []
+    last_order = -1
+    for resource in desired.ordered():
+        seen = observed.get(resource.address)
+        last = last_applied.get(resource.address)
+        if seen is not None and seen.facts.get("unreachable"):
+            changes.append(Change(resource.address, Action.UPDATE, _plain(last),
+                                  dict(resource.spec), reasons=(_unreachable(seen),),
+                                  source=resource.source, order=resource.order))
+        elif destroy:
+            change = _destroy_change(resource.address, seen, last)
+            changes.append(_with_source(change, resource))
+        else:
+            changes.append(_desired_change(resource, seen, last, resource.address in wanted))
+        last_order = max(last_order, resource.order)
+    orphans = sorted((set(observed) | set(last_applied)) - set(desired.resources))
+    for index, address in enumerate(orphans, start=last_order + 1):
+        seen, last = observed.get(address), last_applied.get(address)
+        reason = DESTROY if destroy else ORPHAN
+        changes.append(Change(address, Action.DELETE, _plain(last), None,
+                              reasons=(reason,), order=index))
+    return changes
+
+
+def _unreachable(seen: Observed) -> ActionReason:
+    return ActionReason(ReasonCode.DRIFT, f"host unreachable: {seen.facts['unreachable']}")
+
+
+def _exists(seen: Observed | None, last: Mapping[str, Any] | None) -> bool:
+    return last is not None or (seen is not None and seen.status is not Status.MISSING)
+
+
+def _destroy_change(address: Address, seen: Observed | None,
+                    last: Mapping[str, Any] | None) -> Change:
+    if _exists(seen, last):
+        return Change(address, Action.DELETE, _plain(last), None, reasons=(DESTROY,))
+    return Change(address, Action.NOOP, None, None)
+
+
+def _with_source(change: Change, resource: Resource) -> Change:
+    return Change(change.address, change.action, change.before, change.after,
+                  change.field_diffs, change.reasons, resource.source, resource.order)
+
+
+def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
+                    requested: bool) -> Change:
+    action, reasons = _decide(resource, seen, last, requested)
+    after = dict(resource.spec)
+    before = _plain(last)
+    diffs: tuple[FieldDiff, ...] = ()
+    if before is not None and action is not Action.NOOP and before != after:
+        diffs = field_diffs(before, after, kind=resource.kind)
+    return Change(resource.address, action, before, after, diffs, reasons, resource.source,
+                  resource.order)
+
+
+def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
+            requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
+    desired_hash = resource.hash()
+    if resource.kind == "task":
+        if requested:
+            return Action.CREATE, (ActionReason(ReasonCode.REQUESTED, "re-run requested"),)
+        if seen is not None and seen.status is Status.COMPLETED \
+                and seen.spec_hash == desired_hash:
+            return Action.NOOP, ()
+        if seen is not None and seen.status is Status.FAILED and seen.spec_hash == desired_hash:
+            code = "?" if seen.exit_code is None else str(seen.exit_code)
+            return Action.CREATE, (ActionReason(ReasonCode.TASK_PENDING,
+                                                f"task failed: exit {code}"),)
+        return Action.CREATE, (TASK_PENDING,)
+    if resource.kind in IN_PLACE_KINDS and last is not None and _identity_changed(resource, last):
+        return Action.REPLACE, (SPEC_CHANGED,)  # the old object lives under its old identity
+    if seen is None or seen.status is Status.MISSING:
+        return Action.CREATE, ((MISSING,) if last is not None else (NEW,))
+    if resource.kind in IN_PLACE_KINDS:
+        return _decide_in_place(resource, seen, last, requested)
+    if not seen.running:
+        drift = ActionReason(ReasonCode.DRIFT,
+                             f"drift: {seen.reason or seen.status.value}")
+        stays = resource.kind in STOPPED_OBJECT_KINDS
+        return (Action.REPLACE if stays else Action.CREATE), (drift,)
+    running_hash = seen.spec_hash or (spec_hash(last) if last is not None else None)
+    if requested:
+        return Action.REPLACE, (REPLACE_REQUESTED,)
+    if running_hash is None:
+        return Action.REPLACE, (UNKNOWN_SPEC,)
+    if running_hash != desired_hash:
+        return Action.REPLACE, (SPEC_CHANGED,)
+    if last is not None and _excluded(last) != _excluded(resource.spec):
+        return Action.UPDATE, (SPEC_CHANGED,)
+    return Action.NOOP, ()
+
+
+def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, Any] | None,
+                     requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
+    """An existing object of an in-place kind: UPDATE for spec changes and drift alike."""
+    if requested:
+        return Action.REPLACE, (REPLACE_REQUESTED,)
+    running_hash = seen.spec_hash or (spec_hash(last) if last is not None else None)
+    if running_hash is None:
+        return Action.REPLACE, (UNKNOWN_SPEC,)
+    reasons: list[ActionReason] = []
+    if running_hash != resource.hash() or \
+            (last is not None and _excluded(last) != _excluded(resource.spec)):
+        if last is None:  # which fields changed is unknown: nothing says a live update is enough
+            return Action.REPLACE, (SPEC_CHANGED,)
+        reasons.append(SPEC_CHANGED)
+    if not seen.running:
+        reasons.append(ActionReason(ReasonCode.DRIFT, f"drift: {seen.reason or seen.status.value}"))
+    return (Action.UPDATE, tuple(reasons)) if reasons else (Action.NOOP, ())
+
+
+def _identity_changed(resource: Resource, last: Mapping[str, Any]) -> bool:
+    return any(last.get(key) != resource.spec.get(key) for key in IN_PLACE_KINDS[resource.kind])
+
+
+def _excluded(spec: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in spec.items() if k in HASH_EXCLUDED_FIELDS}
+
+
+def _plain(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return None if spec is None else dict(spec)
+
+
+def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any], *,
+                kind: str = "") -> tuple[FieldDiff, ...]:
+    """Path-addressed differences between two specs, sorted by path. A difference
+    ``forces_replace`` unless its top-level field is hash-excluded or, for a kind in
+    :data:`~reconciler.model.types.IN_PLACE_KINDS`, is not one of the kind's identity fields."""
+    identity = IN_PLACE_KINDS.get(kind)
+    from deepdiff import DeepDiff
+    from deepdiff.helper import notpresent
+
+    tree = DeepDiff(dict(before), dict(after), view="tree")
+    found: list[tuple[tuple[tuple[int, Any], ...], FieldDiff]] = []
+    for levels in tree.values():
+        for level in levels:
+            parts: list[Any] = level.path(output_format="list")
+            old = None if level.t1 is notpresent else level.t1
+            new = None if level.t2 is notpresent else level.t2
+            top = str(parts[0]) if parts else ""
+            forces = top not in HASH_EXCLUDED_FIELDS if identity is None else top in identity
+            diff = FieldDiff(render_path(parts), old, new, forces_replace=forces)
+            found.append((tuple((0, p) if isinstance(p, int) else (1, str(p)) for p in parts),
+                          diff))
+    found.sort(key=lambda item: item[0])
+    return tuple(diff for _, diff in found)
+
+
+def render_path(parts: list[Any]) -> str:
+    """``['env', 'LOG_LEVEL']`` -> ``env.LOG_LEVEL``; ``['ports', 0, 'host']`` ->
+    ``ports[0].host``."""
+    text = ""
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

@@ -1,0 +1,115 @@
+"""LocalHost: the one impure adapter behind :class:`reconciler.model.host.BuildHost`.
+
+model.build does no I/O; every fact about this machine that it needs, and every file it would
+read, is asked of the ``BuildHost`` its caller passes. This module answers for the machine the
+engine runs on: server binaries on PATH or absolute globs (``shutil.which`` / ``glob`` +
+``os.access``), users and their homes (``pwd``), the effective uid, the stack catalog
+(``stacks/*.yaml`` beside the package and the directories of ``RECONCILER_STACKS_PATH``,
+parsed once per file modification time), ``type: package`` directories (checked and
+content-hashed by :mod:`reconciler.model.packaging`) and Compose files (found, parsed, their env
+files read and their paths resolved by :class:`~reconciler.config.compose_file.ComposeDisk`,
+which it inherits). It sits outside the pure layers: the pipeline, ``reconciler validate``
+and the pre-commit hook construct it with the build's environment.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import re
+import shutil
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.config.compose_file import ComposeDisk
+from reconciler.errors import Diagnostic
+from reconciler.model import stacks
+from reconciler.model.host import PackageFacts
+
+if TYPE_CHECKING:
+    from reconciler.model.packaging import Problem
+
+__all__ = ["LocalHost", "locate", "search_path"]
+
+
+def search_path(env: Mapping[str, str]) -> list[Path]:
+    """The catalog directories: ``RECONCILER_STACKS_PATH`` first, then the built-in one."""
+    extra = [Path(p) for p in env.get(stacks.PATH_VAR, "").split(os.pathsep) if p]
+    return [*extra, stacks.BUILTIN_DIR]
+
+
+def _natural(path: str) -> list[Any]:
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", path)]
+
+
+def locate(requirement: str, version: str | None) -> str | None:
+    """A required binary: an absolute glob (newest match) or a command on PATH."""
+    pattern = requirement.replace("${version}", version or "*")
+    if "/" not in pattern:
+        return shutil.which(pattern)
+    matches = sorted((m for m in glob.glob(pattern) if os.access(m, os.X_OK)), key=_natural)
+    return matches[-1] if matches else None
+
+
+@cache
+def _load_cached(path: Path, _mtime: int) -> tuple[stacks.Stack | None, list[Diagnostic]]:
+    return stacks.parse(path, path.read_text(encoding="utf-8"))
+
+
+class LocalHost(ComposeDisk):
+    """This machine, as model.build sees it; ``env`` is the build's environment."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def locate(self, requirement: str, version: str | None) -> str | None:
+        return locate(requirement, version)
+
+    def user_exists(self, name: str) -> bool:
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            return False
+        return True
+
+    def home_of(self, user: str) -> Path:
+        """The home directory of ``user`` when it exists, else a shared one in /var/tmp."""
+        try:
+            home = Path(pwd.getpwnam(user).pw_dir)
+        except KeyError:
+            home = Path("/nonexistent")
+        return home if home.is_dir() else Path("/var/tmp") / f"reconciler-{user}"
+
+    def euid(self) -> int:
+        return os.geteuid()
+
+    def find_stack(self, name: str) -> Path | None:
+        if not stacks.valid_name(name):
+            return None
+        for directory in search_path(self.env):
+            candidate = directory / f"{name}.yaml"
+            if candidate.is_file():
+                return candidate
+        return None
+
+    def stack_catalog(self) -> list[str]:
+        dirs = [d for d in search_path(self.env) if d.is_dir()]
+        return sorted({p.stem for d in dirs for p in d.glob("*.yaml")})
+
+    def load_stack(self, path: Path) -> tuple[stacks.Stack | None, list[Diagnostic]]:
+        """Parse one catalog file (cached until it changes); diagnostics point into it."""
+        stack, problems = _load_cached(path, path.stat().st_mtime_ns)
+        return stack, list(problems)
+
+    def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
+        from reconciler.model import packaging  # tarfile and gzip only when a project has packages
+
+        package, problems = packaging.load(directory)
+        if package is None:
+            return None, problems
+        manifest = package.manifest
+        return PackageFacts(manifest.name, manifest.version, manifest.path.name,
+                            package.content_hash), problems

@@ -1,0 +1,84 @@
+"""Stage 4: observe the world, batched: one actuator.observe call per (kind, host).
+
+Groups desired resources and state records by kind and host, asks each actuator once per
+group (groups run in parallel), and merges the answers into one ObservedState. Read-only.
+
+An unreachable host fails only its own part: every desired or recorded object placed on it
+gets an Observed whose facts say ``unreachable`` (with the transport's message); diff plans
+them as ``~ host unreachable`` and apply fails exactly those nodes with that message, while
+everything else observes, plans and applies as usual.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+from reconciler import actuators
+from reconciler.errors import HostUnreachable
+from reconciler.model.changes import Observed, Status
+from reconciler.model.types import Address, DesiredState, Resource
+
+if TYPE_CHECKING:
+    from reconciler.actuators.base import ActuatorContext
+    from reconciler.state import ResourceRecord
+
+ObservedState = dict[Address, Observed]
+
+
+def recorded_facts(record: ResourceRecord) -> dict[str, Any]:
+    """What an actuator gets as ``recorded``: the stored facts plus spec_hash and status."""
+    return {**record.facts, "spec_hash": record.spec_hash, "status": record.status}
+
+
+def snapshot(desired: DesiredState, records: Mapping[Address, ResourceRecord],
+             context_for: Callable[[Address], ActuatorContext],
+             *, max_workers: int = 8) -> ObservedState:
+    """Observe every desired or recorded object; one call per (kind, host)."""
+    groups: dict[tuple[str, str], list[Resource]] = defaultdict(list)
+    recorded: dict[tuple[str, str], dict[Address, dict[str, Any]]] = defaultdict(dict)
+    for resource in desired.ordered():
+        groups[(resource.kind, resource.address.host)].append(resource)
+    for address, record in records.items():
+        recorded[(address.kind, address.host)][address] = recorded_facts(record)
+    keys = sorted(set(groups) | set(recorded))
+    for kind, _host in keys:
+        actuators.load(kind)  # fail fast, before any thread starts, on an unknown kind
+
+    def observe_group(key: tuple[str, str]) -> dict[Address, Observed]:
+        kind, host = key
+        try:
+            ctx = context_for(Address(kind, "*", host))
+            return actuators.load(kind).observe(groups.get(key, []), recorded.get(key, {}),
+                                                ctx)
+        except HostUnreachable as exc:
+            return unreachable(groups.get(key, []), recorded.get(key, {}), exc)
+
+    result: ObservedState = {}
+    if len(keys) <= 1:
+        for key in keys:
+            result.update(observe_group(key))
+        return result
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(keys))) as pool:
+        for part in pool.map(observe_group, keys):
+            result.update(part)
+    return result
+
+
+def unreachable(desired: list[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+                exc: HostUnreachable) -> dict[Address, Observed]:
+    """Placeholders for the objects of a host that could not be reached."""
+    message = exc.render_short()
+    result: dict[Address, Observed] = {}
+    for address in {r.address for r in desired} | set(recorded):
+        rec = recorded.get(address) or {}
+        status = Status(rec["status"]) if rec.get("status") in Status._value2member_map_ \
+            else Status.MISSING
+        result[address] = Observed(address, status, rec.get("spec_hash"),
+                                   reason=f"host unreachable: {message}",
+                                   facts={**{k: v for k, v in rec.items()
+                                             if k not in ("status", "spec_hash")},
+                                          "unreachable": message})
+    return result

@@ -1,0 +1,293 @@
+"""The pipeline, wired: load -> validate -> build -> observe -> diff -> plan -> policy ->
+apply -> state.
+
+A :class:`Project` binds a project directory, an optional session and its state store, and
+runs the stages in order. The CLI and the watcher both call it; it never prints (events go
+to ``Project.events``). Stages stay pure functions in their own modules; this module only
+passes values between them, takes the lease around apply and records what happened: every
+:meth:`Project.plan` is a run (kind ``plan`` by default) whose policy decisions are written
+to the state database; :meth:`Project.execute` refuses a plan the policy does not allow.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import socket
+import time
+from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler import actuators
+from reconciler.actuators.base import ActuatorContext
+from reconciler.config import RawDocument, interpolation_env, load
+from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
+from reconciler.engine.ports import PortAllocator, owned_ports, primary_port
+from reconciler.engine.support import (
+    observed_hashes,
+    offline_observed,
+    parse_target,
+    schema_check,
+)
+from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
+from reconciler.events import EventBus
+from reconciler.model.build import build
+from reconciler.model.changes import Observed
+from reconciler.model.types import Address, DesiredState
+from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
+from reconciler.state import StateStore
+from reconciler.transports.pool import TransportPool
+
+if TYPE_CHECKING:
+    from reconciler.engine.apply import ApplyResult
+    from reconciler.engine.plan import Plan
+
+
+@dataclass
+class PlanRun:
+    """Everything one planning pass produced; apply consumes it."""
+
+    desired: DesiredState
+    observed: dict[Address, Observed]
+    plan: Plan
+    warnings: list[Diagnostic] = field(default_factory=list)
+    policy: PolicyResult = field(default_factory=PolicyResult)
+    policy_sources: tuple[tuple[str, str], ...] = ()  # (layer, file) that were evaluated
+    run_id: str | None = None  # the recorded run of this evaluation
+
+
+@dataclass
+class Project:
+    """One project directory (and session) with its state store and event bus."""
+
+    directory: Path
+    session: str | None = None
+    state_dir: Path | None = None
+    strict: bool = False
+    events: EventBus = field(default_factory=EventBus)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    name: str | None = None  # the project's name, known once the config is loaded
+    extra: dict[str, Any] = field(default_factory=dict)  # passed to every ActuatorContext
+    policy_file: Path | None = None  # the session layer (``--policy FILE``)
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+    @cached_property
+    def store(self) -> StateStore:
+        return StateStore.open_project(self.directory, self.session, self.state_dir)
+
+    @cached_property
+    def transports(self) -> TransportPool:
+        return TransportPool()
+
+    # -- 1-3: config -------------------------------------------------------------------------
+
+    def documents(self) -> tuple[list[RawDocument], list[Diagnostic]]:
+        docs, diagnostics = load(self.directory)
+        diagnostics += schema_check(docs, self.store.state_dir, self.store.secret_key())
+        return docs, diagnostics
+
+    def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:
+        return interpolation_env(docs, self.environ)
+
+    def desired(self, *, allocate: bool = True) -> tuple[DesiredState, list[Diagnostic]]:
+        """Load, validate and build; raise ConfigError when any error was found."""
+        docs, diagnostics = self.documents()
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise ConfigError(diagnostics)
+        recorded = self.store.allocations()
+        allocator = PortAllocator(recorded, salt=str(self.store.state_dir)) if allocate \
+            else None
+        state, more = self._build(docs, allocator)
+        if allocator is not None and allocator.fresh:  # re-adopt the ports of running ones
+            adopted = owned_ports(state.scope)
+            if any(key in adopted for key in allocator.fresh):
+                allocator = PortAllocator({**adopted, **recorded}, salt=allocator.salt)
+                state, more = self._build(docs, allocator)
+        diagnostics += more
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise ConfigError(diagnostics)
+        self.name = state.project
+        self.transports.configure(state)
+        self.events.redactor.add(v for r in state.resources.values() for v in r.secrets.values())
+        for diagnostic in diagnostics:
+            self.events.emit("diagnostic", diagnostic.address, diagnostic.render())
+        return state, diagnostics
+
+    def _build(self, docs: Sequence[RawDocument],
+               allocator: PortAllocator | None) -> tuple[DesiredState, list[Diagnostic]]:
+        from reconciler.engine.local_host import LocalHost
+
+        env = self.env(docs)
+        return build(docs, env=env, session=self.session, port_allocator=allocator,
+                     secret_key=self.store.secret_key(), strict=self.strict,
+                     host=LocalHost(env))
+
+    # -- 4-6: observe, diff, plan ------------------------------------------------------------
+
+    def context_for(self, address: Address, **extra: Any) -> ActuatorContext:
+        project = self.project_name
+        scope = f"{project}_{self.session}" if self.session else project
+        return ActuatorContext(project=project, scope=scope, state_dir=self.store.state_dir,
+                               transport=self.transports.get(address.host),
+                               events=self.events, session=self.session,
+                               extra={"project_dir": str(self.directory.resolve()),
+                                      **self.extra, **extra})
+
+    @property
+    def project_name(self) -> str:
+        return self.name or self.directory.resolve().name
+
+    def observe(self, desired: DesiredState) -> dict[Address, Observed]:
+        from reconciler.engine import observe
+
+        return observe.snapshot(desired, self.store.resources(), self.context_for)
+
+    def plan(self, *, targets: Sequence[str] = (), replace: Collection[str] = (),
+             destroy: bool = False, refresh: bool = True, kind: str = "plan",
+             record: bool = True, desired: DesiredState | None = None) -> PlanRun:
+        """Plan and evaluate the policy; recorded as a run of ``kind`` with its decisions
+        (``record=False``, for a watcher's frequent re-plans: the decisions only).
+        ``desired`` skips loading the config (a watcher healing from the last good one)."""
+        run_id = self.store.begin_run(kind, meta={"targets": list(targets), "destroy": destroy,
+                                                  "refresh": refresh}) if record else None
+        try:
+            run = self._plan(targets, replace, destroy, refresh, desired)
+            run.run_id = run_id
+            self._decide(run)
+        except BaseException as exc:
+            if run_id is not None:
+                self.store.end_run(run_id, result="error",
+                                   summary={"error": str(exc) or type(exc).__name__})
+            raise
+        if run_id is not None:
+            result, counts = plan_outcome(run.policy)
+            self.store.end_run(run_id, result=result, summary={
+                **run.plan.summary(), "inputs_hash": run.plan.inputs_hash, **counts})
+        return run
+
+    def _plan(self, targets: Sequence[str], replace: Collection[str], destroy: bool,
+              refresh: bool, given: DesiredState | None) -> PlanRun:
+        from reconciler.engine import diff
+        from reconciler.engine.plan import build as build_plan
+
+        desired, diagnostics = (given, []) if given is not None else self.desired()
+        records = self.store.resources()
+        for resource in desired.resources.values():
+            actuators.load(resource.kind)
+        observed = self.observe(desired) if refresh else offline_observed(records)
+        last_applied = {a: r.spec for a, r in records.items()}
+        changes = diff.compute(desired, observed, last_applied,
+                               replace=[parse_target(t) for t in replace], destroy=destroy)
+        plan = build_plan(changes, desired,
+                          recorded_depends={a: r.depends_on for a, r in records.items()},
+                          targets=[parse_target(t) for t in targets],
+                          observed_hashes=observed_hashes(observed))
+        return PlanRun(desired, observed, plan,
+                       [d for d in diagnostics if d.severity is Severity.WARNING])
+
+    # -- policy ------------------------------------------------------------------------------
+
+    def policy(self) -> EffectivePolicy:
+        """The merged policy layers; ConfigError (file:line:col) when a file is invalid."""
+        policy, diagnostics = load_layers(policy_layers(
+            self.directory, self.store.state_dir, self.policy_file, self.environ))
+        if any(d.severity is Severity.ERROR for d in diagnostics):
+            raise ConfigError(diagnostics)
+        return policy
+
+    def _decide(self, run: PlanRun) -> None:
+        """Evaluate the policy on ``run.plan`` and append every decision record."""
+        policy = self.policy()
+        result = evaluate_plan(policy, run.plan, now=self.clock(), directory=self.directory,
+                               approvals=self.store.approved_hashes())
+        self.store.record_decisions(run.run_id, [
+            {k: self.events.redactor(v) if isinstance(v, str) else v
+             for k, v in r.to_json().items()} for r in result.records])
+        for decision in result.final:
+            self.events.emit("policy.decision", decision.address, decision.reason,
+                             outcome=decision.outcome.value, rule_id=decision.rule_id)
+        run.policy = result
+        run.policy_sources = policy.sources
+
+    def enforce(self, run: PlanRun, *, plan_file: str | None = None,
+                destroy: bool = False) -> None:
+        """Raise PolicyDenied when the plan holds a deny or an unapproved require_approval."""
+        from reconciler.engine.policy_step import refusal
+
+        refused = refusal(run.policy, plan_file=plan_file, destroy=destroy)
+        if refused is not None:
+            raise refused
+
+    # -- 7-8: apply and record ---------------------------------------------------------------
+
+    def locked(self) -> AbstractContextManager[Any]:
+        """The project's lease: held around plan + confirm + apply, never by read-only use."""
+        return self.store.lease(f"{getpass.getuser()}@{socket.gethostname()}")
+
+    def check_saved(self, run: PlanRun, saved_hash: str) -> None:
+        """Refuse a saved plan whose inputs (config + observed world) changed since."""
+        if run.plan.inputs_hash != saved_hash:
+            raise StalePlanError(
+                "the saved plan is stale: the configuration or the world changed since it "
+                "was made", hint="run `reconciler plan -out FILE` again and review it")
+
+    def execute(self, run: PlanRun, *, parallelism: int = 10, kind: str = "apply") -> ApplyResult:
+        """Walk the plan and record every node. Call inside :meth:`locked`.
+
+        Refuses (PolicyDenied, before touching anything) a plan the policy does not allow.
+        """
+        self.enforce(run)
+        run_id = self.store.begin_run(kind, meta={"summary": run.plan.summary(),
+                                                  "inputs_hash": run.plan.inputs_hash,
+                                                  "plan_run": run.run_id})
+        journal = self.store.journal(run_id, kinds=("node.start", "node.retry",
+                                                    "node.adopted", "node.healthy"))
+        self.events.subscribe(journal)
+        try:
+            return self._run_applier(run, run_id, parallelism)
+        finally:
+            self.events.unsubscribe(journal)
+
+    def _run_applier(self, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
+        from reconciler.engine.apply import Applier
+
+        self._adopt(run, run_id)
+        loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
+        applier = Applier(run.plan, run.desired, loaded, self.context_for, self.store, run_id,
+                          self.events, parallelism=parallelism)
+        started = time.monotonic()
+        result = applier.run()
+        self.store.end_run(run_id, result="ok" if result.ok else "failed",
+                           summary={"applied": result.count("applied"),
+                                    "failed": result.count("failed"),
+                                    "skipped": result.count("skipped"),
+                                    "seconds": round(time.monotonic() - started, 3)})
+        return result
+
+    def _adopt(self, run: PlanRun, run_id: str) -> None:
+        """Record objects found by their marks (state was lost) and auto-assigned ports."""
+        records = self.store.resources()
+        for address, seen in run.observed.items():
+            resource = run.desired.resources.get(address)
+            if resource is None or address in records or not seen.adopted:
+                continue
+            if seen.spec_hash == resource.hash():
+                self.store.record(address, spec=dict(resource.spec), spec_hash=resource.hash(),
+                                  depends_on=tuple(str(d.target) for d in resource.depends_on),
+                                  facts=dict(seen.facts), status=seen.status.value,
+                                  run_id=run_id)
+                self.events.emit("node.adopted", address, "re-adopted from its ownership marks")
+        for resource in run.desired.resources.values():
+            port = primary_port(resource.spec)
+            if port is not None:
+                self.store.allocate(str(resource.address), port)
+
+
+def kinds_of(run: PlanRun) -> set[str]:
+    kinds = {c.address.kind for c in run.plan.changes}
+    return kinds | {r.kind for r in run.desired.resources.values()}

@@ -1,0 +1,78 @@
+"""Small pure helpers between the pipeline's stages: target addresses from the command line,
+the observed hashes a plan's ``inputs_hash`` covers, and the offline (``--refresh=false``)
+observation built from recorded state instead of the world, and the small line files the
+pipeline keeps in the state directory (``schema-passed``: fingerprints of config documents
+that passed the JSON Schemas, see :func:`reconciler.validate.checker.check`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Collection, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from reconciler.config import RawDocument
+from reconciler.errors import Diagnostic, PlanError
+from reconciler.model.changes import Observed, Status
+from reconciler.model.types import Address
+from reconciler.validate.checker import check, fingerprints
+
+SCHEMA_PASSED = "schema-passed"
+
+
+def parse_target(text: str) -> Address:
+    """``process.api`` or just ``api`` (any kind with that name is matched by plan.build)."""
+    try:
+        return Address.parse(text)
+    except ValueError:
+        if "." in text or not text:
+            raise PlanError(f"not a resource address: {text!r}",
+                            hint="use kind.name[@host], e.g. process.api") from None
+        return Address("process", text)
+
+
+def observed_hashes(observed: Mapping[Address, Observed]) -> dict[str, str]:
+    return {str(a): f"{o.status.value}:{o.spec_hash or ''}" for a, o in observed.items()}
+
+
+def offline_observed(records: Mapping[Address, Any]) -> dict[Address, Observed]:
+    """``--refresh=false``: believe the state database instead of looking at the world."""
+    result: dict[Address, Observed] = {}
+    for address, record in records.items():
+        status = Status(record.status) if record.status in Status._value2member_map_ \
+            else Status.RUNNING
+        result[address] = Observed(address, status, record.spec_hash, facts=record.facts)
+    return result
+
+
+def schema_check(docs: Sequence[RawDocument], state_dir: Path, key: bytes) -> list[Diagnostic]:
+    """validate.check with the fingerprints of files that passed before, kept in
+    ``state_dir/schema-passed`` (only those of the current files)."""
+    path = state_dir / SCHEMA_PASSED
+    known = read_lines(path)
+    passed = set(known)
+    found = check(docs, passed=passed, key=key)
+    if passed != known:
+        write_lines(path, passed & fingerprints(docs, key))
+    return found
+
+
+def read_lines(path: Path) -> set[str]:
+    """The non-empty lines of ``path`` (none when it is missing or unreadable)."""
+    try:
+        return {line for line in path.read_text().splitlines() if line}
+    except (OSError, UnicodeDecodeError):
+        return set()
+
+
+def write_lines(path: Path, lines: Collection[str]) -> None:
+    """Replace ``path`` atomically with ``lines`` (sorted); a cache: failures are ignored."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with contextlib.suppress(OSError):
+        try:
+            temp.write_text("".join(f"{line}\n" for line in sorted(lines)))
+            os.replace(temp, path)
+        finally:
+            temp.unlink(missing_ok=True)

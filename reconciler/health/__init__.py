@@ -1,0 +1,1 @@
+"""Readiness probes (tcp, http, command, docker health) and sd_notify."""

@@ -1,0 +1,1 @@
+"""policy.yaml and its layers: rules, build, CEL, schema, evaluate (pure)."""

@@ -1,0 +1,1 @@
+"""Stage 2: documents x JSON Schemas (shipped as package data) -> Diagnostics."""

@@ -1,0 +1,1 @@
+"""The watcher: loop, event sources, queue, backoff, blast-radius budget, report."""

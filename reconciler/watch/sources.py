@@ -1,0 +1,174 @@
+"""Where the watcher's events come from; each source only enqueues into a WorkQueue.
+
+* :class:`FileSource` -- watchdog on the project directory (not recursive), filtered to the
+  config files the loader reads (services.yaml, locald.toml, Procfile, .env, compose files,
+  policy.yaml); editors that save by rename are caught through the event's destination.
+* :class:`PidPoller` -- every ``interval`` (0.5 s) checks the recorded pid + start time of
+  each managed local process (``/proc/<pid>/stat``; a zombie or a reused pid is gone), so a
+  crash is noticed at once, not at the next full observation. It also reaps our children.
+* :class:`DockerEvents` -- the engine's event stream filtered by the project's scope label
+  (die / destroy / oom); started only when the project has containers, docker SDK imported
+  lazily.
+
+Sources run in daemon threads and stop on :meth:`stop`; none of them keeps history.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from reconciler.config.discover import format_of
+from reconciler.transports.procfs import is_same_process
+from reconciler.watch.queue import WorkQueue
+
+
+class FileSource:
+    """Config-file changes in one directory -> :meth:`WorkQueue.file_changed`."""
+
+    def __init__(self, directory: Path, queue: WorkQueue):
+        self.directory = directory.resolve()
+        self.queue = queue
+        self._observer: Any = None
+
+    def start(self) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        queue = self.queue
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event: Any) -> None:
+                if event.is_directory or event.event_type in ("opened", "closed_no_write"):
+                    return
+                for raw in (event.src_path, getattr(event, "dest_path", "")):
+                    name = Path(str(raw or "")).name
+                    if name and format_of(Path(name)) is not None:
+                        queue.file_changed(name)
+
+        self._observer = Observer()
+        self._observer.schedule(Handler(), str(self.directory), recursive=False)
+        self._observer.daemon = True
+        self._observer.start()
+
+    def stop(self) -> None:
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+            self._observer = None
+
+
+class PidPoller:
+    """Prompt notice of process exits; :meth:`track` replaces the set of watched pids."""
+
+    def __init__(self, queue: WorkQueue, interval: float = 0.5,
+                 reap: Callable[[], None] | None = None):
+        self.queue = queue
+        self.interval = interval
+        self.reap = reap
+        self._pids: dict[str, tuple[int, int]] = {}
+        self._gone: set[tuple[int, int]] = set()  # already reported; bounded by _pids
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.paused = threading.Event()  # set while we apply: our own stops are not drift
+
+    def track(self, pids: Mapping[str, tuple[int, int]]) -> None:
+        """address -> (pid, start time in clock ticks), as recorded in state. A process
+        already reported gone is not reported again while its record stays the same."""
+        with self._lock:
+            self._pids = dict(pids)
+            self._gone &= set(self._pids.values())
+
+    def watched(self) -> dict[str, tuple[int, int]]:
+        with self._lock:
+            return dict(self._pids)
+
+    def poll_once(self) -> list[str]:
+        """Enqueue every tracked process that is gone (once); returns their addresses."""
+        if self.paused.is_set():
+            return []
+        if self.reap is not None:
+            self.reap()
+        with self._lock:
+            gone = [a for a, ident in self._pids.items()
+                    if ident not in self._gone and not is_same_process(*ident)]
+            self._gone.update(self._pids[a] for a in gone)
+        for address in gone:
+            self.queue.add(address, "process exited")
+        return gone
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="watch-pids", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.poll_once()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+class DockerEvents:
+    """Container events of one scope -> :meth:`WorkQueue.add` of their address."""
+
+    EVENTS = ("die", "destroy", "oom")
+
+    def __init__(self, queue: WorkQueue, scope: str, on_error: Callable[[str], None]):
+        self.queue = queue
+        self.scope = scope
+        self.on_error = on_error
+        self._client: Any = None
+        self._stream: Any = None
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self) -> None:
+        """Subscribe now (so nothing after this call is missed), then read in a thread."""
+        from reconciler.actuators.container.parse import LABEL_SCOPE
+
+        self._stop.clear()
+        try:
+            import docker
+
+            self._client = docker.from_env()
+            self._stream = self._client.events(decode=True, filters={
+                "type": "container", "event": list(self.EVENTS),
+                "label": f"{LABEL_SCOPE}={self.scope}"})
+        except Exception as exc:  # no engine: the periodic observation still runs
+            self.on_error(f"cannot follow docker events: {exc}")
+            return
+        self._thread = threading.Thread(target=self._run, name="watch-docker", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        from reconciler.actuators.container.parse import LABEL_ADDRESS
+
+        try:
+            for event in self._stream:
+                attributes = (event.get("Actor") or {}).get("Attributes") or {}
+                address = attributes.get(LABEL_ADDRESS)
+                self.queue.add(str(address) if address else None,
+                               f"container {event.get('Action') or event.get('status')}")
+        except Exception as exc:  # the engine went away: the periodic observation still runs
+            if not self._stop.is_set():
+                self.on_error(f"docker events stream ended: {exc}")
+
+    def stop(self) -> None:
+        self._stop.set()
+        for closable in (self._stream, self._client):
+            if closable is not None:
+                with contextlib.suppress(Exception):  # a dead stream: nothing to release
+                    closable.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

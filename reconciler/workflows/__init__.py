@@ -1,0 +1,1 @@
+"""Workflows over the engine: sessions (run --with), status, the git hook."""
