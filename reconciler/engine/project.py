@@ -29,10 +29,12 @@ from reconciler.config import RawDocument, interpolation_env, load
 from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
 from reconciler.engine.ports import PortAllocator, owned_ports, primary_port
 from reconciler.engine.support import (
+    explain_held,
     observed_hashes,
     offline_observed,
     parse_target,
     schema_check,
+    without_held,
 )
 from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
 from reconciler.events import EventBus
@@ -176,6 +178,8 @@ class Project:
         from reconciler.engine.plan import build as build_plan
 
         desired, diagnostics = (given, []) if given is not None else self.desired()
+        holds = {} if destroy else self.store.holds()
+        desired = without_held(desired, holds)
         records = self.store.resources()
         for resource in desired.resources.values():
             actuators.load(resource.kind)
@@ -183,6 +187,7 @@ class Project:
         last_applied = {a: r.spec for a, r in records.items()}
         changes = diff.compute(desired, observed, last_applied,
                                replace=[parse_target(t) for t in replace], destroy=destroy)
+        changes = explain_held(changes, holds)
         plan = build_plan(changes, desired,
                           recorded_depends={a: r.depends_on for a, r in records.items()},
                           targets=[parse_target(t) for t in targets],

@@ -2,7 +2,8 @@
 the observed hashes a plan's ``inputs_hash`` covers, and the offline (``--refresh=false``)
 observation built from recorded state instead of the world, and the small line files the
 pipeline keeps in the state directory (``schema-passed``: fingerprints of config documents
-that passed the JSON Schemas, see :func:`reconciler.validate.checker.check`).
+that passed the JSON Schemas, see :func:`reconciler.validate.checker.check`), and the
+removal of services held stopped (:func:`without_held`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from reconciler.config import RawDocument
 from reconciler.errors import Diagnostic, PlanError
-from reconciler.model.changes import Observed, Status
-from reconciler.model.types import Address
+from reconciler.model.changes import Action, ActionReason, Change, Observed, ReasonCode, Status
+from reconciler.model.types import Address, DesiredState
 from reconciler.validate.checker import check, fingerprints
 
 SCHEMA_PASSED = "schema-passed"
@@ -76,3 +78,21 @@ def write_lines(path: Path, lines: Collection[str]) -> None:
             os.replace(temp, path)
         finally:
             temp.unlink(missing_ok=True)
+
+
+def without_held(desired: DesiredState, holds: Mapping[str, Any]) -> DesiredState:
+    """``desired`` without the services held stopped (``reconciler stop``): a running held
+    service is planned as a delete, a stopped one stays stopped, until ``reconciler start``."""
+    if not holds:
+        return desired
+    kept = {a: r for a, r in desired.resources.items() if str(a) not in holds}
+    return replace(desired, resources=kept)
+
+
+HELD = ActionReason(ReasonCode.REQUESTED, "stopped: held by `reconciler stop` until `start`")
+
+
+def explain_held(changes: Sequence[Change], holds: Mapping[str, Any]) -> list[Change]:
+    """The deletes of held services say why (not "no longer in the configuration")."""
+    return [replace(c, reasons=(HELD,)) if str(c.address) in holds and
+            c.action is Action.DELETE else c for c in changes]

@@ -129,8 +129,17 @@ CREATE TRIGGER approvals_no_delete BEFORE DELETE ON approvals
 BEGIN SELECT RAISE(ABORT, 'approvals are append-only'); END;
 """
 
+_V3 = """
+CREATE TABLE holds (
+    address     TEXT PRIMARY KEY,
+    held_at     REAL NOT NULL,
+    who         TEXT NOT NULL,
+    reason      TEXT NOT NULL DEFAULT 'stopped'
+);
+"""
+
 # Index i holds the script that takes a database from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = """

@@ -120,6 +120,33 @@ class StateStore:
             conn.execute("UPDATE resources SET facts = ? WHERE address = ?",
                          (dumps(merged), key))
 
+    # -- holds: services stopped on purpose (`reconciler stop`) ---------------------------------
+
+    def holds(self) -> dict[str, dict[str, Any]]:
+        """Address -> {held_at, who, reason} of every service kept stopped until started."""
+        if not self.path.exists():
+            return {}
+        rows = self._db.query("SELECT * FROM holds ORDER BY address")
+        return {str(r["address"]): {"held_at": float(r["held_at"]), "who": str(r["who"]),
+                                    "reason": str(r["reason"])} for r in rows}
+
+    def hold(self, address: Address, *, who: str, run_id: str | None = None) -> None:
+        """Keep ``address`` stopped across apply and watch until :meth:`release`."""
+        key = str(address)
+        with self._db.transaction() as conn:
+            conn.execute("INSERT OR REPLACE INTO holds (address, held_at, who) VALUES (?, ?, ?)",
+                         (key, time.time(), who))
+            insert_event(conn, run_id, "state.hold", key, f"{key} held stopped by {who}", {})
+
+    def release(self, address: Address, *, run_id: str | None = None) -> bool:
+        """Drop the hold of ``address``; whether there was one."""
+        key = str(address)
+        with self._db.transaction() as conn:
+            gone = conn.execute("DELETE FROM holds WHERE address = ?", (key,)).rowcount > 0
+            if gone:
+                insert_event(conn, run_id, "state.release", key, f"{key} released", {})
+        return gone
+
     # -- port allocations --------------------------------------------------------------------
 
     def allocations(self) -> dict[str, int]:
