@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 def collect(project: Project) -> list[dict[str, Any]]:
     desired, _ = project.desired()
     records = project.store.resources()
+    held = project.store.holds()
     observed = project.observe(desired)
 
     def probe(resource: Resource) -> Health | None:
@@ -47,6 +48,9 @@ def collect(project: Project) -> list[dict[str, Any]]:
             line["detail"] = (f"{watch['state']} (watch): {watch.get('restarts', 0)} restart(s)"
                               + (f", next in {watch['retry_in']}s" if watch.get("retry_in")
                                  else ""))
+        if str(resource.address) in held:
+            line["state"], line["held"] = "stopped", True
+            line["detail"] = f"held by `reconciler stop` ({held[str(resource.address)]['who']})"
     for address, record in sorted(records.items()):
         if address not in desired.resources:
             rows.append({"address": str(address), "kind": address.kind, "name": address.name,

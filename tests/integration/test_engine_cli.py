@@ -7,19 +7,16 @@ their RECONCILER_ADDRESS marks in /proc and killed by pid (never by name pattern
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from reconciler.transports import procfs as proc_scan
+from infra.cli import Cli, kill_scope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,36 +39,6 @@ services:
 """
 
 
-class Cli:
-    def __init__(self, project: Path, session: str):
-        self.project, self.session = project, session
-
-    def argv(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "reconciler", "-C", str(self.project),
-                "--session", self.session, "--no-color", *args]
-
-    def __call__(self, *args: str, expect: int | None = 0) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(self.argv(*args), capture_output=True, text=True, timeout=180,
-                              stdin=subprocess.DEVNULL)
-        if expect is not None:
-            assert proc.returncode == expect, proc.stdout + proc.stderr
-        return proc
-
-    def owned(self, scope: str) -> dict[str, list[int]]:
-        """Group leaders (the processes reconciler started) per address, from /proc marks."""
-        found: dict[str, list[int]] = {}
-        for info in proc_scan.scan(scope):
-            if info.stat.pgrp == info.pid:
-                found.setdefault(info.address, []).append(info.pid)
-        return found
-
-
-def _kill_scope(scope: str) -> None:
-    for info in proc_scan.scan(scope):
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(info.stat.pgrp, signal.SIGKILL)
-
-
 @pytest.fixture
 def quickstart(tmp_path: Path) -> Iterator[tuple[Cli, str]]:
     project = tmp_path / "quickstart"
@@ -81,7 +48,7 @@ def quickstart(tmp_path: Path) -> Iterator[tuple[Cli, str]]:
     scope = f"quickstart_{cli.session}"
     yield cli, scope
     cli("destroy", "--auto-approve", expect=None)
-    _kill_scope(scope)
+    kill_scope(scope)
 
 
 def test_quickstart_apply_edit_drift_destroy(quickstart: tuple[Cli, str]) -> None:
@@ -133,7 +100,7 @@ def slow(tmp_path: Path) -> Iterator[tuple[Cli, str]]:
     yield cli, scope
     cli("unlock", expect=None)
     cli("destroy", "--auto-approve", expect=None)
-    _kill_scope(scope)
+    kill_scope(scope)
 
 
 def _wait_for(predicate: object, timeout: float = 20.0) -> None:

@@ -124,7 +124,8 @@ class ProcessActuator:
               known: Sequence[proc_scan.ProcInfo] | None = None) -> None:
         spec = resource.spec if resource is not None else {}
         sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
-        timeout = float(spec.get("shutdown_timeout") or DEFAULT_SHUTDOWN_TIMEOUT)
+        timeout = float(ctx.extra.get("stop_timeout") or spec.get("shutdown_timeout")
+                        or DEFAULT_SHUTDOWN_TIMEOUT)  # `reconciler stop --timeout` first
         if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
             killed = process_remote.stop(address, ctx, spec)
         else:

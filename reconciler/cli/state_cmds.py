@@ -1,0 +1,128 @@
+"""``show`` and ``state list | show | rm | mv``: reading a saved plan or the state, and
+editing the state without touching the world (Terraform's ``show`` and ``state``).
+
+``state rm`` forgets a resource: the object keeps running, no longer owned by this state
+(the next plan re-adopts it from its ownership marks when it is still configured).
+Both are recorded in the audit log. (``state mv`` is not there yet: objects are found by the
+address in their ownership marks, so a rename needs the actuators to follow a moved record.)
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from reconciler.cli.app import app, echo, globals_of
+
+if TYPE_CHECKING:
+    from reconciler.state.records import ResourceRecord
+
+state_app = typer.Typer(help="Read and edit the state (never touches the world).",
+                        no_args_is_help=True)
+app.add_typer(state_app, name="state")
+
+AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def _record_json(record: ResourceRecord, held: bool) -> dict[str, Any]:
+    return {"address": str(record.address), "kind": record.address.kind,
+            "status": record.status, "held": held, "spec_hash": record.spec_hash,
+            "depends_on": list(record.depends_on), "spec": record.spec,
+            "facts": record.facts, "applied_at": record.applied_at, "run_id": record.run_id}
+
+
+def _address(text: str) -> Any:
+    from reconciler.errors import UserError
+    from reconciler.model.types import Address
+
+    try:
+        return Address.parse(text)
+    except ValueError:
+        raise UserError(f"not a resource address: {text!r}",
+                        hint="use kind.name[@host], e.g. process.api (see `state list`)") \
+            from None
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    plan_file: Annotated[Path | None, typer.Argument(
+        help="A plan saved by `plan -out` (default: show the state).", dir_okay=False)] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Show a saved plan, or the state, in human or JSON form."""
+    g = globals_of(ctx)
+    if plan_file is not None:
+        from reconciler.cli.plan_run import load_saved
+        from reconciler.engine.plan import from_json
+        from reconciler.render.text import render_plan
+
+        saved = load_saved(plan_file)
+        if as_json:
+            echo(json.dumps(saved, indent=2))
+            return
+        plan_doc = saved["plan"]
+        assert isinstance(plan_doc, dict)
+        echo(f"Saved plan of {saved.get('project_dir')}"
+             + (f" (session {saved['session']})" if saved.get("session") else ""))
+        echo(render_plan(from_json(plan_doc), color=g.color))
+        return
+    store = g.project().store
+    held = store.holds()
+    records = store.resources()
+    if as_json:
+        echo(json.dumps({"format_version": "1", "resources": [
+            _record_json(r, str(a) in held) for a, r in records.items()]}, indent=2))
+        return
+    if not records:
+        echo("The state is empty: nothing has been applied yet.")
+    for address, record in records.items():
+        mark = "  (held stopped)" if str(address) in held else ""
+        echo(f"# {address}: {record.status}{mark}")
+        for key, value in sorted(record.spec.items()):
+            echo(f"    {key} = {json.dumps(value, default=str)}")
+
+
+@state_app.command("list")
+def state_list(ctx: typer.Context) -> None:
+    """Every address recorded in the state, one per line."""
+    store = globals_of(ctx).project().store
+    held = store.holds()
+    for address in store.resources():
+        echo(f"{address}{'  (held stopped)' if str(address) in held else ''}")
+
+
+@state_app.command("show")
+def state_show(ctx: typer.Context, address: Annotated[str, typer.Argument()],
+               as_json: AsJson = False) -> None:
+    """One recorded resource: spec (secrets as keyed hashes), facts, status, run."""
+    from reconciler.errors import UserError
+
+    store = globals_of(ctx).project().store
+    wanted = _address(address)
+    record = store.resources().get(wanted)
+    if record is None:
+        raise UserError(f"{address} is not in the state", hint="see `reconciler state list`")
+    document = _record_json(record, str(wanted) in store.holds())
+    echo(json.dumps(document, indent=2, default=str) if as_json else "\n".join(
+        f"{k}: {json.dumps(v, default=str)}" for k, v in document.items()))
+
+
+@state_app.command("rm")
+def state_rm(ctx: typer.Context, addresses: Annotated[list[str], typer.Argument()]) -> None:
+    """Forget resources without touching them (they keep running, unowned by this state)."""
+    from reconciler.errors import UserError
+
+    project = globals_of(ctx).project()
+    with project.locked():
+        records = project.store.resources()
+        for text in addresses:
+            address = _address(text)
+            if address not in records:
+                raise UserError(f"{text} is not in the state",
+                                hint="see `reconciler state list`")
+            project.store.forget(address, run_id=None)
+            echo(f"Removed {address} from the state")
