@@ -22,7 +22,7 @@ app = typer.Typer(
     help="Declarative reconciliation of local processes, containers and hosts: "
          "validate, plan, apply, destroy, status, logs.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )

@@ -16,12 +16,23 @@ from reconciler.cli.app import app, echo, globals_of
 def status(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    watch: Annotated[bool, typer.Option(
+        "--watch", "-w", help="Keep refreshing: in place on a terminal, a line per change "
+        "when piped.")] = False,
+    interval: Annotated[float, typer.Option("--interval", help="Seconds between refreshes "
+                                                               "with --watch.")] = 2.0,
 ) -> None:
     """Every resource with its state, pid, port and health (one probe each, in parallel)."""
     from reconciler.render.status import render_status
     from reconciler.workflows.status import collect as status_rows
 
     project = globals_of(ctx).project()
+    if watch:
+        from reconciler.cli.status_watch import follow_status
+
+        follow_status(lambda: status_rows(project),
+                      lambda rows: render_status(rows, color=globals_of(ctx).color), interval)
+        return
     rows = status_rows(project)
     if as_json:
         echo(json.dumps({"format_version": "1", "project": project.project_name,

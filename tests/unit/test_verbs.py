@@ -66,3 +66,34 @@ def test_holds_persist_and_are_audited(tmp_path: Path) -> None:
     assert store.holds() == {}
     kinds = [e["kind"] for e in store.events()]
     assert "state.hold" in kinds and "state.release" in kinds
+
+
+def test_status_watch_prints_a_line_per_change() -> None:
+    from reconciler.cli.status_watch import changes
+
+    seen, lines = changes({}, [{"address": "process.api", "state": "running",
+                                "health": "healthy"}])
+    assert lines == ["process.api: running (healthy)"]
+    seen, lines = changes(seen, [{"address": "process.api", "state": "running",
+                                  "health": "healthy"}])
+    assert lines == []
+    _, lines = changes(seen, [{"address": "process.api", "state": "exited", "health": None}])
+    assert lines == ["process.api: running (healthy) -> exited"]
+    assert changes(seen, [])[1] == ["process.api: running (healthy) -> gone"]
+
+
+def test_shell_completion_completes_commands() -> None:
+    import os
+    import subprocess
+    import sys
+
+    script = str(Path(sys.executable).parent / "reconciler")  # the console script's name counts
+    env = {**os.environ, "COMP_WORDS": "reconciler sta", "COMP_CWORD": "1",
+           "_RECONCILER_COMPLETE": "complete_bash"}
+    done = subprocess.run([script], env=env, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert {"start", "status", "state"} <= set(done.stdout.split())
+    shown = subprocess.run([script, "--show-completion", "bash"],
+                           capture_output=True, text=True, timeout=60, check=False)
+    assert shown.returncode == 0 and "_reconciler_completion" in shown.stdout
