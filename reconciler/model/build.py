@@ -25,6 +25,7 @@ from reconciler.errors import Diagnostic, error
 from reconciler.model.build_compose import ComposePart, compose_part, is_compose_draft
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_locald import locald_drafts, procfile_drafts
+from reconciler.model.build_refs import port_references, publish_referenced
 from reconciler.model.build_resolve import Resolver
 from reconciler.model.build_services import services_drafts
 from reconciler.model.build_stacks import expand_stacks
@@ -254,6 +255,7 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     by_name, problems = _merge(drafts)
     diagnostics += problems
     kept = [d for d in drafts if by_name.get(d.name) is d]
+    publish_referenced(kept, port_references(docs))
     diagnostics += _ports(kept, port_allocator)
     project, settings = _project(docs)
     compose = compose_part(docs, [d for d in kept if is_compose_draft(d)], env=env,
