@@ -56,7 +56,8 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
     if errors:
         print(f"{errors} error(s) in {len(docs)} file(s)", file=sys.stderr)
     else:
-        names = ", ".join(sorted({d.path.name for d in docs})) or "no config files"
+        names = ", ".join(sorted({str(d.path.relative_to(directory)) if d.path.is_relative_to(
+            directory) else d.path.name for d in docs})) or "no config files"
         print(f"Success! The configuration is valid ({names}).")
     return 1 if errors else 0
 

@@ -41,6 +41,14 @@ def parse_file(path: Path, text: str, fmt: str) -> tuple[RawDocument | None, lis
         from reconciler.config.procfile import parse_procfile
 
         return parse_procfile(path, text)
+    if fmt == "vendetta":
+        from reconciler.config.vendetta_yaml import parse_vendetta
+
+        return parse_vendetta(path, text)
+    if fmt == "par":
+        from reconciler.config.par_yaml import parse_par
+
+        return parse_par(path, text)
     if fmt == "dotenv":
         from reconciler.config.dotenv import parse_dotenv
 
@@ -91,5 +99,6 @@ def load(project_dir: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
     if not any(format_of(p) in DESIRED_STATE_FORMATS for p in paths):
         diagnostics.append(error(
             f"no configuration found in {project_dir}",
-            hint="create services.yaml, locald.toml, a Procfile or a compose file"))
+            hint="create services.yaml, locald.toml, a Procfile, a compose file, "
+                 ".vendetta/config.yaml or .par.yaml"))
     return docs, diagnostics

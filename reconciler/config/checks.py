@@ -26,6 +26,13 @@ def _name_ok(doc: RawDocument, section: str, name: str) -> list[Diagnostic]:
                        " like ${svc.port})")]
 
 
+def _applies(users: list[str]) -> str:
+    """The hint of a key outside its type's set: the types that take it, if any do."""
+    if users:
+        return "it applies to: " + ", ".join(users)
+    return "no type of service takes it here; remove it"
+
+
 def _signal(doc: RawDocument, path: tuple[str, ...], value: Any) -> list[Diagnostic]:
     if not isinstance(value, str) or rules.normalize_signal(value) is not None:
         return []
@@ -72,7 +79,7 @@ def _one_service(doc: RawDocument, section: str, name: str,
     for key in sorted(set(body) & rules.ALL_TARGET_KEYS - allowed):
         users = sorted(t for t, keys in rules.TARGET_KEYS.items() if key in keys)
         out.append(error(f"key '{key}' does not apply to a {kind} service",
-                         doc.where(*body_path, key), hint="it applies to: " + ", ".join(users)))
+                         doc.where(*body_path, key), hint=_applies(users)))
     out += _required(doc, path, body, what, rules.TARGET_REQUIRED[kind])
     if kind in ("process", "remote"):
         if body.get("binary") and body.get("command"):
@@ -125,7 +132,7 @@ def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> list[Di
     for key in sorted(set(svc) - rules.LOCALD_TYPE_KEYS[kind] - {"type"}):
         users = sorted(t for t, keys in rules.LOCALD_TYPE_KEYS.items() if key in keys)
         out.append(error(f"key '{key}' does not apply to a locald '{kind}' service",
-                         doc.where(*path, key), hint="it applies to: " + ", ".join(users)))
+                         doc.where(*path, key), hint=_applies(users)))
     out += _required(doc, path, svc, f"locald '{kind}' service", rules.LOCALD_REQUIRED[kind])
     if kind == "exec" and svc.get("image"):
         out.append(warning(f"'{name}': 'image' on an exec service is deprecated, "

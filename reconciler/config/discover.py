@@ -1,8 +1,9 @@
 """Finding the config files of a project directory and naming their formats.
 
 The formats: ``services`` (services.yaml/.yml), ``locald`` (locald.toml), ``procfile``
-(Procfile), ``dotenv`` (.env), ``policy`` (policy.yaml/.yml) and ``compose`` (compose.yaml,
-docker-compose.yml and their override files). Order is fixed, so every later stage sees
+(Procfile), ``dotenv`` (.env), ``policy`` (policy.yaml/.yml), ``compose`` (compose.yaml,
+docker-compose.yml and their override files), and the seed systems' own files: ``vendetta``
+(.vendetta/config.yaml) and ``par`` (.par.yaml). Order is fixed, so every later stage sees
 the files in the same order on every run.
 """
 
@@ -27,17 +28,20 @@ KNOWN_FILES: tuple[tuple[str, str], ...] = (
     ("policy.yaml", "policy"),
     ("policy.yml", "policy"),
     (".env", "dotenv"),
+    (".vendetta/config.yaml", "vendetta"),
+    (".par.yaml", "par"),
 )
 
 _FORMATS = dict(KNOWN_FILES)
 
 # Formats that describe resources; a project needs at least one of them.
-DESIRED_STATE_FORMATS = frozenset({"services", "locald", "procfile", "compose"})
+DESIRED_STATE_FORMATS = frozenset({"services", "locald", "procfile", "compose", "vendetta",
+                                   "par"})
 
 
 def format_of(path: Path) -> str | None:
     """The format name of a config file, from its name; None when it is not one of ours."""
-    return _FORMATS.get(path.name)
+    return _FORMATS.get(path.name) or _FORMATS.get(f"{path.parent.name}/{path.name}")
 
 
 def discover(project_dir: Path) -> list[Path]:

@@ -159,6 +159,9 @@ class Target(Strict):
         "create, or never")
     networks: list[str] = Field(
         default_factory=list, description="docker: existing Docker networks to join as well")
+    env: dict[str, Scalar | Secret] = Field(
+        default_factory=dict, description="nested shape: environment (merged over the "
+        "service's own `env`)")
 
 
 class Service(Target):
@@ -166,6 +169,9 @@ class Service(Target):
 
     type: ServiceType | None = None  # type: ignore[assignment]
     target: Target | None = None
+    service_type: str | None = Field(
+        default=None, description="daemon shape: the service's role (daemon, database, "
+        "...); kept as the label `service_type`")
     description: str | None = None
     network: str | None = None
     env: dict[str, Scalar | Secret] = Field(default_factory=dict)
@@ -182,6 +188,10 @@ class Service(Target):
 
 class Task(Service):
     """A one-shot task: runs to completion once per spec change."""
+
+    task_type: str | None = Field(
+        default=None, description="daemon shape: the task's role (migration, seed, ...); "
+        "kept as the label `task_type`")
 
 
 class Stack(Strict):

@@ -4,6 +4,8 @@ Owns where the three policy layers come from (see docs/policy.md, "Layers"):
 
 - ``user``: ``$XDG_CONFIG_HOME/reconciler/policy.yaml`` (default ``~/.config/...``);
 - ``project``: ``policy.yaml`` (or ``policy.yml``) in the project directory;
+- ``neona``: a Neona ``.ai/policy.yaml`` in the project directory, when present (see
+  :mod:`reconciler.policy.neona`);
 - ``session``: the file given with ``--policy FILE`` (must exist), else
   ``<state dir>/policy.yaml`` when present (``.reconciler/policy.yaml``, or
   ``.reconciler/sessions/<name>/policy.yaml`` for a session).
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 
 PROJECT_FILES = ("policy.yaml", "policy.yml")
 SESSION_FILE = "policy.yaml"
+NEONA_FILE = ".ai/policy.yaml"  # a Neona policy: the ``neona`` layer (policy_neona.py)
 
 
 def user_policy_path(environ: Mapping[str, str]) -> Path:
@@ -50,7 +53,8 @@ def project_policy_path(directory: Path) -> Path:
 def policy_layers(directory: Path, state_dir: Path, override: Path | None,
                   environ: Mapping[str, str]) -> list[tuple[Path, str]]:
     """``(path, layer)`` in evaluation order; missing optional files are skipped later."""
-    layers = [(user_policy_path(environ), "user"), (project_policy_path(directory), "project")]
+    layers = [(user_policy_path(environ), "user"), (project_policy_path(directory), "project"),
+              (directory / NEONA_FILE, "neona")]
     if override is not None:
         layers.append((override, "session"))
     elif (state_dir / SESSION_FILE).is_file():
@@ -69,7 +73,8 @@ def load_layers(layers: list[tuple[Path, str]]) -> tuple[EffectivePolicy, list[D
 
 def any_policy(layers: list[tuple[Path, str]]) -> bool:
     """Whether any layer has to be read (a session override must exist: it is checked)."""
-    return any(path.exists() or layer not in ("user", "project") for path, layer in layers)
+    return any(path.exists() or layer not in ("user", "project", "neona")
+               for path, layer in layers)
 
 
 def new_diagnostics(layers: list[tuple[Path, str]],

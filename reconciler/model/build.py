@@ -25,7 +25,9 @@ from reconciler.errors import Diagnostic, error
 from reconciler.model.build_compose import ComposePart, compose_part, is_compose_draft
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_locald import locald_drafts, procfile_drafts
+from reconciler.model.build_refs import port_references, publish_referenced
 from reconciler.model.build_resolve import Resolver
+from reconciler.model.build_seed import SEED_FORMATS, seed_drafts, vendetta_hosts
 from reconciler.model.build_services import services_drafts
 from reconciler.model.build_stacks import expand_stacks
 from reconciler.model.build_wireguard import overlay_addresses, wireguard_resources
@@ -61,6 +63,9 @@ def _drafts(docs: Sequence[RawDocument], env: Mapping[str, str], host: BuildHost
             found = locald_drafts(doc)
         elif doc.format == "procfile":
             found = procfile_drafts(doc, dotenv, env)
+        elif doc.format in SEED_FORMATS:
+            found, bad = seed_drafts(doc)
+            problems += bad
         found.sort(key=lambda d: (d.source.line, d.source.column))
         drafts += found
     for order, draft in enumerate(drafts):
@@ -231,6 +236,9 @@ def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
             for key in ("settings", "networks", "hosts"):
                 if isinstance(data.get(key), dict):
                     settings.setdefault(key, {}).update(data[key])
+        elif doc.format == "vendetta":
+            names += [data["name"]] if isinstance(data.get("name"), str) else []
+            settings.setdefault("hosts", {}).update(vendetta_hosts(doc))
         elif doc.format == "locald" and isinstance(data.get("project"), dict) and isinstance(
                 data["project"].get("name"), str):
             names.append(data["project"]["name"])
@@ -254,6 +262,7 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     by_name, problems = _merge(drafts)
     diagnostics += problems
     kept = [d for d in drafts if by_name.get(d.name) is d]
+    publish_referenced(kept, port_references(docs))
     diagnostics += _ports(kept, port_allocator)
     project, settings = _project(docs)
     compose = compose_part(docs, [d for d in kept if is_compose_draft(d)], env=env,

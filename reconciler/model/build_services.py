@@ -115,10 +115,16 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
              settings: dict[str, Any], problems: list[Diagnostic], host: BuildHost) -> Draft:
     target: dict[str, Any] = svc["target"] if isinstance(svc.get("target"), dict) else svc
     kind = str(target.get("type") or svc.get("type") or "process")
-    draft = Draft(name, "process", doc, (section, name), env_path=("env",))
+    nested_env = target is not svc and isinstance(target.get("env"), dict)
+    draft = Draft(name, "process", doc, (section, name),
+                  env_path=("target", "env") if nested_env else ("env",))
     draft.labels = {str(k): str(v) for k, v in as_dict(svc.get("labels")).items()}
+    for role in ("service_type", "task_type"):  # the daemon shape's roles, kept as labels
+        if isinstance(svc.get(role), str):
+            draft.labels.setdefault(role, str(svc[role]))
     draft.protect = bool(svc.get("protect"))
-    draft.env = env_of(svc.get("env"))
+    draft.env = env_of({**as_dict(svc.get("env")),
+                        **(as_dict(target.get("env")) if nested_env else {})})
     draft.deps = _deps(draft, svc)
     port = svc.get("port", target.get("port"))
     draft.port_request = port if isinstance(port, int | str) else None

@@ -27,7 +27,7 @@ from reconciler.policy.rules import ChangeFacts, Outcome, Rule
 __all__ = ["Decision", "DecisionRecord", "EffectivePolicy", "Outcome", "PolicyResult",
            "evaluate", "load_policies"]
 
-OPTIONAL_LAYERS = frozenset({"user", "project"})
+OPTIONAL_LAYERS = frozenset({"user", "project", "neona"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +146,15 @@ def load_policies(paths: Sequence[tuple[Path, str]]
                 diagnostics.append(error(f"policy file for layer {layer!r} does not exist",
                                          SourceRange(str(path)),
                                          hint="check the path given for the override"))
+            continue
+        if layer == "neona":  # a Neona .ai/policy.yaml, read by its own module
+            from reconciler.policy.neona import neona_rules
+
+            neona, diags = neona_rules(path)
+            diagnostics.extend(diags)
+            if not has_errors(diags):
+                rules.extend(neona)
+                sources.append((layer, str(path)))
             continue
         doc, diags = parse_policy_file(path)
         diagnostics.extend(diags)

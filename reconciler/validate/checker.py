@@ -44,6 +44,8 @@ def check(docs: Sequence[RawDocument], *, passed: MutableSet[str] | None = None,
     ones that pass now are added); ``key`` keys their HMAC (:func:`fingerprint`)."""
     found: list[Diagnostic] = []
     for doc in docs:
+        if doc.format in SEED_CHECKS:
+            found.extend(_seed_check(doc))
         if doc.format not in SCHEMA_FILES:
             continue
         mark = fingerprint(doc, key) if passed is not None else ""
@@ -59,6 +61,20 @@ def check(docs: Sequence[RawDocument], *, passed: MutableSet[str] | None = None,
     for diagnostic in found:
         unique.setdefault((diagnostic.summary, str(diagnostic.source)), diagnostic)
     return sorted(unique.values(), key=Diagnostic.sort_key)
+
+
+SEED_CHECKS = frozenset({"vendetta", "par"})
+
+
+def _seed_check(doc: RawDocument) -> list[Diagnostic]:
+    """The shape checks of the seed systems' files (see ``config/shape.py``)."""
+    if doc.format == "vendetta":
+        from reconciler.config.vendetta_yaml import check_vendetta
+
+        return check_vendetta(doc)
+    from reconciler.config.par_yaml import check_par
+
+    return check_par(doc)
 
 
 def fingerprint(doc: RawDocument, key: bytes = b"") -> str:

@@ -45,12 +45,15 @@ class FileSource:
                 if event.is_directory or event.event_type in ("opened", "closed_no_write"):
                     return
                 for raw in (event.src_path, getattr(event, "dest_path", "")):
-                    name = Path(str(raw or "")).name
-                    if name and format_of(Path(name)) is not None:
-                        queue.file_changed(name)
+                    path = Path(str(raw or ""))
+                    if path.name and format_of(path) is not None:  # .vendetta/config.yaml too
+                        queue.file_changed(path.name)
 
         self._observer = Observer()
         self._observer.schedule(Handler(), str(self.directory), recursive=False)
+        if (self.directory / ".vendetta").is_dir():  # the one config file in a subdirectory
+            self._observer.schedule(Handler(), str(self.directory / ".vendetta"),
+                                    recursive=False)
         self._observer.daemon = True
         self._observer.start()
 
