@@ -72,22 +72,19 @@ def typer_errors(exc: Exception) -> int | None:
     """The typer path's part of the error mapping: typer's Exit and Abort, and click's usage
     errors (shown by click; their exit code 2 becomes 1). None for anything else.
 
-    typer >= 0.29 vendors its own click, so both click packages' classes are checked.
+    typer >= 0.29 vendors its own click; a click installed beside it (by another package) is
+    checked too, never required.
     """
     if isinstance(exc, typer.Exit):
         return int(exc.exit_code)
     if isinstance(exc, typer.Abort):
         echo("aborted", err=True)
         return 1
-    import click
-
-    classes: list[type[Any]] = [click.ClickException]
-    try:
-        from typer._click.exceptions import ClickException as VendoredClickException
-    except ImportError:
-        pass
-    else:
-        classes.append(VendoredClickException)
+    # typer >= 0.29 vendors click as typer._click; an older typer uses click itself. Only a
+    # module already loaded can have raised, so nothing is imported here (click is not ours).
+    classes: list[type[Any]] = [module.ClickException for name in
+                                ("typer._click.exceptions", "click.exceptions")
+                                if (module := sys.modules.get(name)) is not None]
     for cls in classes:
         if isinstance(exc, cls):
             exc.show()
