@@ -15,6 +15,9 @@ FAST_COMMANDS = frozenset({"plan", "apply", "destroy"})
 
 
 def main() -> None:
+    from reconciler.cli.common import quiet_library_logs
+
+    quiet_library_logs()
     argv = sys.argv[1:]
     if FAST_COMMANDS.intersection(argv):
         from reconciler.cli.fast import dispatch

@@ -97,6 +97,9 @@ def run(argv: list[str] | None = None) -> None:
     """Console-script entry: run the app; errors become messages and exit codes through the
     same :func:`~reconciler.cli.common.guarded` the fast path uses."""
     def body() -> int:
+        from reconciler.cli.common import quiet_library_logs
+
+        quiet_library_logs()
         load_commands()
         code = app(args=argv, standalone_mode=False)
         return code if isinstance(code, int) else 0

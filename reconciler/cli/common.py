@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -91,3 +91,28 @@ def guarded(body: Callable[[], int | None], translate: Translate | None = None) 
         return body() or 0
     except (Exception, KeyboardInterrupt) as exc:
         return exit_code_for(exc, translate)
+
+
+LIBRARY_LOGGERS = ("paramiko", "fabric", "invoke", "docker", "urllib3", "requests",
+                   "watchdog", "psycopg", "uvicorn", "asyncio")
+
+
+def quiet_library_logs(environ: Mapping[str, str] | None = None) -> None:
+    """Keep third-party log records (paramiko's transport thread logs whole tracebacks) off
+    the terminal: what a library reports reaches the user as a mapped error, never as its
+    own output. ``RECONCILER_DEBUG_LOG=FILE`` keeps them, for a bug report."""
+    import logging
+
+    path = (os.environ if environ is None else environ).get("RECONCILER_DEBUG_LOG")
+    handler: logging.Handler
+    if path:
+        handler = logging.FileHandler(path, encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    else:
+        handler = logging.NullHandler()
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.propagate = False
+        logger.setLevel(logging.DEBUG if path else logging.CRITICAL + 1)
+
