@@ -4,7 +4,8 @@
 that they start fast: ``plan``, ``apply`` and ``destroy`` through cli/fast.py (the same bodies,
 cli/plan_run.py, and the same error mapping as their typer commands), ``validate`` through
 cli/validate_cmd.py and the pre-commit hook through reconciler/workflows/hook.py. Whatever
-these small parsers do not fully understand (``--help``, odd spellings, bad values) goes to the typer app.
+these small parsers do not fully understand (``--help``, odd spellings, bad values)
+goes to the typer app.
 """
 
 from __future__ import annotations
