@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from reconciler.errors import SourceRange
 from reconciler.model.changes import Action, Change
+from reconciler.policy.view import policy_spec
 
 if TYPE_CHECKING:
     from reconciler.policy.cel import CelCheck
@@ -67,8 +68,9 @@ class ChangeFacts:
 
     @classmethod
     def of(cls, change: Change) -> ChangeFacts:
-        after = _plain(change.after) if change.after is not None else None
-        before = _plain(change.before) if change.before is not None else {}
+        kind = change.address.kind
+        after = policy_spec(kind, _plain(change.after)) if change.after is not None else None
+        before = policy_spec(kind, _plain(change.before)) if change.before is not None else {}
         spec = after if after is not None and change.action is not Action.DELETE else before
         labels = spec.get("labels") or {}
         return cls(change, change.action.verb, spec, before,
