@@ -176,3 +176,10 @@ class InternalError(ReconcilerError):
     """A bug in reconciler: printed with its traceback, exit code 3."""
 
     exit_code = 3
+
+
+class StateRefused(InternalError, ValueError):
+    """The state database refused a write (an append-only trigger, a constraint): a bug or a
+    tampered database, never a user's mistake. Also a ValueError, as the store's own
+    refusals (secrets, unknown runs) are."""
+

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from reconciler.cli.common import CliExit, Globals, echo
 
 if TYPE_CHECKING:
+    from reconciler.engine.apply import ApplyResult
     from reconciler.engine.project import PlanRun, Project
 
 SAVED_PLAN_KIND = "reconciler-saved-plan"
@@ -144,17 +145,30 @@ def confirm(action: str, auto_approve: bool) -> None:
 
 
 def execute(g: Globals, project: Project, run: PlanRun, parallelism: int, kind: str) -> None:
-    from reconciler.errors import ApplyFailed
     from reconciler.render.progress import ProgressPrinter
 
     printer = ProgressPrinter(color=g.color)
     project.events.subscribe(printer)
     result = project.execute(run, parallelism=parallelism, kind=kind)
     echo(printer.summary(result, destroy=kind == "destroy"))
-    if not result.ok:
-        causes = "; ".join(f"{r.address}: {r.message}" for r in result.root_causes())
-        raise ApplyFailed(f"{kind} failed: {causes}",
-                          hint="fix the cause and run apply again: finished nodes are kept")
+    raise_for_failures(result, kind)
+
+
+def raise_for_failures(result: ApplyResult, kind: str) -> None:
+    """ApplyFailed (exit 1) when nodes failed; InternalError (exit 3, with the bug's
+    traceback as its cause) when one failed because of a bug rather than the world."""
+    from reconciler.errors import ApplyFailed, InternalError
+
+    if result.ok:
+        return
+    causes = "; ".join(f"{r.address}: {r.message}" for r in result.root_causes())
+    bug = next((r.error for r in result.root_causes() if r.error is not None), None)
+    if bug is not None:
+        raise InternalError(f"{kind} failed: {causes}",
+                            hint="this is a bug in reconciler: please report it with the "
+                                 "traceback above; finished nodes are kept") from bug
+    raise ApplyFailed(f"{kind} failed: {causes}",
+                      hint="fix the cause and run apply again: finished nodes are kept")
 
 
 def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool = False,

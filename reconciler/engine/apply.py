@@ -35,6 +35,7 @@ class NodeResult:
     outcome: str  # applied | failed | skipped | unchanged
     message: str = ""
     action: str = ""
+    error: BaseException | None = field(default=None, compare=False, repr=False)  # a bug's
 
 
 @dataclass
@@ -144,7 +145,7 @@ class Applier:
         except Exception as exc:  # a bug or an unmapped library error: fail this node only
             self._finish(result, lock, tracker, node, NodeState.FAILED,
                          NodeResult(node, "failed", f"internal error: {exc!r}",
-                                    change.action.verb))
+                                    change.action.verb, error=exc))
             return
         self._finish(result, lock, tracker, node, NodeState.DONE, outcome)
 

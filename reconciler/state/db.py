@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.errors import LockedError, UserError
+from reconciler.errors import InternalError, LockedError, StateRefused, UserError
 from reconciler.state.schema import migrate
 
 BUSY_TIMEOUT_S = 10.0
@@ -56,7 +56,7 @@ def mapped_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except sqlite3.IntegrityError as exc:
-        raise ValueError(f"state database refused the change: {exc}") from exc
+        raise StateRefused(f"state database {path} refused the change: {exc}") from exc
     except sqlite3.OperationalError as exc:
         text = str(exc).lower()
         if "locked" in text or "busy" in text:
@@ -65,10 +65,15 @@ def mapped_errors(path: Path) -> Iterator[None]:
                               hint="another reconciler is writing it; retry") from exc
         raise UserError(f"cannot use the state database {path}: {exc}",
                         hint="check the file's permissions and free disk space") from exc
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError, sqlite3.InternalError,
+            sqlite3.NotSupportedError) as exc:  # misuse of sqlite3: our bug
+        raise InternalError(f"state database {path}: {exc}") from exc
     except sqlite3.DatabaseError as exc:
         raise UserError(f"the state database {path} is unreadable: {exc}",
                         hint="move it aside; managed objects are re-adopted from their "
                              "ownership marks on the next apply") from exc
+    except sqlite3.Error as exc:  # anything else sqlite3 may add
+        raise InternalError(f"state database {path}: {exc}") from exc
 
 
 class Database:

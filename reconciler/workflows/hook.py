@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 from reconciler.config.discover import KNOWN_FILES
-from reconciler.errors import Diagnostic, Severity, UserError
+from reconciler.errors import Diagnostic, ReconcilerError, Severity, UserError
 
 MARK = "# installed by `reconciler hook install`"
 
@@ -147,6 +147,6 @@ def fast_path(argv: list[str]) -> int | None:
         return None
     try:
         return run_hook(args.project)
-    except UserError as exc:
+    except ReconcilerError as exc:  # every error of the tree, with its own exit code
         print(exc.render(), file=sys.stderr)
-        return 1
+        return exc.exit_code

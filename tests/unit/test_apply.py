@@ -141,3 +141,24 @@ def test_deleting_orphans_removes_dependants_first(h: Harness) -> None:
 def test_parallelism_one_still_completes_a_wide_plan(h: Harness) -> None:
     state = desired(*[res(f"s{i}", order=i) for i in range(12)])
     assert h.apply(state, parallelism=1).count("applied") == 12
+
+
+def test_a_bug_in_an_actuator_is_an_internal_error_with_exit_3(h: Harness, capsys) -> None:  # type: ignore[no-untyped-def]
+    from reconciler.cli.common import exit_code_for
+    from reconciler.cli.plan_run import raise_for_failures
+    from reconciler.errors import InternalError
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("oops")
+
+    h.fake.apply = broken  # type: ignore[method-assign]
+    result = h.apply(desired(res("a", health=False), res("b", health=False)))
+    assert not result.ok
+    failed = result.results["fake.a"]
+    assert "internal error" in failed.message and isinstance(failed.error, KeyError)
+    with pytest.raises(InternalError) as caught:
+        raise_for_failures(result, "apply")
+    assert isinstance(caught.value.__cause__, KeyError)
+    assert exit_code_for(caught.value) == 3
+    err = capsys.readouterr().err
+    assert "KeyError: 'oops'" in err and "please report" in err

@@ -72,7 +72,12 @@ def test_stop_sends_the_stop_signal_then_stops_within_the_timeout() -> None:
 
 def test_without_a_stop_signal_the_engine_stop_uses_the_images() -> None:
     calls = delete(RecordingApi(), {"stop_signal": None, "shutdown_timeout": 2.5})
-    assert calls == [("stop", "c1", 2), ("remove", "c1", True)]
+    assert calls == [("stop", "c1", 3), ("remove", "c1", True)]  # whole seconds, rounded up
+
+
+def test_a_fractional_timeout_never_becomes_an_immediate_kill() -> None:
+    calls = delete(RecordingApi(), {"stop_signal": None, "shutdown_timeout": 0.5})
+    assert calls == [("stop", "c1", 1), ("remove", "c1", True)]
 
 
 def test_unknown_last_applied_spec_stops_with_the_default_timeout() -> None:
