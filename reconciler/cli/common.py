@@ -110,9 +110,19 @@ def quiet_library_logs(environ: Mapping[str, str] | None = None) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
     else:
         handler = logging.NullHandler()
-    for name in LIBRARY_LOGGERS:
+    for name in (*LIBRARY_LOGGERS, "reconciler.threads"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.propagate = False
         logger.setLevel(logging.DEBUG if path else logging.CRITICAL + 1)
+    import threading
+
+    def thread_died(args: threading.ExceptHookArgs) -> None:
+        """A library's background thread (paramiko's transport, at exit) that raises: its
+        error already reached the user mapped; the traceback goes to the debug log only."""
+        if args.exc_type is not SystemExit and args.exc_value is not None:
+            logging.getLogger("reconciler.threads").error(
+                "thread %s died", getattr(args.thread, "name", "?"), exc_info=args.exc_value)
+
+    threading.excepthook = thread_died
 

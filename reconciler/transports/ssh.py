@@ -102,7 +102,7 @@ class SshTransport:
                 continue
         where = f"{spec.name} ({conn.host}:{conn.port})"
         try:
-            conn.open()
+            _open_or_close(conn)
         except UnknownHostKey as exc:
             raise HostUnreachable(
                 f"host {where} offered an unknown host key {exc.key.get_name()} "
@@ -238,6 +238,17 @@ class SshTransport:
                 self._conn = None
         if self._jump is not None:
             self._jump.close()
+
+
+def _open_or_close(conn: Any) -> None:
+    """Open ``conn``; when that fails, close it at once so no paramiko transport thread is
+    left running (at exit it would print its own traceback)."""
+    try:
+        conn.open()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            conn.close()
+        raise
 
 
 def _collect(chan: Any, timeout: float | None) -> CommandResult:
