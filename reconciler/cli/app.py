@@ -57,7 +57,8 @@ def globals_of(ctx: typer.Context) -> Globals:
 
 
 COMMAND_MODULES = ("config_cmds", "plan_cmds", "run_cmds", "policy_cmds", "ops_cmds",
-                   "watch_cmds", "hook_cmds", "net_cmds", "hosts_cmds")  # the order of `--help`
+                   "watch_cmds", "hook_cmds", "net_cmds", "hosts_cmds",
+                   "ui_cmds")  # the order of `--help`
 
 
 def load_commands() -> None:
