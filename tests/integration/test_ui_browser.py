@@ -100,7 +100,8 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
             time.sleep(0.2)
         artifacts = Path(os.environ.get("RECONCILER_UI_ARTIFACTS", tmp_path / "screenshots"))
         artifacts.mkdir(parents=True, exist_ok=True)
-        yield {"base": base, "token": token, "scope": scope, "artifacts": artifacts}
+        yield {"base": base, "token": token, "scope": scope, "artifacts": artifacts,
+               "project": project}
     finally:
         if server is not None:
             server.terminate()
@@ -173,14 +174,29 @@ def test_dashboard_in_chromium(served: dict[str, Any]) -> None:
             page.click('nav button[data-view="plan"]')
             _until(lambda: "planning" not in page.inner_text("#plan-summary"), "the plan", 30)
             assert "no changes" in page.inner_text("#plan-summary")
+            config = served["project"] / "services.yaml"
+            config.write_text(config.read_text() + '  extra:\n    command: "exec sleep 3600"\n')
+            page.click("#plan-refresh")
+            _until(lambda: "1 to create" in page.inner_text("#plan-summary"), "the new plan", 30)
+            assert "process.extra" in page.inner_text("#plan-changes")
             page.screenshot(path=str(shots / "plan.png"))
+            page.click("#plan-apply")
+            _until(lambda: "apply done" in page.inner_text("#toast"), "the apply", 60)
+            assert len([i for i in proc_scan.scan(served["scope"])
+                        if i.address == "process.extra"]) >= 1  # the world changed
 
             page.click('nav button[data-view="history"]')
             page.wait_for_selector('.run[data-kind="apply"]', timeout=10_000)
             page.locator('.run[data-kind="apply"] button').first.click()
             _until(lambda: "ui.action" in page.locator(".run pre").first.text_content(),
-                   "the restart's ui.action event in the history")
+                   "the apply's ui.action event in the history")
+            actions = [e["data"]["action"] for run in page.request.get(f"{base}/api/history")
+                       .json() for e in page.request.get(f"{base}/api/history?run={run['id']}")
+                       .json() if e["kind"] == "ui.action"]
+            assert sorted(actions) == ["apply", "restart"]
             page.screenshot(path=str(shots / "history.png"))
+            page.click('nav button[data-view="graph"]')
+            page.wait_for_selector('.node.ok[data-address="process.extra"]', timeout=20_000)
 
             html = page.content()
             for path in ("/api/status", "/api/node?address=process.web", "/api/logs?tail=500",
@@ -199,3 +215,11 @@ def test_dashboard_in_chromium(served: dict[str, Any]) -> None:
             browser.close()
     for name in ("graph", "detail", "killed", "logs", "plan", "history", "phone"):
         assert (shots / f"{name}.png").stat().st_size > 1000
+
+
+def test_non_loopback_listen_refuses_without_tls(tmp_path: Path) -> None:
+    (tmp_path / "services.yaml").write_text("name: x\nservices: {}\n")
+    done = subprocess.run(_cli(tmp_path, "s", "ui", "--listen", "198.18.0.1:8765"),
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 1
+    assert "without TLS" in done.stderr and "Traceback" not in done.stderr
