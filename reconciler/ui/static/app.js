@@ -85,7 +85,7 @@ async function showDetail(address) {
   const row = snapshot.resources.find((r) => r.address === address) || {};
   pane.replaceChildren(
     el("h3", {}, address),
-    el("div", {}, `state: ${row.state || "?"}, health: ${row.health || "?"}`),
+    el("div", { id: "detail-state" }, `state: ${row.state || "?"}, health: ${row.health || "?"}`),
     el("div", {}, `source: ${d.source || "(not in the configuration)"}`),
     el("div", {}, `depends on: ${d.depends_on.join(", ") || "nothing"}`),
     el("h4", {}, "Spec"), el("pre", {}, JSON.stringify(d.spec, null, 2)),
@@ -115,6 +115,8 @@ function connect() {
     $("#live").textContent = snapshot.error ? `error: ${snapshot.error}` : `live · poll ${snapshot.polls}`;
     $("#live").classList.toggle("on", !snapshot.error);
     drawGraph();
+    const row = snapshot.resources.find((r) => r.address === selected);
+    if (row && $("#detail-state")) $("#detail-state").textContent = `state: ${row.state}, health: ${row.health || "?"}`;
   });
   source.onerror = () => { $("#live").textContent = "reconnecting…"; $("#live").classList.remove("on"); };
 }
