@@ -17,7 +17,7 @@ IMAGE_MARK=io.reconciler.test-image=busybox-full-1   # bump to force a rebuild
 COMPOSE_V2_VERSION=2.40.3
 COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
 PACKAGES=(docker.io docker-compose busybox-static openssh-server openssh-client iproute2 iptables
-  procps util-linux wireguard-tools wireguard-go postgresql redis-server python3-venv)
+  procps util-linux wireguard-tools wireguard-go postgresql redis-server python3-venv chromium)
 # Packages whose postinst would start a system service the tests never use: we keep them from
 # starting when we install them (policy-rc.d) and disable the units we installed.
 SERVICE_PACKAGES=(postgresql redis-server)

@@ -75,7 +75,7 @@ def logs(
     lines: Annotated[int, typer.Option("--tail", "-n", help="Lines to show first.")] = 50,
 ) -> None:
     """Print the logs of the project's processes (prefixed by service when several)."""
-    from reconciler.cli.hosts_cmds import remote_logs
+    from reconciler.workflows.remote_logs import remote_logs
 
     project = globals_of(ctx).project()
     shown, local = remote_logs(project, services or [], lines)  # processes on SSH hosts

@@ -1,0 +1,63 @@
+"""Dashboard actions, through the same Project pipeline, lease and policy as the CLI.
+
+``apply`` re-plans under the lease and refuses when the plan's inputs hash differs from the
+one the page showed (the world or config changed: the user must look again), then enforces the
+policy and executes, exactly like ``reconciler apply PLAN_FILE``. ``restart`` is
+``apply -target X -replace X``; ``stop`` is ``destroy -target X``. Each action also appends a
+``ui.action`` event (who asked, from where) to the audit log of the run it started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from reconciler.errors import ApplyFailed, UserError
+
+if TYPE_CHECKING:
+    from reconciler.engine.project import PlanRun, Project
+
+ACTIONS = ("apply", "restart", "stop")
+
+
+def perform(make_project: Callable[[], Project], action: str, *, address: str = "",
+            inputs_hash: str = "", client: str = "") -> dict[str, Any]:
+    """Run ``action``; returns a summary. Raises ReconcilerError subclasses on refusal."""
+    if action not in ACTIONS:
+        raise UserError(f"unknown action {action!r}", hint=f"one of {', '.join(ACTIONS)}")
+    if action != "apply" and not address:
+        raise UserError(f"{action} needs a resource address")
+    project = make_project()
+    with project.locked():
+        if action == "apply":
+            run = project.plan()
+            if inputs_hash:
+                project.check_saved(run, inputs_hash)
+            project.enforce(run)
+            kind = "apply"
+        elif action == "restart":
+            run = project.plan(targets=[address], replace=[address])
+            project.enforce(run)
+            kind = "apply"
+        else:
+            run = project.plan(targets=[address], destroy=True)
+            project.enforce(run, destroy=True)
+            kind = "destroy"
+        if not run.plan.has_changes:
+            return {"action": action, "changed": 0, "message": "nothing to do"}
+        return _execute(project, run, kind, action, address, client)
+
+
+def _execute(project: Project, run: PlanRun, kind: str, action: str, address: str,
+             client: str) -> dict[str, Any]:
+    result = project.execute(run, kind=kind)
+    apply_run = project.store.runs(1)[0]["id"]
+    project.store.append_event(apply_run, "ui.action", address or None,
+                               f"{action} requested from the dashboard",
+                               {"action": action, "client": client})
+    if not result.ok:
+        causes = "; ".join(f"{r.address}: {r.message}" for r in result.root_causes())
+        raise ApplyFailed(f"{action} failed: {causes}",
+                          hint="see the history view; finished nodes are kept")
+    return {"action": action, "run": apply_run, "changed": result.count("applied"),
+            "message": f"{action} done: {result.count('applied')} applied"}

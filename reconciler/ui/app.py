@@ -1,0 +1,166 @@
+"""The Starlette application: routes, the token gate, SSE streams and the action endpoint.
+
+Every request passes :class:`TokenGate` (401 without a valid token; a valid ``?token=`` on a
+page visit sets an HttpOnly SameSite=Strict cookie and redirects to the clean URL). Actions are
+``POST /api/action`` with the CSRF header. Status streams from the shared :class:`Hub`; log
+streams tail the service's file (no engine work). Imported only by ``reconciler ui``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from reconciler.errors import ReconcilerError
+from reconciler.ui import actions, logs
+from reconciler.ui.hub import Hub
+from reconciler.ui.security import COOKIE, Guard
+from reconciler.ui.service import Dashboard
+
+STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
+
+
+class TokenGate:
+    """ASGI middleware: no valid token, no response (HTTP 401)."""
+
+    def __init__(self, app: ASGIApp, guard: Guard):
+        self.app, self.guard = app, guard
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        query = request.query_params.get("token")
+        token = self.guard.request_token(query, request.cookies.get(COOKIE),
+                                         request.headers.get("authorization"))
+        if token is None:
+            response: Response = PlainTextResponse("401: a valid access token is required "
+                                                   "(open the URL printed by `reconciler ui`)",
+                                                   status_code=401)
+        elif query is not None and request.method == "GET" and scope["path"] == "/":
+            response = RedirectResponse("/", status_code=303)
+            response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
+                                secure=scope.get("scheme") == "https")
+        else:
+            await self.app(scope, receive, send)
+            return
+        await response(scope, receive, send)
+
+
+def sse(name: str, data: Any) -> str:
+    return f"event: {name}\ndata: {json.dumps(data)}\n\n"
+
+
+def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> ASGIApp:
+    hub = Hub(dashboard.collect, interval)
+
+    async def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    async def index(request: Request) -> Response:
+        page = resources.files("reconciler.ui").joinpath("static/index.html").read_text()
+        page = page.replace("{{csrf}}", guard.csrf).replace(
+            "{{project}}", html.escape(str(hub.snapshot.get("project") or "")))
+        return HTMLResponse(page, headers={"Cache-Control": "no-store",
+                                           "Content-Security-Policy": "default-src 'self'"})
+
+    async def static(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in STATIC:
+            return PlainTextResponse("not found", status_code=404)
+        text = resources.files("reconciler.ui").joinpath(f"static/{name}").read_text()
+        return Response(text, media_type=STATIC[name])
+
+    async def status(request: Request) -> Response:
+        return JSONResponse(hub.snapshot)
+
+    async def events(request: Request) -> Response:
+        async def stream() -> AsyncIterator[str]:
+            seen = 0
+            while not await request.is_disconnected():
+                try:
+                    seen, snapshot = await asyncio.wait_for(hub.next(seen), 15)
+                except TimeoutError:
+                    yield ": keep-alive\n\n"
+                    continue
+                yield sse("status", snapshot)
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    async def plan(request: Request) -> Response:
+        return await guarded(call(dashboard.plan))
+
+    async def node(request: Request) -> Response:
+        found = await call(dashboard.detail, request.query_params.get("address", ""))
+        if found is None:
+            return JSONResponse({"error": "no such resource"}, status_code=404)
+        return JSONResponse(found)
+
+    async def history(request: Request) -> Response:
+        run_id = request.query_params.get("run")
+        if run_id:
+            return JSONResponse(await call(dashboard.run_events, run_id))
+        return JSONResponse(await call(dashboard.history))
+
+    async def action(request: Request) -> Response:
+        if not guard.csrf_valid(request.headers.get("x-csrf-token")):
+            return JSONResponse({"error": "missing or wrong CSRF token"}, status_code=403)
+        try:
+            body = await request.json()
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        client = request.client.host if request.client else ""
+        result = await guarded(call(actions.perform, dashboard.make_project,
+                                    str(body.get("action", "")),
+                                    address=str(body.get("address", "")),
+                                    inputs_hash=str(body.get("inputs_hash", "")),
+                                    client=client))
+        hub.poke()
+        return result
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        task = asyncio.create_task(hub.run())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    routes = [Route("/", index), Route("/static/{name}", static),
+              Route("/api/status", status), Route("/api/events", events),
+              Route("/api/plan", plan), Route("/api/node", node),
+              Route("/api/history", history), Route("/api/action", action, methods=["POST"]),
+              *logs.routes(dashboard)]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.hub = hub
+    return TokenGate(app, guard)
+
+
+async def guarded(work: Any) -> Response:
+    """A JSON answer, or the engine's error as a short message (never a traceback)."""
+    try:
+        return JSONResponse(await work)
+    except ReconcilerError as exc:
+        return JSONResponse({"error": exc.render()}, status_code=409)
+    except Exception as exc:  # an engine bug: labelled, never a traceback in the page
+        return JSONResponse({"error": f"internal error: {type(exc).__name__}: {exc}"},
+                            status_code=500)

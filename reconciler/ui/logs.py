@@ -1,0 +1,85 @@
+"""Log routes: the last lines of a service (or all, merged) and a follow stream over SSE.
+
+Files are read like ``reconciler logs`` does (``STATE_DIR/logs/NAME.log``, the last 256 KiB,
+rotation noticed by a shrinking size); lines are redacted and filtered by ``q`` (substring,
+case-insensitive). Following reads files only: it costs the engine nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Route
+
+from reconciler.ui.service import Dashboard
+
+TAIL_BYTES = 256 * 1024
+
+
+def tail(path: Path, count: int) -> tuple[list[str], int]:
+    """The last ``count`` lines of ``path`` and its size (the follow offset)."""
+    with path.open("rb") as handle:
+        handle.seek(0, 2)
+        size = handle.tell()
+        handle.seek(max(0, size - TAIL_BYTES))
+        data = handle.read().decode(errors="replace")
+    return (data.splitlines()[-count:] if count > 0 else []), size
+
+
+def matches(line: str, query: str) -> bool:
+    return not query or query.lower() in line.lower()
+
+
+def routes(dashboard: Dashboard) -> list[BaseRoute]:
+    def files(service: str) -> list[Path]:
+        if service:
+            path = dashboard.log_path(service)
+            return [path] if path is not None else []
+        return [dashboard.log_dir / f"{n}.log" for n in dashboard.log_names()]
+
+    async def lines(request: Request) -> Response:
+        service = request.query_params.get("service", "")
+        query = request.query_params.get("q", "")
+        count = min(int(request.query_params.get("tail", "200") or 200), 5000)
+        shown: list[dict[str, str]] = []
+        for path in files(service):
+            got, _ = await asyncio.to_thread(tail, path, count)
+            shown += [{"service": path.stem, "line": dashboard.redact(line)} for line in got
+                      if matches(line, query)]
+        if not service and request.query_params.get("remote") == "1":
+            remote = await asyncio.to_thread(dashboard.remote_tail, count)
+            shown += [{"service": line.split(" | ", 1)[0], "line": line.split(" | ", 1)[-1]}
+                      for line in remote if matches(line, query)]
+        return JSONResponse({"services": dashboard.log_names(), "lines": shown})
+
+    async def follow(request: Request) -> Response:
+        service = request.query_params.get("service", "")
+        query = request.query_params.get("q", "")
+        paths = files(service)
+
+        async def stream() -> AsyncIterator[str]:
+            offsets = {p: p.stat().st_size if p.exists() else 0 for p in paths}
+            while not await request.is_disconnected():
+                for path in paths:
+                    size = path.stat().st_size if path.exists() else 0
+                    if size < offsets[path]:
+                        offsets[path] = 0
+                    if size > offsets[path]:
+                        with path.open("rb") as handle:
+                            handle.seek(offsets[path])
+                            chunk = handle.read(size - offsets[path])
+                        offsets[path] = size
+                        for line in chunk.decode(errors="replace").splitlines():
+                            if matches(line, query):
+                                data = {"service": path.stem, "line": dashboard.redact(line)}
+                                yield f"event: line\ndata: {json.dumps(data)}\n\n"
+                await asyncio.sleep(0.3)
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store"})
+
+    return [Route("/api/logs", lines), Route("/api/logs/stream", follow)]

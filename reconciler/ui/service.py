@@ -1,0 +1,98 @@
+"""What the dashboard asks of the engine: status snapshots, the plan, details, history, logs.
+
+Every call builds on :class:`~reconciler.engine.project.Project` (the same pipeline as the CLI) and
+returns masked JSON-able dicts (:mod:`.views`). Blocking: the app runs these in worker threads.
+Local logs are read from ``STATE_DIR/logs/NAME.log`` exactly as ``reconciler logs`` reads
+them; remote processes' logs come through :func:`reconciler.cli.hosts_cmds.remote_logs`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reconciler.ui import views
+
+if TYPE_CHECKING:
+    from reconciler.engine.project import Project
+
+
+class Dashboard:
+    def __init__(self, make_project: Callable[[], Project]):
+        self.make_project = make_project
+        self.poller = make_project()  # the one project the shared poll loop uses
+        self._lock = threading.Lock()
+        self.last_plan: dict[str, Any] | None = None
+
+    def redact(self, text: str) -> str:
+        return self.poller.events.redactor(text)
+
+    def collect(self) -> dict[str, Any]:
+        """One status pass (observe + health) plus the dependency edges and layout."""
+        from reconciler.workflows.status import collect
+
+        with self._lock:
+            rows = collect(self.poller)
+            desired, _ = self.poller.desired()
+        links = views.edges(desired)
+        depth = views.layers([r["address"] for r in rows], links)
+        for row in rows:
+            row["host"] = row["address"].partition("@")[2] or "local"
+            row["layer"] = depth.get(row["address"], 0)
+        return {"project": self.poller.project_name, "session": self.poller.session,
+                "resources": views.scrub(rows, self.redact), "edges": links}
+
+    def plan(self) -> dict[str, Any]:
+        """A fresh plan (observed now), not recorded as a run: what apply would do."""
+        project = self.make_project()
+        run = project.plan(record=False)
+
+        def redact(text: str) -> str:
+            return self.redact(project.events.redactor(text))
+
+        view = views.plan_view(run.plan, redact)
+        view["policy"] = [{"address": str(d.address), "outcome": d.outcome.value,
+                           "reason": redact(d.reason)}
+                          for d in run.policy.final]
+        self.last_plan = view
+        return view
+
+    def detail(self, address: str) -> dict[str, Any] | None:
+        with self._lock:
+            desired, _ = self.poller.desired(allocate=False)
+            records = self.poller.store.resources()
+            history = self.poller.store.events(limit=2000)
+        return views.detail(address, desired, records, history, self.redact)
+
+    def history(self, limit: int = 30) -> list[dict[str, Any]]:
+        store = self.poller.store
+        runs = store.runs(limit)
+        return views.history_view(runs, lambda run_id: store.decisions(run_id=run_id),
+                                  self.redact)
+
+    def run_events(self, run_id: str) -> list[dict[str, Any]]:
+        return [views.scrub(e, self.redact) for e in self.poller.store.events(run_id=run_id)]
+
+    # -- logs --------------------------------------------------------------------------------
+
+    @property
+    def log_dir(self) -> Path:
+        return self.poller.store.state_dir / "logs"
+
+    def log_names(self) -> list[str]:
+        return sorted(p.stem for p in self.log_dir.glob("*.log"))
+
+    def log_path(self, name: str) -> Path | None:
+        """The log file of service ``name`` (None for an unknown or unsafe name)."""
+        if name not in self.log_names():
+            return None
+        return self.log_dir / f"{name}.log"
+
+    def remote_tail(self, lines: int) -> list[str]:
+        from reconciler.workflows.remote_logs import remote_logs
+
+        project = self.make_project()
+        shown, _ = remote_logs(project, [], lines)
+        return [self.redact(line) for line in shown]
