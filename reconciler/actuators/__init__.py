@@ -6,6 +6,14 @@ The registry of kinds lives in :mod:`reconciler.actuators.registry`; ``load`` an
 
 from __future__ import annotations
 
-from reconciler.actuators.registry import KINDS, load, register, supported_kinds, unregister
+from reconciler.actuators.registry import (
+    KINDS,
+    Kind,
+    kind,
+    load,
+    register,
+    supported_kinds,
+    unregister,
+)
 
-__all__ = ["KINDS", "load", "register", "supported_kinds", "unregister"]
+__all__ = ["KINDS", "Kind", "kind", "load", "register", "supported_kinds", "unregister"]

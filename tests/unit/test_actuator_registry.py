@@ -54,3 +54,37 @@ def test_builtin_kinds_cannot_be_shadowed_and_kinds_register_once(
         registry.unregister("process")
     with pytest.raises(InternalError, match="already registered"):
         registry.register("fake", FakeActuator())
+
+
+def test_every_kind_package_declares_its_kind_and_flags() -> None:
+    traits = {name: registry.kind(name) for name in PRODUCTION}
+    assert all(t is not None and t.name == name for name, t in traits.items())
+    flagged = {name: (t.one_shot, t.in_place, t.keeps_stopped)
+               for name, t in traits.items() if t is not None}
+    assert flagged == {
+        "compose": (False, None, False),
+        "container": (False, None, True),
+        "package": (False, None, False),
+        "process": (False, None, False),
+        "task": (True, None, False),
+        "wireguard": (False, frozenset({"interface", "listen_port"}), False),
+    }
+    assert registry.kind("fake") is None
+
+
+def test_registered_kinds_carry_their_flags_into_the_diff() -> None:
+    from reconciler.engine import diff
+    from reconciler.model.changes import Action, Observed, Status
+    from reconciler.model.types import Address, DesiredState, Resource
+
+    address = Address("fake2", "job")
+    resource = Resource(address, {"command": ["true"]})
+    desired = DesiredState("p", {address: resource})
+    exited = {address: Observed(address, Status.EXITED, resource.hash())}
+    last = {address: dict(resource.spec)}
+    assert diff.compute(desired, exited, last)[0].action is Action.CREATE
+    registry.register("fake2", FakeActuator(), keeps_stopped=True)
+    try:
+        assert diff.compute(desired, exited, last)[0].action is Action.REPLACE
+    finally:
+        registry.unregister("fake2")
