@@ -190,7 +190,7 @@ class ContainerActuator:
             raise TerminalError(f"{resource.address}: {exc}") from None
         if de.ensure_image(client, image, str(spec.get("pull") or "missing"), url):
             self._emit(ctx, resource.address, f"pulled image {image}")
-        _check_networks(client, url, [str(n) for n in spec.get("networks") or ()])
+        de.check_networks(client, url, [str(n) for n in spec.get("networks") or ()])
         with self._scope_lock(ctx.scope):
             de.ensure_network(client, url, ctx.project, ctx.scope,
                               ctx.extra.get("docker_subnet"))
@@ -249,20 +249,6 @@ class ContainerActuator:
 def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
     value = (spec or {}).get("shutdown_timeout")
     return int(value) if isinstance(value, int | float) else DEFAULT_STOP_TIMEOUT
-
-
-def _check_networks(client: Any, url: str | None, names: Sequence[str]) -> None:
-    """``networks:`` names networks that must exist already (we never create or remove
-    them): a missing one is an error before anything is created."""
-    for name in names:
-        with de.engine_errors(url, f"looking up network {name}"):
-            found = [n for n in client.api.networks(names=[name])
-                     if name in (n.get("Name"), n.get("Id"))]
-        if not found:
-            raise TerminalError(f"network {name} does not exist on the Docker engine at "
-                                f"{de.describe(url)}",
-                                hint=f"create it first (docker network create {name}) or "
-                                     "remove it from networks:")
 
 
 def _stop(client: Any, cid: str, timeout: int, signal: Any) -> None:

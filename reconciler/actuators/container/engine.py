@@ -9,14 +9,15 @@ through the run's pooled SSH connection (:mod:`reconciler.actuators.container.ss
 of the stdlib socket client (:mod:`reconciler.actuators.container.socket`) to
 :class:`TransientError` / :class:`TerminalError` with a hint (:func:`api_error`),
 :func:`ensure_image` applies the ``pull`` policy, and :func:`ensure_network` /
-:func:`ensure_volume` / :func:`check_name_free` prepare a create.
+:func:`ensure_volume` / :func:`check_name_free` prepare a create, and :func:`check_networks`
+refuses ``networks:`` that do not exist.
 The docker SDK is imported inside functions only, so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -267,3 +268,17 @@ def ensure_volume(client: Any, url: str | None, project: str, scope: str, volume
         client.api.create_volume(volume, labels={
             LABEL_PROJECT: project, LABEL_SCOPE: scope,
             LABEL_VOLUME: volume.removeprefix(f"{scope}_")})
+
+
+def check_networks(client: Any, url: str | None, names: Sequence[str]) -> None:
+    """``networks:`` names networks that must exist already (we never create or remove
+    them): a missing one is an error before anything is created."""
+    for name in names:
+        with engine_errors(url, f"looking up network {name}"):
+            found = [n for n in client.api.networks(names=[name])
+                     if name in (n.get("Name"), n.get("Id"))]
+        if not found:
+            raise TerminalError(f"network {name} does not exist on the Docker engine at "
+                                f"{describe(url)}",
+                                hint=f"create it first (docker network create {name}) or "
+                                     "remove it from networks:")
