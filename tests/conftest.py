@@ -6,21 +6,29 @@ postgres-bin, redis-bin. With `CI=true` (or `CI=1`) a missing one fails the test
 that names it and says to run scripts/setup-test-env.sh; elsewhere the test is skipped with the
 reason. Use it as a function, as the `require` fixture, or as
 `@pytest.mark.requires("docker", ...)`.
+
+Test doubles live in tests/testing (importable as `testing`): FakeActuator and FakeHost. The
+`fake_kind` fixture registers a fresh FakeActuator as kind "fake" in the actuator registry for
+one test and removes it afterwards; production code never knows that kind.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-_INTEGRATION = str(Path(__file__).resolve().parent / "integration")
-if _INTEGRATION not in sys.path:
-    sys.path.insert(0, _INTEGRATION)  # makes the `infra` package importable everywhere
+_TESTS = Path(__file__).resolve().parent
+for _path in (str(_TESTS / "integration"), str(_TESTS)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)  # makes `infra` and `testing` importable everywhere
 
 from infra.components import COMPONENTS, in_ci, missing_reason, require  # noqa: E402
+from testing import FakeActuator  # noqa: E402
+
+from reconciler.actuators import registry  # noqa: E402
 
 __all__ = ["COMPONENTS", "in_ci", "missing_reason", "require"]
 
@@ -29,6 +37,17 @@ __all__ = ["COMPONENTS", "in_ci", "missing_reason", "require"]
 def require_fixture() -> Callable[..., None]:
     """The `require(component, ...)` helper, as a fixture for tests and other fixtures."""
     return require
+
+
+@pytest.fixture(name="fake_kind")
+def fake_kind_fixture() -> Iterator[FakeActuator]:
+    """A fresh FakeActuator registered as kind "fake" for this test only."""
+    fake = FakeActuator()
+    registry.register("fake", fake)
+    try:
+        yield fake
+    finally:
+        registry.unregister("fake")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -40,6 +40,28 @@ class ActuatorContext:
 ReplaceMode = Literal["delete_first", "create_first"]
 
 
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """What the engine knows of a resource kind without importing its actuator module.
+
+    Each kind package defines one as ``KIND`` in its ``__init__.py`` (kept light: no SDK
+    imports) and :mod:`reconciler.actuators.registry` lists the package. ``actuator`` is the
+    ``"module:Class"`` imported on first use. The flags steer the generic diff:
+
+    - ``one_shot``: a run to completion (a task): done once its spec's run has completed;
+    - ``in_place``: the identity fields of a kind converged live (``wg syncconf``): a change
+      of any other field, or drift, is an in-place UPDATE; None for replace-on-change kinds;
+    - ``keeps_stopped``: a stopped object still exists in the world (a container), so
+      bringing it back is a REPLACE rather than a CREATE.
+    """
+
+    name: str
+    actuator: str
+    one_shot: bool = False
+    in_place: frozenset[str] | None = None
+    keeps_stopped: bool = False
+
+
 class Actuator(Protocol):
     kind: str
     replace_mode: ReplaceMode

@@ -13,20 +13,23 @@ Rules, in the order they are tried for an address:
   ``host unreachable``; apply fails that node with the transport's message.
 * ``destroy=True``: everything that exists (observed or recorded) is deleted (REQUESTED).
 * not desired, but observed or recorded: DELETE (ORPHAN).
-* kind ``task``: NOOP when it completed for this spec hash, else CREATE (TASK_PENDING).
+* a one-shot kind (``task``): NOOP when it completed for this spec hash, else CREATE (TASK_PENDING).
 * not observed or MISSING: CREATE (NEW, or DRIFT when it was applied before).
-* EXITED / FAILED / COMPLETED (not a task): CREATE (DRIFT) -- REPLACE for ``container``,
-  whose stopped object still exists.
+* EXITED / FAILED / COMPLETED (not a task): CREATE (DRIFT) -- REPLACE for a kind whose
+  stopped object still exists (``keeps_stopped``: ``container``).
 * address in ``replace``: REPLACE (REQUESTED).
 * running with another spec hash: REPLACE (SPEC_CHANGED); same hash but hash-excluded fields
   changed: UPDATE (SPEC_CHANGED); otherwise NOOP.
 
-Kinds in :data:`~reconciler.model.types.IN_PLACE_KINDS` (WireGuard) are converged live by
+Kinds with ``in_place`` identity fields (WireGuard) are converged live by
 their actuator, so an existing object (observed, running or drifted) is not replaced: a spec
 change is an UPDATE (SPEC_CHANGED, field diffs with ``forces_replace`` False) and drift is an
 UPDATE with the drift reason. They are still REPLACEd on ``--replace`` (key rotation), when the
 running spec is unknown, or when one of the kind's identity fields listed there changes
 (interface name, listen port); that field's diff then ``forces_replace``.
+
+The flags come from each kind's :class:`~reconciler.actuators.base.Kind` in the registry
+(:func:`reconciler.actuators.registry.kind`); a kind nothing registers has none of them.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from reconciler.actuators.base import Kind
+from reconciler.actuators.registry import kind as kind_of
 from reconciler.model.changes import (
     Action,
     ActionReason,
@@ -45,15 +50,13 @@ from reconciler.model.changes import (
 )
 from reconciler.model.types import (
     HASH_EXCLUDED_FIELDS,
-    IN_PLACE_KINDS,
     Address,
     DesiredState,
     Resource,
     spec_hash,
 )
 
-# kinds whose stopped object still exists in the world, so it is replaced, not created
-STOPPED_OBJECT_KINDS: frozenset[str] = frozenset({"container"})
+_PLAIN = Kind("", "")  # the traits of a kind nothing registers: none
 
 NEW = ActionReason(ReasonCode.NEW, "new")
 SPEC_CHANGED = ActionReason(ReasonCode.SPEC_CHANGED, "spec changed")
@@ -129,7 +132,8 @@ def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str
 def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
             requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
     desired_hash = resource.hash()
-    if resource.kind == "task":
+    traits = kind_of(resource.kind) or _PLAIN
+    if traits.one_shot:
         if requested:
             return Action.CREATE, (ActionReason(ReasonCode.REQUESTED, "re-run requested"),)
         if seen is not None and seen.status is Status.COMPLETED \
@@ -140,17 +144,17 @@ def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] |
             return Action.CREATE, (ActionReason(ReasonCode.TASK_PENDING,
                                                 f"task failed: exit {code}"),)
         return Action.CREATE, (TASK_PENDING,)
-    if resource.kind in IN_PLACE_KINDS and last is not None and _identity_changed(resource, last):
+    identity = traits.in_place
+    if identity is not None and last is not None and _identity_changed(resource, last, identity):
         return Action.REPLACE, (SPEC_CHANGED,)  # the old object lives under its old identity
     if seen is None or seen.status is Status.MISSING:
         return Action.CREATE, ((MISSING,) if last is not None else (NEW,))
-    if resource.kind in IN_PLACE_KINDS:
+    if identity is not None:
         return _decide_in_place(resource, seen, last, requested)
     if not seen.running:
         drift = ActionReason(ReasonCode.DRIFT,
                              f"drift: {seen.reason or seen.status.value}")
-        stays = resource.kind in STOPPED_OBJECT_KINDS
-        return (Action.REPLACE if stays else Action.CREATE), (drift,)
+        return (Action.REPLACE if traits.keeps_stopped else Action.CREATE), (drift,)
     running_hash = seen.spec_hash or (spec_hash(last) if last is not None else None)
     if requested:
         return Action.REPLACE, (REPLACE_REQUESTED,)
@@ -182,8 +186,9 @@ def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, Any]
     return (Action.UPDATE, tuple(reasons)) if reasons else (Action.NOOP, ())
 
 
-def _identity_changed(resource: Resource, last: Mapping[str, Any]) -> bool:
-    return any(last.get(key) != resource.spec.get(key) for key in IN_PLACE_KINDS[resource.kind])
+def _identity_changed(resource: Resource, last: Mapping[str, Any],
+                      identity: frozenset[str]) -> bool:
+    return any(last.get(key) != resource.spec.get(key) for key in identity)
 
 
 def _excluded(spec: Mapping[str, Any]) -> dict[str, Any]:
@@ -197,9 +202,10 @@ def _plain(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
 def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any], *,
                 kind: str = "") -> tuple[FieldDiff, ...]:
     """Path-addressed differences between two specs, sorted by path. A difference
-    ``forces_replace`` unless its top-level field is hash-excluded or, for a kind in
-    :data:`~reconciler.model.types.IN_PLACE_KINDS`, is not one of the kind's identity fields."""
-    identity = IN_PLACE_KINDS.get(kind)
+    ``forces_replace`` unless its top-level field is hash-excluded or, for a kind with
+    ``in_place`` identity fields, is not one of them."""
+    traits = kind_of(kind)
+    identity = traits.in_place if traits is not None else None
     from deepdiff import DeepDiff
     from deepdiff.helper import notpresent
 

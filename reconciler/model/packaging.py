@@ -8,7 +8,8 @@ A package directory holds ``manifest.toml`` (or ``manifest.yaml``)::
     setup = "setup.sh"          # optional; run in the new release before it goes live
     keep = 3                    # optional; old releases kept on the host for rollback
 
-:func:`load` reads and checks it: every ``files`` entry is relative, has no ``..`` and exists;
+:func:`load` reads it (the manifest itself through :mod:`reconciler.model.package_manifest`)
+and checks it: every ``files`` entry is relative, has no ``..`` and exists;
 symbolic links stay inside the package; no devices or FIFOs; the setup script exists inside
 the package, is a regular file and not a link (executable ones run directly, others with
 ``sh``). Problems come back as :class:`Problem` values (never raised), each naming the file,
@@ -16,7 +17,7 @@ line and column in the manifest where it can. :meth:`Package.tarball` packs the 
 deterministic tar.gz (sorted names, zero times and owners, normalized modes), so the same
 content always gives the same bytes and the same :attr:`Package.content_hash`.
 
-Pure apart from reading the package directory; imports nothing from the engine but errors.
+Pure apart from reading the package directory; imports nothing from the engine.
 """
 
 from __future__ import annotations
@@ -29,32 +30,20 @@ import stat
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from reconciler.errors import SourceRange
+from reconciler.model.package_manifest import (
+    DEFAULT_KEEP,
+    MANIFEST_NAMES,
+    Locator,
+    Manifest,
+    Problem,
+    find_manifest,
+    read_manifest,
+)
 
-MANIFEST_NAMES = ("manifest.toml", "manifest.yaml", "manifest.yml")
-DEFAULT_KEEP = 3
+__all__ = ["DEFAULT_KEEP", "MANIFEST_NAMES", "Entry", "Manifest", "Package", "Problem",
+           "find_manifest", "load", "release_name"]
 SKIPPED_DIRS = frozenset({".git", ".hg", ".svn", "__pycache__"})
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a package, where it is, and how to fix it."""
-
-    summary: str
-    hint: str = ""
-    source: SourceRange | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Manifest:
-    name: str
-    version: str
-    files: tuple[str, ...]
-    setup: str | None
-    keep: int
-    path: Path
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,10 +107,6 @@ def release_name(content_hash: str) -> str:
     return content_hash.removeprefix("sha256:")[:16]
 
 
-def find_manifest(directory: Path) -> Path | None:
-    return next((directory / n for n in MANIFEST_NAMES if (directory / n).is_file()), None)
-
-
 def load(directory: Path) -> tuple[Package | None, list[Problem]]:
     """Read and check the package in ``directory``; the package is None when it is unusable."""
     if not directory.is_dir():
@@ -131,7 +116,7 @@ def load(directory: Path) -> tuple[Package | None, list[Problem]]:
     if path is None:
         return None, [Problem(f"package directory {str(directory)!r} has no manifest",
                               "add a manifest.toml with at least `name` and `version`")]
-    manifest, problems = _read_manifest(path)
+    manifest, problems = read_manifest(path)
     if manifest is None:
         return None, problems
     entries, more = _collect(directory, manifest)
@@ -144,96 +129,13 @@ def load(directory: Path) -> tuple[Package | None, list[Problem]]:
 # -- manifest ---------------------------------------------------------------------------------
 
 
-def _read_manifest(path: Path) -> tuple[Manifest | None, list[Problem]]:
-    text = path.read_text(encoding="utf-8", errors="replace")
-    try:
-        data = _parse(path, text)
-    except ValueError as exc:
-        return None, [Problem(f"cannot parse {path.name}: {exc}", "fix the manifest syntax",
-                              SourceRange(str(path), 1, 1))]
-    if not isinstance(data, dict):
-        return None, [Problem(f"{path.name} must be a mapping", "", SourceRange(str(path), 1, 1))]
-    where = _Locator(path, text)
-    problems: list[Problem] = []
-    for key in ("name", "version"):
-        if not isinstance(data.get(key), str | int | float) or str(data.get(key)) == "":
-            problems.append(Problem(f"{path.name} needs `{key}`",
-                                    f'add `{key} = "..."` to the manifest', where("", 1)))
-    raw_files = data.get("files", ["."])
-    if not isinstance(raw_files, list) or not all(isinstance(f, str) for f in raw_files):
-        problems.append(Problem("`files` must be a list of relative paths", "",
-                                where("files")))
-        raw_files = []
-    setup = data.get("setup")
-    if setup is not None and not isinstance(setup, str):
-        problems.append(Problem("`setup` must be a relative path to a script", "",
-                                where("setup")))
-        setup = None
-    keep = data.get("keep", DEFAULT_KEEP)
-    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
-        problems.append(Problem("`keep` must be a whole number >= 0",
-                                "the number of old releases kept for rollback", where("keep")))
-        keep = DEFAULT_KEEP
-    for item in [*raw_files, *([setup] if setup else [])]:
-        problem = _bad_path(item)
-        if problem:
-            problems.append(Problem(f"{problem}: {item!r}",
-                                    "list paths relative to the package directory, "
-                                    "without '..'", where(item)))
-    if problems:
-        return None, problems
-    return Manifest(str(data["name"]), str(data["version"]), tuple(raw_files),
-                    setup, keep, path), []
-
-
-def _parse(path: Path, text: str) -> Any:
-    if path.suffix == ".toml":
-        import tomllib
-
-        try:
-            return tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ValueError(str(exc)) from None
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        raise ValueError(str(exc).splitlines()[0]) from None
-
-
-class _Locator:
-    """file:line:col of the first occurrence of a string (or key) in the manifest text."""
-
-    def __init__(self, path: Path, text: str):
-        self.path, self.lines = path, text.splitlines()
-
-    def __call__(self, needle: str, line: int = 0) -> SourceRange:
-        if needle:
-            for number, content in enumerate(self.lines, start=1):
-                column = content.find(needle)
-                if column >= 0 and not content.lstrip().startswith("#"):
-                    return SourceRange(str(self.path), number, column + 1)
-        return SourceRange(str(self.path), line or 1, 1)
-
-
-def _bad_path(item: str) -> str | None:
-    if not item.strip():
-        return "empty path"
-    if item.startswith("/") or item.startswith("~"):
-        return "absolute path"
-    if ".." in PurePosixPath(item).parts:
-        return "path escapes the package with '..'"
-    return None
-
 
 # -- files ------------------------------------------------------------------------------------
 
 
 def _collect(directory: Path, manifest: Manifest) -> tuple[tuple[Entry, ...], list[Problem]]:
     root = directory.resolve()
-    where = _Locator(manifest.path, manifest.path.read_text(errors="replace"))
+    where = Locator(manifest.path, manifest.path.read_text(errors="replace"))
     found: dict[str, Entry] = {}
     problems: list[Problem] = []
     wanted = [*manifest.files, manifest.path.name, *([manifest.setup] if manifest.setup else [])]
@@ -290,7 +192,7 @@ def _entry(root: Path, path: Path, rel: str) -> tuple[Entry | None, str | None]:
     return Entry(rel, "file", 0o755 if info.st_mode & 0o111 else 0o644), None
 
 
-def _check_setup(directory: Path, manifest: Manifest, where: _Locator) -> list[Problem]:
+def _check_setup(directory: Path, manifest: Manifest, where: Locator) -> list[Problem]:
     script = manifest.setup or ""
     path = directory / script
     place = where(script)

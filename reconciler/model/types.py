@@ -15,7 +15,6 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
 from reconciler.errors import SourceRange
@@ -27,13 +26,6 @@ LOCAL_HOST = "local"
 HASH_EXCLUDED_FIELDS: frozenset[str] = frozenset(
     {"shutdown_timeout", "startup_timeout", "stop_signal", "health", "labels"}
 )
-
-# Kinds whose actuator converges an existing object live (like ``wg syncconf``): diff plans a
-# spec change or drift of such an object as an in-place UPDATE. Only a change of one of the
-# listed identity fields (or ``--replace``) still makes it a REPLACE.
-IN_PLACE_KINDS: Mapping[str, frozenset[str]] = MappingProxyType({
-    "wireguard": frozenset({"interface", "listen_port"}),
-})
 
 
 @dataclass(frozen=True, slots=True, order=True)

@@ -42,11 +42,12 @@ def _in_process_env(project: Project, resource: Resource, argv: Sequence[str],
                     output: Output) -> int:
     from reconciler.actuators.process.actuator import working_dir
     from reconciler.actuators.process.files import base_env, service_env
+    from reconciler.actuators.process.spec import ProcessSpec
 
     ctx = project.context_for(resource.address)
     user = resource.spec.get("user")
     env = service_env(resource, ctx, base_env(str(user) if user else None), marks=False)
-    cwd = working_dir(resource.spec, ctx)
+    cwd = working_dir(ProcessSpec.of(resource.spec), ctx)
     if resource.address.host != "local":
         result = ctx.transport.run(list(argv), env=env, cwd=cwd)
         output(result.stdout, False)

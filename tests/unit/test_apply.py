@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from testing import FakeActuator
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.fake import FakeActuator
 from reconciler.engine import diff
 from reconciler.engine.apply import Applier, ApplyResult
 from reconciler.engine.plan import build as build_plan

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testing import FakeHost
 
 from reconciler.config import interpolation_env, load
 from reconciler.engine.local_host import LocalHost, locate
@@ -20,7 +21,6 @@ from reconciler.errors import Severity
 from reconciler.model import stacks
 from reconciler.model.build import build
 from reconciler.model.build_stacks import LABEL_DATA, LABEL_EXPORTS, Choice, choose, data_dir
-from reconciler.model.host import FakeHost
 from reconciler.model.types import Address, DesiredState
 from reconciler.workflows.session import exports, parse_with, with_document
 

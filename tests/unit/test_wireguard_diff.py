@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from reconciler.actuators import registry
 from reconciler.actuators.wireguard.actuator import rotates
 from reconciler.engine import diff
 from reconciler.model.changes import Action, Change, Observed, ReasonCode, Status
-from reconciler.model.types import IN_PLACE_KINDS, Address, DesiredState, Resource
+from reconciler.model.types import Address, DesiredState, Resource
 from reconciler.model.wireguard import node_specs, read_network
 
 H1 = Address("wireguard", "mesh", "h1")
@@ -41,8 +42,9 @@ def _running(resource: Resource, spec_hash: str | None = None) -> Observed:
 
 
 def test_wireguard_is_an_in_place_kind_keyed_by_interface_and_listen_port() -> None:
-    assert IN_PLACE_KINDS["wireguard"] == frozenset({"interface", "listen_port"})
-    assert "process" not in IN_PLACE_KINDS and "container" not in IN_PLACE_KINDS
+    in_place = {name: registry.kind(name).in_place for name in registry.supported_kinds()}
+    assert in_place.pop("wireguard") == frozenset({"interface", "listen_port"})
+    assert set(in_place.values()) == {None}
 
 
 def test_adding_a_peer_is_an_update_in_place_with_field_diffs() -> None:

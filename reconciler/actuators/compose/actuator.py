@@ -27,6 +27,7 @@ from reconciler.actuators.compose.cli import (
     list_containers,
     parse_config_hashes,
 )
+from reconciler.actuators.compose.spec import ComposeSpec
 from reconciler.errors import TerminalError
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.model.compose import project_name
@@ -56,13 +57,13 @@ def _projects(desired: Sequence[Resource], recorded: Mapping[Address, Mapping[st
               ) -> dict[str, _Project]:
     projects: dict[str, _Project] = {}
     for resource in desired:
-        spec = resource.spec
-        service = str(spec["service"])
+        spec = ComposeSpec.of(resource.spec)
+        service = spec.service
         name = resource.address.name[: -len(service) - 1]
-        found = projects.setdefault(str(spec["project"]), _Project(str(spec["project"]), name))
-        found.files = [str(f) for f in spec.get("files", [])]
-        found.profiles = [str(p) for p in spec.get("profiles", [])]
-        found.env_file = spec.get("env_file")
+        found = projects.setdefault(spec.project, _Project(spec.project, name))
+        found.files = list(spec.files)
+        found.profiles = list(spec.profiles)
+        found.env_file = spec.env_file
         found.desired[service] = resource
     for address, facts in recorded.items():
         project = facts.get("project")
@@ -160,13 +161,12 @@ def delete_service(cli: ComposeCLI, ctx: ActuatorContext, change: Change, projec
     """Remove one service's containers; ``down`` the project when it was the last one."""
     everything = list_containers(ctx.transport, project)
     rows = [r for r in everything if r.service == service]
-    spec = change.before or {}
-    files = [str(f) for f in spec.get("files", [])] or \
+    spec = ComposeSpec.of(change.before or {})
+    files = list(spec.files) or \
         [f if f.startswith("/") or not r.working_dir else f"{r.working_dir}/{f}"
          for r in rows[:1] for f in r.config_files]
     if rows:
-        base = cli.project_args(project, files, [str(p) for p in spec.get("profiles", [])],
-                                spec.get("env_file"))
+        base = cli.project_args(project, files, list(spec.profiles), spec.env_file)
         if cli.version == "v2":
             done = cli.run([*base, "rm", "-s", "-f", service])
         else:
@@ -229,12 +229,11 @@ class ComposeActuator:
             with self._lock(project):
                 delete_service(self.cli(ctx), ctx, change, project, service)
             return None
-        spec = resource.spec
-        project, service = str(spec["project"]), str(spec["service"])
+        spec = ComposeSpec.of(resource.spec)
+        project, service = spec.project, spec.service
         cli = self.cli(ctx)
-        args = [*cli.project_args(project, [str(f) for f in spec["files"]],
-                                  [str(p) for p in spec.get("profiles", [])],
-                                  spec.get("env_file")), "up", "-d", "--no-deps"]
+        args = [*cli.project_args(project, list(spec.files), list(spec.profiles), spec.env_file),
+                "up", "-d", "--no-deps"]
         if change.action is Action.REPLACE:
             args.append("--force-recreate")
         with self._lock(project):
@@ -246,8 +245,7 @@ class ComposeActuator:
             raise TerminalError(f"compose up reported success but no container of {service} "
                                 f"exists in project {project}")
         view = _Project(project, resource.address.name[: -len(service) - 1],
-                        [str(f) for f in spec["files"]], [str(p) for p in spec.get("profiles", [])],
-                        spec.get("env_file"), {service: resource})
+                        list(spec.files), list(spec.profiles), spec.env_file, {service: resource})
         return observed_from_rows(resource.address, rows, view, rows[0].config_hash,
                                   adopted=False)
 

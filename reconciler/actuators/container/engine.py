@@ -9,7 +9,8 @@ through the run's pooled SSH connection (:mod:`reconciler.actuators.container.ss
 of the stdlib socket client (:mod:`reconciler.actuators.container.socket`) to
 :class:`TransientError` / :class:`TerminalError` with a hint (:func:`api_error`),
 :func:`ensure_image` applies the ``pull`` policy, and :func:`ensure_network` /
-:func:`ensure_volume` / :func:`check_name_free` prepare a create.
+:func:`ensure_volume` / :func:`check_name_free` prepare a create, and :func:`check_networks`
+refuses ``networks:`` that do not exist.
 The docker SDK is imported inside functions only, so importing this module is cheap.
 """
 

@@ -1,1 +1,5 @@
 """Content-addressed packages (kind `package`)."""
+
+from reconciler.actuators.base import Kind
+
+KIND = Kind("package", "reconciler.actuators.package.actuator:PackageActuator")

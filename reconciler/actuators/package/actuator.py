@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.package.spec import PackageSpec
 from reconciler.errors import TerminalError, TransientError
 from reconciler.events import Event
 from reconciler.model import packaging
@@ -48,7 +49,7 @@ class PackageActuator:
 
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
-        paths: dict[Address, str] = {r.address: str(r.spec.get("install_path") or "")
+        paths: dict[Address, str] = {r.address: PackageSpec.of(r.spec).install_path
                                      for r in desired if r.kind == self.kind}
         for address, facts in recorded.items():
             if address.kind == self.kind and facts.get("install_path"):
@@ -80,25 +81,25 @@ class PackageActuator:
         return self._install(resource, ctx)
 
     def _install(self, resource: Resource, ctx: ActuatorContext) -> Observed:
-        spec = resource.spec
-        package, problems = packaging.load(Path(str(spec["package"])))
+        spec = PackageSpec.of(resource.spec)
+        package, problems = packaging.load(Path(spec.package))
         if package is None:
-            raise TerminalError(f"package {spec['package']}: {problems[0].summary}",
+            raise TerminalError(f"package {spec.package}: {problems[0].summary}",
                                 hint=problems[0].hint)
-        if package.content_hash != spec.get("content_hash"):
+        if package.content_hash != spec.content_hash:
             raise TerminalError("the package changed on disk since the plan was made",
                                 hint="run `reconciler plan` again and review the new plan")
-        path = str(spec["install_path"])
+        path = spec.install_path
         release = packaging.release_name(package.content_hash)
         upload = f"{path}/releases/.upload-{release}.tar.gz"
         ctx.transport.write_file(upload, package.tarball(), 0o600)
         marker = {"address": str(resource.address), "scope": ctx.scope,
-                  "name": package.manifest.name, "version": str(spec.get("version") or ""),
+                  "name": package.manifest.name, "version": spec.version,
                   "content_hash": package.content_hash, "spec_hash": resource.hash(),
                   "release": release}
         script = install_script(path, release, upload, marker, package.setup_argv(),
                                 package.manifest.keep)
-        env = reveal_env(dict(spec.get("env") or {}), resource.secrets)
+        env = reveal_env(dict(spec.env), resource.secrets)
         redact = Redactor(resource.secrets.values())
         _log(ctx, resource.address, f"installing {package.manifest.name} {marker['version']} "
              f"into {path}/releases/{release}")

@@ -1,1 +1,5 @@
 """Local and remote processes (kind `process`)."""
+
+from reconciler.actuators.base import Kind
+
+KIND = Kind("process", "reconciler.actuators.process.actuator:ProcessActuator")

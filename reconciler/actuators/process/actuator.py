@@ -28,6 +28,7 @@ from reconciler.actuators.base import ActuatorContext, ReplaceMode
 from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
 from reconciler.actuators.process.files import base_env, log_tail, prepare_log, service_env
+from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health.notify import NotifySocket
@@ -122,10 +123,10 @@ class ProcessActuator:
 
     def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None,
               known: Sequence[proc_scan.ProcInfo] | None = None) -> None:
-        spec = resource.spec if resource is not None else {}
-        sig = parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
-        timeout = float(ctx.extra.get("stop_timeout") or spec.get("shutdown_timeout")
-                        or DEFAULT_SHUTDOWN_TIMEOUT)  # `reconciler stop --timeout` first
+        spec = ProcessSpec.of(resource.spec if resource is not None else {})
+        sig = parse_signal(spec.stop_signal)
+        timeout = float(ctx.extra.get("stop_timeout") or  # `reconciler stop --timeout`
+                        spec.shutdown_or(DEFAULT_SHUTDOWN_TIMEOUT))
         if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
             killed = process_remote.stop(address, ctx, spec)
         else:
@@ -153,14 +154,14 @@ class ProcessActuator:
             return _running(address, leaders[0], ctx)  # already started (a crashed apply)
         if same:
             self._stop(address, ctx, resource, known=same)
-        spec = resource.spec
+        spec = ProcessSpec.of(resource.spec)
         env = self.environment(resource, ctx, marks=True)
         if resource.health is not None and resource.health.kind is ProbeKind.NOTIFY:
             listener = self._listen(address, ctx)
             env["NOTIFY_SOCKET"] = str(listener.path)
         log_path = prepare_log(ctx, address, resource.hash())
-        pid = ctx.transport.spawn(list(spec["command"]), env=env, cwd=working_dir(spec, ctx),
-                                  log_path=str(log_path), user=spec.get("user") or None)
+        pid = ctx.transport.spawn(list(spec.command), env=env, cwd=working_dir(spec, ctx),
+                                  log_path=str(log_path), user=spec.user)
         stat = proc_scan.read_stat(pid)
         deadline = time.monotonic() + EARLY_EXIT_WINDOW
         while stat is not None and proc_scan.is_same_process(pid, stat.starttime):
@@ -237,7 +238,7 @@ class ProcessActuator:
     def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
         """The complete env: a minimal base, the resource env (secrets revealed), ``PORT``
         and, for the process itself, the ownership marks (never for probes)."""
-        return service_env(resource, ctx, base_env(resource.spec.get("user") or None),
+        return service_env(resource, ctx, base_env(ProcessSpec.of(resource.spec).user),
                            marks=marks)
 
 
@@ -263,9 +264,9 @@ def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
                     adopted=adopted)
 
 
-def working_dir(spec: Mapping[str, Any], ctx: ActuatorContext) -> str | None:
+def working_dir(spec: ProcessSpec, ctx: ActuatorContext) -> str | None:
     """The spec's cwd, relative paths taken from the project directory."""
-    cwd = spec.get("cwd")
+    cwd = spec.cwd
     if not cwd:
         return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
     base = ctx.extra.get("project_dir")

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Address, Resource
 from reconciler.transports import procfs as proc_scan
@@ -37,11 +38,11 @@ def service_env(resource: Resource, ctx: ActuatorContext, base: dict[str, str], 
                 marks: bool) -> dict[str, str]:
     """``base`` + the resource env (secrets revealed) + ``PORT`` and, for the process itself,
     the ownership marks (never for probes). Local and remote starts share it."""
-    spec = resource.spec
+    spec = ProcessSpec.of(resource.spec)
     env = dict(base)
-    env.update(reveal_env(dict(spec.get("env") or {}), resource.secrets))
-    if spec.get("port") is not None:
-        env.setdefault("PORT", str(spec["port"]))
+    env.update(reveal_env(dict(spec.env), resource.secrets))
+    if spec.port is not None:
+        env.setdefault("PORT", str(spec.port))
     if marks:
         env.update({proc_scan.PROJECT_VAR: ctx.scope,
                     proc_scan.ADDRESS_VAR: str(resource.address),

@@ -18,11 +18,10 @@ Identity is the same as locally: pid + start time, read from the host's own /pro
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.process.files import service_env
+from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.health.probes import probe as probe_here
 from reconciler.model.changes import Health, HealthStatus, Observed, Status
@@ -65,9 +64,9 @@ def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dic
 
 def start(resource: Resource, ctx: ActuatorContext, window: float) -> Observed:
     """Start the process on the host; TerminalError with its log tail when it dies at once."""
-    address, spec = resource.address, resource.spec
-    if spec.get("user"):
-        raise TerminalError(f"`user: {spec['user']}` is not supported for {address}",
+    address, spec = resource.address, ProcessSpec.of(resource.spec)
+    if spec.user:
+        raise TerminalError(f"`user: {spec.user}` is not supported for {address}",
                             hint="log in to the host as that user: `user:` on the host")
     if resource.health is not None and resource.health.kind is ProbeKind.NOTIFY:
         raise TerminalError(f"{address}: sd_notify health checks work for local processes only",
@@ -84,8 +83,8 @@ def start(resource: Resource, ctx: ActuatorContext, window: float) -> Observed:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     header = f"--- reconciler: {stamp} start {address} (spec {resource.hash()[:12]})"
     began = time.time()
-    started = proc_remote.start(ctx.transport, list(spec["command"]), env,
-                                str(spec.get("cwd") or "~"), log, header, window)
+    started = proc_remote.start(ctx.transport, list(spec.command), env,
+                                spec.cwd or "~", log, header, window)
     if started.stat is None:
         how = f"exited {started.exit_code}" if started.exit_code is not None else "exited"
         redact = Redactor(resource.secrets.values())
@@ -98,10 +97,10 @@ def start(resource: Resource, ctx: ActuatorContext, window: float) -> Observed:
     return running(address, info, ctx, clock, started_at=began)
 
 
-def stop(address: Address, ctx: ActuatorContext, spec: Mapping[str, Any]) -> int:
+def stop(address: Address, ctx: ActuatorContext, spec: ProcessSpec) -> int:
     """Stop every process marked with ``address`` on the host; how many were SIGKILLed."""
-    sig = proc_scan.parse_signal(str(spec.get("stop_signal") or "SIGTERM"))
-    timeout = float(spec.get("shutdown_timeout") or 10.0)
+    sig = proc_scan.parse_signal(spec.stop_signal)
+    timeout = spec.shutdown_or(10.0)
     return proc_remote.stop(ctx.transport, ctx.scope, str(address), sig, timeout)
 
 

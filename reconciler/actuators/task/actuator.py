@@ -29,6 +29,7 @@ from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
 from reconciler.actuators.process.actuator import ProcessActuator, working_dir
 from reconciler.actuators.process.files import log_tail, prepare_log
+from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
@@ -80,21 +81,21 @@ class TaskActuator:
 
     def run(self, resource: Resource, ctx: ActuatorContext) -> Observed:
         """Run the task to completion; TerminalError with its log tail when it fails."""
-        address, spec = resource.address, resource.spec
+        address, spec = resource.address, ProcessSpec.of(resource.spec)
         if process_remote.is_remote(ctx):
             return self._run_remote(resource, ctx)
         exit_file = ctx.state_dir / "run" / f"{address.name}.exit"
         exit_file.parent.mkdir(parents=True, exist_ok=True)
         exit_file.write_bytes(b"")
-        user = spec.get("user") or None
+        user = spec.user
         if user and os.geteuid() == 0:
             entry = _user(user)
             os.chown(exit_file, entry.pw_uid, entry.pw_gid)
         env = ProcessActuator.environment(resource, ctx, marks=True)
         log_path = prepare_log(ctx, address, resource.hash())
-        timeout = float(spec.get("startup_timeout") or DEFAULT_TASK_TIMEOUT)
+        timeout = spec.startup_or(DEFAULT_TASK_TIMEOUT)
         started = time.time()
-        pid = ctx.transport.spawn(["/bin/sh", "-c", WRAPPER, str(exit_file), *spec["command"]],
+        pid = ctx.transport.spawn(["/bin/sh", "-c", WRAPPER, str(exit_file), *spec.command],
                                   env=env, cwd=working_dir(spec, ctx), log_path=str(log_path),
                                   user=user)
         ctx.events(_log_event(address, f"task started (pid {pid})", pid=pid))
@@ -118,18 +119,18 @@ class TaskActuator:
     @staticmethod
     def _run_remote(resource: Resource, ctx: ActuatorContext) -> Observed:
         """One round trip: run on the host in its own session, answer its exit code."""
-        address, spec = resource.address, resource.spec
-        if spec.get("user"):
+        address, spec = resource.address, ProcessSpec.of(resource.spec)
+        if spec.user:
             raise TerminalError(f"`user:` is not supported for {address}",
                                 hint="log in to the host as that user: `user:` on the host")
-        timeout = float(spec.get("startup_timeout") or DEFAULT_TASK_TIMEOUT)
+        timeout = spec.startup_or(DEFAULT_TASK_TIMEOUT)
         env = process_remote.environment(resource, ctx, marks=True)
         log = proc_remote.log_path(ctx.scope, address.name)
         header = f"--- reconciler: {time.strftime('%Y-%m-%dT%H:%M:%S%z')} start {address}"
         started = time.time()
         ctx.events(_log_event(address, f"task started on {ctx.transport.host}"))
         done = ctx.transport.run(["sh", "-s"], timeout=timeout, input=proc_remote.task_script(
-            list(spec["command"]), env, str(spec.get("cwd") or "~"), log, header).encode())
+            list(spec.command), env, spec.cwd or "~", log, header).encode())
         last = done.stdout.strip().splitlines()[-1:] or [""]
         code = int(last[0][2:]) if last[0].startswith("X ") else None
         if code is None:

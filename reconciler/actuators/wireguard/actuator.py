@@ -9,7 +9,7 @@ reasons, which the plan shows as ``drift: ...``.
 
 Apply converges the node LIVE for every action but delete: the plan says ``~ update`` for a
 spec change or drift repair of an existing interface (``wireguard`` is an in-place kind, see
-:data:`~reconciler.model.types.IN_PLACE_KINDS`) and ``-/+ replace`` only for a new interface
+``Kind.in_place`` in its package) and ``-/+ replace`` only for a new interface
 name or listen port, or ``--replace``. The private key is made on the node if it has none (a
 replace whose only forcing reason is the request makes a new one: key rotation), the interface
 is created if missing (kernel where ``ip link add type wireguard`` works, else wireguard-go),

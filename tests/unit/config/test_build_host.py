@@ -19,12 +19,13 @@ from typing import Any, NoReturn
 
 import pytest
 from conftest import Run
+from testing import FakeHost
 
 from reconciler.config import load
 from reconciler.errors import InternalError
 from reconciler.model import packaging, stacks
 from reconciler.model.build import build
-from reconciler.model.host import FakeHost, PackageFacts
+from reconciler.model.host import PackageFacts
 from reconciler.model.types import Address
 
 PG_BIN = "/usr/lib/postgresql/${version}/bin/postgres"

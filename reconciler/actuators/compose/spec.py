@@ -1,0 +1,36 @@
+"""ComposeSpec: the typed view of a ``compose`` resource's spec (one service of a project).
+
+model.build_compose writes the spec as a JSON-able mapping (the hashed and stored source of
+truth); :meth:`ComposeSpec.of` is the parse boundary the Compose actuator reads it (and a
+last-applied spec) through, the only place a key is looked up by string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ComposeSpec"]
+
+
+@dataclass(frozen=True, slots=True)
+class ComposeSpec:
+    """The Compose project and service, the files and profiles it is read with, and the
+    env file it interpolates from."""
+
+    project: str = ""
+    service: str = ""
+    files: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    env_file: str | None = None
+
+    @classmethod
+    def of(cls, spec: Mapping[str, Any]) -> ComposeSpec:
+        """Read a built (or last-applied) spec; an empty mapping gives the defaults."""
+        env_file = spec.get("env_file")
+        return cls(project=str(spec.get("project", "")),
+                   service=str(spec.get("service", "")),
+                   files=tuple(str(f) for f in spec.get("files", [])),
+                   profiles=tuple(str(p) for p in spec.get("profiles", [])),
+                   env_file=None if env_file is None else str(env_file))

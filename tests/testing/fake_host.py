@@ -1,0 +1,125 @@
+"""FakeHost: an in-memory :class:`~reconciler.model.host.BuildHost` for unit tests of model.build.
+
+Only what it is given exists (binaries, users, stacks, packages, and the text of Compose and env
+files); every question it is asked is recorded in ``asked``, in order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reconciler.config import compose_file
+from reconciler.config.raw import RawDocument
+from reconciler.errors import Diagnostic, SourceRange, error
+from reconciler.model.host import PackageFacts
+from reconciler.model.packaging import Problem
+from reconciler.model.stacks import Stack
+
+__all__ = ["FakeHost"]
+
+
+@dataclass
+class FakeHost:
+    """An in-memory host for unit tests: only what it is given exists.
+
+    ``binaries`` maps a requirement as written in a stack (``redis-server``, or a glob such as
+    ``/usr/lib/postgresql/${version}/bin/postgres``) to the path it resolves to; ``stacks``
+    are parsed catalog entries (see :func:`reconciler.model.stacks.parse`), found as
+    ``<stack_dir>/<name>.yaml``; ``packages`` maps a package directory to its facts or to
+    its problems; ``files`` maps an absolute path to the text of a Compose or env file there
+    (no symlinks: ``resolve`` only makes a path absolute and normal). The ``.yaml`` / ``.yml``
+    ones are parsed here, up front, as the stacks are (ruamel globs its plug-in directory
+    whenever it builds a parser, which a no-I/O guard around the build would catch).
+    """
+
+    binaries: Mapping[str, str] = field(default_factory=dict)
+    users: Mapping[str, Path] = field(default_factory=dict)  # user -> home directory
+    uid: int = 1000
+    stacks: Mapping[str, Stack] = field(default_factory=dict)
+    packages: Mapping[Path, PackageFacts | list[Problem]] = field(default_factory=dict)
+    files: Mapping[Path, str] = field(default_factory=dict)
+    stack_dir: Path = Path("/fake/stacks")
+    asked: list[str] = field(default_factory=list)  # every question, in order
+    _parsed: dict[Path, tuple[RawDocument | None, list[Diagnostic]]] = field(
+        init=False, default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for path, text in self.files.items():
+            if path.suffix in (".yaml", ".yml"):
+                self._parsed[self.resolve(path)] = compose_file.parse_compose_text(text, path)
+
+    def locate(self, requirement: str, version: str | None) -> str | None:
+        self.asked.append(f"locate {requirement}")
+        return self.binaries.get(requirement)
+
+    def user_exists(self, name: str) -> bool:
+        self.asked.append(f"user {name}")
+        return name in self.users
+
+    def home_of(self, user: str) -> Path:
+        self.asked.append(f"home {user}")
+        return self.users.get(user, Path("/var/tmp") / f"reconciler-{user}")
+
+    def euid(self) -> int:
+        return self.uid
+
+    def find_stack(self, name: str) -> Path | None:
+        self.asked.append(f"find {name}")
+        return self.stack_dir / f"{name}.yaml" if name in self.stacks else None
+
+    def stack_catalog(self) -> list[str]:
+        return sorted(self.stacks)
+
+    def load_stack(self, path: Path) -> tuple[Stack | None, list[Diagnostic]]:
+        stack = self.stacks.get(path.stem)
+        return (stack, []) if stack is not None else (None, [])
+
+    def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
+        self.asked.append(f"package {directory}")
+        found = self.packages.get(directory)
+        if isinstance(found, PackageFacts):
+            return found, []
+        return None, list(_problems(found, directory))
+
+    def resolve(self, path: Path) -> Path:
+        return Path(os.path.abspath(path))
+
+    def _text(self, path: Path) -> str | None:
+        return self.files.get(self.resolve(path))
+
+    def compose_files(self, directory: Path) -> list[Path]:
+        self.asked.append(f"compose files {directory}")
+        found = (next((directory / n for n in group if self._text(directory / n) is not None),
+                      None)
+                 for group in (compose_file.BASE_FILES, compose_file.OVERRIDE_FILES))
+        return [path for path in found if path is not None]
+
+    def load_compose(self, paths: Sequence[Path]) -> tuple[list[RawDocument], list[Diagnostic]]:
+        docs: list[RawDocument] = []
+        diagnostics: list[Diagnostic] = []
+        for path in paths:
+            self.asked.append(f"read {path}")
+            parsed = self._parsed.get(self.resolve(path))
+            if parsed is None:
+                diagnostics.append(error("cannot read compose file: No such file or directory",
+                                         SourceRange(str(path))))
+                continue
+            doc, found = parsed
+            diagnostics += found
+            docs += [doc] if doc is not None else []
+        return docs, diagnostics
+
+    def read_env(self, path: Path) -> dict[str, str]:
+        self.asked.append(f"read {path}")
+        text = self._text(path)
+        return compose_file.parse_env_text(text) if text is not None else {}
+
+
+def _problems(found: Iterable[Problem] | None, directory: Path) -> Iterable[Problem]:
+    if found is not None:
+        return found
+    return [Problem(f"package directory {str(directory)!r} does not exist",
+                    "point `package:` at a directory holding a manifest.toml")]
