@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from infra.components import missing
 
 from reconciler.transports import procfs as proc_scan
-from tests.integration.infra.components import missing
 
 CHROMIUM = "/usr/bin/chromium"
 SECRET = "s3cr3t-" + uuid.uuid4().hex[:12]
