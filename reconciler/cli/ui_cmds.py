@@ -6,6 +6,7 @@ missing ``ui`` extra is a user error with the install hint.
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Annotated
 
@@ -53,6 +54,8 @@ def ui(
 
     g = globals_of(ctx)
     dashboard = Dashboard(g.project)
+    dashboard.poller.desired()  # a missing or broken project fails here, before serving
+    sock = bind(address.host, address.port, listen)
     asgi = build_app(dashboard, Guard(token), interval=interval)
     scheme = "https" if tls_cert is not None else "http"
     host = f"[{address.host}]" if ":" in address.host else address.host
@@ -65,10 +68,27 @@ def ui(
         import webbrowser
 
         webbrowser.open(url)
+    config = uvicorn.Config(asgi, log_level="warning",
+                            ssl_certfile=str(tls_cert) if tls_cert else None,
+                            ssl_keyfile=str(tls_key) if tls_key else None)
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
+
+
+def bind(host: str, port: int, listen: str) -> socket.socket:
+    """The listening socket, bound here so a port in use is a user error (uvicorn would log
+    it and exit on its own)."""
+    from reconciler.errors import UserError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        uvicorn.run(asgi, host=address.host, port=address.port, log_level="warning",
-                    ssl_certfile=str(tls_cert) if tls_cert else None,
-                    ssl_keyfile=str(tls_key) if tls_key else None)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
     except OSError as exc:
+        sock.close()
         raise UserError(f"cannot serve on {listen}: {exc.strerror or exc}",
                         hint="pick another --listen port") from exc
+    sock.set_inheritable(True)
+    return sock
