@@ -4,19 +4,21 @@ Parses the options into :class:`~reconciler.watch.loop.WatchOptions`, subscribes
 (text or ``--json`` lines) and runs the :class:`~reconciler.watch.loop.Watcher` in a worker thread,
 so the main thread only waits for signals: the first SIGINT/SIGTERM stops the loop after the
 reconcile in progress, without touching the services (``--down-on-exit`` removes them); a
-second one exits at once.
+second one exits at once. ``--ui`` serves the dashboard from the same process
+(:mod:`reconciler.cli.ui_serve`) until the loop stops.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
 import typer
 
-from reconciler.cli.app import app, globals_of
+from reconciler.cli.app import app, echo, globals_of
 
 
 @app.command()
@@ -47,6 +49,15 @@ def watch(
     down_on_exit: Annotated[bool, typer.Option(
         "--down-on-exit", help="Destroy the project's resources when the watch stops.")]
     = False,
+    ui: Annotated[bool, typer.Option(
+        "--ui", help="Serve the live dashboard from this watch (see `reconciler ui`).")]
+    = False,
+    ui_listen: Annotated[str, typer.Option(
+        "--ui-listen", help="HOST:PORT the dashboard serves on (with --ui).")]
+    = "127.0.0.1:8765",
+    ui_token_file: Annotated[Path | None, typer.Option(
+        "--ui-token-file", dir_okay=False, help="Read the dashboard's access token from FILE "
+        "(default: a random token, printed).")] = None,
 ) -> None:
     """Apply on every save and heal drift (crashed processes, removed containers)."""
     from reconciler.render.watch_stream import WatchStream
@@ -57,6 +68,14 @@ def watch(
                            max_replace=max_replace, max_delete=max_delete,
                            backoff_base=backoff_base, backoff_cap=max(backoff_cap, backoff_base),
                            parallelism=parallelism, down_on_exit=down_on_exit)
+    served = None
+    if ui:  # checked and bound before the loop starts, so a bad --ui-listen changes nothing
+        from reconciler.cli.ui_serve import UiOptions, prepare
+
+        served = prepare(globals_of(ctx).project,
+                         UiOptions(listen=ui_listen, token_file=ui_token_file))
+        for line in served.banner:
+            echo(line, err=True)  # stderr: --json keeps stdout to events
     project.events.subscribe(WatchStream(as_json=as_json))
     watcher = Watcher(project, options)
     failure: list[BaseException] = []
@@ -75,10 +94,14 @@ def watch(
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     worker = threading.Thread(target=loop, name="watch", daemon=True)
     try:
+        if served is not None:
+            served.start()
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
     finally:
+        if served is not None:
+            served.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         project.store.close()

@@ -185,6 +185,10 @@ class Watcher:
                 self.backoff.attempted(address)
         for address in {*healed, *failed}:
             self.report.backoff(address, self._run_id)
+        for address in failed:  # nothing else wakes the loop for a start that failed: retry
+            when = self.backoff.retry_at(address)  # when its backoff is over
+            if when is not None:
+                self.queue.at(f"backoff:{address}", when, f"backoff of {address} over")
         self.events.emit("watch.applied", None, "applied" if result.ok else "apply failed",
                          ok=result.ok, applied=result.count("applied"),
                          failed=result.count("failed"), skipped=result.count("skipped"),

@@ -1,10 +1,11 @@
 """The dashboard in a real browser (issue 18): Debian's chromium driven by Playwright against a
-real project of local processes served by `reconciler ui` in a subprocess.
+real project of local processes served by `reconciler ui` (or `watch --ui`) in a subprocess.
 
 Checks: 401 without the token; the graph shows every service; a process killed by the test
-turns red live (SSE); logs stream new lines; restart from the page brings it back and lands
-in the audit log; a secret env value never reaches the page. Screenshots of each view go to
-``$RECONCILER_UI_ARTIFACTS`` (default: a tmp dir), at 1280x800 and at phone width.
+turns red live (SSE), and green again when `watch --ui` heals it; logs stream new lines;
+restart from the page brings it back and lands in the audit log; a secret env value never
+reaches the page. Screenshots of each view go to ``$RECONCILER_UI_ARTIFACTS`` (default: a tmp
+dir), at 1280x800 and at phone width.
 """
 
 from __future__ import annotations
@@ -67,8 +68,10 @@ def _status(url: str) -> int:
         return 0  # not listening (yet)
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
+@contextlib.contextmanager
+def _serving(tmp_path: Path, command: list[str]) -> Iterator[dict[str, Any]]:
+    """Apply the demo project, then run ``command`` (+ the listen/token options it takes as
+    ``{port}`` and ``{token}``) until the server answers; destroy and reap afterwards."""
     if not os.access(CHROMIUM, os.X_OK):
         missing(f"chromium is missing ({CHROMIUM}); run scripts/setup-test-env.sh")
     try:
@@ -87,9 +90,8 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     try:
         subprocess.run(_cli(project, session, "apply", "--auto-approve"), check=True,
                        capture_output=True, timeout=120, stdin=subprocess.DEVNULL)
-        server = subprocess.Popen(_cli(project, session, "ui", "--listen", f"127.0.0.1:{port}",
-                                       "--token-file", str(tmp_path / "token"),
-                                       "--interval", "0.5"),
+        args = [a.format(port=port, token=tmp_path / "token") for a in command]
+        server = subprocess.Popen(_cli(project, session, *args),
                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
@@ -101,7 +103,7 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
         artifacts = Path(os.environ.get("RECONCILER_UI_ARTIFACTS", tmp_path / "screenshots"))
         artifacts.mkdir(parents=True, exist_ok=True)
         yield {"base": base, "token": token, "scope": scope, "artifacts": artifacts,
-               "project": project}
+               "project": project, "server": server}
     finally:
         if server is not None:
             server.terminate()
@@ -117,9 +119,19 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
                 os.killpg(info.stat.pgrp, signal.SIGKILL)
 
 
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
+    with _serving(tmp_path, ["ui", "--listen", "127.0.0.1:{port}", "--token-file", "{token}",
+                             "--interval", "0.5"]) as found:
+        yield found
+
+
+def _leaders(scope: str, address: str) -> list[int]:
+    return [i.pid for i in proc_scan.scan(scope) if i.address == address and i.stat.pgrp == i.pid]
+
+
 def _leader(scope: str, address: str) -> int:
-    pids = [i.pid for i in proc_scan.scan(scope)
-            if i.address == address and i.stat.pgrp == i.pid]
+    pids = _leaders(scope, address)
     assert len(pids) == 1, pids
     return pids[0]
 
@@ -223,3 +235,35 @@ def test_non_loopback_listen_refuses_without_tls(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 1
     assert "without TLS" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_watch_ui_shows_a_killed_process_red_then_healed_green(tmp_path: Path) -> None:
+    """`watch --ui`: the page is served by the watch process itself; a process killed by the
+    test turns red, and the watch's heal (the second one held back by a 3 s backoff, so the
+    page has time to see the red) turns it green again without anyone touching the page."""
+    from playwright.sync_api import sync_playwright
+
+    command = ["watch", "--ui", "--ui-listen", "127.0.0.1:{port}", "--ui-token-file",
+               "{token}", "--poll", "0.1", "--backoff", "3"]
+    with _serving(tmp_path, command) as served, sync_playwright() as pw:
+        base, token = served["base"], served["token"]
+        assert _status(f"{base}/api/status") == 401
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            page.goto(f"{base}/?token={token}")
+            page.wait_for_selector('.node.ok[data-address="process.web"]', timeout=20_000)
+            first = _leader(served["scope"], "process.web")
+            os.kill(first, signal.SIGKILL)  # the first heal is immediate (watch's backoff)...
+            _until(lambda: _leaders(served["scope"], "process.web") not in ([], [first]),
+                   "the first heal", 20)
+            before = _leader(served["scope"], "process.web")
+            os.kill(before, signal.SIGKILL)  # ...the second waits 3 s: the page shows it red
+            page.wait_for_selector('.node.bad[data-address="process.web"]', timeout=20_000)
+            page.screenshot(path=str(served["artifacts"] / "watch-killed.png"))
+            page.wait_for_selector('.node.ok[data-address="process.web"]', timeout=30_000)
+            page.screenshot(path=str(served["artifacts"] / "watch-healed.png"))
+        finally:
+            browser.close()
+        assert _leader(served["scope"], "process.web") != before  # healed by the watch
+        assert served["server"].poll() is None  # one process serves both
