@@ -23,6 +23,8 @@ from pathlib import Path
 from reconciler.errors import GitError, SignatureRefused
 
 TIMEOUT = 120.0
+BOILERPLATE = ("fatal: Could not read from remote repository", "Please make sure you have",
+               "and the repository exists", "Cloning into")
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,10 @@ class GitMirror:
                            hint="check that the repository's host answers") from exc
         if done.returncode != 0:
             lines = [ln.strip() for ln in done.stderr.splitlines() if ln.strip()]
-            last = lines[-1] if lines else f"exit status {done.returncode}"
-            raise GitError(f"git {args[0]} failed{' (' + what + ')' if what else ''}: {last}",
-                           hint=_hint(last))
+            telling = [ln for ln in lines if not ln.startswith(BOILERPLATE)]
+            why = (telling or lines or [f"exit status {done.returncode}"])[0]
+            raise GitError(f"git {args[0]} failed{' (' + what + ')' if what else ''}: {why}",
+                           hint=_hint(" ".join(lines)))
         return done.stdout
 
     # -- mirror ------------------------------------------------------------------------------
