@@ -26,7 +26,7 @@ def sync_line(event: Event) -> str | None:
                 f"{', prune on' if data.get('prune') else ', prune off'}"
                 f"{', signatures verified' if data.get('verify') else ''})")
     if kind in ("sync.commit", "sync.verified", "sync.synced", "sync.kept", "sync.pinned",
-                "sync.unpinned", "sync.standby", "sync.refused"):
+                "sync.unpinned", "sync.standby", "sync.refused", "sync.waiting"):
         return f"sync: {event.message}"
     if kind == "sync.error" and data.get("reason") not in ("invalid", "unsigned"):
         return f"sync error: {event.message}"

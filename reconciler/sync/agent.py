@@ -35,6 +35,7 @@ from reconciler.watch.loop import Watcher, WatchOptions
 from reconciler.watch.queue import Batch
 
 if TYPE_CHECKING:
+    from reconciler.engine.plan import Plan
     from reconciler.engine.project import PlanRun, Project
 
 STANDBY_POLL = 1.0
@@ -86,6 +87,7 @@ class SyncAgent(Watcher):
         self.head: str | None = None  # the commit the checkout holds (valid)
         self.candidate: Commit | None = None  # checked out, valid, not applied in full yet
         self.kept: tuple[str, ...] = ()
+        self.waiting: set[str] = set()  # changes held back by the restart backoff
         self.bus = project.events if isinstance(project.events, StampedBus) else None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -230,7 +232,11 @@ class SyncAgent(Watcher):
         if commit is None:
             self._save()
             return
-        if outcome in ("applied", "in-sync"):
+        if outcome in ("applied", "in-sync") and self.waiting:
+            self.events.emit("sync.waiting", None, f"commit {commit.short}: waiting out the "
+                             "restart backoff of " + ", ".join(sorted(self.waiting)),
+                             commit=commit.sha, addresses=sorted(self.waiting))
+        elif outcome in ("applied", "in-sync"):
             self.status.mark_synced(commit.sha, commit.subject, self._run_id)
             if self.status.last_error and self.status.last_error.get("commit") == commit.sha:
                 self.status.last_error = None
@@ -243,6 +249,12 @@ class SyncAgent(Watcher):
         self._save()
 
     # -- plans: no deletes without --prune ---------------------------------------------------
+
+    def _held_back(self, plan: Plan) -> set[str]:
+        """The watcher's restart backoff; a commit is not synced while it holds a change."""
+        held = super()._held_back(plan)
+        self.waiting = held
+        return held
 
     def _plan(self) -> PlanRun | None:
         run = super()._plan()
