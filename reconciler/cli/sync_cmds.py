@@ -26,27 +26,6 @@ if TYPE_CHECKING:
 OK_OUTCOMES = ("applied", "in-sync")
 
 
-def seconds(text: str) -> float:
-    """``60``, ``60s``, ``2m``, ``1h``, ``500ms`` -> seconds."""
-    from reconciler.errors import UserError
-
-    value = text.strip().lower()
-    for suffix, factor in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
-        if value.endswith(suffix):
-            value, scale = value[: -len(suffix)], factor
-            break
-    else:
-        scale = 1.0
-    try:
-        result = float(value) * scale
-    except ValueError:
-        raise UserError(f"--interval {text!r} is not a duration", hint="e.g. 30s, 2m") \
-            from None
-    if result < 0.1:
-        raise UserError(f"--interval {text!r} is too short", hint="use 0.1s or more")
-    return result
-
-
 @app.command(name="sync")
 def sync(
     ctx: typer.Context,
@@ -100,6 +79,7 @@ def sync(
     against the budget and policy.yaml, and applied; drift is healed between fetches."""
     from reconciler.errors import UserError
     from reconciler.sync.agent import SyncOptions
+    from reconciler.sync.control import seconds
     from reconciler.sync.git import ssh_command
 
     g = globals_of(ctx)

@@ -107,3 +107,22 @@ def wait_synced(root: Path, sha: str, timeout: float) -> SyncStatus:
         if done or time.monotonic() > deadline:
             return status
         time.sleep(0.2)
+
+
+def seconds(text: str) -> float:
+    """``60``, ``60s``, ``2m``, ``1h``, ``500ms`` -> seconds."""
+    value = text.strip().lower()
+    for suffix, factor in (("ms", 0.001), ("s", 1.0), ("m", 60.0), ("h", 3600.0)):
+        if value.endswith(suffix):
+            value, scale = value[: -len(suffix)], factor
+            break
+    else:
+        scale = 1.0
+    try:
+        result = float(value) * scale
+    except ValueError:
+        raise UserError(f"--interval {text!r} is not a duration", hint="e.g. 30s, 2m") \
+            from None
+    if result < 0.1:
+        raise UserError(f"--interval {text!r} is too short", hint="use 0.1s or more")
+    return result

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.cli.sync_cmds import seconds
 from reconciler.errors import (
     ConfigError,
     Diagnostic,
@@ -16,6 +15,7 @@ from reconciler.errors import (
     SourceRange,
     UserError,
 )
+from reconciler.sync.control import seconds
 from reconciler.sync.git import ssh_command
 from reconciler.sync.stamp import StampedBus, refusal_text
 from reconciler.sync.status import AgentLock, SyncStatus
