@@ -297,3 +297,24 @@ def test_once_exits_1_on_an_invalid_first_commit(tmp_path: Path, repo: GitRepo,
     missing = reconciler(elsewhere, "sync", f"file://{tmp_path}/nope.git", "--once")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "error:" in missing.stderr
+
+
+def test_tag_pattern_follows_the_highest_matching_tag(tmp_path: Path, repo: GitRepo,
+                                                      scope: str) -> None:
+    from infra.gitrepo import git
+
+    nine = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "v1.9")
+    git("tag", "v1.9", nine, cwd=repo.work)
+    ten = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "v1.10")
+    git("tag", "v1.10", ten, cwd=repo.work)
+    repo.commit({"services.yaml": services(scope, {"c": SLEEP})}, "untagged on main")
+    git("push", "--quiet", "origin", "--tags", cwd=repo.work)
+    project = tmp_path / "agent"
+    project.mkdir()
+    done = reconciler(project, "sync", repo.url, "--tag-pattern", "v1.*", "--once")
+    assert done.returncode == 0, done.stdout + done.stderr
+    status = sync_status(project)
+    assert status["synced"]["sha"] == ten and status["ref"] == "refs/tags/v1.10"
+    assert set(pids(project)) == {"process.a", "process.b"}
+    none = reconciler(tmp_path / "agent", "sync", repo.url, "--tag-pattern", "v9.*", "--once")
+    assert none.returncode == 1 and "matches" in none.stdout + none.stderr
