@@ -10,7 +10,9 @@ Every error the engine raises on purpose derives from :class:`ReconcilerError`::
     │   ├── LockedError                 1   another apply holds the project's lease
     │   ├── PolicyDenied                1   policy.yaml said deny
     │   ├── ApplyFailed                 1   some nodes failed; the run summary says which
-    │   └── HostUnreachable             1   an SSH host could not be reached
+    │   ├── HostUnreachable             1   an SSH host could not be reached
+    │   └── GitError                    1   `reconciler sync`: a git command failed
+    │       └── SignatureRefused        1   a commit's signature is missing or bad
     ├── ActuatorError                       raised by actuators; mapped at the boundary
     │   ├── TransientError                  retry after ``retry_after`` seconds (bounded)
     │   └── TerminalError                   do not retry; the node fails
@@ -154,6 +156,14 @@ class ApplyFailed(UserError):
 
 class HostUnreachable(UserError):
     """An SSH host could not be reached or authenticated."""
+
+
+class GitError(UserError):
+    """A git command of ``reconciler sync`` failed (clone, fetch, checkout, no such ref)."""
+
+
+class SignatureRefused(GitError):
+    """``--verify-signatures``: the commit is unsigned or signed by a key not trusted."""
 
 
 class ActuatorError(ReconcilerError):

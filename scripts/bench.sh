@@ -17,6 +17,8 @@ done
 .venv/bin/python tests/benchmarks/bench_engine.py --honcho "$peers/bin/honcho" "$@"
 .venv/bin/python tests/benchmarks/bench_ssh.py --peers "$peers/bin"
 .venv/bin/python tests/benchmarks/bench_watch.py --idle "${WATCH_IDLE_SECONDS:-60}"
+# `reconciler sync`: push -> applied, polling (--interval 1s) and through the webhook
+.venv/bin/python tests/benchmarks/bench_sync.py
 # containers against Compose itself (bench_compose.py): only where a Docker engine answers
 if docker info >/dev/null 2>&1; then
   .venv/bin/python tests/benchmarks/bench_compose.py

@@ -77,6 +77,7 @@ class Project:
     extra: dict[str, Any] = field(default_factory=dict)  # passed to every ActuatorContext
     policy_file: Path | None = None  # the session layer (``--policy FILE``)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    run_meta: dict[str, Any] = field(default_factory=dict)  # added to every run's meta
 
     @cached_property
     def store(self) -> StateStore:
@@ -155,8 +156,9 @@ class Project:
         """Plan and evaluate the policy; recorded as a run of ``kind`` with its decisions
         (``record=False``, for a watcher's frequent re-plans: the decisions only).
         ``desired`` skips loading the config (a watcher healing from the last good one)."""
-        run_id = self.store.begin_run(kind, meta={"targets": list(targets), "destroy": destroy,
-                                                  "refresh": refresh}) if record else None
+        run_id = self.store.begin_run(kind, meta={**self.run_meta, "targets": list(targets),
+                                                  "destroy": destroy, "refresh": refresh}) \
+            if record else None
         try:
             run = self._plan(targets, replace, destroy, refresh, desired)
             run.run_id = run_id
@@ -247,7 +249,8 @@ class Project:
         Refuses (PolicyDenied, before touching anything) a plan the policy does not allow.
         """
         self.enforce(run)
-        run_id = self.store.begin_run(kind, meta={"summary": run.plan.summary(),
+        run_id = self.store.begin_run(kind, meta={**self.run_meta,
+                                                  "summary": run.plan.summary(),
                                                   "inputs_hash": run.plan.inputs_hash,
                                                   "plan_run": run.run_id})
         journal = self.store.journal(run_id, kinds=("node.start", "node.retry",

@@ -26,6 +26,7 @@ COMPONENTS = (
     "wireguard",
     "postgres-bin",
     "redis-bin",
+    "git",
 )
 SETUP_HINT = "run scripts/setup-test-env.sh"
 
@@ -130,6 +131,10 @@ def _check_redis_bin() -> str | None:
     return None if shutil.which("redis-server") else "redis-server is not installed"
 
 
+def _check_git() -> str | None:
+    return None if shutil.which("git") else "git is not installed"
+
+
 _CHECKS: dict[str, Callable[[], str | None]] = {
     "docker": _check_docker,
     "compose-v1": _check_compose_v1,
@@ -139,6 +144,7 @@ _CHECKS: dict[str, Callable[[], str | None]] = {
     "wireguard": _check_wireguard,
     "postgres-bin": _check_postgres_bin,
     "redis-bin": _check_redis_bin,
+    "git": _check_git,
 }
 
 

@@ -1,0 +1,1 @@
+"""GitOps pull mode (``reconciler sync``): mirror, checkout, agent loop, webhook, status."""
