@@ -13,6 +13,7 @@ a dead holder is overwritten by the next one (audited as ``lease.takeover``).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from typing import Any
 
@@ -89,10 +90,8 @@ class PgLease(Lease):
         session, self._session = self._session, None
         if session is None or session.closed:
             return
-        try:
+        with contextlib.suppress(psycopg.Error):  # a dead session took its lock with it
             session.execute("SELECT pg_advisory_unlock_all()")
-        except psycopg.Error:
-            pass  # the session is gone, and its lock with it
         session.close()
 
 
