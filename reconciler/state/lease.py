@@ -49,7 +49,7 @@ def locked_error(row: dict[str, Any]) -> LockedError:
 
 
 def write_holder(conn: Conn, token: str, holder: str, ttl: float,
-                 previous: dict[str, Any] | None) -> str | None:
+                 previous: dict[str, Any] | None, audit: bool = True) -> str | None:
     """Write this process's holder row (and its audit row); who it took over from, if any."""
     now, pid = time.time(), os.getpid()
     conn.execute(
@@ -65,8 +65,9 @@ def write_holder(conn: Conn, token: str, holder: str, ttl: float,
     took_over = describe(previous) if previous is not None else None
     if took_over is not None:
         data["took_over_from"] = took_over
-    insert_event(conn, None, "lease.takeover" if previous else "lease.acquired", None,
-                 f"lease acquired by {holder}", data)
+    if audit:
+        insert_event(conn, None, "lease.takeover" if previous else "lease.acquired", None,
+                     f"lease acquired by {holder}", data)
     return took_over
 
 
@@ -137,7 +138,7 @@ class Lease:
     """
 
     def __init__(self, db: Backend, holder: str, *, ttl: float = 30.0,
-                 heartbeat: float = 5.0, wait: float = 0.0):
+                 heartbeat: float = 5.0, wait: float = 0.0, audit: bool = True):
         if ttl <= 0 or heartbeat <= 0 or heartbeat >= ttl:
             raise ValueError(f"need 0 < heartbeat < ttl (got heartbeat={heartbeat}, "
                              f"ttl={ttl})")
@@ -146,6 +147,7 @@ class Lease:
         self.ttl = ttl
         self.heartbeat = heartbeat
         self.wait = max(0.0, wait)
+        self.audit = audit  # False: no lease.* audit rows (state push/pull copies serials)
         self.token: str | None = None
         self.took_over_from: str | None = None
         self.lost = False  # set when the heartbeat finds the lease removed (unlock)
@@ -184,7 +186,7 @@ class Lease:
             previous = _row(conn.execute(f"SELECT {LEASE_COLUMNS} FROM lease WHERE id = 1"))
             if previous is not None and holder_alive(previous):
                 raise locked_error(previous)
-            return write_holder(conn, token, self.holder, self.ttl, previous)
+            return write_holder(conn, token, self.holder, self.ttl, previous, self.audit)
 
     def renew(self) -> bool:
         """Push ``expires_at`` forward; False (and :attr:`lost`) when the lease was removed."""
@@ -221,7 +223,7 @@ class Lease:
         """Remove the holder row if it is still ours (with its audit row)."""
         with self.db.transaction() as conn:
             cursor = conn.execute("DELETE FROM lease WHERE id = 1 AND token = ?", (token,))
-            if cursor.rowcount:
+            if cursor.rowcount and self.audit:
                 insert_event(conn, None, "lease.released", None,
                              f"lease released by {self.holder}", {"holder": self.holder})
 

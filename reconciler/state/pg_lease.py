@@ -59,7 +59,8 @@ class PgLease(Lease):
                     "SELECT holder, pid, hostname FROM lease WHERE id = 1").fetchone()
                 previous = None if found is None else {"holder": found[0], "pid": found[1],
                                                        "hostname": found[2]}
-                return write_holder(conn, token, self.holder, self.ttl, previous)
+                return write_holder(conn, token, self.holder, self.ttl, previous,
+                                    self.audit)
         except BaseException:
             self._close_session()
             raise

@@ -77,7 +77,7 @@ class StateStore:
             return cls.open_url(url, state_dir=base,
                                 schema=default_schema(Path(project_dir), session))
         if url:
-            return cls(sqlite_path(url), state_dir=base)
+            return cls(sqlite_path(url))
         return cls(base / DB_NAME)
 
     @classmethod
@@ -322,16 +322,17 @@ class StateStore:
         return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def lease(self, holder: str, *, ttl: float = 30.0, heartbeat: float = 5.0,
-              wait: float = 0.0) -> Lease:
+              wait: float = 0.0, audit: bool = True) -> Lease:
         """The project's lease as a context manager (acquired on enter, released on exit);
         ``wait`` seconds of retrying while another live holder has it (``--lock-timeout``)."""
         if self._db.dialect == "postgresql":
             from reconciler.state.pg_lease import PgLease
 
             lease: Lease = PgLease(self._db, holder, ttl=ttl,  # type: ignore[arg-type]
-                                   heartbeat=heartbeat, wait=wait)
+                                   heartbeat=heartbeat, wait=wait, audit=audit)
         else:
-            lease = Lease(self._db, holder, ttl=ttl, heartbeat=heartbeat, wait=wait)
+            lease = Lease(self._db, holder, ttl=ttl, heartbeat=heartbeat, wait=wait,
+                          audit=audit)
         self._leases = [held for held in self._leases if held.token is not None] + [lease]
         return lease
 
