@@ -16,7 +16,6 @@ advisory lock (reconciler/state/pg_lease.py). Logs and pid files stay in the loc
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import uuid
@@ -26,9 +25,9 @@ from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
-from reconciler.state import audit
+from reconciler.state import audit, keys
 from reconciler.state.backend import Backend
-from reconciler.state.db import FILE_MODE, Database, dumps, ensure_dir, loads
+from reconciler.state.db import Database, dumps, loads
 from reconciler.state.journal import (
     Journal,
     event_from_row,
@@ -43,7 +42,6 @@ from reconciler.state.url import default_schema, is_pg_url, parse_pg, sqlite_pat
 STATE_DIRNAME = ".reconciler"
 DB_NAME = "state.db"
 KEY_NAME = "secret.key"
-KEY_BYTES = 32
 _SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -279,41 +277,14 @@ class StateStore:
 
     def secret_key(self) -> bytes:
         """The project's 32-byte HMAC key, created once: ``<state_dir>/secret.key`` on
-        SQLite, the ``meta`` row ``secret_key`` on PostgreSQL."""
+        SQLite, the ``meta`` row ``secret_key`` on PostgreSQL (reconciler/state/keys.py)."""
         if self._key is None:
-            if self._db.dialect == "sqlite":
-                self._key = _load_or_create_key(self.state_dir / KEY_NAME)
-            else:
-                self._key = self._meta_key()
+            self._key = keys.load(self._db, self.state_dir / KEY_NAME)
         return self._key
-
-    def _meta_key(self) -> bytes:
-        for _ in range(2):
-            rows = self._db.query("SELECT value FROM meta WHERE key = 'secret_key'")
-            if rows:
-                key = bytes.fromhex(str(rows[0][0]))
-                if len(key) != KEY_BYTES:
-                    raise UserError(f"the secret key in {self.location} is damaged",
-                                    hint="restore it from a backup")
-                return key
-            self.set_secret_key(os.urandom(KEY_BYTES), replace=False)
-        raise UserError(f"cannot keep a secret key in {self.location}")
 
     def set_secret_key(self, key: bytes, *, replace: bool) -> None:
         """Store ``key`` (state push/pull); unless ``replace``, an existing key wins."""
-        if self._db.dialect == "sqlite":
-            path = self.state_dir / KEY_NAME
-            if replace or not path.exists():
-                ensure_dir(path.parent)
-                path.unlink(missing_ok=True)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(key)
-        else:
-            conflict = "DO UPDATE SET value = excluded.value" if replace else "DO NOTHING"
-            with self._db.transaction() as conn:
-                conn.execute("INSERT INTO meta (key, value) VALUES ('secret_key', ?) "
-                             f"ON CONFLICT(key) {conflict}", (key.hex(),))
+        keys.store(self._db, self.state_dir / KEY_NAME, key, replace=replace)
         self._key = None
 
     def serial(self) -> int:
@@ -360,27 +331,3 @@ class StateStore:
                 lease.release()
         self._leases.clear()
         self._db.close()
-
-
-def _load_or_create_key(path: Path) -> bytes:
-    if not path.exists():
-        ensure_dir(path.parent)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        try:
-            os.write(fd, os.urandom(KEY_BYTES))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temp, path)  # atomic, and never replaces a key another process made
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(temp)
-    key = path.read_bytes()
-    if len(key) != KEY_BYTES:
-        raise UserError(f"the secret key {path} is damaged ({len(key)} bytes, expected "
-                        f"{KEY_BYTES})", hint="restore it from a backup; a new key makes "
-                        "every secret show as changed once")
-    return key
