@@ -122,6 +122,11 @@ class UserError(ReconcilerError):
     """Something the user can fix: printed as a short message, never a traceback."""
 
 
+class StateUnavailable(UserError):
+    """The state backend cannot be used: a PostgreSQL server away or refusing, a read-only
+    database, a schema that is not reconciler's. The connection string's password is masked."""
+
+
 class ConfigError(UserError):
     """The configuration is invalid; carries every diagnostic found, not just the first."""
 

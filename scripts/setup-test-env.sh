@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts everything the test suite needs, on Debian 12 as root (docs/testing.md):
 #   Debian packages (docker.io, docker-compose v1, busybox-static, openssh-server, iproute2,
-#   wireguard-tools, wireguard-go, postgresql, redis-server), the Python dev dependencies in .venv,
+#   wireguard-tools, wireguard-go, postgresql, redis-server), the Python dev dependencies in .venv
+#   (psycopg[binary] among them, for the PostgreSQL state tests' throw-away cluster),
 #   a running dockerd, the local image reconciler-test/busybox:1, the Compose v2 CLI plugin and
 #   /dev/net/tun. Idempotent: a second run only checks. Quiet unless something fails (details go
 #   to $RECONCILER_SETUP_LOG); prints a short summary at the end.
@@ -102,7 +103,7 @@ if [ "${RECONCILER_SETUP_SKIP_PYTHON:-0}" != 1 ]; then
   stamp=.venv/.reconciler-dev-deps
   want=$(sha256sum pyproject.toml | cut -d' ' -f1)
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ] \
-    && .venv/bin/python -c 'import reconciler, docker, pytest' >/dev/null 2>&1; then
+    && .venv/bin/python -c 'import reconciler, docker, pytest, psycopg' >/dev/null 2>&1; then
     note "python: .venv up to date"
   else
     run .venv/bin/pip install -q -e '.[dev]'
@@ -219,6 +220,11 @@ done
 [ -x /usr/sbin/sshd ] || fail "/usr/sbin/sshd not found after install"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || fail "PostgreSQL server binaries missing"
 command -v redis-server >/dev/null 2>&1 || fail "redis-server missing"
+# the PostgreSQL state tests run the server as the `postgres` user (it refuses root)
+id postgres >/dev/null 2>&1 || fail "the postgres system user is missing (package postgresql)"
+if [ "${RECONCILER_SETUP_SKIP_PYTHON:-0}" != 1 ]; then
+  "$ROOT/.venv/bin/python" -c 'import psycopg' 2>/dev/null || fail "psycopg missing in .venv"
+fi
 
 echo "setup-test-env: ready in $(($(date +%s) - STARTED)) s"
 for line in "${SUMMARY[@]}"; do echo "  $line"; done

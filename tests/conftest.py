@@ -17,6 +17,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +62,23 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     for marker in item.iter_markers(name="requires"):
         require(*marker.args)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Any]:
+    """A throw-away PostgreSQL server for the whole session (tests/integration/infra/postgres.py);
+    fails under CI=true when PostgreSQL is missing, skips elsewhere."""
+    require("postgres-bin")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        if in_ci():
+            pytest.fail("psycopg is missing: run scripts/setup-test-env.sh")
+        pytest.skip("psycopg is not installed")
+    from infra.postgres import Cluster
+
+    cluster = Cluster()
+    try:
+        yield cluster
+    finally:
+        cluster.destroy()

@@ -41,13 +41,21 @@ def main_options(
     state_dir: Annotated[Path | None, typer.Option(
         "--state-dir", envvar="RECONCILER_STATE_DIR",
         help="Where state lives (default: PROJECT/.reconciler).")] = None,
+    state: Annotated[str | None, typer.Option(
+        "--state", envvar="RECONCILER_STATE",
+        help="State backend URL: postgresql://user@host/db?schema=NAME (default: the SQLite "
+             "file in the state dir).")] = None,
+    lock_timeout: Annotated[float, typer.Option(
+        "--lock-timeout", envvar="RECONCILER_LOCK_TIMEOUT", min=0,
+        help="Seconds apply/destroy wait for a project locked by another run.")] = 0.0,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output.")] = False,
     policy: Annotated[Path | None, typer.Option(
         "--policy", envvar="RECONCILER_POLICY", dir_okay=False,
         help="Session policy layer (default: STATE_DIR/policy.yaml when present).")] = None,
 ) -> None:
     """Global options, shared by every command."""
-    ctx.obj = Globals(project, session, state_dir, wants_color(no_color), policy)
+    ctx.obj = Globals(project, session, state_dir, wants_color(no_color), policy, state,
+                      lock_timeout)
 
 
 def globals_of(ctx: typer.Context) -> Globals:

@@ -37,12 +37,15 @@ class Globals:
     state_dir: Path | None
     color: bool
     policy: Path | None = None
+    state: str | None = None  # --state URL (RECONCILER_STATE); None: the SQLite file
+    lock_timeout: float = 0.0  # --lock-timeout: how long apply waits for the lease
 
     def project(self, *, strict: bool = False) -> Project:
         from reconciler.engine.project import Project
 
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
-                       strict=strict, policy_file=self.policy)
+                       strict=strict, policy_file=self.policy, state_url=self.state,
+                       lock_timeout=self.lock_timeout)
 
 
 def wants_color(no_color: bool) -> bool:

@@ -25,7 +25,8 @@ from reconciler.cli.common import Globals, guarded, wants_color
 
 # option spelling -> does it take a value (global options come before the command)
 GLOBAL_OPTIONS = {"-C": True, "--project": True, "--session": True, "--state-dir": True,
-                  "--policy": True, "--no-color": False}
+                  "--policy": True, "--no-color": False, "--state": True,
+                  "--lock-timeout": True}
 TARGETING = {"--target": True, "--replace": True}
 COMMAND_OPTIONS: dict[str, dict[str, bool]] = {
     "plan": {"-out": True, "--out": True, "--json": False, "--markdown": False,
@@ -91,6 +92,9 @@ def global_parser() -> argparse.ArgumentParser:
     parser.add_argument("--state-dir", default=os.environ.get("RECONCILER_STATE_DIR") or None)
     parser.add_argument("--policy", default=os.environ.get("RECONCILER_POLICY") or None)
     parser.add_argument("--no-color", action="store_true")
+    parser.add_argument("--state", default=os.environ.get("RECONCILER_STATE") or None)
+    parser.add_argument("--lock-timeout",
+                        default=os.environ.get("RECONCILER_LOCK_TIMEOUT") or "0")
     return parser
 
 
@@ -146,7 +150,10 @@ def parse(argv: list[str]) -> tuple[Globals, str, dict[str, object]] | None:
     if positionals:
         keywords["plan_file"] = Path(positionals[0])
     state_dir = Path(top.state_dir) if top.state_dir else None
-    g = Globals(directory, top.session, state_dir, wants_color(top.no_color), policy)
+    if not re.fullmatch(r"[0-9]+(\.[0-9]*)?", str(top.lock_timeout)):
+        return None  # typer: not a number, or below --lock-timeout's min=0
+    g = Globals(directory, top.session, state_dir, wants_color(top.no_color), policy,
+                top.state, float(top.lock_timeout))
     return g, command, keywords
 
 

@@ -5,6 +5,8 @@ editing the state without touching the world (Terraform's ``show`` and ``state``
 (the next plan re-adopts it from its ownership marks when it is still configured).
 Both are recorded in the audit log. (``state mv`` is not there yet: objects are found by the
 address in their ownership marks, so a rename needs the actuators to follow a moved record.)
+``state push --to URL`` / ``state pull --from URL`` copy the project's state between backends
+(reconciler/state/transfer.py).
 """
 
 from __future__ import annotations
@@ -126,3 +128,34 @@ def state_rm(ctx: typer.Context, addresses: Annotated[list[str], typer.Argument(
                                 hint="see `reconciler state list`")
             project.store.forget(address, run_id=None)
             echo(f"Removed {address} from the state")
+
+
+def _copy(ctx: typer.Context, *, to: str | None = None, source: str | None = None) -> None:
+    from reconciler.state import transfer
+    from reconciler.state.store import StateStore
+
+    g = globals_of(ctx)
+    mine = g.project().store
+    other = StateStore.open_project(g.directory, g.session, g.state_dir, to or source)
+    try:
+        src, dest = (mine, other) if to else (other, mine)
+        done = transfer.copy(src, dest)
+    finally:
+        other.close()
+    echo(f"Copied the state of {done['from']} to {done['to']}: serial {done['serial']} "
+         f"(was {done['previous_serial']}), {done['resources']} resource(s), "
+         f"{done['events']} new audit row(s)")
+
+
+@state_app.command("push")
+def state_push(ctx: typer.Context, to: Annotated[str, typer.Option(
+        "--to", help="Destination state URL (postgresql://... or a SQLite file).")]) -> None:
+    """Copy this project's state to another backend (refused if that one is newer)."""
+    _copy(ctx, to=to)
+
+
+@state_app.command("pull")
+def state_pull(ctx: typer.Context, source: Annotated[str, typer.Option(
+        "--from", help="Source state URL (postgresql://... or a SQLite file).")]) -> None:
+    """Copy another backend's state of this project here (refused if this one is newer)."""
+    _copy(ctx, source=source)

@@ -111,7 +111,8 @@ def _agent(g: Globals, options: SyncOptions, ssh: str | None, as_json: bool) -> 
     from reconciler.sync.control import make_agent
 
     agent = make_agent(options, directory=g.directory, session=g.session,
-                       state_dir=g.state_dir, policy_file=g.policy, ssh=ssh)
+                       state_dir=g.state_dir, policy_file=g.policy, ssh=ssh,
+                       state_url=g.state, lock_timeout=g.lock_timeout)
     agent.events.subscribe(SyncStream(as_json=as_json))
     return agent
 
@@ -160,7 +161,8 @@ def _status(g: Globals, as_json: bool) -> None:
     from reconciler.sync.control import base_state_dir, status_report, sync_root
 
     report = status_report(sync_root(g.directory, g.session, g.state_dir), session=g.session,
-                           state_dir=base_state_dir(g.directory, g.state_dir))
+                           state_dir=base_state_dir(g.directory, g.state_dir),
+                           state_url=g.state)
     echo(json.dumps(report, indent=2, sort_keys=True, default=str) if as_json
          else status_text(report))
 

@@ -78,10 +78,13 @@ class Project:
     policy_file: Path | None = None  # the session layer (``--policy FILE``)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     run_meta: dict[str, Any] = field(default_factory=dict)  # added to every run's meta
+    state_url: str | None = None  # ``--state``: a PostgreSQL URL, or None for the SQLite file
+    lock_timeout: float = 0.0  # ``--lock-timeout``: seconds apply waits for a held lease
 
     @cached_property
     def store(self) -> StateStore:
-        return StateStore.open_project(self.directory, self.session, self.state_dir)
+        return StateStore.open_project(self.directory, self.session, self.state_dir,
+                                       self.state_url)
 
     @cached_property
     def transports(self) -> TransportPool:
@@ -234,7 +237,8 @@ class Project:
 
     def locked(self) -> AbstractContextManager[Any]:
         """The project's lease: held around plan + confirm + apply, never by read-only use."""
-        return self.store.lease(f"{getpass.getuser()}@{socket.gethostname()}")
+        return self.store.lease(f"{getpass.getuser()}@{socket.gethostname()}",
+                                wait=self.lock_timeout)
 
     def check_saved(self, run: PlanRun, saved_hash: str) -> None:
         """Refuse a saved plan whose inputs (config + observed world) changed since."""

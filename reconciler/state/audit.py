@@ -13,14 +13,15 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from reconciler.state.db import Database, dumps, loads
+from reconciler.state.backend import Backend
+from reconciler.state.db import dumps, loads
 from reconciler.state.journal import event_from_row, insert_event, run_from_row
 
 DECISION_FIELDS = ("id", "time", "rule_id", "rule_origin", "address", "action", "outcome",
                    "reason", "inputs_hash", "git_commit", "final")
 
 
-def insert_decisions(db: Database, run_id: str | None,
+def insert_decisions(db: Backend, run_id: str | None,
                      records: Sequence[Mapping[str, Any]]) -> None:
     """Append decision records (``DecisionRecord.to_json()`` dicts) in one transaction."""
     if not records:
@@ -51,14 +52,14 @@ def decision_from_row(row: Any) -> dict[str, Any]:
     return out
 
 
-def decisions(db: Database, *, run_id: str | None = None) -> list[dict[str, Any]]:
+def decisions(db: Backend, *, run_id: str | None = None) -> list[dict[str, Any]]:
     """Decision records in insertion order (of one run, if given)."""
     where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
     rows = db.query(f"SELECT * FROM decisions {where} ORDER BY rowid", params)
     return [decision_from_row(r) for r in rows]
 
 
-def insert_approval(db: Database, *, who: str, inputs_hash: str, plan_file: str,
+def insert_approval(db: Backend, *, who: str, inputs_hash: str, plan_file: str,
                     addresses: Sequence[str]) -> dict[str, Any]:
     """Record that ``who`` approved the plan whose inputs hash is ``inputs_hash``."""
     approval = {"id": uuid.uuid4().hex, "time": time.time(), "who": who,
@@ -82,15 +83,15 @@ def approval_from_row(row: Any) -> dict[str, Any]:
             "addresses": loads(row["addresses"]) or []}
 
 
-def approvals(db: Database) -> list[dict[str, Any]]:
+def approvals(db: Backend) -> list[dict[str, Any]]:
     return [approval_from_row(r) for r in db.query("SELECT * FROM approvals ORDER BY rowid")]
 
 
-def approved_hashes(db: Database) -> set[str]:
+def approved_hashes(db: Backend) -> set[str]:
     return {str(r["inputs_hash"]) for r in db.query("SELECT inputs_hash FROM approvals")}
 
 
-def export(db: Database) -> Iterator[dict[str, Any]]:
+def export(db: Backend) -> Iterator[dict[str, Any]]:
     """Every run, event, decision and approval as ``{"type": ..., **row}``, oldest first."""
     for row in db.query("SELECT * FROM runs ORDER BY started_at, rowid"):
         yield {"type": "run", **run_from_row(row)}

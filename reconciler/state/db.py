@@ -77,12 +77,21 @@ def mapped_errors(path: Path) -> Iterator[None]:
 
 
 class Database:
-    """A lazily opened, thread-safe SQLite database file."""
+    """A lazily opened, thread-safe SQLite database file (a :class:`~.backend.Backend`)."""
+
+    dialect = "sqlite"
 
     def __init__(self, path: Path):
         self.path = path
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
     def _open(self, create: bool) -> sqlite3.Connection | None:
         if self._conn is not None:

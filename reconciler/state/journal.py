@@ -12,16 +12,16 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-import sqlite3
 import time
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from reconciler.events import Event
+from reconciler.state.backend import Conn
 from reconciler.state.db import dumps, loads
 
 
-def insert_event(conn: sqlite3.Connection, run_id: str | None, kind: str,
+def insert_event(conn: Conn, run_id: str | None, kind: str,
                  address: str | None, message: str, data: Mapping[str, Any]) -> None:
     """Append one audit row; call inside an open transaction."""
     if not kind:
@@ -32,10 +32,10 @@ def insert_event(conn: sqlite3.Connection, run_id: str | None, kind: str,
         (time.time(), run_id, kind, address, message, dumps(dict(data))))
 
 
-def insert_run(conn: sqlite3.Connection, run_id: str, kind: str,
+def insert_run(conn: Conn, run_id: str, kind: str,
                meta: Mapping[str, Any]) -> None:
     conn.execute(
-        "INSERT INTO runs (id, kind, started_at, meta, pid, hostname, user) "
+        'INSERT INTO runs (id, kind, started_at, meta, pid, hostname, "user") '
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         (run_id, kind, time.time(), dumps(dict(meta)), os.getpid(), socket.gethostname(),
          current_user()))
@@ -48,13 +48,13 @@ def current_user() -> str:
         return str(os.getuid())
 
 
-def event_from_row(row: sqlite3.Row) -> dict[str, Any]:
+def event_from_row(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "time": row["time"], "run_id": row["run_id"], "kind": row["kind"],
             "address": row["address"], "message": row["message"],
             "data": loads(row["data"]) or {}}
 
 
-def run_from_row(row: sqlite3.Row) -> dict[str, Any]:
+def run_from_row(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "kind": row["kind"], "started_at": row["started_at"],
             "ended_at": row["ended_at"], "result": row["result"],
             "meta": loads(row["meta"]) or {}, "summary": loads(row["summary"]),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -24,11 +25,50 @@ from types import TracebackType
 from typing import Any
 
 from reconciler.errors import LockedError
-from reconciler.state.db import Database
+from reconciler.state.backend import Backend, Conn
 from reconciler.state.journal import insert_event
+from reconciler.state.url import mask
 
 UNLOCK_HINT = ("wait for it to finish; if that process is gone for good, run "
                "`reconciler unlock`")
+POLL_S = 0.1  # how often a waiting acquire (``--lock-timeout``) tries again
+LEASE_COLUMNS = "holder, pid, pid_start, hostname, acquired_at, renewed_at, expires_at, command"
+
+
+def current_command() -> str:
+    """This process's command line for the holder row (URL passwords masked)."""
+    return mask(" ".join([os.path.basename(sys.argv[0]), *sys.argv[1:]]))[:500]
+
+
+def locked_error(row: dict[str, Any]) -> LockedError:
+    since = datetime.fromtimestamp(float(row["acquired_at"])).isoformat(sep=" ",
+                                                                        timespec="seconds")
+    command = f" running `{row['command']}`" if row.get("command") else ""
+    return LockedError(f"the project is locked by {describe(row)} since {since}{command}",
+                       hint=UNLOCK_HINT)
+
+
+def write_holder(conn: Conn, token: str, holder: str, ttl: float,
+                 previous: dict[str, Any] | None, audit: bool = True) -> str | None:
+    """Write this process's holder row (and its audit row); who it took over from, if any."""
+    now, pid = time.time(), os.getpid()
+    conn.execute(
+        "INSERT INTO lease (id, token, holder, pid, pid_start, hostname, acquired_at, "
+        "renewed_at, expires_at, command) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET token = excluded.token, holder = excluded.holder, "
+        "pid = excluded.pid, pid_start = excluded.pid_start, hostname = excluded.hostname, "
+        "acquired_at = excluded.acquired_at, renewed_at = excluded.renewed_at, "
+        "expires_at = excluded.expires_at, command = excluded.command",
+        (token, holder, pid, pid_start(pid), socket.gethostname(), now, now, now + ttl,
+         current_command()))
+    data: dict[str, Any] = {"holder": holder, "pid": pid, "hostname": socket.gethostname()}
+    took_over = describe(previous) if previous is not None else None
+    if took_over is not None:
+        data["took_over_from"] = took_over
+    if audit:
+        insert_event(conn, None, "lease.takeover" if previous else "lease.acquired", None,
+                     f"lease acquired by {holder}", data)
+    return took_over
 
 
 def _proc_stat(pid: int) -> tuple[str, str] | None:
@@ -77,17 +117,28 @@ def describe(row: dict[str, Any]) -> str:
     return f"{row['holder']} (pid {row['pid']} on {row['hostname']})"
 
 
-def read_lease(db: Database) -> dict[str, Any] | None:
-    rows = db.query("SELECT holder, pid, pid_start, hostname, acquired_at, renewed_at, "
-                    "expires_at FROM lease WHERE id = 1")
+def read_lease(db: Backend) -> dict[str, Any] | None:
+    rows = db.query(f"SELECT {LEASE_COLUMNS} FROM lease WHERE id = 1")
     return dict(zip(rows[0].keys(), tuple(rows[0]), strict=True)) if rows else None
 
 
-class Lease:
-    """A context manager holding the project's lease, renewed by a daemon thread."""
+def _row(cursor: Any) -> dict[str, Any] | None:
+    found = cursor.fetchone()
+    return None if found is None else dict(zip([d[0] for d in cursor.description], found,
+                                               strict=True))
 
-    def __init__(self, db: Database, holder: str, *, ttl: float = 30.0,
-                 heartbeat: float = 5.0):
+
+class Lease:
+    """A context manager holding the project's lease, renewed by a daemon thread.
+
+    This class is the SQLite lease (the row decides, see the module docstring);
+    :class:`~reconciler.state.pg_lease.PgLease` overrides :meth:`claim`, :meth:`renew` and
+    :meth:`drop` with an advisory lock. ``wait`` is how long :meth:`acquire` keeps trying
+    while another live holder has the lease (``--lock-timeout``).
+    """
+
+    def __init__(self, db: Backend, holder: str, *, ttl: float = 30.0,
+                 heartbeat: float = 5.0, wait: float = 0.0, audit: bool = True):
         if ttl <= 0 or heartbeat <= 0 or heartbeat >= ttl:
             raise ValueError(f"need 0 < heartbeat < ttl (got heartbeat={heartbeat}, "
                              f"ttl={ttl})")
@@ -95,6 +146,8 @@ class Lease:
         self.holder = holder
         self.ttl = ttl
         self.heartbeat = heartbeat
+        self.wait = max(0.0, wait)
+        self.audit = audit  # False: no lease.* audit rows (state push/pull copies serials)
         self.token: str | None = None
         self.took_over_from: str | None = None
         self.lost = False  # set when the heartbeat finds the lease removed (unlock)
@@ -110,40 +163,30 @@ class Lease:
         if self.token is not None:
             raise RuntimeError("this lease is already acquired")
         token = uuid.uuid4().hex
-        self.took_over_from, self.lost = None, False
-        now = time.time()
-        with self.db.transaction() as conn:
-            cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, "
-                                  "expires_at FROM lease WHERE id = 1")
-            found = cursor.fetchone()
-            previous = None
-            if found is not None:
-                names = [d[0] for d in cursor.description]
-                previous = dict(zip(names, found, strict=True))
-                if holder_alive(previous, now=now):
-                    since = datetime.fromtimestamp(previous["acquired_at"]).isoformat(
-                        sep=" ", timespec="seconds")
-                    raise LockedError(f"the project is locked by {describe(previous)} "
-                                      f"since {since}", hint=UNLOCK_HINT)
-            pid = os.getpid()
-            conn.execute(
-                "INSERT OR REPLACE INTO lease (id, token, holder, pid, pid_start, hostname, "
-                "acquired_at, renewed_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (token, self.holder, pid, pid_start(pid), socket.gethostname(), now, now,
-                 now + self.ttl))
-            data: dict[str, Any] = {"holder": self.holder, "pid": pid,
-                                    "hostname": socket.gethostname()}
-            if previous is not None:
-                self.took_over_from = describe(previous)
-                data["took_over_from"] = self.took_over_from
-            insert_event(conn, None, "lease.takeover" if previous else "lease.acquired",
-                         None, f"lease acquired by {self.holder}", data)
+        self.lost = False
+        deadline = time.monotonic() + self.wait
+        while True:
+            try:
+                self.took_over_from = self.claim(token)
+                break
+            except LockedError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(min(POLL_S, max(0.0, deadline - time.monotonic())))
         self.token = token
         self._stop.clear()
         self._thread = threading.Thread(target=self._beat, name="reconciler-lease",
                                         daemon=True)
         self._thread.start()
         return self
+
+    def claim(self, token: str) -> str | None:
+        """One attempt: write the holder row unless a live holder has it; who was taken over."""
+        with self.db.transaction() as conn:
+            previous = _row(conn.execute(f"SELECT {LEASE_COLUMNS} FROM lease WHERE id = 1"))
+            if previous is not None and holder_alive(previous):
+                raise locked_error(previous)
+            return write_holder(conn, token, self.holder, self.ttl, previous, self.audit)
 
     def renew(self) -> bool:
         """Push ``expires_at`` forward; False (and :attr:`lost`) when the lease was removed."""
@@ -173,11 +216,14 @@ class Lease:
             self._thread.join()
         self._thread = None
         token, self.token = self.token, None
-        if token is None:
-            return
+        if token is not None:
+            self.drop(token)
+
+    def drop(self, token: str) -> None:
+        """Remove the holder row if it is still ours (with its audit row)."""
         with self.db.transaction() as conn:
             cursor = conn.execute("DELETE FROM lease WHERE id = 1 AND token = ?", (token,))
-            if cursor.rowcount:
+            if cursor.rowcount and self.audit:
                 insert_event(conn, None, "lease.released", None,
                              f"lease released by {self.holder}", {"holder": self.holder})
 
@@ -189,17 +235,14 @@ class Lease:
         self.release()
 
 
-def force_unlock(db: Database) -> dict[str, Any] | None:
+def force_unlock(db: Backend) -> dict[str, Any] | None:
     """Remove the lease whoever holds it; return the removed row (None when unlocked)."""
-    if not db.path.exists():
+    if not db.exists():
         return None
     with db.transaction() as conn:
-        cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, "
-                              "renewed_at, expires_at FROM lease WHERE id = 1")
-        found = cursor.fetchone()
-        if found is None:
+        row = _row(conn.execute(f"SELECT {LEASE_COLUMNS} FROM lease WHERE id = 1"))
+        if row is None:
             return None
-        row = dict(zip([d[0] for d in cursor.description], found, strict=True))
         conn.execute("DELETE FROM lease WHERE id = 1")
         insert_event(conn, None, "lease.unlocked", None,
                      f"lease of {describe(row)} removed by unlock",

@@ -9,7 +9,6 @@ name (``reconciler.model.secrets.is_secret_name``) in ``spec["env"]`` or anywher
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,7 +67,7 @@ def refuse_secrets(spec: Mapping[str, Any], facts: Mapping[str, Any]) -> None:
     _scan("facts", facts, recursive=True)
 
 
-def record_from_row(row: sqlite3.Row) -> ResourceRecord:
+def record_from_row(row: Any) -> ResourceRecord:
     return ResourceRecord(
         address=Address(row["kind"], row["name"], row["host"]),
         spec=dict(loads(row["spec"]) or {}),

@@ -138,8 +138,19 @@ CREATE TABLE holds (
 );
 """
 
+# Version 4: the lease row names the holder's command; ``meta`` keeps per-project settings
+# (on PostgreSQL the project's secret key, which a SQLite project keeps in a file).
+_V4 = """
+ALTER TABLE lease ADD COLUMN command TEXT;
+CREATE TABLE meta (
+    key    TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);
+"""
+
 # Index i holds the script that takes a database from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+# reconciler/state/pg_schema.py holds the same versions in PostgreSQL's dialect.
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _VERSION_TABLE = """

@@ -1,4 +1,4 @@
-"""StateStore: the only writer of a project's state database.
+"""StateStore: the only writer of a project's state, on SQLite or PostgreSQL.
 
 It keeps, per project (and session): the last-applied record of every managed address, the
 auto-assigned ports (chosen once, kept forever), the runs (plan/apply/destroy/watch) with
@@ -6,11 +6,16 @@ their results, the append-only audit journal, the lease, and the project's secre
 file beside the database). Every state change is one transaction together with its audit
 row. Nothing is created on disk until the first write; reading a store that does not exist
 yet gives empty results. Thread-safe; see :mod:`reconciler.state.db` for how.
+
+The backend is chosen by :func:`open_project`'s ``url`` (``--state``): the SQLite file by
+default, or a PostgreSQL schema (reconciler/state/pg.py, imported only then). Both run the same
+code here against :class:`~reconciler.state.backend.Backend`; on PostgreSQL the secret key lives
+in the ``meta`` table (so every checkout sharing the state shares it) and the lease is an
+advisory lock (reconciler/state/pg_lease.py). Logs and pid files stay in the local state dir.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 import uuid
@@ -20,8 +25,9 @@ from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
-from reconciler.state import audit
-from reconciler.state.db import FILE_MODE, Database, dumps, ensure_dir, loads
+from reconciler.state import audit, keys
+from reconciler.state.backend import Backend
+from reconciler.state.db import Database, dumps, loads
 from reconciler.state.journal import (
     Journal,
     event_from_row,
@@ -31,41 +37,76 @@ from reconciler.state.journal import (
 )
 from reconciler.state.lease import Lease, force_unlock, holder_alive, read_lease
 from reconciler.state.records import ResourceRecord, record_from_row, refuse_secrets
+from reconciler.state.url import default_schema, is_pg_url, parse_pg, sqlite_path
 
 STATE_DIRNAME = ".reconciler"
 DB_NAME = "state.db"
 KEY_NAME = "secret.key"
-KEY_BYTES = 32
 _SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
 class StateStore:
     """A project's state database; see the module docstring and docs/state-format.md."""
 
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._db = Database(self.path)
+    def __init__(self, path: Path | None = None, *, db: Backend | None = None,
+                 state_dir: Path | None = None):
+        if db is None:
+            if path is None:
+                raise ValueError("a StateStore needs a path or a backend")
+            db = Database(Path(path))
+        self._db: Backend = db
+        self.path: Path | None = Path(path) if path is not None else None
+        self._local = Path(state_dir) if state_dir is not None else None
         self._key: bytes | None = None
         self._leases: list[Lease] = []
 
     @classmethod
     def open_project(cls, project_dir: Path, session: str | None = None,
-                     state_dir: Path | None = None) -> StateStore:
-        """``<project>/.reconciler/state.db``, or ``.../sessions/<session>/state.db``."""
+                     state_dir: Path | None = None, url: str | None = None) -> StateStore:
+        """``<project>/.reconciler/state.db`` (or ``.../sessions/<session>/state.db``), or
+        the PostgreSQL schema of ``url`` (``--state``; see reconciler/state/url.py)."""
         base = Path(state_dir) if state_dir is not None else Path(project_dir) / STATE_DIRNAME
-        if session is None:
-            return cls(base / DB_NAME)
-        if not _SESSION.match(session):
-            raise UserError(f"invalid session name {session!r}",
-                            hint="use letters, digits, '.', '_' and '-' (up to 63)")
-        return cls(base / "sessions" / session / DB_NAME)
+        if session is not None:
+            if not _SESSION.match(session):
+                raise UserError(f"invalid session name {session!r}",
+                                hint="use letters, digits, '.', '_' and '-' (up to 63)")
+            base = base / "sessions" / session
+        if url and is_pg_url(url):
+            return cls.open_url(url, state_dir=base,
+                                schema=default_schema(Path(project_dir), session))
+        if url:
+            return cls(sqlite_path(url))
+        return cls(base / DB_NAME)
+
+    @classmethod
+    def open_url(cls, url: str, *, state_dir: Path, schema: str) -> StateStore:
+        """A store on the PostgreSQL ``url`` (``schema`` unless ``?schema=`` names one)."""
+        try:
+            from reconciler.state.pg import PgDatabase
+        except ImportError:
+            raise UserError("a postgresql:// state needs psycopg",
+                            hint="pip install 'reconciler[pg]'") from None
+        return cls(db=PgDatabase(parse_pg(url, schema)), state_dir=state_dir)
 
     @property
     def state_dir(self) -> Path:
+        """The local directory of logs, pid files and (on SQLite) the database and key."""
+        if self._local is not None:
+            return self._local
+        assert self.path is not None
         return self.path.parent
 
+    @property
+    def location(self) -> str:
+        """Where the state is, fit to print (the URL's password masked)."""
+        return self._db.location
+
+    @property
+    def backend(self) -> Backend:
+        return self._db
+
     def __repr__(self) -> str:
-        return f"StateStore({str(self.path)!r})"
+        return f"StateStore({self.location!r})"
 
     # -- resources ---------------------------------------------------------------------------
 
@@ -100,7 +141,7 @@ class StateStore:
     def forget(self, address: Address, *, run_id: str | None) -> None:
         """Delete the record of ``address`` (no error when absent) with its audit row."""
         key = str(address)
-        if not self.path.exists():
+        if not self._db.exists():
             return
         with self._db.transaction() as conn:
             cursor = conn.execute("DELETE FROM resources WHERE address = ?", (key,))
@@ -124,8 +165,6 @@ class StateStore:
 
     def holds(self) -> dict[str, dict[str, Any]]:
         """Address -> {held_at, who, reason} of every service kept stopped until started."""
-        if not self.path.exists():
-            return {}
         rows = self._db.query("SELECT * FROM holds ORDER BY address")
         return {str(r["address"]): {"held_at": float(r["held_at"]), "who": str(r["who"]),
                                     "reason": str(r["reason"])} for r in rows}
@@ -134,15 +173,17 @@ class StateStore:
         """Keep ``address`` stopped across apply and watch until :meth:`release`."""
         key = str(address)
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR REPLACE INTO holds (address, held_at, who) VALUES (?, ?, ?)",
-                         (key, time.time(), who))
+            conn.execute("INSERT INTO holds (address, held_at, who) VALUES (?, ?, ?) "
+                         "ON CONFLICT(address) DO UPDATE SET held_at = excluded.held_at, "
+                         "who = excluded.who", (key, time.time(), who))
             insert_event(conn, run_id, "state.hold", key, f"{key} held stopped by {who}", {})
 
     def release(self, address: Address, *, run_id: str | None = None) -> bool:
         """Drop the hold of ``address``; whether there was one."""
         key = str(address)
         with self._db.transaction() as conn:
-            gone = conn.execute("DELETE FROM holds WHERE address = ?", (key,)).rowcount > 0
+            gone = bool(conn.execute("DELETE FROM holds WHERE address = ?",
+                                     (key,)).rowcount > 0)
             if gone:
                 insert_event(conn, run_id, "state.release", key, f"{key} released", {})
         return gone
@@ -156,8 +197,8 @@ class StateStore:
     def allocate(self, key: str, port: int) -> int:
         """Record ``port`` for ``key`` unless one is recorded; return the recorded port."""
         with self._db.transaction() as conn:
-            conn.execute("INSERT OR IGNORE INTO allocations (key, port, allocated_at) "
-                         "VALUES (?, ?, ?)", (key, port, time.time()))
+            conn.execute("INSERT INTO allocations (key, port, allocated_at) VALUES (?, ?, ?) "
+                         "ON CONFLICT(key) DO NOTHING", (key, port, time.time()))
             row = conn.execute("SELECT port FROM allocations WHERE key = ?", (key,)).fetchone()
         return int(row[0])
 
@@ -193,7 +234,7 @@ class StateStore:
         """The newest ``limit`` audit rows (of one run, if given), oldest first."""
         where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
         rows = self._db.query(f"SELECT * FROM (SELECT * FROM events {where} ORDER BY id DESC "
-                              f"LIMIT ?) ORDER BY id", (*params, limit))
+                              f"LIMIT ?) AS recent ORDER BY id", (*params, limit))
         return [event_from_row(r) for r in rows]
 
     def runs(self, limit: int = 50) -> list[dict[str, Any]]:
@@ -235,24 +276,52 @@ class StateStore:
     # -- secret key, lease, lifecycle --------------------------------------------------------
 
     def secret_key(self) -> bytes:
-        """The project's 32-byte HMAC key from ``<state_dir>/secret.key``, created once."""
+        """The project's 32-byte HMAC key, created once: ``<state_dir>/secret.key`` on
+        SQLite, the ``meta`` row ``secret_key`` on PostgreSQL (reconciler/state/keys.py)."""
         if self._key is None:
-            self._key = _load_or_create_key(self.state_dir / KEY_NAME)
+            self._key = keys.load(self._db, self.state_dir / KEY_NAME)
         return self._key
 
-    def lease(self, holder: str, *, ttl: float = 30.0, heartbeat: float = 5.0) -> Lease:
-        """The project's lease as a context manager (acquired on enter, released on exit)."""
-        lease = Lease(self._db, holder, ttl=ttl, heartbeat=heartbeat)
+    def set_secret_key(self, key: bytes, *, replace: bool) -> None:
+        """Store ``key`` (state push/pull); unless ``replace``, an existing key wins."""
+        keys.store(self._db, self.state_dir / KEY_NAME, key, replace=replace)
+        self._key = None
+
+    def serial(self) -> int:
+        """How far the state has come: the id of its newest audit row (0 when empty)."""
+        rows = self._db.query("SELECT MAX(id) FROM events")
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    def lease(self, holder: str, *, ttl: float = 30.0, heartbeat: float = 5.0,
+              wait: float = 0.0, audit: bool = True) -> Lease:
+        """The project's lease as a context manager (acquired on enter, released on exit);
+        ``wait`` seconds of retrying while another live holder has it (``--lock-timeout``)."""
+        if self._db.dialect == "postgresql":
+            from reconciler.state.pg_lease import PgLease
+
+            lease: Lease = PgLease(self._db, holder, ttl=ttl,  # type: ignore[arg-type]
+                                   heartbeat=heartbeat, wait=wait, audit=audit)
+        else:
+            lease = Lease(self._db, holder, ttl=ttl, heartbeat=heartbeat, wait=wait,
+                          audit=audit)
         self._leases = [held for held in self._leases if held.token is not None] + [lease]
         return lease
 
     def lease_info(self) -> dict[str, Any] | None:
         """The current lease row plus ``alive`` (whether its holder still owns it)."""
+        if self._db.dialect == "postgresql":
+            from reconciler.state import pg_lease
+
+            return pg_lease.lease_info(self._db)  # type: ignore[arg-type]
         row = read_lease(self._db)
         return None if row is None else {**row, "alive": holder_alive(row)}
 
     def unlock(self) -> dict[str, Any] | None:
         """Force-remove the lease; return what was removed (None when not locked)."""
+        if self._db.dialect == "postgresql":
+            from reconciler.state import pg_lease
+
+            return pg_lease.force_unlock(self._db)  # type: ignore[arg-type]
         return force_unlock(self._db)
 
     def close(self) -> None:
@@ -262,27 +331,3 @@ class StateStore:
                 lease.release()
         self._leases.clear()
         self._db.close()
-
-
-def _load_or_create_key(path: Path) -> bytes:
-    if not path.exists():
-        ensure_dir(path.parent)
-        temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        try:
-            os.write(fd, os.urandom(KEY_BYTES))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(temp, path)  # atomic, and never replaces a key another process made
-        except FileExistsError:
-            pass
-        finally:
-            os.unlink(temp)
-    key = path.read_bytes()
-    if len(key) != KEY_BYTES:
-        raise UserError(f"the secret key {path} is damaged ({len(key)} bytes, expected "
-                        f"{KEY_BYTES})", hint="restore it from a backup; a new key makes "
-                        "every secret show as changed once")
-    return key

@@ -40,29 +40,32 @@ def sync_root(directory: Path, session: str | None, state_dir: Path | None) -> P
 
 
 def project_for(root: Path, path: str | None, *, session: str | None, state_dir: Path,
-                policy_file: Path | None) -> Project:
+                policy_file: Path | None, state_url: str | None = None,
+                lock_timeout: float = 0.0) -> Project:
     checkout = root / "checkout"
     directory = checkout / path if path else checkout
     if path and (Path(path).is_absolute() or ".." in Path(path).parts):
         raise UserError(f"--path {path!r} must be a directory inside the repository",
                         hint="e.g. --path deploy/web")
     return Project(directory, session=session, state_dir=state_dir, policy_file=policy_file,
-                   events=StampedBus())
+                   events=StampedBus(), state_url=state_url, lock_timeout=lock_timeout)
 
 
 def make_agent(options: SyncOptions, *, directory: Path, session: str | None,
                state_dir: Path | None, policy_file: Path | None,
-               ssh: str | None) -> SyncAgent:
+               ssh: str | None, state_url: str | None = None,
+               lock_timeout: float = 0.0) -> SyncAgent:
     root = sync_root(directory, session, state_dir).absolute()
     mirror = GitMirror(options.url, root, ssh=ssh)
     project = project_for(root, options.path, session=session,
                           state_dir=base_state_dir(directory, state_dir),
-                          policy_file=policy_file)
+                          policy_file=policy_file, state_url=state_url,
+                          lock_timeout=lock_timeout)
     return SyncAgent(project, mirror, options)
 
 
 def status_report(root: Path, *, session: str | None, state_dir: Path,
-                  health: bool = True) -> dict[str, Any]:
+                  health: bool = True, state_url: str | None = None) -> dict[str, Any]:
     root = root.absolute()
     status = SyncStatus.load(root)
     lock = AgentLock(root)
@@ -74,7 +77,7 @@ def status_report(root: Path, *, session: str | None, state_dir: Path,
         from reconciler.workflows.status import collect
 
         project = project_for(root, status.path, session=session, state_dir=state_dir,
-                              policy_file=None)
+                              policy_file=None, state_url=state_url)
         try:
             report["resources"] = collect(project)
         except ReconcilerError as exc:

@@ -126,6 +126,9 @@ def check_ports(project: Project, desired: DesiredState) -> list[Check]:
 
 def check_state(project: Project) -> list[Check]:
     path = project.store.path
+    if path is None:  # PostgreSQL: reachable and migrated, or a clear error
+        store = project.store
+        return [Check("state", "ok", f"{store.location}: serial {store.serial()}")]
     if not path.exists():
         return [Check("state", "ok", f"{path}: not created yet (nothing applied)")]
     try:

@@ -1,4 +1,10 @@
-"""Fixtures for the state store tests: a fresh store, and real lease-holding processes."""
+"""Fixtures for the state store tests: a fresh store on EVERY backend, and lease holders.
+
+``backend`` is parametrised over SQLite and PostgreSQL (a throw-away server from the session
+fixture ``pg_cluster``, a fresh schema per test), so every test taking ``store`` runs on both.
+Tests about one backend's internals (the SQLite file, WAL, pid/expiry decisions) take
+``db_path`` and ``sqlite_store`` instead.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from testing.state_backends import Backend
 
 from reconciler.state import StateStore
 
@@ -23,8 +30,24 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "proj" / ".reconciler" / "state.db"
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, db_path: Path, tmp_path: Path) -> Backend:
+    if request.param == "sqlite":
+        return Backend("sqlite", str(db_path), db_path.parent)
+    cluster = request.getfixturevalue("pg_cluster")
+    return Backend("postgresql", cluster.url(cluster.fresh_schema()), tmp_path / "local",
+                   cluster)
+
+
 @pytest.fixture
-def store(db_path: Path) -> Iterator[StateStore]:
+def store(backend: Backend) -> Iterator[StateStore]:
+    s = backend.new()
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def sqlite_store(db_path: Path) -> Iterator[StateStore]:
     s = StateStore(db_path)
     yield s
     s.close()
@@ -52,11 +75,11 @@ def spawn() -> Iterator[Spawn]:
 
 
 @pytest.fixture
-def hold(spawn: Spawn, db_path: Path) -> Callable[[str], subprocess.Popen[str]]:
-    """Start a process holding the lease on ``db_path`` until killed; returns once it holds."""
+def hold(spawn: Spawn, backend: Backend) -> Callable[[str], subprocess.Popen[str]]:
+    """Start a process holding the lease of the backend until killed; returns once it holds."""
 
     def run(holder: str) -> subprocess.Popen[str]:
-        proc = spawn(str(db_path), holder, "hold")
+        proc = spawn(backend.target, holder, "hold")
         assert proc.stdout is not None
         line = proc.stdout.readline()
         assert line.startswith("HELD "), f"holder did not take the lease: {line!r}"

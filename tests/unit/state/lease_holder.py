@@ -1,7 +1,8 @@
 """Helper process for the lease tests (not a test module): holds or races for a lease.
 
-usage: lease_holder.py DB HOLDER hold [TTL HEARTBEAT]
-       lease_holder.py DB HOLDER race GO_FILE HOLD_SECONDS
+usage: lease_holder.py TARGET HOLDER hold [TTL HEARTBEAT]
+       lease_holder.py TARGET HOLDER race GO_FILE HOLD_SECONDS
+TARGET is a SQLite database file or a postgresql:// state URL.
 ``hold`` takes the lease, prints ``HELD <pid>`` and sleeps until killed. ``race`` waits for
 GO_FILE to exist, tries once, prints ``WON`` (then holds HOLD_SECONDS and releases) or
 ``LOCKED``.
@@ -19,8 +20,9 @@ from reconciler.state import StateStore
 
 
 def main(argv: list[str]) -> int:
-    db, holder, mode = Path(argv[1]), argv[2], argv[3]
-    store = StateStore(db)
+    target, holder, mode = argv[1], argv[2], argv[3]
+    store = (StateStore.open_url(target, state_dir=Path("/nonexistent"), schema="unused")
+             if target.startswith("postgresql") else StateStore(Path(target)))
     if mode == "hold":
         ttl = float(argv[4]) if len(argv) > 4 else 30.0
         heartbeat = float(argv[5]) if len(argv) > 5 else 5.0

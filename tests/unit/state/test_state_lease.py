@@ -1,6 +1,8 @@
 """The lease: acquire/release, live holders refused, dead holders taken over, heartbeat, races.
 
-Holders are real processes (lease_holder.py), killed by pid; nothing is matched by name.
+Holders are real processes (lease_holder.py), killed by pid; nothing is matched by name. Tests
+taking ``store``/``backend`` run on SQLite and PostgreSQL; the pid and expiry rules are SQLite's
+(on PostgreSQL the advisory lock decides: tests/integration/test_state_postgres.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from testing.state_backends import Backend
 
 from reconciler.errors import LockedError
 from reconciler.state import StateStore
@@ -66,7 +69,8 @@ def test_dead_holder_is_taken_over(hold: Hold, store: StateStore) -> None:
     holder = hold("crashed@box")
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(timeout=10)
-    assert store.lease_info() is not None and store.lease_info()["alive"] is False  # type: ignore[index]
+    assert store.lease_info() is not None
+    assert wait_until(lambda: store.lease_info()["alive"] is False)  # type: ignore[index]
     with store.lease("me") as lease:
         assert lease.took_over_from == (f"crashed@box (pid {holder.pid} on "
                                         f"{socket.gethostname()})")
@@ -74,7 +78,8 @@ def test_dead_holder_is_taken_over(hold: Hold, store: StateStore) -> None:
     assert len(takeover) == 1 and takeover[0]["data"]["took_over_from"] == lease.took_over_from
 
 
-def test_reused_pid_is_not_the_holder(store: StateStore, db_path: Path) -> None:
+def test_reused_pid_is_not_the_holder(sqlite_store: StateStore, db_path: Path) -> None:
+    store = sqlite_store
     with store.lease("old"):
         with sqlite3.connect(db_path) as conn:  # same pid, but another process start time
             conn.execute("UPDATE lease SET pid_start = '1'")
@@ -82,7 +87,9 @@ def test_reused_pid_is_not_the_holder(store: StateStore, db_path: Path) -> None:
             assert lease.took_over_from is not None and "old" in lease.took_over_from
 
 
-def test_expiry_decides_for_holders_on_other_hosts(store: StateStore, db_path: Path) -> None:
+def test_expiry_decides_for_holders_on_other_hosts(sqlite_store: StateStore,
+                                                   db_path: Path) -> None:
+    store = sqlite_store
     with store.lease("remote") as first:
         with sqlite3.connect(db_path) as conn:
             conn.execute("UPDATE lease SET hostname = 'elsewhere', pid = 1")
@@ -125,11 +132,11 @@ def test_heartbeat_notices_an_unlock(store: StateStore) -> None:
     assert store.lease_info() is None
 
 
-def test_processes_racing_exactly_one_wins(spawn: Spawn, db_path: Path,
+def test_processes_racing_exactly_one_wins(spawn: Spawn, backend: Backend, tmp_path: Path,
                                            store: StateStore) -> None:
     store.allocate("warm", 1)  # the database exists before the race
-    go = db_path.parent / "go"
-    racers = [spawn(str(db_path), f"racer{i}", "race", str(go), "3") for i in range(4)]
+    go = tmp_path / "go"
+    racers = [spawn(backend.target, f"racer{i}", "race", str(go), "3") for i in range(4)]
     time.sleep(1.0)  # let every racer import and wait on the go file
     go.touch()
     outputs = []
@@ -140,10 +147,11 @@ def test_processes_racing_exactly_one_wins(spawn: Spawn, db_path: Path,
     assert store.lease_info() is None
 
 
-def test_racing_on_a_brand_new_database(spawn: Spawn, db_path: Path) -> None:
+def test_racing_on_a_brand_new_database(spawn: Spawn, backend: Backend, db_path: Path,
+                                        tmp_path: Path) -> None:
     db_path.parent.mkdir(parents=True)
-    go = db_path.parent / "go"
-    racers = [spawn(str(db_path), f"racer{i}", "race", str(go), "3") for i in range(3)]
+    go = tmp_path / "go"
+    racers = [spawn(backend.target, f"racer{i}", "race", str(go), "3") for i in range(3)]
     time.sleep(1.0)
     go.touch()
     outputs = sorted(p.communicate(timeout=30)[0].strip() for p in racers)

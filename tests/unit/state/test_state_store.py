@@ -1,4 +1,7 @@
-"""StateStore: records, lazy creation, WAL, allocations, runs, the journal, secrets."""
+"""StateStore: records, lazy creation, WAL, allocations, runs, the journal, secrets.
+
+Every test taking ``store``/``backend`` runs on SQLite and on PostgreSQL (conftest.py).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from testing.state_backends import Backend
 
 from reconciler.errors import UserError
 from reconciler.events import EventBus
@@ -26,22 +30,25 @@ def put(store: StateStore, address: Address, run_id: str | None = None, **spec: 
                  run_id=run_id)
 
 
-def test_reading_a_missing_store_is_empty_and_creates_nothing(tmp_path: Path) -> None:
-    s = StateStore(tmp_path / "nope" / "state.db")
-    assert s.resources() == {}
-    assert s.allocations() == {}
+def test_reading_a_missing_store_is_empty_and_creates_nothing(backend: Backend,
+                                                              tmp_path: Path) -> None:
+    s = backend.new()
+    assert s.resources() == {} and s.holds() == {}
+    assert s.allocations() == {} and s.serial() == 0
     assert s.runs() == [] and s.events() == []
     assert s.lease_info() is None and s.unlock() is None
     s.forget(API, run_id=None)
-    assert not (tmp_path / "nope").exists()
+    assert not s.backend.exists()
+    assert not (tmp_path / "proj").exists() and not backend.local.exists()
+    s.close()
 
 
-def test_record_round_trip(store: StateStore) -> None:
+def test_record_round_trip(store: StateStore, backend: Backend) -> None:
     run_id = store.begin_run("apply", meta={})
     store.record(DB, spec={"image": "x:1", "env": {"A": "1"}}, spec_hash="abc",
                  depends_on=["process.api"], facts={"id": "c0ffee", "ports": [1, 2]},
                  status="running", run_id=run_id)
-    reopened = StateStore(store.path)
+    reopened = backend.new()
     record = reopened.resources()[DB]
     assert isinstance(record, ResourceRecord)
     assert record.address == DB and str(record.address) == "container.db@web1"
@@ -69,8 +76,8 @@ def test_record_upserts_and_forget_deletes_with_audit_rows(store: StateStore) ->
         store.update_facts(API, {"pid": 1})
 
 
-def test_files_are_private_and_wal_is_on(store: StateStore, db_path: Path) -> None:
-    put(store, API)
+def test_files_are_private_and_wal_is_on(sqlite_store: StateStore, db_path: Path) -> None:
+    put(sqlite_store, API)
     assert stat.S_IMODE(db_path.parent.stat().st_mode) == 0o700
     assert stat.S_IMODE(db_path.stat().st_mode) == 0o600
     with sqlite3.connect(db_path) as conn:
@@ -80,22 +87,23 @@ def test_files_are_private_and_wal_is_on(store: StateStore, db_path: Path) -> No
     assert db_path.with_name("state.db-wal").exists()
 
 
-def test_a_newer_schema_is_refused(db_path: Path) -> None:
-    StateStore(db_path).allocate("x", 1000)
-    with sqlite3.connect(db_path) as conn:
-        conn.execute("INSERT INTO schema_version VALUES (?, 0)", (SCHEMA_VERSION + 1,))
+def test_a_newer_schema_is_refused(backend: Backend) -> None:
+    first = backend.new()
+    first.allocate("x", 1000)
+    first.close()
+    backend.sql("INSERT INTO schema_version VALUES (?, 0)", (SCHEMA_VERSION + 1,))
     with pytest.raises(UserError, match="newer than this reconciler"):
-        StateStore(db_path).resources()
+        backend.new().resources()
 
 
-def test_allocations_are_stable(store: StateStore, db_path: Path) -> None:
+def test_allocations_are_stable(store: StateStore, backend: Backend) -> None:
     assert store.allocate("process.api", 41000) == 41000
     assert store.allocate("process.api", 42000) == 41000
     assert store.allocate("process.web", 42000) == 42000
     store.close()
-    assert StateStore(db_path).allocations() == {"process.api": 41000, "process.web": 42000}
-    with sqlite3.connect(db_path) as conn, pytest.raises(sqlite3.IntegrityError):
-        conn.execute("UPDATE allocations SET port = 1 WHERE key = 'process.api'")
+    assert backend.new().allocations() == {"process.api": 41000, "process.web": 42000}
+    with pytest.raises(backend.integrity_error):
+        backend.sql("UPDATE allocations SET port = 1 WHERE key = 'process.api'")
 
 
 def test_runs_and_events(store: StateStore) -> None:
@@ -121,16 +129,16 @@ def test_runs_and_events(store: StateStore) -> None:
 
 @pytest.mark.parametrize("sql", ["UPDATE events SET message = 'x'", "DELETE FROM events",
                                  "DELETE FROM runs", "DELETE FROM allocations"])
-def test_append_only_tables_refuse_changes(store: StateStore, db_path: Path, sql: str) -> None:
+def test_append_only_tables_refuse_changes(store: StateStore, backend: Backend,
+                                           sql: str) -> None:
     store.append_event(store.begin_run("apply", meta={}), "node.done", None, "done", {})
     store.allocate("process.api", 40000)
-    with sqlite3.connect(db_path) as conn, pytest.raises(sqlite3.IntegrityError,
-                                                         match=r"append-only|stable forever"):
-        conn.execute(sql)
+    with pytest.raises(backend.integrity_error, match=r"append-only|stable forever"):
+        backend.sql(sql)
     assert len(store.events()) == 2 and store.allocations() == {"process.api": 40000}
 
 
-def test_clear_secrets_are_refused_markers_pass(store: StateStore) -> None:
+def test_clear_secrets_are_refused_markers_pass(store: StateStore, backend: Backend) -> None:
     with pytest.raises(ValueError, match=r"spec\.env\.DB_PASSWORD"):
         store.record(API, spec={"env": {"DB_PASSWORD": "hunter2"}}, spec_hash="h",
                      depends_on=(), facts={}, status="running", run_id=None)
@@ -146,7 +154,7 @@ def test_clear_secrets_are_refused_markers_pass(store: StateStore) -> None:
     put(store, DB)
     with pytest.raises(ValueError, match="SECRET_KEY"):
         store.update_facts(DB, {"SECRET_KEY": "s3cr3t"})
-    assert "hunter2" not in store.path.read_bytes().decode(errors="replace")
+    assert "hunter2" not in backend.dump() and "s3cr3t" not in backend.dump()
 
 
 def test_secret_key_is_created_once_and_private(tmp_path: Path) -> None:
@@ -157,6 +165,13 @@ def test_secret_key_is_created_once_and_private(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert StateStore(tmp_path / "st" / "state.db").secret_key() == key
     assert sorted(p.name for p in path.parent.iterdir()) == ["secret.key"]
+
+
+def test_the_secret_key_is_shared_by_every_store_of_the_backend(backend: Backend) -> None:
+    first, second = backend.new(), backend.new()
+    assert len(first.secret_key()) == 32 and second.secret_key() == first.secret_key()
+    first.close()
+    second.close()
 
 
 def test_open_project_locations(tmp_path: Path) -> None:
