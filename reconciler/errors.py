@@ -10,13 +10,14 @@ Every error the engine raises on purpose derives from :class:`ReconcilerError`::
     │   ├── LockedError                 1   another apply holds the project's lease
     │   ├── PolicyDenied                1   policy.yaml said deny
     │   ├── ApplyFailed                 1   some nodes failed; the run summary says which
-    │   └── HostUnreachable             1   an SSH host could not be reached
+    │   ├── HostUnreachable             1   an SSH host could not be reached
+    │   └── WatchError                  1   `watch` cannot (or can no longer) watch the files
     ├── ActuatorError                       raised by actuators; mapped at the boundary
     │   ├── TransientError                  retry after ``retry_after`` seconds (bounded)
     │   └── TerminalError                   do not retry; the node fails
     └── InternalError                   3   a bug: printed with its traceback
 
-Library exceptions (docker, paramiko, subprocess, sqlite3) are mapped to these at the
+Library exceptions (docker, paramiko, subprocess, sqlite3, watchdog) are mapped to these at the
 boundary that calls the library; nothing else escapes to the CLI except as ``InternalError``.
 """
 
@@ -154,6 +155,36 @@ class ApplyFailed(UserError):
 
 class HostUnreachable(UserError):
     """An SSH host could not be reached or authenticated."""
+
+
+class WatchError(UserError):
+    """The file watcher cannot watch the project directory: it is missing or was removed, or
+    the system's inotify limits are reached (see :func:`watch_error`)."""
+
+
+def watch_error(exc: OSError | None, directory: object) -> WatchError:
+    """Map what watchdog raised while watching ``directory`` (None: its watch ended because
+    the directory went away) to a WatchError with a hint."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if exc is None or code == errno.ENOENT:
+        return WatchError(f"cannot watch {directory}: the directory does not exist (any more)",
+                          hint="restore or re-create the project directory, then start "
+                               "`reconciler watch` again; the services keep running")
+    if code == errno.ENOSPC:
+        return WatchError(f"cannot watch {directory}: the inotify watch limit is reached",
+                          hint="raise fs.inotify.max_user_watches (sysctl), or stop other "
+                               "file watchers")
+    if code == errno.EMFILE:
+        return WatchError(f"cannot watch {directory}: the inotify instance limit is reached",
+                          hint="raise fs.inotify.max_user_instances (sysctl), or stop other "
+                               "file watchers")
+    if code in (errno.EACCES, errno.EPERM):
+        return WatchError(f"cannot watch {directory}: permission denied",
+                          hint="run watch as a user that can read the project directory")
+    return WatchError(f"cannot watch {directory}: {exc.strerror or exc}",
+                      hint="check the project directory")
 
 
 class ActuatorError(ReconcilerError):
