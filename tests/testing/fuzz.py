@@ -23,7 +23,8 @@ from reconciler.errors import Diagnostic, ReconcilerError, Severity
 
 CORPUS = Path(__file__).resolve().parent.parent / "fuzz_corpus"
 FORMATS = ("services.yaml", "locald.toml", "Procfile", "compose.yaml", "policy.yaml")
-ALPHABET = [*list("ab:-{}[]\"'#&*!|>$=. ,\n\t\\0123456789"), "\n  ", "${", "}", "  - ", "[[", "]]", "é", "\x00"]
+ALPHABET = [*"ab:-{}[]\"'#&*!|>$=. ,\n\t\\0123456789",
+            "\n  ", "${", "}", "  - ", "[[", "]]", "\u00e9", "\x00"]
 
 
 def seed(name: str) -> str:
