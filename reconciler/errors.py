@@ -11,6 +11,8 @@ Every error the engine raises on purpose derives from :class:`ReconcilerError`::
     │   ├── PolicyDenied                1   policy.yaml said deny
     │   ├── ApplyFailed                 1   some nodes failed; the run summary says which
     │   ├── HostUnreachable             1   an SSH host could not be reached
+    │   ├── StateUnavailable            1   the state backend (PostgreSQL) cannot be used
+    │   ├── WatchError                  1   `watch` cannot (or can no longer) watch the files
     │   └── GitError                    1   `reconciler sync`: a git command failed
     │       └── SignatureRefused        1   a commit's signature is missing or bad
     ├── ActuatorError                       raised by actuators; mapped at the boundary
@@ -18,7 +20,7 @@ Every error the engine raises on purpose derives from :class:`ReconcilerError`::
     │   └── TerminalError                   do not retry; the node fails
     └── InternalError                   3   a bug: printed with its traceback
 
-Library exceptions (docker, paramiko, subprocess, sqlite3) are mapped to these at the
+Library exceptions (docker, paramiko, subprocess, sqlite3, watchdog) are mapped to these at the
 boundary that calls the library; nothing else escapes to the CLI except as ``InternalError``.
 """
 
@@ -169,6 +171,36 @@ class GitError(UserError):
 
 class SignatureRefused(GitError):
     """``--verify-signatures``: the commit is unsigned or signed by a key not trusted."""
+
+
+class WatchError(UserError):
+    """The file watcher cannot watch the project directory: it is missing or was removed, or
+    the system's inotify limits are reached (see :func:`watch_error`)."""
+
+
+def watch_error(exc: OSError | None, directory: object) -> WatchError:
+    """Map what watchdog raised while watching ``directory`` (None: its watch ended because
+    the directory went away) to a WatchError with a hint."""
+    import errno
+
+    code = getattr(exc, "errno", None)
+    if exc is None or code == errno.ENOENT:
+        return WatchError(f"cannot watch {directory}: the directory does not exist (any more)",
+                          hint="restore or re-create the project directory, then start "
+                               "`reconciler watch` again; the services keep running")
+    if code == errno.ENOSPC:
+        return WatchError(f"cannot watch {directory}: the inotify watch limit is reached",
+                          hint="raise fs.inotify.max_user_watches (sysctl), or stop other "
+                               "file watchers")
+    if code == errno.EMFILE:
+        return WatchError(f"cannot watch {directory}: the inotify instance limit is reached",
+                          hint="raise fs.inotify.max_user_instances (sysctl), or stop other "
+                               "file watchers")
+    if code in (errno.EACCES, errno.EPERM):
+        return WatchError(f"cannot watch {directory}: permission denied",
+                          hint="run watch as a user that can read the project directory")
+    return WatchError(f"cannot watch {directory}: {exc.strerror or exc}",
+                      hint="check the project directory")
 
 
 class ActuatorError(ReconcilerError):

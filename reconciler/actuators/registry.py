@@ -35,6 +35,7 @@ PACKAGES: tuple[str, ...] = (
     "reconciler.actuators.compose",
     "reconciler.actuators.package",
     "reconciler.actuators.wireguard",
+    "reconciler.actuators.file",
 )
 
 

@@ -24,6 +24,7 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
                          "stop_signal"}),
     "package": frozenset({"host", "package", "version", "install_path"}),
     "compose": frozenset({"files", "profiles", "env_file", "project_name"}),
+    "file": frozenset({"host", "path", "content", "source", "mode", "owner"}),
 }
 ALL_TARGET_KEYS = frozenset().union(*TARGET_KEYS.values())
 # Alternatives: at least one key of each tuple must be present.
@@ -33,6 +34,7 @@ TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "remote": (("host",), ("binary", "command")),
     "package": (("host",), ("package",), ("install_path",)),
     "compose": (),  # without `files`: the compose.yaml (+ override) of the project dir
+    "file": (("path",), ("content", "source")),
 }
 TASK_TYPES = frozenset({"process", "docker", "remote"})
 

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Scalar = str | int | float | bool
-ServiceType = Literal["process", "docker", "remote", "package", "compose"]
+ServiceType = Literal["process", "docker", "remote", "package", "compose", "file"]
 ConditionName = Literal[
     "service_started", "service_healthy", "service_completed_successfully"]
 # docker: the engine's restart policies; on-failure may cap its retries (on-failure:5)
@@ -159,6 +159,13 @@ class Target(Strict):
         "create, or never")
     networks: list[str] = Field(
         default_factory=list, description="docker: existing Docker networks to join as well")
+    path: str | None = Field(default=None, description="file: the managed file's path")
+    content: str | None = Field(default=None, description="file: its content, inline")
+    source: str | None = Field(
+        default=None, description="file: a file whose content it holds, relative to this file")
+    mode: str | None = Field(default=None, pattern=r"^0?[0-7]{3}$",
+                             description="file: permission bits, octal (default 0644)")
+    owner: str | None = Field(default=None, description="file: user or user:group to chown to")
     env: dict[str, Scalar | Secret] = Field(
         default_factory=dict, description="nested shape: environment (merged over the "
         "service's own `env`)")

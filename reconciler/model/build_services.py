@@ -168,6 +168,11 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         from reconciler.model.build_package import package_spec
 
         draft.spec = package_spec(draft, target, problems, host)
+    elif kind == "file":
+        draft.kind = "file"
+        draft.host = str(target.get("host") or LOCAL_HOST)
+        draft.spec = _file_spec(draft, target, problems)
+        return draft
     else:
         draft.kind = "task" if section == "tasks" else "process"
         draft.host = str(target.get("host") or LOCAL_HOST)  # any process may name a host
@@ -183,6 +188,27 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
                       "port": None, **timing}
     draft.health = _health(draft, svc.get("health_check"), settings, ports)
     return draft
+
+
+def _file_spec(draft: Draft, target: dict[str, Any],
+               problems: list[Diagnostic]) -> dict[str, Any]:
+    """``{path, content, source, mode, owner}`` of a ``type: file`` entry (paths absolute)."""
+    path = str(target.get("path") or "")
+    if draft.host == LOCAL_HOST and path:
+        path = absolute(draft.doc, path)
+    elif path and not path.startswith("/"):
+        problems.append(error(f"file '{draft.name}' on host {draft.host}: path {path!r} is "
+                              "not absolute", draft.where("path"), hint="use an absolute path"))
+    if target.get("content") is not None and target.get("source") is not None:
+        problems.append(error(f"file '{draft.name}' has both `content` and `source`",
+                              draft.where("source"), hint="keep one of them"))
+    source = target.get("source")
+    mode = str(target.get("mode") or "0644")
+    return {"path": path,
+            "content": None if target.get("content") is None else str(target["content"]),
+            "source": absolute(draft.doc, str(source)) if source else None,
+            "mode": mode.rjust(4, "0"),
+            "owner": str(target["owner"]) if target.get("owner") else None}
 
 
 def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], list[Diagnostic]]:

@@ -101,6 +101,7 @@ class Watcher:
         try:
             while not self._stopping.is_set():
                 batch = self.queue.take()
+                self.files.check()
                 if batch is not None and not self._stopping.is_set():
                     self.reconcile(batch)
         finally:

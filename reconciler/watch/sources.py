@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.config.discover import format_of
+from reconciler.errors import watch_error
 from reconciler.transports.procfs import is_same_process
 from reconciler.watch.queue import WorkQueue
 
@@ -50,12 +51,27 @@ class FileSource:
                         queue.file_changed(path.name)
 
         self._observer = Observer()
-        self._observer.schedule(Handler(), str(self.directory), recursive=False)
-        if (self.directory / ".vendetta").is_dir():  # the one config file in a subdirectory
-            self._observer.schedule(Handler(), str(self.directory / ".vendetta"),
-                                    recursive=False)
-        self._observer.daemon = True
-        self._observer.start()
+        try:
+            self._observer.schedule(Handler(), str(self.directory), recursive=False)
+            if (self.directory / ".vendetta").is_dir():  # the one config file in a subdirectory
+                self._observer.schedule(Handler(), str(self.directory / ".vendetta"),
+                                        recursive=False)
+            self._observer.daemon = True
+            self._observer.start()
+        except OSError as exc:  # missing directory, inotify limits (watchdog raises OSError)
+            self._observer = None
+            raise watch_error(exc, self.directory) from None
+
+    def check(self) -> None:
+        """WatchError when the watch has ended: the directory was removed (watchdog's emitter
+        thread stops on it) or the observer died; a deaf watcher must not go on silently."""
+        observer = self._observer
+        if observer is None:
+            return
+        emitters = list(getattr(observer, "emitters", ()))
+        if not self.directory.is_dir() or not observer.is_alive() \
+                or any(not e.is_alive() for e in emitters):
+            raise watch_error(None, self.directory)
 
     def stop(self) -> None:
         if self._observer is not None:

@@ -9,7 +9,7 @@ from reconciler import actuators
 from reconciler.actuators import registry
 from reconciler.errors import InternalError, PlanError
 
-PRODUCTION = ["compose", "container", "package", "process", "task", "wireguard"]
+PRODUCTION = ["compose", "container", "file", "package", "process", "task", "wireguard"]
 
 
 def test_production_registry_has_no_test_doubles() -> None:
@@ -64,6 +64,7 @@ def test_every_kind_package_declares_its_kind_and_flags() -> None:
     assert flagged == {
         "compose": (False, None, False),
         "container": (False, None, True),
+        "file": (False, frozenset({"path"}), False),
         "package": (False, None, False),
         "process": (False, None, False),
         "task": (True, None, False),

@@ -1,0 +1,67 @@
+"""FileSpec: the typed view of a ``file`` resource's spec.
+
+model.build_services writes the spec ``{path, content, source, mode, owner}`` as a JSON-able
+mapping (hashed and stored as is); :meth:`FileSpec.of` is the parse boundary the file actuator
+reads it through. Exactly one of ``content`` (inline text) and ``source`` (an absolute path of
+a file on this machine, read when the file is written and observed) is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import TerminalError
+
+__all__ = ["DEFAULT_MODE", "FileSpec", "digest"]
+
+DEFAULT_MODE = "0644"
+
+
+def digest(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``: how file contents are compared."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class FileSpec:
+    path: str
+    content: str | None = None
+    source: str | None = None
+    mode: str = DEFAULT_MODE
+    owner: str | None = None
+
+    @classmethod
+    def of(cls, spec: Mapping[str, Any]) -> FileSpec:
+        """Read a built spec (missing keys give the defaults)."""
+        content = spec.get("content")
+        return cls(path=str(spec.get("path") or ""),
+                   content=None if content is None else str(content),
+                   source=str(spec["source"]) if spec.get("source") else None,
+                   mode=str(spec.get("mode") or DEFAULT_MODE),
+                   owner=str(spec["owner"]) if spec.get("owner") else None)
+
+    @property
+    def mode_bits(self) -> int:
+        return int(self.mode, 8)
+
+    def data(self) -> bytes:
+        """The bytes the file must hold; TerminalError when the source cannot be read."""
+        if self.source is None:
+            return (self.content or "").encode()
+        try:
+            return Path(self.source).read_bytes()
+        except OSError as exc:
+            raise TerminalError(f"cannot read the source {self.source} of file {self.path}: "
+                                f"{exc.strerror or exc}",
+                                hint="check the `source:` path in services.yaml") from None
+
+    def wanted(self) -> str | None:
+        """The digest of :meth:`data`; None when the source cannot be read now."""
+        try:
+            return digest(self.data())
+        except TerminalError:
+            return None
