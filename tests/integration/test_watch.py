@@ -275,3 +275,26 @@ def test_a_removed_container_is_recreated(project: Path, docker_client: Any,
     assert again.id != first.id and again.status == "running"
     assert watch.stop() == 0
     docker_client.containers.get(f"{scope}-box")  # still there after the watch stopped
+
+
+def test_a_heal_that_fails_to_start_is_retried_when_its_backoff_is_over(
+        project: Path, start_watch: Callable[..., WatchProcess]) -> None:
+    """A restart that dies right after it started leaves no pid to wait on: the watch wakes
+    itself when the backoff is over (here long before the 60 s full check) and retries."""
+    ready = project / "ready"
+    ready.write_text("")
+    write_services(project, service("api", f"test -f {ready} && exec sleep 1000; exit 3"))
+    watch = start_watch(project, "--backoff", "0.5")
+    watch.done("applied")
+    before = record(project, "process.api")["facts"]
+    mark = watch.mark()
+    ready.unlink()  # the next start fails at once
+    os.kill(int(before["pid"]), signal.SIGKILL)
+    watch.done("failed", after=mark)
+    ready.write_text("")  # ...and the one after it works: no edit, no kill, no full check
+    retry = watch.wait_for(lambda e: e["kind"] == "watch.reconcile"
+                           and any("backoff" in r for r in e["data"]["reasons"]),
+                           "the retry after the backoff", after=mark)
+    watch.done("applied", after=watch.events.index(retry))
+    after = record(project, "process.api")["facts"]
+    assert after["pid"] != before["pid"] and alive(after)
