@@ -17,6 +17,8 @@ done
 .venv/bin/python tests/benchmarks/bench_engine.py --honcho "$peers/bin/honcho" "$@"
 .venv/bin/python tests/benchmarks/bench_ssh.py --peers "$peers/bin"
 .venv/bin/python tests/benchmarks/bench_watch.py --idle "${WATCH_IDLE_SECONDS:-60}"
+# the state backends: no-op plan on SQLite vs PostgreSQL (a throw-away cluster, as in tests)
+.venv/bin/python tests/benchmarks/bench_state.py
 # `reconciler sync`: push -> applied, polling (--interval 1s) and through the webhook
 .venv/bin/python tests/benchmarks/bench_sync.py
 # containers against Compose itself (bench_compose.py): only where a Docker engine answers

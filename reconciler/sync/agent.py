@@ -66,6 +66,9 @@ class NullSource:
 
     def stop(self) -> None: ...
 
+    def check(self) -> None:
+        """Nothing to check: the checkout is ours, not a directory a person may remove."""
+
 
 class SyncAgent(Watcher):
     """One agent following one ref for one project; :meth:`run` blocks until :meth:`stop`."""
