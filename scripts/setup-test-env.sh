@@ -17,8 +17,14 @@ IMAGE=${RECONCILER_TEST_IMAGE:-reconciler-test/busybox:1}
 IMAGE_MARK=io.reconciler.test-image=busybox-full-1   # bump to force a rebuild
 COMPOSE_V2_VERSION=2.40.3
 COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
+# Installed with --no-install-recommends (wireguard-tools alone would recommend a whole kernel
+# image): what the tests need beyond the Depends is listed here explicitly: git (sync tests),
+# and the recommends of docker.io that dockerd relies on (ca-certificates, xz-utils,
+# cgroupfs-mount where no systemd mounts the cgroups, apparmor where the kernel enforces it), and
+# fonts-liberation (chromium's recommend: the dashboard's browser tests render text).
 PACKAGES=(docker.io docker-compose busybox-static openssh-server openssh-client iproute2 iptables
-  procps util-linux wireguard-tools wireguard-go postgresql redis-server python3-venv chromium)
+  procps util-linux wireguard-tools wireguard-go postgresql redis-server python3-venv chromium
+  git ca-certificates xz-utils cgroupfs-mount apparmor fonts-liberation)
 # Packages whose postinst would start a system service the tests never use: we keep them from
 # starting when we install them (policy-rc.d) and disable the units we installed.
 SERVICE_PACKAGES=(postgresql redis-server)
@@ -63,7 +69,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   run "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 update -q
-  run "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q "${missing[@]}"
+  run "${SUDO[@]}" apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}"
   if [ -n "$guard" ]; then "${SUDO[@]}" rm -f "$guard"; guard=""; fi
   for p in "${SERVICE_PACKAGES[@]}"; do
     [[ " ${missing[*]} " == *" $p "* ]] || continue   # only what this run installed
