@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from reconciler.events import Hook, null_hook
 from reconciler.model.changes import Change, Health, Observed
@@ -33,11 +33,6 @@ class ActuatorContext:
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
-
-
-# "delete_first": stop the old object, then start the new one (default: ports, names clash)
-# "create_first": start the new one, wait healthy, then remove the old one
-ReplaceMode = Literal["delete_first", "create_first"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +59,6 @@ class Kind:
 
 class Actuator(Protocol):
     kind: str
-    replace_mode: ReplaceMode
 
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
@@ -81,7 +75,9 @@ class Actuator(Protocol):
               ctx: ActuatorContext) -> Observed | None:
         """Carry out ``change`` (CREATE/UPDATE/REPLACE/DELETE); return what now exists
         (None after a delete). ``resource`` is the desired resource with clear secrets
-        (None for DELETE). Raises TransientError / TerminalError on failure."""
+        (None for DELETE). Raises TransientError / TerminalError on failure. How a REPLACE
+        is done is the kind's own: most stop the old object before starting the new one
+        (ports and names would clash)."""
         ...
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:

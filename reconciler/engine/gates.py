@@ -1,11 +1,12 @@
 """Gates of the apply walk: node states, readiness waits and dependency conditions.
 
 Readiness at apply time: after a node starts its object, the engine probes it every
-``min(interval, 0.5)`` seconds until the first success or until ``startup_timeout`` (default
-60 s) runs out; failures before that deadline do not count (Docker's start period, extended to
-the startup timeout). Steady-state health (``status``, ``watch``) uses the check's own
-interval and retries. A dependency that is not part of the plan (already running) is probed
-the same way before its dependant starts, unless its condition is ``service_started``.
+``min(interval, 0.5)`` seconds until the first success (healthy at once). Failures count like
+Compose's: not during ``start_period``, then at most once per ``interval``; ``retries`` counted
+failures in a row fail the node, and so does ``startup_timeout`` (default 60 s) running out
+first (:func:`reconciler.health.probes.wait_healthy`). ``status`` probes once. A dependency
+that is not part of the plan (already running) is probed the same way before its dependant
+starts, unless its condition is ``service_started``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from reconciler.actuators.base import Actuator, ActuatorContext
 from reconciler.engine.observe import recorded_facts
 from reconciler.errors import TerminalError
 from reconciler.events import EventBus
+from reconciler.health.probes import wait_healthy
 from reconciler.model.changes import HealthStatus, Observed, Status
 from reconciler.model.types import Address, Condition, DesiredState, Resource
 from reconciler.state import StateStore
@@ -74,29 +76,30 @@ class Tracker:
 def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: ActuatorContext,
                events: EventBus, *, sleep: Callable[[float], None] = time.sleep,
                clock: Callable[[], float] = time.monotonic) -> None:
-    """Probe until healthy or the startup timeout passes; raise TerminalError then."""
+    """Probe until healthy; raise TerminalError when the check's ``retries`` ran out after
+    its ``start_period`` (Compose's rule) or the startup timeout passed."""
     check = resource.health
     if check is None:
         return
     configured = resource.spec.get("startup_timeout")
     timeout = DEFAULT_STARTUP_TIMEOUT if configured is None else float(configured)
-    deadline = clock() + timeout
-    step = max(0.05, min(check.interval, 0.5))
     events.emit("node.wait_health", resource.address,
                 f"waiting for {check.kind.value} check", probe=check.kind.value)
-    last = ""
-    while True:
-        health = actuator.health(resource, observed, ctx)
-        if health.status is HealthStatus.HEALTHY:
-            events.emit("node.healthy", resource.address, "healthy")
-            return
-        last = health.detail or health.status.value
-        if clock() >= deadline:
-            raise TerminalError(
-                f"{resource.address} not healthy after {timeout:g}s: {last}",
-                hint="see `reconciler logs " + resource.name + "`; raise startup_timeout if it "
-                     "is only slow")
-        sleep(step)
+    health = wait_healthy(check, lambda: actuator.health(resource, observed, ctx),
+                          clock=clock, sleep=sleep, poll=max(0.05, min(check.interval, 0.5)),
+                          timeout=timeout)
+    if health.status is HealthStatus.HEALTHY:
+        events.emit("node.healthy", resource.address, "healthy")
+        return
+    hint = "see `reconciler logs " + resource.name + "`"
+    if health.status is HealthStatus.UNHEALTHY:
+        raise TerminalError(
+            f"{resource.address} not healthy: {health.detail}",
+            hint=hint + f"; failures count after start_period ({check.start_period:g}s), once "
+                        f"per interval ({check.interval:g}s): raise retries ({check.retries}) "
+                        "or start_period if it is only slow")
+    raise TerminalError(f"{resource.address} not healthy after {timeout:g}s: {health.detail}",
+                        hint=hint + "; raise startup_timeout if it is only slow")
 
 
 def wait_dependencies(resource: Resource, desired: DesiredState, in_plan: Iterable[str],

@@ -101,27 +101,42 @@ def probe_command(command: str, transport: Transport, *, env: Mapping[str, str] 
 def wait_healthy(check: HealthCheck, probe_fn: Callable[[], Health], *,
                  clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep,
-                 events: Hook = null_hook, address: str | None = None) -> Health:
-    """Probe every ``interval`` until healthy, or until ``retries`` consecutive failures
-    after ``start_period`` (Docker's semantics); answer the last Health seen."""
+                 events: Hook = null_hook, address: str | None = None,
+                 poll: float | None = None, timeout: float | None = None) -> Health:
+    """Probe until healthy or unhealthy by Compose's rule; answer the last Health seen.
+
+    A success is healthy at once. Failures during ``start_period`` do not count; after it, a
+    failure counts at most once per ``interval``, and ``retries`` counted failures in a row
+    make the service unhealthy (about ``start_period + (retries - 1) * interval`` of failing).
+    ``poll`` (default: the interval) probes more often than that, so a quick start is seen
+    quickly without counting a failure more than once per interval. ``timeout`` (seconds)
+    ends the wait early with the last failure: the apply engine's ``startup_timeout``.
+    """
     started = clock()
+    step = check.interval if poll is None else poll
     failures = 0
+    last_counted: float | None = None
     retries = max(1, check.retries)
     while True:
         health = probe_fn()
         if health.status is HealthStatus.HEALTHY:
             events(Event("health.healthy", address, health.detail or "healthy"))
             return health
-        in_start_period = clock() - started < check.start_period
-        if not in_start_period:
+        now = clock()
+        in_start_period = now - started < check.start_period
+        if not in_start_period and (last_counted is None
+                                    or now - last_counted >= check.interval - 1e-9):
             failures += 1
+            last_counted = now
         events(Event("health.probe_failed", address, health.detail or health.status.value,
                      {"failures": failures, "retries": retries,
                       "start_period": in_start_period}))
         if failures >= retries:
             return Health(HealthStatus.UNHEALTHY,
                           f"{failures} consecutive failures: {health.detail or 'no detail'}")
-        sleep(check.interval)
+        if timeout is not None and now - started >= timeout:
+            return Health(HealthStatus.STARTING, health.detail or health.status.value)
+        sleep(step)
 
 
 def _reason(exc: BaseException) -> str:

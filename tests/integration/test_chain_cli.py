@@ -35,7 +35,7 @@ services:
   api:
     command: "exec python3 -m http.server ${{api.port}} --bind 127.0.0.1"
     port: auto
-    health_check: {{http: "http://127.0.0.1:${{api.port}}/", interval: 0.2}}
+    health_check: {{http: "http://127.0.0.1:${{api.port}}/", interval: 0.2, start_period: 10}}
   box:
     type: docker
     image: {image}
@@ -44,7 +44,7 @@ services:
     env: {{GEN: "{gen}"}}
     shutdown_timeout: 1
     depends_on: [api]
-    health_check: {{http: "http://127.0.0.1:{box_port}/", interval: 0.2}}
+    health_check: {{http: "http://127.0.0.1:{box_port}/", interval: 0.2, start_period: 10}}
   front:
     type: compose
     files: [compose.yaml]

@@ -26,7 +26,7 @@ services:
     ports: [80]
     port: auto
     shutdown_timeout: 1
-    health_check: {{http: "http://127.0.0.1:${{box.port}}/", interval: 0.2}}
+    health_check: {{http: "http://127.0.0.1:${{box.port}}/", interval: 0.2, start_period: 10}}
 """
 
 

@@ -26,13 +26,13 @@ services:
   db:
     command: "exec python3 -m http.server $PORT --bind 127.0.0.1"
     port: auto
-    health_check: {http: "http://127.0.0.1:${db.port}/", interval: 0.2}
+    health_check: {http: "http://127.0.0.1:${db.port}/", interval: 0.2, start_period: 10}
   api:
     command: "sleep 2 && exec python3 -m http.server $PORT --bind 127.0.0.1"
     port: auto
     depends_on: [db]
     startup_timeout: 30
-    health_check: {http: "http://127.0.0.1:${api.port}/", interval: 0.2}
+    health_check: {http: "http://127.0.0.1:${api.port}/", interval: 0.2, start_period: 10}
   web:
     command: "exec sleep 3600"
     depends_on: [api]

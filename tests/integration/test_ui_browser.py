@@ -37,7 +37,7 @@ services:
   db:
     command: "exec python3 -m http.server $PORT --bind 127.0.0.1"
     port: auto
-    health_check: {http: "http://127.0.0.1:${db.port}/", interval: 0.2}
+    health_check: {http: "http://127.0.0.1:${db.port}/", interval: 0.2, start_period: 10}
   web:
     command: "while true; do echo tick $(date +%s%N) key=$API_KEY; sleep 0.3; done"
     depends_on: [db]

@@ -29,7 +29,7 @@ services:
     command: "exec python3 -m http.server $PORT --bind 127.0.0.1"
     port: auto
     env: {DB_SECRET_TOKEN: "s3cr3t-value", MODE: "primary"}
-    health_check: {http: "http://127.0.0.1:${db.port}/", interval: 0.2}
+    health_check: {http: "http://127.0.0.1:${db.port}/", interval: 0.2, start_period: 10}
   api:
     command: "exec sleep 3600"
     depends_on: [db]

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.errors import TerminalError, TransientError
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.model.types import Address, Resource
@@ -19,7 +19,6 @@ from reconciler.model.types import Address, Resource
 @dataclass
 class FakeActuator:
     kind: str = "fake"
-    replace_mode: ReplaceMode = "delete_first"
     world: dict[Address, Observed] = field(default_factory=dict)
     calls: list[tuple[str, str]] = field(default_factory=list)
     fail: set[str] = field(default_factory=set)

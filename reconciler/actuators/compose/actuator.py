@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.compose.cli import (
     ComposeCLI,
     PsRow,
@@ -186,7 +186,6 @@ class ComposeActuator:
     """Actuator for kind ``compose`` (one resource per Compose service)."""
 
     kind: str = KIND
-    replace_mode: ReplaceMode = "delete_first"
     _locks: dict[str, threading.Lock] = field(default_factory=lambda: defaultdict(
         threading.Lock))
     _guard: threading.Lock = field(default_factory=threading.Lock)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import health as container_health
 from reconciler.actuators.container import parse as cp
@@ -60,7 +60,6 @@ class ContainerActuator:
     :func:`docker_socket.for_url`, unless only a ``client_factory`` is injected."""
 
     kind: str = "container"
-    replace_mode: ReplaceMode = "delete_first"
 
     def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
                  api_factory: Callable[[str | None], Any] | None = None):

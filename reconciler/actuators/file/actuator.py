@@ -16,7 +16,7 @@ import shlex
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.file.spec import FileSpec, digest
 from reconciler.errors import TerminalError, TransientError
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
@@ -28,7 +28,6 @@ SECTION = "@@reconciler-file"
 
 class FileActuator:
     kind = "file"
-    replace_mode: ReplaceMode = "delete_first"
 
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.package.spec import PackageSpec
 from reconciler.errors import TerminalError, TransientError
 from reconciler.events import Event
@@ -43,7 +43,6 @@ class PackageActuator:
     """Packages on a host (local or SSH); see the module docstring for the layout."""
 
     kind = "package"
-    replace_mode: ReplaceMode = "create_first"
 
     # -- observe ----------------------------------------------------------------------------
 

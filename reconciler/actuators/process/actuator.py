@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
 from reconciler.actuators.process.files import base_env, log_tail, prepare_log, service_env
@@ -47,7 +47,6 @@ class ProcessActuator:
     """Local processes; see the module docstring for identity and stop semantics."""
 
     kind = "process"
-    replace_mode: ReplaceMode = "delete_first"
 
     def __init__(self) -> None:
         self._notify: dict[Address, NotifySocket] = {}

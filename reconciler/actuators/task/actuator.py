@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
 from reconciler.actuators.process.actuator import ProcessActuator, working_dir
@@ -47,7 +47,6 @@ class TaskActuator:
     """One-shot tasks; see the module docstring."""
 
     kind = "task"
-    replace_mode: ReplaceMode = "delete_first"
 
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:

@@ -31,7 +31,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode
+from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.wireguard import drift as drift_rules
 from reconciler.actuators.wireguard.keys import (
     ensure_key_script,
@@ -102,7 +102,6 @@ def rotates(change: Change) -> bool:
 
 class WireguardActuator:
     kind = "wireguard"
-    replace_mode: ReplaceMode = "create_first"
 
     def __init__(self) -> None:
         self._transports: dict[str, Transport] = {}
