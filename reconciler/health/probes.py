@@ -109,7 +109,8 @@ def wait_healthy(check: HealthCheck, probe_fn: Callable[[], Health], *,
     failure counts at most once per ``interval``, and ``retries`` counted failures in a row
     make the service unhealthy (about ``start_period + (retries - 1) * interval`` of failing).
     ``poll`` (default: the interval) probes more often than that, so a quick start is seen
-    quickly without counting a failure more than once per interval. ``timeout`` (seconds)
+    quickly without counting a failure more than once per interval. A ``starting`` answer
+    (an engine's HEALTHCHECK still in its own start period) never counts. ``timeout`` (seconds)
     ends the wait early with the last failure: the apply engine's ``startup_timeout``.
     """
     started = clock()
@@ -123,7 +124,9 @@ def wait_healthy(check: HealthCheck, probe_fn: Callable[[], Health], *,
             events(Event("health.healthy", address, health.detail or "healthy"))
             return health
         now = clock()
-        in_start_period = now - started < check.start_period
+        # STARTING is an engine's own verdict (Docker's HEALTHCHECK in its start period)
+        in_start_period = (now - started < check.start_period
+                           or health.status is HealthStatus.STARTING)
         if not in_start_period and (last_counted is None
                                     or now - last_counted >= check.interval - 1e-9):
             failures += 1

@@ -104,3 +104,11 @@ def test_parse_notify_and_long_socket_paths() -> None:
     replaced = socket_path_for(long)
     assert replaced != long and len(str(replaced)) < 100
     assert socket_path_for(long) == replaced  # stable
+
+
+def test_an_engines_starting_verdict_never_counts() -> None:
+    clock = FakeClock()
+    starting = Health(HealthStatus.STARTING, "")
+    probe_fn, calls = scripted([starting] * 6 + [OK])
+    health = wait_healthy(check(retries=2), probe_fn, clock=clock, sleep=clock.sleep)
+    assert health.status is HealthStatus.HEALTHY and calls[0] == 7
