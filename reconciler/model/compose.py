@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config.compose_file import ComposeDisk, interpolate, normalize_service
+from reconciler.config.compose_types import check_service
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error, warning
 from reconciler.model.secrets import DEFAULT_KEY, is_secret_name, marker
@@ -128,6 +129,26 @@ def _mask_env(definition: dict[str, Any], key: bytes) -> dict[str, str]:
     return secrets
 
 
+def _missing_env_files(doc: RawDocument, svc: str, body: Mapping[str, Any], base: Path,
+                       host: ComposeHost) -> list[Diagnostic]:
+    """An error per ``env_file`` of ``svc`` that does not exist (unless ``required: false``);
+    relative paths are relative to the first Compose file's directory, as Compose reads them."""
+    files = body.get("env_file")
+    found: list[Diagnostic] = []
+    for i, item in enumerate([files] if isinstance(files, str) else files or []):
+        path, required = (item.get("path"), item.get("required", True)) \
+            if isinstance(item, dict) else (item, True)
+        if required in (False, "false") or not isinstance(path, str):
+            continue
+        if not host.file_exists(base / path):
+            where = doc.where("services", svc, "env_file", *([] if isinstance(files, str)
+                                                             else [i]))
+            found.append(error(f"service {svc!r}: env file {path} not found", where,
+                               hint="create it, fix the path (relative to "
+                                    f"{base}), or write `{{path: {path}, required: false}}`"))
+    return found
+
+
 def _as_docs(doc: RawDocument | Sequence[RawDocument]) -> list[RawDocument]:
     return [doc] if isinstance(doc, RawDocument) else list(doc)
 
@@ -158,7 +179,9 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
                 continue
             pos = d.where("services", svc)
             found, problems = interpolate(body, variables, pos)
-            diagnostics += problems
+            found, wrong = check_service(d, svc, found)
+            diagnostics += problems + wrong
+            diagnostics += _missing_env_files(d, svc, found, Path(abs_files[0]).parent, host)
             normal = normalize_service(found)
             merged[svc] = merge_service(merged[svc], normal) if svc in merged else normal
             where.setdefault(svc, pos)
@@ -171,6 +194,11 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
     resources: list[Resource] = []
     for index, svc in enumerate(s for s in merged if s in enabled):
         definition = merged[svc]
+        if "image" not in definition and "build" not in definition:
+            diagnostics.append(error(
+                f"service {svc!r} has neither an image nor a build context", where[svc],
+                hint="add `image:` or `build:` (an override file alone is not a project: "
+                     "list the base file first)"))
         secrets = _mask_env(definition, secret_key)
         depends, problems = _dependencies(definition, name, svc, merged, enabled, where)
         diagnostics += problems
