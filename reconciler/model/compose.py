@@ -236,9 +236,12 @@ def _dependencies(definition: Mapping[str, Any], name: str, svc: str,
             problems.append(error(f"service {svc!r} depends on undefined service {dep!r}",
                                   source, address=address))
             continue
-        if dep not in enabled:
-            problems.append(warning(f"service {svc!r} depends on {dep!r}, which no selected "
-                                    "profile enables", source, address=address))
+        if dep not in enabled:  # Compose refuses this, unless the dependency is optional
+            if (options or {}).get("required") not in (False, "false"):
+                problems.append(error(f"service {svc!r} depends on {dep!r}, which no selected "
+                                      "profile enables", source, address=address,
+                                      hint=f"select a profile of {dep!r}, or write "
+                                           f"`{dep}: {{condition: ..., required: false}}`"))
             continue
         result.append(Dependency(service_address(name, dep), condition, source))
     return tuple(result), problems

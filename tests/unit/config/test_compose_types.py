@@ -19,30 +19,7 @@ from reconciler.config import load
 from reconciler.model.build import build
 from reconciler.model.types import Address
 
-GOOD = """\
-services:
-  web:
-    image: busybox:1
-    init: true
-    command: ["sh", "-c", "httpd -f -p 80"]
-    environment: ["A=1", "B"]
-    labels: {team: web, size: 3}
-    env_file: [{path: optional.env, required: false}]
-    ports: ["127.0.0.1::80", 8080, {target: 81, published: "9081", protocol: udp}]
-    expose: [80, "81"]
-    volumes: ["./data:/data", {type: tmpfs, target: /tmp}]
-    networks: {default: null}
-    restart: unless-stopped
-    healthcheck: {test: ["CMD", "true"], interval: 1s, retries: "${RETRIES:-4}"}
-    depends_on: {db: {condition: service_healthy, restart: true}}
-    deploy: {resources: {limits: {memory: 50M}}}
-    x-note: anything
-  db:
-    build: {context: .}
-    depends_on: []
-    profiles: [all]
-    healthcheck: {disable: true}
-"""
+GOOD = (Path(__file__).parent / "fixtures/compose_every_shape.yaml").read_text()
 
 
 def test_a_compose_file_of_every_valid_shape_passes(run: Run) -> None:
@@ -130,3 +107,15 @@ def test_an_override_file_alone_is_an_error(run: Run) -> None:
     assert [e.splitlines()[0] for e in result.errors] == [
         f"{Path('compose.override.yaml').resolve()}:2:3: error: service 'web' has neither "
         "an image nor a build context"]
+
+
+def test_a_dependency_on_a_service_outside_the_profiles_is_an_error(run: Run) -> None:
+    """Compose refuses it ("depends on undefined service"); it was only a warning."""
+    text = ("services:\n  web:\n    image: busybox:1\n    depends_on: [db]\n"
+            "  db: {image: busybox:1, profiles: [jobs]}\n")
+    result = run({"compose.yaml": text})
+    assert [e.splitlines()[0] for e in result.errors] == [
+        "compose.yaml:4:18: error: service 'web' depends on 'db', which no selected profile "
+        "enables"]
+    optional = text.replace("[db]", "{db: {condition: service_started, required: false}}")
+    assert run({"compose.yaml": optional}).errors == []
