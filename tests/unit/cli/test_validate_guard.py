@@ -37,6 +37,17 @@ def test_validate_reports_a_bad_depends_on_without_a_traceback(tmp_path: Path) -
     assert done.stderr.startswith("compose.yaml:4:5: error: services.web.depends_on must be")
 
 
+def test_plan_reports_a_bad_depends_on_as_a_user_error(tmp_path: Path) -> None:
+    """It exited 3 (a bug) with the AttributeError before."""
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "compose.yaml").write_text(BAD)
+    done = reconciler(project, "--state-dir", str(tmp_path / "state"), "plan")
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "compose.yaml:4:5: error: services.web.depends_on must be" in done.stderr
+
+
 def test_the_hook_reports_a_bad_depends_on_without_a_traceback(tmp_path: Path) -> None:
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True,
