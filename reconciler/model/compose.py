@@ -170,6 +170,7 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
     diagnostics: list[Diagnostic] = []
     merged: dict[str, dict[str, Any]] = {}
     where: dict[str, SourceRange] = {}
+    declared: set[str] = set()  # "svc\0key" of every key written (kept or not)
     for d in docs:
         services = d.get("services")
         if not isinstance(services, Mapping):
@@ -179,6 +180,7 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
                 continue
             pos = d.where("services", svc)
             found, problems = interpolate(body, variables, pos)
+            declared.update(f"{svc}\0{key}" for key in found)
             found, wrong = check_service(d, svc, found)
             diagnostics += problems + wrong
             diagnostics += _missing_env_files(d, svc, found, Path(abs_files[0]).parent, host)
@@ -194,7 +196,7 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
     resources: list[Resource] = []
     for index, svc in enumerate(s for s in merged if s in enabled):
         definition = merged[svc]
-        if "image" not in definition and "build" not in definition:
+        if not {f"{svc}\0image", f"{svc}\0build"} & declared:
             diagnostics.append(error(
                 f"service {svc!r} has neither an image nor a build context", where[svc],
                 hint="add `image:` or `build:` (an override file alone is not a project: "

@@ -50,6 +50,8 @@ BROKEN: list[tuple[str, Case]] = [
     ("empty int", broken('healthcheck: {test: [CMD, "true"], retries: "${RETRIES_UNSET}"}')),
     ("condition missing", broken("depends_on: {web: {}}")),
     ("unknown key", broken("comand: [x]")),
+    ("image int", {"compose.yaml": "services:\n  web:\n    image: 5\n"}),
+    ("command int", broken("command: 5")),
     ("dependency outside the profiles", {"compose.yaml": "services:\n  web:\n    image: "
                                          f"{IMAGE}\n    depends_on: [db]\n  db: {{image: "
                                          f"{IMAGE}, profiles: [jobs]}}\n"}),

@@ -119,3 +119,9 @@ def test_a_dependency_on_a_service_outside_the_profiles_is_an_error(run: Run) ->
         "enables"]
     optional = text.replace("[db]", "{db: {condition: service_started, required: false}}")
     assert run({"compose.yaml": optional}).errors == []
+
+
+def test_a_wrong_image_is_one_error(run: Run) -> None:
+    result = run({"compose.yaml": "services:\n  web:\n    image: 5\n"})
+    assert [e.splitlines()[0] for e in result.errors] == [
+        "compose.yaml:3:5: error: services.web.image must be a string, not an integer"]
