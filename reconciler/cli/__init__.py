@@ -33,9 +33,13 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
     if "hook" in argv:
+        from reconciler.cli.common import exit_code_for
         from reconciler.workflows.hook import fast_path as hook_fast_path
 
-        code = hook_fast_path(argv)
+        try:
+            code = hook_fast_path(argv)
+        except (Exception, KeyboardInterrupt) as exc:  # a bug: exit 3 with the report hint
+            code = exit_code_for(exc)
         if code is not None:
             sys.exit(code)
     from reconciler.cli.app import run

@@ -37,8 +37,13 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
     diagnostics += check(docs)
     if not any(d.severity is Severity.ERROR for d in diagnostics):
         env = interpolation_env(docs, os.environ)
-        _, more = build(docs, env=env, session=session, strict=strict, host=LocalHost(env))
+        desired, more = build(docs, env=env, session=session, strict=strict,
+                              host=LocalHost(env))
         diagnostics += more
+        if not any(d.severity is Severity.ERROR for d in diagnostics):
+            from reconciler.cli.validate_compose import compose_cli_diagnostics
+
+            diagnostics += compose_cli_diagnostics(desired)  # skipped without a Compose CLI
     from reconciler.engine.policy_step import new_diagnostics, policy_layers, state_dir_for
 
     layers = policy_layers(directory, state_dir_for(directory, session, state_dir),
@@ -79,5 +84,8 @@ def fast_path(argv: list[str]) -> int | None:
         return None
     if args.command != "validate" or rest or not args.project.is_dir():
         return None
-    return run_validate(args.project, session=args.session, strict=args.strict,
-                        as_json=args.json, state_dir=args.state_dir, policy_file=args.policy)
+    from reconciler.cli.common import guarded
+
+    return guarded(lambda: run_validate(  # a bug exits 3 with the report hint, as elsewhere
+        args.project, session=args.session, strict=args.strict, as_json=args.json,
+        state_dir=args.state_dir, policy_file=args.policy))

@@ -162,6 +162,9 @@ class ComposeDisk:
     def read_env(self, path: Path) -> dict[str, str]:
         return read_env_file(path)
 
+    def file_exists(self, path: Path) -> bool:
+        return path.is_file()
+
 
 # -- interpolation and normalization of one service ----------------------------------------
 

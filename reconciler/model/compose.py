@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config.compose_file import ComposeDisk, interpolate, normalize_service
+from reconciler.config.compose_types import check_service
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error, warning
 from reconciler.model.secrets import DEFAULT_KEY, is_secret_name, marker
@@ -128,6 +129,26 @@ def _mask_env(definition: dict[str, Any], key: bytes) -> dict[str, str]:
     return secrets
 
 
+def _missing_env_files(doc: RawDocument, svc: str, body: Mapping[str, Any], base: Path,
+                       host: ComposeHost) -> list[Diagnostic]:
+    """An error per ``env_file`` of ``svc`` that does not exist (unless ``required: false``);
+    relative paths are relative to the first Compose file's directory, as Compose reads them."""
+    files = body.get("env_file")
+    found: list[Diagnostic] = []
+    for i, item in enumerate([files] if isinstance(files, str) else files or []):
+        path, required = (item.get("path"), item.get("required", True)) \
+            if isinstance(item, dict) else (item, True)
+        if required in (False, "false") or not isinstance(path, str):
+            continue
+        if not host.file_exists(base / path):
+            where = doc.where("services", svc, "env_file", *([] if isinstance(files, str)
+                                                             else [i]))
+            found.append(error(f"service {svc!r}: env file {path} not found", where,
+                               hint="create it, fix the path (relative to "
+                                    f"{base}), or write `{{path: {path}, required: false}}`"))
+    return found
+
+
 def _as_docs(doc: RawDocument | Sequence[RawDocument]) -> list[RawDocument]:
     return [doc] if isinstance(doc, RawDocument) else list(doc)
 
@@ -149,6 +170,7 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
     diagnostics: list[Diagnostic] = []
     merged: dict[str, dict[str, Any]] = {}
     where: dict[str, SourceRange] = {}
+    declared: set[str] = set()  # "svc\0key" of every key written (kept or not)
     for d in docs:
         services = d.get("services")
         if not isinstance(services, Mapping):
@@ -158,7 +180,10 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
                 continue
             pos = d.where("services", svc)
             found, problems = interpolate(body, variables, pos)
-            diagnostics += problems
+            declared.update(f"{svc}\0{key}" for key in found)
+            found, wrong = check_service(d, svc, found)
+            diagnostics += problems + wrong
+            diagnostics += _missing_env_files(d, svc, found, Path(abs_files[0]).parent, host)
             normal = normalize_service(found)
             merged[svc] = merge_service(merged[svc], normal) if svc in merged else normal
             where.setdefault(svc, pos)
@@ -171,6 +196,11 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
     resources: list[Resource] = []
     for index, svc in enumerate(s for s in merged if s in enabled):
         definition = merged[svc]
+        if not {f"{svc}\0image", f"{svc}\0build"} & declared:
+            diagnostics.append(error(
+                f"service {svc!r} has neither an image nor a build context", where[svc],
+                hint="add `image:` or `build:` (an override file alone is not a project: "
+                     "list the base file first)"))
         secrets = _mask_env(definition, secret_key)
         depends, problems = _dependencies(definition, name, svc, merged, enabled, where)
         diagnostics += problems
@@ -208,9 +238,12 @@ def _dependencies(definition: Mapping[str, Any], name: str, svc: str,
             problems.append(error(f"service {svc!r} depends on undefined service {dep!r}",
                                   source, address=address))
             continue
-        if dep not in enabled:
-            problems.append(warning(f"service {svc!r} depends on {dep!r}, which no selected "
-                                    "profile enables", source, address=address))
+        if dep not in enabled:  # Compose refuses this, unless the dependency is optional
+            if (options or {}).get("required") not in (False, "false"):
+                problems.append(error(f"service {svc!r} depends on {dep!r}, which no selected "
+                                      "profile enables", source, address=address,
+                                      hint=f"select a profile of {dep!r}, or write "
+                                           f"`{dep}: {{condition: ..., required: false}}`"))
             continue
         result.append(Dependency(service_address(name, dep), condition, source))
     return tuple(result), problems

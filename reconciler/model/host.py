@@ -62,6 +62,9 @@ class ComposeHost(Protocol):
     def read_env(self, path: Path) -> dict[str, str]:
         """The variables of an env file (``.env``, ``env_file:``); empty when it is missing."""
 
+    def file_exists(self, path: Path) -> bool:
+        """Whether ``path`` is an existing file (a service's ``env_file``)."""
+
 
 class BuildHost(ComposeHost, Protocol):
     """Host facts and config reads that model.build asks for; nothing else reaches it."""
@@ -130,3 +133,6 @@ class NoHost:
 
     def read_env(self, path: Path) -> dict[str, str]:
         raise self._missing(f"to read {path}")
+
+    def file_exists(self, path: Path) -> bool:
+        raise self._missing(f"whether {path} exists")

@@ -117,6 +117,10 @@ class FakeHost:
         text = self._text(path)
         return compose_file.parse_env_text(text) if text is not None else {}
 
+    def file_exists(self, path: Path) -> bool:
+        self.asked.append(f"exists {path}")
+        return self._text(path) is not None
+
 
 def _problems(found: Iterable[Problem] | None, directory: Path) -> Iterable[Problem]:
     if found is not None:

@@ -281,15 +281,16 @@ def parse_config_errors(stderr: str, files: Sequence[str],
 
 
 def compose_config_diagnostics(files: Sequence[str], compose: ComposeCLI, *,
-                               profiles: Sequence[str] = (),
-                               env_file: str | None = None) -> list[Diagnostic]:
-    """Validate ``files`` with the Compose CLI's own ``config -q``; its complaints as
-    diagnostics naming the file (and the line, when the message has one)."""
-    args = [*compose.argv, *(a for f in files for a in ("-f", f)),
+                               profiles: Sequence[str] = (), env_file: str | None = None,
+                               project: str | None = None, timeout: float = 120.0,
+                               ) -> list[Diagnostic]:
+    """``config -q``'s complaints on ``files`` as diagnostics (none when it times out)."""
+    args = [*compose.argv, *(["-p", project] if project else []),
+            *(a for f in files for a in ("-f", f)),
             *(a for p in profiles for a in ("--profile", p)),
             *(["--env-file", env_file] if env_file else []), "config", "-q"]
-    result = compose.run(args, timeout=120.0)
-    if result.ok and "level=warning" not in result.stderr:
+    result = compose.run(args, timeout=timeout)
+    if "(timed out after" in result.stderr or (result.ok and "level=warning" not in result.stderr):
         return []
     docs, _ = load_compose_files([Path(f) for f in files])
     found = parse_config_errors(result.stderr, files, docs)
