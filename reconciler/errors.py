@@ -18,7 +18,7 @@ Every error the engine raises on purpose derives from :class:`ReconcilerError`::
     ├── ActuatorError                       raised by actuators; mapped at the boundary
     │   ├── TransientError                  retry after ``retry_after`` seconds (bounded)
     │   └── TerminalError                   do not retry; the node fails
-    └── InternalError                   3   a bug: printed with its traceback
+    └── InternalError                   3   a bug: its traceback goes to a crash report
 
 Library exceptions (docker, paramiko, subprocess, sqlite3, watchdog) are mapped to these at the
 boundary that calls the library; nothing else escapes to the CLI except as ``InternalError``.
@@ -220,7 +220,7 @@ class TerminalError(ActuatorError):
 
 
 class InternalError(ReconcilerError):
-    """A bug in reconciler: printed with its traceback, exit code 3."""
+    """A bug in reconciler: exit code 3; its traceback goes to a crash report file."""
 
     exit_code = 3
 

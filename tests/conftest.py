@@ -14,7 +14,10 @@ one test and removes it afterwards; production code never knows that kind.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -51,12 +54,27 @@ def fake_kind_fixture() -> Iterator[FakeActuator]:
         registry.unregister("fake")
 
 
+_CRASH_ROOT: str | None = None
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    # crash reports of the CLIs the tests run (exit 3) go to a directory of this run, removed
+    # at the end (tests that look for one set their own XDG_STATE_HOME)
+    global _CRASH_ROOT
+    if "XDG_STATE_HOME" not in os.environ:
+        _CRASH_ROOT = tempfile.mkdtemp(prefix="reconciler-test-state-")
+        os.environ["XDG_STATE_HOME"] = _CRASH_ROOT
     config.addinivalue_line(
         "markers",
         "requires(*components): the test needs these real components "
         f"({', '.join(COMPONENTS)}); fails under CI=true, skips elsewhere",
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CRASH_ROOT is not None:
+        shutil.rmtree(_CRASH_ROOT, ignore_errors=True)
+        os.environ.pop("XDG_STATE_HOME", None)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

@@ -1,7 +1,7 @@
 """The typer application, its global options, and the typer side of the error mapping.
 
 Exit codes: 0 success; 1 user error (bad config, policy denial, lock held, failed nodes, usage);
-2 ``plan --detailed-exitcode`` with changes present; 3 internal error (with traceback); 130
+2 ``plan --detailed-exitcode`` with changes present; 3 internal error (with a crash report); 130
 interrupted. The mapping itself is :func:`reconciler.cli.common.guarded`, shared with the
 typer-free fast path (cli/fast.py); :class:`Globals` and :func:`echo` live there too and are
 re-exported here for the command modules. Command modules import the pipeline lazily.

@@ -4,9 +4,10 @@ Both the typer app (cli/app.py, which re-exports :class:`Globals` and :func:`ech
 typer-free fast path (cli/fast.py) use this module, so ``plan``/``apply``/``destroy`` behave the
 same whichever parser ran. :func:`guarded` is the one mapping of errors to messages and exit
 codes: a :class:`~reconciler.errors.ReconcilerError` prints its rendering and exits with its
-code (3 with the traceback), Ctrl-C exits 130 ("interrupted"), any other exception is a bug
-(traceback, exit 3). Usage errors belong to the parser that found them: the typer path passes
-a ``translate`` hook that maps click's exceptions (exit 2 becomes 1).
+code (3 with a crash report), Ctrl-C exits 130 ("interrupted"), any other exception is a bug
+(exit 3: one line and the path of a crash report that holds the traceback). Usage errors
+belong to the parser that found them: the typer path passes a ``translate`` hook that maps
+click's exceptions (exit 2 becomes 1).
 """
 
 from __future__ import annotations
@@ -64,9 +65,9 @@ Translate = Callable[[Exception], "int | None"]
 
 
 def exit_code_for(exc: BaseException, translate: Translate | None = None) -> int:
-    """Report ``exc`` on stderr the way the CLI does and return the exit code it means."""
-    import traceback
-
+    """Report ``exc`` on stderr the way the CLI does and return the exit code it means.
+    A bug (exit 3) prints one line and the path of its crash report, never a traceback
+    (:mod:`reconciler.cli.crash`)."""
     from reconciler.errors import ReconcilerError
 
     if isinstance(exc, CliExit):
@@ -74,7 +75,7 @@ def exit_code_for(exc: BaseException, translate: Translate | None = None) -> int
     if isinstance(exc, ReconcilerError):
         echo(exc.render(), err=True)
         if exc.exit_code == 3:
-            traceback.print_exception(exc)
+            _crash_report(exc)
         return exc.exit_code
     if isinstance(exc, KeyboardInterrupt):
         echo("interrupted", err=True)
@@ -83,9 +84,18 @@ def exit_code_for(exc: BaseException, translate: Translate | None = None) -> int
         code = translate(exc)
         if code is not None:
             return code
-    echo("internal error (a bug in reconciler; please report it):", err=True)
-    traceback.print_exception(exc)
+    detail = str(exc)
+    echo(f"internal error (a bug in reconciler; please report it): {type(exc).__name__}"
+         + (f": {detail}" if detail else ""), err=True)
+    _crash_report(exc)
     return 3
+
+
+def _crash_report(exc: BaseException) -> None:
+    from reconciler.cli.crash import report_lines
+
+    for line in report_lines(exc):
+        echo(line, err=True)
 
 
 def guarded(body: Callable[[], int | None], translate: Translate | None = None) -> int:

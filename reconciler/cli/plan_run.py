@@ -166,7 +166,7 @@ def raise_for_failures(result: ApplyResult, kind: str) -> None:
     if bug is not None:
         raise InternalError(f"{kind} failed: {causes}",
                             hint="this is a bug in reconciler: please report it with the "
-                                 "traceback above; finished nodes are kept") from bug
+                                 "crash report below; finished nodes are kept") from bug
     raise ApplyFailed(f"{kind} failed: {causes}",
                       hint="fix the cause and run apply again: finished nodes are kept")
 

@@ -161,4 +161,6 @@ def test_a_bug_in_an_actuator_is_an_internal_error_with_exit_3(h: Harness, capsy
     assert isinstance(caught.value.__cause__, KeyError)
     assert exit_code_for(caught.value) == 3
     err = capsys.readouterr().err
-    assert "KeyError: 'oops'" in err and "please report" in err
+    assert "please report" in err and "Traceback" not in err
+    report = Path(err.split("crash report (attach it to the issue): ")[1].split()[0])
+    assert "KeyError: 'oops'" in report.read_text()
