@@ -136,7 +136,8 @@ def _copy(ctx: typer.Context, *, to: str | None = None, source: str | None = Non
 
     g = globals_of(ctx)
     mine = g.project().store
-    other = StateStore.open_project(g.directory, g.session, g.state_dir, to or source)
+    other = StateStore.open_project(g.directory, g.session, g.state_dir, to or source,
+                                    project=mine.project, environ=mine.environ)
     try:
         src, dest = (mine, other) if to else (other, mine)
         done = transfer.copy(src, dest)

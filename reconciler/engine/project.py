@@ -38,7 +38,7 @@ from reconciler.engine.support import (
 )
 from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
 from reconciler.events import EventBus
-from reconciler.model.build import build
+from reconciler.model.build import build, project_name
 from reconciler.model.changes import Observed
 from reconciler.model.types import Address, DesiredState
 from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
@@ -84,7 +84,17 @@ class Project:
     @cached_property
     def store(self) -> StateStore:
         return StateStore.open_project(self.directory, self.session, self.state_dir,
-                                       self.state_url)
+                                       self.state_url, project=self.config_name,
+                                       environ=self.environ)
+
+    @cached_property
+    def config_name(self) -> str:
+        """The project's name as its config says (before any state is opened: it names the
+        default PostgreSQL schema and the secret key file)."""
+        if self.name:
+            return self.name
+        docs = load(self.directory)[0]
+        return project_name(docs) if docs else self.directory.resolve().name
 
     @cached_property
     def transports(self) -> TransportPool:

@@ -19,6 +19,7 @@ from reconciler.config import RawDocument
 from reconciler.errors import Diagnostic, PlanError
 from reconciler.model.changes import Action, ActionReason, Change, Observed, ReasonCode, Status
 from reconciler.model.types import Address, DesiredState
+from reconciler.state.db import ensure_dir
 from reconciler.validate.checker import check, fingerprints
 
 SCHEMA_PASSED = "schema-passed"
@@ -73,6 +74,7 @@ def write_lines(path: Path, lines: Collection[str]) -> None:
     """Replace ``path`` atomically with ``lines`` (sorted); a cache: failures are ignored."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
+        ensure_dir(path.parent)  # the state dir (0700) may not exist yet on a first plan
         try:
             temp.write_text("".join(f"{line}\n" for line in sorted(lines)))
             os.replace(temp, path)

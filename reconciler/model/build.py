@@ -225,6 +225,11 @@ def _host_addresses(docs: Sequence[RawDocument]) -> dict[str, str]:
     return found
 
 
+def project_name(docs: Sequence[RawDocument]) -> str:
+    """The project's name: its config's ``name:``, else the config directory's name."""
+    return _project(docs)[0]
+
+
 def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
     settings: dict[str, Any] = {}
     names: list[str] = []
