@@ -40,6 +40,7 @@ from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
 from reconciler.events import EventBus
 from reconciler.model.build import build, project_name
 from reconciler.model.changes import Observed
+from reconciler.model.paths import localize
 from reconciler.model.types import Address, DesiredState
 from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
 from reconciler.state import StateStore
@@ -141,7 +142,7 @@ class Project:
         env = self.env(docs)
         return build(docs, env=env, session=self.session, port_allocator=allocator,
                      secret_key=self.store.secret_key(), strict=self.strict,
-                     host=LocalHost(env))
+                     host=LocalHost(env), root=os.path.abspath(self.directory))
 
     # -- 4-6: observe, diff, plan ------------------------------------------------------------
 
@@ -199,7 +200,8 @@ class Project:
         for resource in desired.resources.values():
             actuators.load(resource.kind)
         observed = self.observe(desired) if refresh else offline_observed(records)
-        last_applied = {a: r.spec for a, r in records.items()}
+        root = os.path.abspath(self.directory)
+        last_applied = {a: localize(r.spec, root) for a, r in records.items()}
         changes = diff.compute(desired, observed, last_applied,
                                replace=[parse_target(t) for t in replace], destroy=destroy)
         changes = explain_held(changes, holds)
@@ -299,7 +301,8 @@ class Project:
             if resource is None or address in records or not seen.adopted:
                 continue
             if seen.spec_hash == resource.hash():
-                self.store.record(address, spec=dict(resource.spec), spec_hash=resource.hash(),
+                self.store.record(address, spec=resource.portable_spec(),
+                                  spec_hash=resource.hash(),
                                   depends_on=tuple(str(d.target) for d in resource.depends_on),
                                   facts=dict(seen.facts), status=seen.status.value,
                                   run_id=run_id)

@@ -104,3 +104,12 @@ def test_a_shared_key_from_the_environment_wins(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="64 hex digits"):
         StateStore.open_project(tmp_path, project="p",
                                 environ={"RECONCILER_SECRET_KEY": "short"}).secret_key()
+
+
+def test_the_default_postgresql_schema_is_named_after_the_project(tmp_path: Path) -> None:
+    store = StateStore.open_project(tmp_path / "alice-checkout", url="postgresql://u@/db",
+                                    project="Shop-Front")
+    assert store.backend.schema == "reconciler_shop_front"  # type: ignore[attr-defined]
+    assert StateStore.open_project(tmp_path / "x", session="dev", url="postgresql://u@/db",
+                                   project="shop").backend.schema == (  # type: ignore[attr-defined]
+        "reconciler_shop_dev")
