@@ -34,6 +34,7 @@ from reconciler.engine.support import (
     offline_observed,
     parse_target,
     schema_check,
+    upgrade_paths,
     without_held,
 )
 from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
@@ -196,7 +197,7 @@ class Project:
         desired, diagnostics = (given, []) if given is not None else self.desired()
         holds = {} if destroy else self.store.holds()
         desired = without_held(desired, holds)
-        records = self.store.resources()
+        records = upgrade_paths(self.store, desired)
         for resource in desired.resources.values():
             actuators.load(resource.kind)
         observed = self.observe(desired) if refresh else offline_observed(records)

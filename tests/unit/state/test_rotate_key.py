@@ -66,3 +66,19 @@ def test_paths_under_the_project_are_recorded_relative(tmp_path: Path) -> None:
     desired, _ = Project(tmp_path).desired()
     assert desired.resources[API].spec["cwd"] == str(tmp_path)  # actuators get it absolute
     assert desired.resources[API].portable_spec()["cwd"] == "{project}"
+
+
+def test_records_of_older_versions_upgrade_to_relative_paths(tmp_path: Path) -> None:
+    from reconciler.engine.support import upgrade_paths
+    from reconciler.model.types import spec_hash
+
+    (tmp_path / "services.yaml").write_text(CONFIG)
+    project = Project(tmp_path)
+    desired, _ = project.desired()
+    api = desired.resources[API]
+    project.store.record(API, spec=dict(api.spec), spec_hash=spec_hash(api.spec),
+                         depends_on=(), facts={"pid": 1}, status="running", run_id=None)
+    records = upgrade_paths(project.store, desired)
+    assert records[API].spec_hash == api.hash() and records[API].spec["cwd"] == "{project}"
+    stored = project.store.resources()[API]
+    assert stored.spec_hash == api.hash() and stored.facts == {"pid": 1}
