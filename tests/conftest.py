@@ -100,3 +100,12 @@ def pg_cluster() -> Iterator[Any]:
         yield cluster
     finally:
         cluster.destroy()
+
+
+@pytest.fixture(autouse=True)
+def _key_home(tmp_path_factory: pytest.TempPathFactory,
+              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Secret key files (``$XDG_CONFIG_HOME/reconciler/keys``) go to a throw-away directory,
+    never the user's real config, and no shared key leaks in from the environment."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+    monkeypatch.delenv("RECONCILER_SECRET_KEY", raising=False)

@@ -136,7 +136,8 @@ def _copy(ctx: typer.Context, *, to: str | None = None, source: str | None = Non
 
     g = globals_of(ctx)
     mine = g.project().store
-    other = StateStore.open_project(g.directory, g.session, g.state_dir, to or source)
+    other = StateStore.open_project(g.directory, g.session, g.state_dir, to or source,
+                                    project=mine.project, environ=mine.environ)
     try:
         src, dest = (mine, other) if to else (other, mine)
         done = transfer.copy(src, dest)
@@ -159,3 +160,16 @@ def state_pull(ctx: typer.Context, source: Annotated[str, typer.Option(
         "--from", help="Source state URL (postgresql://... or a SQLite file).")]) -> None:
     """Copy another backend's state of this project here (refused if this one is newer)."""
     _copy(ctx, source=source)
+
+
+@state_app.command("rotate-key")
+def state_rotate_key(ctx: typer.Context) -> None:
+    """Make a new secret key and re-hash the recorded secrets the current config supplies."""
+    from reconciler.engine.rotate_key import rotate
+
+    project = globals_of(ctx).project()
+    with project.locked():
+        done = rotate(project)
+    echo(f"New secret key in {project.store.key_file}: {len(done.rehashed)} record(s) "
+         f"re-hashed" + (f", {len(done.kept)} left as they were (not in sync with the "
+                         f"config; they show as changed once)" if done.kept else ""))

@@ -190,6 +190,7 @@ class Applier:
     def _record(self, resource: Resource, observed: Observed | None) -> None:
         facts: dict[str, Any] = dict(observed.facts) if observed is not None else {}
         status = observed.status.value if observed is not None else "unknown"
-        self.store.record(resource.address, spec=dict(resource.spec), spec_hash=resource.hash(),
+        self.store.record(resource.address, spec=resource.portable_spec(),
+                          spec_hash=resource.hash(),
                           depends_on=tuple(str(d.target) for d in resource.depends_on),
                           facts=facts, status=status, run_id=self.run_id)

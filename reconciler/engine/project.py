@@ -34,12 +34,14 @@ from reconciler.engine.support import (
     offline_observed,
     parse_target,
     schema_check,
+    upgrade_paths,
     without_held,
 )
 from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
 from reconciler.events import EventBus
-from reconciler.model.build import build
+from reconciler.model.build import build, project_name
 from reconciler.model.changes import Observed
+from reconciler.model.paths import localize
 from reconciler.model.types import Address, DesiredState
 from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
 from reconciler.state import StateStore
@@ -84,7 +86,17 @@ class Project:
     @cached_property
     def store(self) -> StateStore:
         return StateStore.open_project(self.directory, self.session, self.state_dir,
-                                       self.state_url)
+                                       self.state_url, project=self.config_name,
+                                       environ=self.environ)
+
+    @cached_property
+    def config_name(self) -> str:
+        """The project's name as its config says (before any state is opened: it names the
+        default PostgreSQL schema and the secret key file)."""
+        if self.name:
+            return self.name
+        docs = load(self.directory)[0]
+        return project_name(docs) if docs else self.directory.resolve().name
 
     @cached_property
     def transports(self) -> TransportPool:
@@ -131,7 +143,7 @@ class Project:
         env = self.env(docs)
         return build(docs, env=env, session=self.session, port_allocator=allocator,
                      secret_key=self.store.secret_key(), strict=self.strict,
-                     host=LocalHost(env))
+                     host=LocalHost(env), root=os.path.abspath(self.directory))
 
     # -- 4-6: observe, diff, plan ------------------------------------------------------------
 
@@ -185,11 +197,12 @@ class Project:
         desired, diagnostics = (given, []) if given is not None else self.desired()
         holds = {} if destroy else self.store.holds()
         desired = without_held(desired, holds)
-        records = self.store.resources()
+        records = upgrade_paths(self.store, desired)
         for resource in desired.resources.values():
             actuators.load(resource.kind)
         observed = self.observe(desired) if refresh else offline_observed(records)
-        last_applied = {a: r.spec for a, r in records.items()}
+        root = os.path.abspath(self.directory)
+        last_applied = {a: localize(r.spec, root) for a, r in records.items()}
         changes = diff.compute(desired, observed, last_applied,
                                replace=[parse_target(t) for t in replace], destroy=destroy)
         changes = explain_held(changes, holds)
@@ -289,7 +302,8 @@ class Project:
             if resource is None or address in records or not seen.adopted:
                 continue
             if seen.spec_hash == resource.hash():
-                self.store.record(address, spec=dict(resource.spec), spec_hash=resource.hash(),
+                self.store.record(address, spec=resource.portable_spec(),
+                                  spec_hash=resource.hash(),
                                   depends_on=tuple(str(d.target) for d in resource.depends_on),
                                   facts=dict(seen.facts), status=seen.status.value,
                                   run_id=run_id)

@@ -9,6 +9,7 @@ removal of services held stopped (:func:`without_held`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
@@ -18,7 +19,9 @@ from typing import Any
 from reconciler.config import RawDocument
 from reconciler.errors import Diagnostic, PlanError
 from reconciler.model.changes import Action, ActionReason, Change, Observed, ReasonCode, Status
-from reconciler.model.types import Address, DesiredState
+from reconciler.model.types import Address, DesiredState, spec_hash
+from reconciler.state import ResourceRecord, StateStore
+from reconciler.state.db import ensure_dir
 from reconciler.validate.checker import check, fingerprints
 
 SCHEMA_PASSED = "schema-passed"
@@ -73,6 +76,7 @@ def write_lines(path: Path, lines: Collection[str]) -> None:
     """Replace ``path`` atomically with ``lines`` (sorted); a cache: failures are ignored."""
     temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with contextlib.suppress(OSError):
+        ensure_dir(path.parent)  # the state dir (0700) may not exist yet on a first plan
         try:
             temp.write_text("".join(f"{line}\n" for line in sorted(lines)))
             os.replace(temp, path)
@@ -96,3 +100,22 @@ def explain_held(changes: Sequence[Change], holds: Mapping[str, Any]) -> list[Ch
     """The deletes of held services say why (not "no longer in the configuration")."""
     return [replace(c, reasons=(HELD,)) if str(c.address) in holds and
             c.action is Action.DELETE else c for c in changes]
+
+
+def upgrade_paths(store: StateStore, desired: DesiredState) -> dict[Address, ResourceRecord]:
+    """The records, those written before paths were recorded relative to the project first
+    rewritten (their spec hash is that of the absolute form of the desired spec): an upgrade
+    replaces nothing (reconciler/model/paths.py)."""
+    records = store.resources()
+    for address, record in list(records.items()):
+        resource = desired.resources.get(address)
+        if resource is None or not resource.root or record.spec_hash != spec_hash(resource.spec):
+            continue
+        new = resource.hash()
+        if new != record.spec_hash:
+            store.record(address, spec=resource.portable_spec(), spec_hash=new,
+                         depends_on=record.depends_on, facts=record.facts,
+                         status=record.status, run_id=None)
+            records[address] = dataclasses.replace(record, spec=resource.portable_spec(),
+                                                   spec_hash=new)
+    return records

@@ -14,9 +14,11 @@ catalog, ``type: package`` directories) is asked of the ``host`` its caller pass
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import hashlib
 import itertools
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -225,6 +227,11 @@ def _host_addresses(docs: Sequence[RawDocument]) -> dict[str, str]:
     return found
 
 
+def project_name(docs: Sequence[RawDocument]) -> str:
+    """The project's name: its config's ``name:``, else the config directory's name."""
+    return _project(docs)[0]
+
+
 def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
     settings: dict[str, Any] = {}
     names: list[str] = []
@@ -248,9 +255,11 @@ def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
 
 def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str | None = None,
           port_allocator: PortAllocator | None = None, secret_key: bytes = DEFAULT_KEY,
-          strict: bool = False, host: BuildHost | None = None) -> tuple[
-              DesiredState, list[Diagnostic]]:
+          strict: bool = False, host: BuildHost | None = None, root: str | None = None
+          ) -> tuple[DesiredState, list[Diagnostic]]:
     """The merged desired state of ``docs`` and every semantic problem found.
+
+    ``root``: the project dir (default: the first document's; see reconciler/model/paths.py).
 
     ``host`` answers every question about the machine (see :mod:`reconciler.model.host`);
     without one, a project that needs a host fact raises InternalError.
@@ -286,4 +295,6 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     diagnostics += problems
     diagnostics += resolver.diagnostics
     diagnostics.sort(key=Diagnostic.sort_key)
+    root = os.path.abspath(docs[0].path.parent) if root is None and docs else (root or "")
+    resources = {a: dataclasses.replace(r, root=root) for a, r in resources.items()}
     return DesiredState(project, resources, session, settings), diagnostics

@@ -2,7 +2,9 @@
 
 A secret value (an env var whose name matches :data:`SECRET_NAME_PATTERN`, or a value written
 as ``{secret: ...}`` in the config) is replaced in every spec by ``(sensitive:<hmac12>)``,
-an HMAC-SHA256 of the value under the project's secret key. The marker changes when the value
+an HMAC-SHA256 of the value under the project's secret key (never stored in the state: a
+per-user key file or ``$RECONCILER_SECRET_KEY``, see reconciler/state/keys.py, so the same
+value gives the same marker after the state is lost). The marker changes when the value
 changes, so plans still show that a secret changed, without its value. The clear value is kept
 only in memory (``Resource.secrets``, keyed by spec path such as ``env.DB_PASSWORD``) and is
 handed to actuators at apply time through :func:`reveal_env`.

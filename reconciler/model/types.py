@@ -111,6 +111,7 @@ class Resource:
     protect: bool = False
     labels: Mapping[str, str] = field(default_factory=dict)
     order: int = 0  # position in config source order; breaks ties in plans
+    root: str = field(default="", compare=False, repr=False)  # the project dir (model/paths.py)
 
     @property
     def kind(self) -> str:
@@ -121,7 +122,14 @@ class Resource:
         return self.address.name
 
     def hash(self) -> str:
-        return spec_hash(self.spec)
+        """The spec's hash, the same from every checkout (paths relative to the project)."""
+        return spec_hash(self.portable_spec())
+
+    def portable_spec(self) -> dict[str, Any]:
+        """The spec as recorded: paths under the project root written ``{project}/...``."""
+        from reconciler.model.paths import portable
+
+        return dict(portable(dict(self.spec), self.root))
 
 
 @dataclass(frozen=True, slots=True)

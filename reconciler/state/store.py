@@ -2,20 +2,20 @@
 
 It keeps, per project (and session): the last-applied record of every managed address, the
 auto-assigned ports (chosen once, kept forever), the runs (plan/apply/destroy/watch) with
-their results, the append-only audit journal, the lease, and the project's secret key (a
-file beside the database). Every state change is one transaction together with its audit
+their results, the append-only audit journal and the lease; never the secret key
+(reconciler/state/keys.py). Every state change is one transaction together with its audit
 row. Nothing is created on disk until the first write; reading a store that does not exist
 yet gives empty results. Thread-safe; see :mod:`reconciler.state.db` for how.
 
 The backend is chosen by :func:`open_project`'s ``url`` (``--state``): the SQLite file by
 default, or a PostgreSQL schema (reconciler/state/pg.py, imported only then). Both run the same
-code here against :class:`~reconciler.state.backend.Backend`; on PostgreSQL the secret key lives
-in the ``meta`` table (so every checkout sharing the state shares it) and the lease is an
+code here against :class:`~reconciler.state.backend.Backend`; on PostgreSQL the lease is an
 advisory lock (reconciler/state/pg_lease.py). Logs and pid files stay in the local state dir.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -37,11 +37,11 @@ from reconciler.state.journal import (
 )
 from reconciler.state.lease import Lease, force_unlock, holder_alive, read_lease
 from reconciler.state.records import ResourceRecord, record_from_row, refuse_secrets
-from reconciler.state.url import default_schema, is_pg_url, parse_pg, sqlite_path
+from reconciler.state.url import default_schema, is_pg_url, key_anchor, parse_pg, sqlite_path
 
 STATE_DIRNAME = ".reconciler"
 DB_NAME = "state.db"
-KEY_NAME = "secret.key"
+KEY_NAME = "secret.key"  # where older SQLite states kept the key (moved out on first use)
 _SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
@@ -49,7 +49,8 @@ class StateStore:
     """A project's state database; see the module docstring and docs/state-format.md."""
 
     def __init__(self, path: Path | None = None, *, db: Backend | None = None,
-                 state_dir: Path | None = None):
+                 state_dir: Path | None = None, project: str | None = None,
+                 environ: Mapping[str, str] | None = None):
         if db is None:
             if path is None:
                 raise ValueError("a StateStore needs a path or a backend")
@@ -57,14 +58,19 @@ class StateStore:
         self._db: Backend = db
         self.path: Path | None = Path(path) if path is not None else None
         self._local = Path(state_dir) if state_dir is not None else None
+        self.project = project  # the project's name: part of its key file's name
+        self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self._key: bytes | None = None
         self._leases: list[Lease] = []
 
     @classmethod
     def open_project(cls, project_dir: Path, session: str | None = None,
-                     state_dir: Path | None = None, url: str | None = None) -> StateStore:
+                     state_dir: Path | None = None, url: str | None = None,
+                     project: str | None = None,
+                     environ: Mapping[str, str] | None = None) -> StateStore:
         """``<project>/.reconciler/state.db`` (or ``.../sessions/<session>/state.db``), or
-        the PostgreSQL schema of ``url`` (``--state``; see reconciler/state/url.py)."""
+        the PostgreSQL schema of ``url`` (``--state``; see reconciler/state/url.py), by
+        default named after ``project`` (the project's name; else its directory's)."""
         base = Path(state_dir) if state_dir is not None else Path(project_dir) / STATE_DIRNAME
         if session is not None:
             if not _SESSION.match(session):
@@ -72,11 +78,16 @@ class StateStore:
                                 hint="use letters, digits, '.', '_' and '-' (up to 63)")
             base = base / "sessions" / session
         if url and is_pg_url(url):
-            return cls.open_url(url, state_dir=base,
-                                schema=default_schema(Path(project_dir), session))
-        if url:
-            return cls(sqlite_path(url))
-        return cls(base / DB_NAME)
+            name = project or Path(project_dir).resolve().name
+            store = cls.open_url(url, state_dir=base, schema=default_schema(name, session))
+        elif url:
+            store = cls(sqlite_path(url))
+        else:
+            store = cls(base / DB_NAME)
+        store.project = project or Path(project_dir).resolve().name
+        if environ is not None:
+            store.environ = environ
+        return store
 
     @classmethod
     def open_url(cls, url: str, *, state_dir: Path, schema: str) -> StateStore:
@@ -275,16 +286,25 @@ class StateStore:
 
     # -- secret key, lease, lifecycle --------------------------------------------------------
 
+    @property
+    def key_file(self) -> Path:
+        """This state's key file (reconciler/state/keys.py), used unless
+        ``$RECONCILER_SECRET_KEY`` is set."""
+        name = self.project or self.state_dir.resolve().parent.name
+        return keys.key_file(name, key_anchor(self._db.dialect, self.location,
+                                              getattr(self._db, "target", None)), self.environ)
+
     def secret_key(self) -> bytes:
-        """The project's 32-byte HMAC key, created once: ``<state_dir>/secret.key`` on
-        SQLite, the ``meta`` row ``secret_key`` on PostgreSQL (reconciler/state/keys.py)."""
+        """The project's 32-byte HMAC key, created once, never in the state."""
         if self._key is None:
-            self._key = keys.load(self._db, self.state_dir / KEY_NAME)
+            self._key = keys.load(self._db, self.state_dir / KEY_NAME, self.key_file,
+                                  self.environ)
         return self._key
 
     def set_secret_key(self, key: bytes, *, replace: bool) -> None:
-        """Store ``key`` (state push/pull); unless ``replace``, an existing key wins."""
-        keys.store(self._db, self.state_dir / KEY_NAME, key, replace=replace)
+        """Keep ``key`` in this state's key file (push/pull, rotate-key); unless
+        ``replace``, an existing key wins."""
+        keys.store(self.key_file, key, replace=replace)
         self._key = None
 
     def serial(self) -> int:

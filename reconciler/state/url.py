@@ -13,6 +13,7 @@ holder row shows URLs only through it.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,9 +36,13 @@ def mask(text: str) -> str:
     return _URL_PASSWORD.sub(lambda m: m.group(1) + MASK + m.group(3), text)
 
 
-def default_schema(directory: Path, session: str | None) -> str:
-    """``reconciler_<project dir name>[_<session>]``, lower-cased, other characters as ``_``."""
-    base = re.sub(r"[^a-z0-9_]", "_", Path(directory).resolve().name.lower()) or "project"
+def default_schema(project: str, session: str | None) -> str:
+    """``reconciler_<project name>[_<session>]``, lower-cased, other characters as ``_``.
+
+    Named after the project (its ``name:``), not its directory, so every checkout of a project
+    shares one schema whatever the checkout is called.
+    """
+    base = re.sub(r"[^a-z0-9_]", "_", project.lower()) or "project"
     name = f"reconciler_{base}" + (f"_{re.sub(r'[^a-z0-9_]', '_', session.lower())}"
                                    if session else "")
     return name[:63]
@@ -83,6 +88,19 @@ def parse_pg(url: str, default: str) -> PgTarget:
     conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
     password = unquote(parts.password) if parts.password else None
     return PgTarget(conninfo, schema, password)
+
+
+def key_anchor(dialect: str, location: str, target: PgTarget | None) -> str:
+    """Where a state is, the same from every checkout and user that shares it (part of the
+    key file's name): the SQLite file's absolute path, or PostgreSQL host, port, database and
+    schema (no user, no password)."""
+    if dialect == "sqlite" or target is None:
+        return "sqlite:" + os.path.abspath(location)
+    parts = urlsplit(target.conninfo)
+    query = dict(parse_qsl(parts.query))
+    host = query.get("host") or parts.hostname or ""
+    port = query.get("port") or (str(parts.port) if parts.port else "5432")
+    return f"postgresql://{host}:{port}{parts.path}#{target.schema}"
 
 
 def sqlite_path(url: str) -> Path:

@@ -157,16 +157,6 @@ def test_clear_secrets_are_refused_markers_pass(store: StateStore, backend: Back
     assert "hunter2" not in backend.dump() and "s3cr3t" not in backend.dump()
 
 
-def test_secret_key_is_created_once_and_private(tmp_path: Path) -> None:
-    s = StateStore(tmp_path / "st" / "state.db")
-    key = s.secret_key()
-    path = tmp_path / "st" / "secret.key"
-    assert len(key) == 32 and path.read_bytes() == key
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert StateStore(tmp_path / "st" / "state.db").secret_key() == key
-    assert sorted(p.name for p in path.parent.iterdir()) == ["secret.key"]
-
-
 def test_the_secret_key_is_shared_by_every_store_of_the_backend(backend: Backend) -> None:
     first, second = backend.new(), backend.new()
     assert len(first.secret_key()) == 32 and second.secret_key() == first.secret_key()
