@@ -41,3 +41,18 @@ def test_a_crasher_no_longer_crashes(path: Path, tmp_path: Path) -> None:
     text = path.read_bytes().decode("utf-8", "surrogatepass")
     result = fuzz_cli.outcome(tmp_path, name, text)
     assert result.kind != "crash", f"{path.name}: {result.detail}"
+
+
+def test_judge_tells_located_refusals_from_unlocated_ones_and_crashes() -> None:
+    located = "/p/services.yaml:3:5: error: bad\n  ERROR: <input>:1:7: Syntax error: x\n"
+    assert fuzz_cli.judge(1, located, None).kind == "located"
+    assert fuzz_cli.judge(1, "error: cannot read x\n", None).kind == "unlocated"
+    assert fuzz_cli.judge(1, "/p/a.toml:0:0: error: bad\n", None).kind == "unlocated"
+    assert fuzz_cli.judge(0, "Success!\n", None).kind == "valid"
+    assert fuzz_cli.judge(3, "internal error\n", None) == fuzz_cli.Outcome("crash", "exit 3")
+
+
+def test_a_missing_file_through_the_cli_is_a_refusal_not_a_crash(tmp_path: Path) -> None:
+    code, output, crash = fuzz_cli.run_cli(["-C", str(tmp_path / "missing"), "import",
+                                            "wireguard", str(tmp_path / "none.conf")])
+    assert crash is None and code != 3 and "none.conf" in output
