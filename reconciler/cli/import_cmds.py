@@ -35,7 +35,11 @@ def import_wireguard(
 
     from reconciler.config.wgquick import parse_wgquick
     from reconciler.model.build_wgquick import network_entry
+    from reconciler.model.wireguard import IFNAME_MAX
 
+    if len(files) > 1 and len(name) > IFNAME_MAX:
+        raise UserError(f"--name '{name}' is longer than {IFNAME_MAX} characters; it names "
+                        "the interface of every node", hint="pick a shorter --name")
     docs = []
     for path in files:
         try:

@@ -126,7 +126,7 @@ def check_services(doc: RawDocument) -> list[Diagnostic]:
 def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> list[Diagnostic]:
     path = ("services", name)
     kind = svc.get("type", "exec")
-    if kind not in rules.LOCALD_TYPE_KEYS:
+    if not isinstance(kind, str) or kind not in rules.LOCALD_TYPE_KEYS:
         return []
     out: list[Diagnostic] = []
     for key in sorted(set(svc) - rules.LOCALD_TYPE_KEYS[kind] - {"type"}):

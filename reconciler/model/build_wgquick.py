@@ -8,16 +8,29 @@ peers' ``AllowedIPs`` outside the overlay -> ``allowed_ips``. What has no key of
 returned as notes, each with its file:line: ``PostUp``/``PostDown`` hooks, ``Table = off``,
 ``DNS``, hostname endpoints, IPv6 addresses. Private and preshared keys never get here (see
 :mod:`reconciler.config.wgquick`): the notes say which file holds each, by path only.
+
+A value that cannot be converted (an ``Address`` that is a placeholder such as
+``${CLIENT_IP}`` or redacted like ``2a0e:b107:xxxx::/48``, a ``ListenPort`` of ``auto``, an
+interface name over 15 characters) raises a ConfigError with every such problem at its
+file:line:col. ``PersistentKeepalive = off`` is wg-quick's "disabled" and is accepted.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from reconciler.config.raw import RawDocument
 from reconciler.config.wgquick import IN_FILE
+from reconciler.errors import ConfigError, Diagnostic, error
+from reconciler.model.wireguard import IFNAME_MAX
+
+_IFNAME_CHARS = re.compile(r"^[A-Za-z0-9_.=+-]+$")
+# key -> (its networks: key, lowest, highest)
+_NUMBERS = {"listenport": ("listen_port", 1, 65535), "mtu": ("mtu", 576, 65535),
+            "persistentkeepalive": ("persistent_keepalive", 0, 65535)}
 
 HOOKS = ("preup", "postup", "predown", "postdown")
 
@@ -30,6 +43,45 @@ def _split(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.split(",") if v.strip()]
 
 
+def _split_at(values: list[str]) -> list[tuple[int, str]]:
+    """Like :func:`_split`, each value with the index of the line it came from."""
+    return [(n, v.strip()) for n, value in enumerate(values) for v in value.split(",")
+            if v.strip()]
+
+
+def _why_not_address(value: str) -> str:
+    if "$" in value or "<" in value or "[" in value or "{" in value:
+        return "it looks like a template placeholder; put the node's real address"
+    if "x" in value.lower() and ("." in value or ":" in value):
+        return "it looks redacted; put the node's real address"
+    return "expected an IP address with a prefix length, like 198.19.0.1/24"
+
+
+def _number(doc: RawDocument, index: int, key: str, value: str,
+            problems: list[Diagnostic]) -> int | None:
+    """The integer ``value`` of ``key`` (``off`` disables a keepalive), else a problem."""
+    name, low, high = _NUMBERS[key]
+    if key == "persistentkeepalive" and value.lower() == "off":
+        return None
+    if value.isdigit() and low <= int(value) <= high:
+        return int(value)
+    hint = "write 'off' or a number of seconds" if key == "persistentkeepalive" else (
+        f"write a number from {low} to {high}")
+    problems.append(error(f"{key} = '{value}' is not usable as {name}: expected an integer "
+                          f"from {low} to {high}", doc.where("sections", index, key),
+                          hint=hint))
+    return None
+
+
+def _interface(doc: RawDocument, name: str, problems: list[Diagnostic]) -> None:
+    if len(name) > IFNAME_MAX or not _IFNAME_CHARS.match(name):
+        problems.append(error(
+            f"interface name '{name}' (from the file name) is not a valid interface name: "
+            f"at most {IFNAME_MAX} letters, digits or '_.=+-'", doc.where(),
+            hint="rename the file (its stem names the interface) or import several files "
+                 "with --name"))
+
+
 def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> tuple[
         dict[str, Any], list[str]]:
     """The ``networks.<name>`` body for ``docs`` and the notes on what it cannot say."""
@@ -38,12 +90,19 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
     subnet: ipaddress.IPv4Network | None = None
     entry: dict[str, Any] = {"type": "wireguard"}
     extra: set[str] = set()
+    problems: list[Diagnostic] = []
     for doc in docs:
         node = doc.path.stem
         (index, iface), = _sections(doc, "Interface")
         body: dict[str, Any] = {"host": node, "name": node, "ssh_user": ssh_user}
-        for address in _split(iface.get("address", [])):
-            net = ipaddress.ip_interface(address)
+        for at, address in _split_at(iface.get("address", [])):
+            try:
+                net = ipaddress.ip_interface(address)
+            except ValueError:
+                problems.append(error(
+                    f"Address '{address}' is not an IP address: {_why_not_address(address)}",
+                    doc.where("sections", index, "address", at)))
+                continue
             if isinstance(net, ipaddress.IPv4Interface):
                 subnet = subnet or net.network
                 body.setdefault("address", str(net.ip))
@@ -52,9 +111,10 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
                              f"{address} is not managed (the overlay is IPv4); add it by hand")
         nodes.append(body)
         for key in ("listenport", "mtu"):
-            if iface.get(key):
-                entry.setdefault({"listenport": "listen_port", "mtu": "mtu"}[key],
-                                 int(iface[key][0]))
+            if key in iface:
+                number = _number(doc, index, key, iface[key][0], problems)
+                if number is not None:
+                    entry.setdefault(_NUMBERS[key][0], number)
         if iface.get("privatekey") == [IN_FILE]:
             notes.append(f"{doc.file}: the private key stays in this file; it was not copied")
         for hook in HOOKS:
@@ -67,8 +127,11 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
                              f"{iface[key][0]} has no key in networks: (routes and DNS are "
                              "left as the host has them)")
         for peer_index, peer in _sections(doc, "Peer"):
-            if peer.get("persistentkeepalive"):
-                entry.setdefault("persistent_keepalive", int(peer["persistentkeepalive"][0]))
+            if "persistentkeepalive" in peer:
+                seconds = _number(doc, peer_index, "persistentkeepalive",
+                                  peer["persistentkeepalive"][0], problems)
+                if seconds is not None:
+                    entry.setdefault("persistent_keepalive", seconds)
             extra.update(_split(peer.get("allowedips", [])))
             for endpoint in peer.get("endpoint", []):
                 host = endpoint.rsplit(":", 1)[0].strip("[]")
@@ -87,6 +150,10 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
     if outside:
         entry["allowed_ips"] = outside
     entry["interface"] = docs[0].path.stem if len(docs) == 1 else name
+    if len(docs) == 1:
+        _interface(docs[0], entry["interface"], problems)
+    if problems:
+        raise ConfigError(problems)
     entry["nodes"] = nodes
     return entry, notes
 

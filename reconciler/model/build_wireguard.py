@@ -98,14 +98,16 @@ def overlay_addresses(docs: Sequence[RawDocument], project: str,
     scope = scope_of(project, session)
     networks = {net.name: net for _doc, net in wireguard_networks(docs, scope)[0]}
     found: dict[str, str] = {}
-    for doc in docs:
-        services = doc.data.get("services") if isinstance(doc.data, dict) else None
+    for doc in docs:  # only services.yaml has `network:` (compose and vendetta do not)
+        services = doc.data.get("services") if doc.format == "services" and isinstance(
+            doc.data, dict) else None
         for body in (services.values() if isinstance(services, dict) else []):
-            if not isinstance(body, dict) or body.get("network") not in networks:
-                continue
+            network = body.get("network") if isinstance(body, dict) else None
+            if not isinstance(network, str) or network not in networks:
+                continue  # a `network:` that is not a name is reported by its loader
             target = body.get("target")
             host = body.get("host") or (target.get("host") if isinstance(target, dict) else None)
-            net = networks[str(body["network"])]
+            net = networks[network]
             if isinstance(host, str) and host in net.addresses:
                 found[host] = str(net.addresses[host].ip)
     return found

@@ -6,13 +6,15 @@ Procfile, compose.yaml, policy.yaml) with random mutations applied, or fully ran
 is written into a fresh project directory and validated the way `reconciler validate` does
 (load, check, build with the real LocalHost, the policy layers). The property: that either
 passes, or reports errors that each carry file:line:col, or raises a ReconcilerError; any
-other exception is a crash. Crashing inputs are kept in tests/fuzz_corpus/crashers/ and
-replayed by the test.
+other exception is a crash. tests/testing/fuzz_cli.py runs inputs through the CLI's entry
+point for every loader (issue 27); crashing inputs are kept in tests/fuzz_corpus/crashers/
+and replayed by tests/unit/config/test_crashers_replay.py.
 """
 
 from __future__ import annotations
 
 import os
+import random
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -53,7 +55,33 @@ def apply_mutations(text: str, mutations: Sequence[tuple[int, int, int, str]]) -
             i, j = position % len(lines), (position + length) % len(lines)
             lines[i], lines[j] = lines[j], lines[i]
             text = "".join(lines)
+        elif lines and op == 6:  # the value of a `key: value` / `key = value` line
+            index = position % len(lines)
+            key, sep, _ = lines[index].rstrip("\n").partition("=" if "=" in lines[index]
+                                                               else ":")
+            if sep:
+                lines[index] = f"{key}{sep} {payload}\n"
+                text = "".join(lines)
     return text
+
+
+# Values of the wrong type or shape, for mutation 6 (type confusion).
+VALUES = ("[]", "{}", "{a: 1}", '["exec"]', "[1, 2]", "auto", "off", '""', "-1", "0",
+          "1.5", "true", "null", "~", "99999999999", "${X}", "${a.b}", "[IP Address]/32",
+          "2a0e:b107:xxxx::/48", "'\\x00'", "1e9", "0x10", "- a", "&a", "*a", "!!binary x")
+
+
+def random_input(rng: random.Random, seed_text: str) -> str:
+    """What the benchmark feeds a loader: a seed with 1-6 mutations (3 in 4) or random text."""
+    if rng.random() < 0.25:
+        return "".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 120)))
+    mutations = []
+    for _ in range(rng.randint(1, 6)):
+        op = rng.randint(0, 6)
+        payload = rng.choice(VALUES) if op == 6 else "".join(
+            rng.choice(ALPHABET) for _ in range(rng.randint(0, 12)))
+        mutations.append((op, rng.randint(0, 2000), rng.randint(0, 40), payload))
+    return apply_mutations(seed_text, mutations)
 
 
 _pieces = st.lists(st.sampled_from(ALPHABET), max_size=12).map("".join)
@@ -108,13 +136,3 @@ def problem(name: str, text: str) -> str | None:
             if os.path.basename(d.source.file) == name and d.source.line < 1:
                 return f"error without a line: {d.render()}"
     return None
-
-
-def crashers() -> list[tuple[str, str]]:
-    """The kept crashing inputs: tests/fuzz_corpus/crashers/<format>/<n>."""
-    found = []
-    for name in FORMATS:
-        folder = CORPUS / "crashers" / name
-        for path in sorted(folder.glob("*")) if folder.is_dir() else []:
-            found.append((name, path.read_text()))
-    return found

@@ -1,7 +1,8 @@
 """Fuzzing the config loaders (issue 12): mutated seeds and random text for services.yaml,
 locald.toml, Procfile, compose.yaml and policy.yaml never crash `validate`: they pass, or
 report errors placed at file:line:col, or raise a ReconcilerError. The harness is
-tests/testing/fuzz.py; tests/benchmarks/fuzz_loaders.py runs 10,000 inputs per format."""
+tests/testing/fuzz.py; tests/benchmarks/fuzz_loaders.py runs 10,000 inputs per format
+through the CLI and test_crashers_replay.py replays what once crashed."""
 
 from __future__ import annotations
 
@@ -32,11 +33,6 @@ def test_a_broken_seed_is_an_error_with_a_position(name: str, tmp_path: object) 
     assert errors, broken
     assert any(d.source is not None and d.source.file.endswith(name) and d.source.line >= 1
                for d in errors), [d.render() for d in errors]
-
-
-@pytest.mark.parametrize(("name", "text"), fuzz.crashers() or [("services.yaml", "")])
-def test_inputs_that_once_crashed(name: str, text: str) -> None:
-    assert fuzz.problem(name, text) is None
 
 
 def _property(name: str) -> None:
