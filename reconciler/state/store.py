@@ -25,7 +25,7 @@ from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
-from reconciler.state import audit, keys
+from reconciler.state import audit, identity, keys
 from reconciler.state.backend import Backend
 from reconciler.state.db import Database, dumps, loads
 from reconciler.state.journal import (
@@ -58,6 +58,7 @@ class StateStore:
         self.path: Path | None = Path(path) if path is not None else None
         self._local = Path(state_dir) if state_dir is not None else None
         self._key: bytes | None = None
+        self._id: str | None = None
         self._leases: list[Lease] = []
 
     @classmethod
@@ -281,6 +282,12 @@ class StateStore:
         if self._key is None:
             self._key = keys.load(self._db, self.state_dir / KEY_NAME)
         return self._key
+
+    def state_id(self) -> str:
+        """The state's stable id (a uuid made once; reconciler/state/identity.py)."""
+        if self._id is None:
+            self._id = identity.load(self._db)
+        return self._id
 
     def set_secret_key(self, key: bytes, *, replace: bool) -> None:
         """Store ``key`` (state push/pull); unless ``replace``, an existing key wins."""

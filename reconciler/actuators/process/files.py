@@ -47,6 +47,9 @@ def service_env(resource: Resource, ctx: ActuatorContext, base: dict[str, str], 
         env.update({proc_scan.PROJECT_VAR: ctx.scope,
                     proc_scan.ADDRESS_VAR: str(resource.address),
                     proc_scan.HASH_VAR: resource.hash()})
+        if ctx.state_id:
+            env[proc_scan.STATE_VAR] = ctx.state_id
+            env[proc_scan.STATE_DIR_VAR] = str(ctx.extra.get("project_dir") or ctx.state_dir)
     return env
 
 
