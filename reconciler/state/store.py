@@ -289,6 +289,11 @@ class StateStore:
             self._id = identity.load(self._db)
         return self._id
 
+    def set_state_id(self, state_id: str) -> None:
+        """Take ``state_id`` over (state push/pull: the copy is the same state)."""
+        identity.store(self._db, state_id, replace=True)
+        self._id = None
+
     def set_secret_key(self, key: bytes, *, replace: bool) -> None:
         """Store ``key`` (state push/pull); unless ``replace``, an existing key wins."""
         keys.store(self._db, self.state_dir / KEY_NAME, key, replace=replace)

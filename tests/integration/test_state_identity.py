@@ -5,7 +5,9 @@ Each checkout has its own state (its own ``.reconciler/state.db``) and so its ow
 written into every owner mark. The second checkout's plan shows the first's processes as
 owned by another state, its apply refuses naming both states and restarts nothing; only
 ``apply --adopt`` takes them over, and the audit log says so. The same for a container on
-the local engine (its ``io.reconciler.state-id`` label). Real processes, real CLI.
+the local engine (its ``io.reconciler.state-id`` label), and for two ``reconciler sync``
+agents in two directories following one repository: the second holds its plan (``watch.held``)
+instead of replacing the first's processes. Real processes, real CLI, real git.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from infra.cli import Cli, kill_scope
+from infra.components import require
 from infra.docker_env import BUSYBOX_IMAGE, DockerCleanup, unique_name
+from infra.gitrepo import GitRepo, SyncAgent, services
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,9 +57,10 @@ def test_second_checkout_refuses_then_adopts(checkouts: tuple[Cli, Cli, str]) ->
     first("apply", "--auto-approve")
     before = first.owned(scope)
     assert set(before) == {"process.api", "process.web", "process.worker"}
-    first_id = _state_id(first)
 
     plan = second("plan", "--detailed-exitcode", expect=2).stdout
+    assert "! process.api is owned by another state (id " in plan, plan  # not "3 to replace"
+    first_id = _state_id(first)
     assert "! process.api is owned by another state (id " + first_id in plan, plan
     assert f"dir {first.project}" in plan
     document = json.loads(second("plan", "--json").stdout)
@@ -115,10 +122,11 @@ def test_container_of_another_state_is_not_replaced(tmp_path: Path, busybox_imag
     try:
         first("apply", "--auto-approve")
         before = containers()
-        first_id = _state_id(first)
-        assert [label for _, label in before] == [first_id]  # the label names its state
         plan = second("plan", "--detailed-exitcode", expect=2).stdout
+        assert "! container.box is owned by another state" in plan, plan
+        first_id = _state_id(first)
         assert f"! container.box is owned by another state (id {first_id}" in plan, plan
+        assert [label for _, label in before] == [first_id]  # the label names its state
         refused = second("apply", "--auto-approve", expect=1)
         assert first_id in refused.stderr and _state_id(second) in refused.stderr
         assert containers() == before  # not replaced, not doubled
@@ -128,3 +136,51 @@ def test_container_of_another_state_is_not_replaced(tmp_path: Path, busybox_imag
             docker_cleanup.container(container_id)
         for network in docker_client.networks.list(names=[scope]):
             docker_cleanup.network(network.id)
+
+
+def test_second_sync_agent_refuses_another_states_processes(tmp_path: Path) -> None:
+    require("git")
+    repo = GitRepo(tmp_path / "git")
+    name = f"sid{uuid.uuid4().hex[:8]}"
+    commit = repo.commit({"services.yaml": services(name, {"worker": "exec sleep 100000"})},
+                         "worker")
+    started: list[SyncAgent] = []
+    try:
+        first = SyncAgent(tmp_path / "one", repo.url, "--interval", "1s")
+        started.append(first)
+        first.synced(commit)
+        before = Cli(tmp_path / "one", "").owned(name)  # a /proc scan of the scope
+        assert set(before) == {"process.worker"}
+        second = SyncAgent(tmp_path / "two", repo.url, "--interval", "1s")
+        started.append(second)
+        held = second.kind("watch.held")
+        assert "owned by another state" in held["message"], held
+        assert "--adopt" in held["message"] or "adopt" in json.dumps(held)
+        assert Cli(tmp_path / "one", "").owned(name) == before  # nothing restarted or doubled
+        assert second.seen("watch.applied") == []
+    finally:
+        for agent in started:
+            agent.stop()
+        kill_scope(name)
+
+
+def test_a_copy_started_by_another_state_beside_ours_is_not_hidden(
+        checkouts: tuple[Cli, Cli, str]) -> None:
+    """What two applies racing leave behind (one process per state for one address) is shown
+    as a conflict, not as "No changes"."""
+    first, _, scope = checkouts
+    first("apply", "--auto-approve")
+    ours = first.owned(scope)["process.worker"]
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "RECONCILER_PROJECT": scope,
+           "RECONCILER_ADDRESS": "process.worker", "RECONCILER_STATE_ID": "raced-state",
+           "RECONCILER_STATE_DIR": "/elsewhere"}
+    other = subprocess.Popen(["sleep", "600"], env=env, start_new_session=True)
+    try:
+        plan = first("plan", "--detailed-exitcode", expect=2).stdout
+        assert "! process.worker is owned by another state (id raced-state, dir /elsewhere)" \
+            in plan, plan
+        first("apply", "--auto-approve", expect=1)
+        assert sorted(first.owned(scope)["process.worker"]) == sorted([*ours, other.pid])
+    finally:
+        other.kill()
+        other.wait(timeout=10)

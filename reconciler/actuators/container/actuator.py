@@ -27,7 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, ReplaceMode, foreign_owner
+from reconciler.actuators.base import ActuatorContext, ReplaceMode, foreign_owner, state_dir_mark
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import health as container_health
 from reconciler.actuators.container import parse as cp
@@ -186,7 +186,7 @@ class ContainerActuator:
         labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
                   **resource.labels,
                   **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash(),
-                                    ctx.state_id, project_dir)}
+                                    ctx.state_id, state_dir_mark(ctx))}
         health = resource.health
         command_check = health.to_json() if health and health.kind is ProbeKind.COMMAND \
             else None

@@ -30,7 +30,7 @@ LABEL_ADDRESS = "io.reconciler.address"
 LABEL_SPEC_HASH = "io.reconciler.spec-hash"
 LABEL_VOLUME = "io.reconciler.volume"
 LABEL_STATE_ID = "io.reconciler.state-id"    # the id of the state that made the object
-LABEL_STATE_DIR = "io.reconciler.state-dir"  # that state's project directory (to name it)
+LABEL_STATE_DIR = "io.reconciler.state-dir"  # that state's local directory (to name it)
 
 _EXITED = re.compile(r"^Exited \((-?\d+)\)")
 _RESTARTING = re.compile(r"^Restarting \((-?\d+)\)")

@@ -95,16 +95,20 @@ class ProcessActuator:
     def _observe_one(self, address: Address, procs: list[proc_scan.ProcInfo],
                      rec: Mapping[str, Any] | None, ctx: ActuatorContext,
                      booted: str, clock: Any = None) -> Observed | None:
-        if rec is not None:
+        leaders = [p for p in procs if p.is_leader]
+        owners = [o for o in (foreign_owner(p.marks.get(proc_scan.STATE_VAR),
+                                            p.marks.get(proc_scan.STATE_DIR_VAR), ctx)
+                              for p in leaders) if o is not None]
+        if rec is not None:  # ours; another state's copy beside it (two applies raced) shows
             for info in procs:
                 if info.pid == rec.get("pid") and info.stat.starttime == rec.get("start_time"):
-                    return _running(address, info, ctx, clock=clock)
-        leaders = [p for p in procs if p.is_leader]
+                    seen = _running(address, info, ctx, clock=clock)
+                    return replace(seen, facts={**seen.facts, OWNED_BY: owners[0]}) \
+                        if owners else seen
         if leaders:
             seen = _running(address, leaders[0], ctx, adopted=True, clock=clock)
-            marks = leaders[0].marks
-            owner = foreign_owner(marks.get(proc_scan.STATE_VAR),
-                                  marks.get(proc_scan.STATE_DIR_VAR), ctx)
+            owner = foreign_owner(leaders[0].marks.get(proc_scan.STATE_VAR),
+                                  leaders[0].marks.get(proc_scan.STATE_DIR_VAR), ctx)
             return seen if owner is None else replace(seen, facts={**seen.facts,
                                                                    OWNED_BY: owner})
         if procs:

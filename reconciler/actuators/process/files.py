@@ -10,7 +10,7 @@ import pwd
 import time
 from pathlib import Path
 
-from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.base import ActuatorContext, state_dir_mark
 from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Address, Resource
@@ -49,7 +49,7 @@ def service_env(resource: Resource, ctx: ActuatorContext, base: dict[str, str], 
                     proc_scan.HASH_VAR: resource.hash()})
         if ctx.state_id:
             env[proc_scan.STATE_VAR] = ctx.state_id
-            env[proc_scan.STATE_DIR_VAR] = str(ctx.extra.get("project_dir") or ctx.state_dir)
+            env[proc_scan.STATE_DIR_VAR] = state_dir_mark(ctx)
     return env
 
 

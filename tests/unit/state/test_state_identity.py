@@ -4,6 +4,7 @@ by a state an older reconciler made (it gets one when first opened). Both backen
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 
 from testing.state_backends import Backend
 
@@ -32,3 +33,17 @@ def test_a_state_without_an_id_gets_one_and_keeps_it(backend: Backend) -> None:
     made = fresh.state_id()
     fresh.close()
     assert backend.new().state_id() == made
+
+
+def test_push_and_pull_carry_the_id_along(backend: Backend, tmp_path: Path) -> None:
+    from reconciler.state import StateStore, transfer
+
+    source = StateStore(tmp_path / "local" / "state.db")
+    source.begin_run("apply", meta={})
+    dest = backend.new()
+    assert dest.state_id() != source.state_id()  # an empty state made elsewhere
+    transfer.copy(source, dest)
+    assert dest.state_id() == source.state_id()
+    dest.close()
+    assert backend.new().state_id() == source.state_id()
+    source.close()
