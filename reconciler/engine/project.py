@@ -143,7 +143,8 @@ class Project:
         return ActuatorContext(project=project, scope=scope, state_dir=self.store.state_dir,
                                transport=self.transports.get(address.host),
                                events=self.events, session=self.session,
-                               state_id=self.store.state_id(),
+                               state_id=self.store.state_id() if self.store.backend.exists()
+                               else None,  # read-only use never creates the state
                                extra={"project_dir": str(self.directory.resolve()),
                                       **self.extra, **extra})
 
