@@ -4,9 +4,10 @@ of a ``--adopt`` take-over.
 Every owner mark carries the state's id (reconciler/state/identity.py). Observe reports an
 object marked by another state with the ``owned_by`` fact, diff gives its change the
 OWNED_ELSEWHERE reason (reconciler/engine/diff.py), and :func:`refuse` stops apply before it
-touches anything, naming both owners. With ``--adopt`` diff plans as if the object were ours
-(a REPLACE: the new object carries this state's marks) and :func:`record_adopted` writes
-each take-over to the audit log.
+touches anything, naming both owners. With ``--adopt`` diff plans a REPLACE (the new object
+carries this state's marks) and :func:`record_adopted` writes each take-over to the audit
+log (it also records, as before, objects re-adopted by their marks after a state loss, and
+the auto-assigned ports).
 """
 
 from __future__ import annotations
