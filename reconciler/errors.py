@@ -153,12 +153,21 @@ class LockedError(UserError):
     """Another apply holds the project's lease."""
 
 
-class PolicyDenied(UserError):
+class Refused(UserError):
+    """Apply refuses the plan before touching anything; a watcher holds it for a person."""
+
+
+class PolicyDenied(Refused):
     """policy.yaml denied (or requires approval for) part of the plan."""
 
 
 class ApplyFailed(UserError):
     """One or more nodes failed during apply; the rest of the run went on."""
+
+
+class OwnedElsewhere(Refused):
+    """A plan would change objects another state made (their owner marks carry another state
+    id); ``--adopt`` takes them over."""
 
 
 class HostUnreachable(UserError):

@@ -28,11 +28,30 @@ class ActuatorContext:
     transport: Transport
     events: Hook = null_hook
     session: str | None = None
+    state_id: str | None = None  # the state's id, written into every owner mark
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
+
+
+def state_dir_mark(ctx: ActuatorContext) -> str:
+    """The state's local directory as owner marks carry it (``RECONCILER_STATE_DIR``)."""
+    return str(ctx.state_dir.resolve())
+
+
+def foreign_owner(state_id: str | None, directory: str | None,
+                  ctx: ActuatorContext) -> dict[str, str] | None:
+    """``{"state_id", "dir"}`` of the other state whose id marks an object (its
+    ``owned_by`` fact); None when it is ours, carries no state id (made by an older
+    reconciler: adopted as before), was made from this very state directory (an earlier
+    state here, lost or deleted: re-adopted as before), or when ``ctx`` knows no state id."""
+    if not state_id or not ctx.state_id or state_id == ctx.state_id:
+        return None
+    if directory and directory == state_dir_mark(ctx):
+        return None
+    return {"state_id": state_id, "dir": directory or ""}
 
 
 @dataclass(frozen=True, slots=True)

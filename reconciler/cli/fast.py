@@ -32,8 +32,8 @@ COMMAND_OPTIONS: dict[str, dict[str, bool]] = {
     "plan": {"-out": True, "--out": True, "--json": False, "--markdown": False,
              "--detailed-exitcode": False, **TARGETING, "--destroy": False, "--refresh": True,
              "-refresh": True, "--no-refresh": False, "--show-noop": False,
-             "--no-color": False},
-    "apply": {"--auto-approve": False, **TARGETING, "--parallelism": True},
+             "--no-color": False, "--adopt": False},
+    "apply": {"--auto-approve": False, **TARGETING, "--parallelism": True, "--adopt": False},
     "destroy": {"--auto-approve": False, "--target": True, "--parallelism": True,
                 "--volumes": False},
 }

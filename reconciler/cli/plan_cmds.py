@@ -21,6 +21,9 @@ TargetOpt = Annotated[list[str] | None, typer.Option(
     help="Limit to this address (and what it depends on). Repeatable.")]
 ReplaceOpt = Annotated[list[str] | None, typer.Option(
     "--replace", metavar="ADDR", help="Force replacement of this address. Repeatable.")]
+AdoptOpt = Annotated[bool, typer.Option(
+    "--adopt", help="Take over objects another state made (their marks name another state "
+    "id); recorded in the audit log.")]
 ParallelismOpt = Annotated[int, typer.Option(
     "--parallelism", min=1, help="How many nodes may be applied at once.")]
 
@@ -50,6 +53,7 @@ def plan(
     show_noop: Annotated[bool, typer.Option("--show-noop", help="List unchanged resources.")]
     = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output (CI).")] = False,
+    adopt: AdoptOpt = False,
 ) -> None:
     """Show what apply would change, without changing anything; check it against the policy
     (exit 1 on deny). Never prompts."""
@@ -57,7 +61,7 @@ def plan(
     raise typer.Exit(guarded(lambda: run_plan(
         g, out=out, as_json=as_json, markdown=markdown, detailed_exitcode=detailed_exitcode,
         targets=target or (), replace=replace or (), destroy=destroy, refresh=refresh,
-        no_refresh=no_refresh, show_noop=show_noop, no_color=no_color)))
+        no_refresh=no_refresh, show_noop=show_noop, no_color=no_color, adopt=adopt)))
 
 
 @app.command()
@@ -68,12 +72,13 @@ def apply(
     target: TargetOpt = None,
     replace: ReplaceOpt = None,
     parallelism: ParallelismOpt = 10,
+    adopt: AdoptOpt = False,
 ) -> None:
     """Make the world match the configuration."""
     g = globals_of(ctx)
     raise typer.Exit(guarded(lambda: run_apply(
         g, plan_file=plan_file, auto_approve=auto_approve, targets=target or (),
-        replace=replace or (), parallelism=parallelism)))
+        replace=replace or (), parallelism=parallelism, adopt=adopt)))
 
 
 @app.command()

@@ -66,10 +66,11 @@ def run_plan(g: Globals, *, out: Path | None = None, as_json: bool = False,
              markdown: bool = False, detailed_exitcode: bool = False,
              targets: Sequence[str] = (), replace: Sequence[str] = (), destroy: bool = False,
              refresh: str = "true", no_refresh: bool = False, show_noop: bool = False,
-             no_color: bool = False) -> int:
+             no_color: bool = False, adopt: bool = False) -> int:
     """``reconciler plan``: print the plan, check the policy, maybe save it."""
     g.color = g.color and not no_color
     project = g.project()
+    project.adopt = adopt
     run = project.plan(targets=targets, replace=replace, destroy=destroy,
                        refresh=refresh_wanted(refresh, no_refresh))
     emit_warnings(run)
@@ -98,7 +99,7 @@ def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> N
 
     document = {"kind": SAVED_PLAN_KIND, "format_version": 1,
                 "project_dir": str(project.directory.resolve()), "session": project.session,
-                "destroy": destroy, "plan": to_json(run.plan),
+                "destroy": destroy, "adopt": project.adopt, "plan": to_json(run.plan),
                 "policy": policy_json(run.policy, run.policy_sources)}
     from reconciler.errors import UserError
 
@@ -173,13 +174,16 @@ def raise_for_failures(result: ApplyResult, kind: str) -> None:
 
 def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool = False,
               targets: Sequence[str] = (), replace: Sequence[str] = (),
-              parallelism: int = 10) -> int:
-    """``reconciler apply [PLAN_FILE]``: plan (or re-check a saved plan), confirm, execute."""
+              parallelism: int = 10, adopt: bool = False) -> int:
+    """``reconciler apply [PLAN_FILE]``: plan (or re-check a saved plan), confirm, execute.
+    ``adopt`` takes over objects another state made (a saved plan keeps its own choice)."""
     project = g.project()
+    project.adopt = adopt
     if plan_file is not None:
         saved = load_saved(plan_file)
         plan_doc = saved["plan"]
         assert isinstance(plan_doc, dict)
+        project.adopt = adopt or bool(saved.get("adopt"))
         with project.locked():
             run = project.plan(targets=list(plan_doc.get("targets", ())),
                                destroy=bool(saved.get("destroy")))

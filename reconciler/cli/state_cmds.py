@@ -97,6 +97,12 @@ def state_list(ctx: typer.Context) -> None:
         echo(f"{address}{'  (held stopped)' if str(address) in held else ''}")
 
 
+@state_app.command("id")
+def state_id(ctx: typer.Context) -> None:
+    """The state's stable id (a uuid), the one every owner mark carries."""
+    echo(globals_of(ctx).project().store.state_id())
+
+
 @state_app.command("show")
 def state_show(ctx: typer.Context, address: Annotated[str, typer.Argument()],
                as_json: AsJson = False) -> None:

@@ -9,6 +9,11 @@ their keyed-hash markers), so a changed secret shows as a changed marker; render
 
 Rules, in the order they are tried for an address:
 
+* first of all, an object another state's id marks (``facts["owned_by"]``) is never taken
+  silently: without ``adopt`` its change gets the OWNED_ELSEWHERE reason first (a no-op turns
+  into an UPDATE) and apply refuses the plan; with ``adopt`` it is REPLACEd (the new object
+  carries our marks). One we never recorded is not an orphan of ours.
+
 * the object's host is unreachable (``facts["unreachable"]``): UPDATE with reason
   ``host unreachable``; apply fails that node with the transport's message.
 * ``destroy=True``: everything that exists (observed or recorded) is deleted (REQUESTED).
@@ -40,6 +45,7 @@ from typing import Any
 from reconciler.actuators.base import Kind
 from reconciler.actuators.registry import kind as kind_of
 from reconciler.model.changes import (
+    OWNED_BY,
     Action,
     ActionReason,
     Change,
@@ -70,8 +76,10 @@ UNKNOWN_SPEC = ActionReason(ReasonCode.DRIFT, "drift: the running object's spec 
 
 def compute(desired: DesiredState, observed: Mapping[Address, Observed],
             last_applied: Mapping[Address, Mapping[str, Any]], *,
-            replace: Collection[Address] = (), destroy: bool = False) -> list[Change]:
-    """One Change per address in desired, observed and last-applied, in source order."""
+            replace: Collection[Address] = (), destroy: bool = False,
+            adopt: bool = False) -> list[Change]:
+    """One Change per address in desired, observed and last-applied, in source order.
+    ``adopt`` (``--adopt``) takes over objects another state's id marks."""
     wanted = set(replace)
     changes: list[Change] = []
     last_order = -1
@@ -84,17 +92,47 @@ def compute(desired: DesiredState, observed: Mapping[Address, Observed],
                                   source=resource.source, order=resource.order))
         elif destroy:
             change = _destroy_change(resource.address, seen, last)
-            changes.append(_with_source(change, resource))
+            if last is None and owned_elsewhere(seen) is not None:
+                change = Change(resource.address, Action.NOOP, None, None)
+            changes.append(_claimed(_with_source(change, resource), seen, adopt))
         else:
-            changes.append(_desired_change(resource, seen, last, resource.address in wanted))
+            change = _desired_change(resource, seen, last, resource.address in wanted)
+            changes.append(_claimed(change, seen, adopt))
         last_order = max(last_order, resource.order)
     orphans = sorted((set(observed) | set(last_applied)) - set(desired.resources))
+    orphans = [a for a in orphans  # another state's objects we never had are not ours
+               if a in last_applied or owned_elsewhere(observed.get(a)) is None]
     for index, address in enumerate(orphans, start=last_order + 1):
         seen, last = observed.get(address), last_applied.get(address)
         reason = DESTROY if destroy else ORPHAN
-        changes.append(Change(address, Action.DELETE, _plain(last), None,
-                              reasons=(reason,), order=index))
+        changes.append(_claimed(Change(address, Action.DELETE, _plain(last), None,
+                                       reasons=(reason,), order=index), seen, adopt))
     return changes
+
+
+def owned_elsewhere(seen: Observed | None) -> Mapping[str, str] | None:
+    """The other state (``{"state_id", "dir"}``) whose id marks the object, if any."""
+    owner = seen.facts.get(OWNED_BY) if seen is not None else None
+    return owner if isinstance(owner, Mapping) else None
+
+
+def _claimed(change: Change, seen: Observed | None, adopt: bool) -> Change:
+    """``change`` with the OWNED_ELSEWHERE reason first when another state owns the object
+    and ``--adopt`` was not given (a no-op becomes an update: apply must refuse it); with
+    ``--adopt`` a REPLACE (a DELETE stays one), so the new object carries our marks."""
+    owner = owned_elsewhere(seen)
+    if owner is None or (change.action is Action.NOOP and change.after is None):
+        return change
+    action: Action
+    who = f"(id {owner.get('state_id', '?')}, dir {owner.get('dir') or '?'})"
+    if adopt:  # the running object keeps the other state's marks: only a new one is ours
+        reason = ActionReason(ReasonCode.REQUESTED, f"taken over from another state {who}")
+        action = change.action if change.action is Action.DELETE else Action.REPLACE
+    else:
+        reason = ActionReason(ReasonCode.OWNED_ELSEWHERE, f"owned by another state {who}")
+        action = Action.UPDATE if change.is_noop else change.action
+    return Change(change.address, action, change.before, change.after, change.field_diffs,
+                  (reason, *change.reasons), change.source, change.order)
 
 
 def _unreachable(seen: Observed) -> ActionReason:

@@ -26,8 +26,9 @@ from typing import TYPE_CHECKING, Any
 from reconciler import actuators
 from reconciler.actuators.base import ActuatorContext
 from reconciler.config import RawDocument, interpolation_env, load
+from reconciler.engine import ownership
 from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
-from reconciler.engine.ports import PortAllocator, owned_ports, primary_port
+from reconciler.engine.ports import PortAllocator, owned_ports
 from reconciler.engine.support import (
     explain_held,
     observed_hashes,
@@ -82,6 +83,7 @@ class Project:
     run_meta: dict[str, Any] = field(default_factory=dict)  # added to every run's meta
     state_url: str | None = None  # ``--state``: a PostgreSQL URL, or None for the SQLite file
     lock_timeout: float = 0.0  # ``--lock-timeout``: seconds apply waits for a held lease
+    adopt: bool = False  # ``--adopt``: take over objects another state's id marks
 
     @cached_property
     def store(self) -> StateStore:
@@ -153,6 +155,8 @@ class Project:
         return ActuatorContext(project=project, scope=scope, state_dir=self.store.state_dir,
                                transport=self.transports.get(address.host),
                                events=self.events, session=self.session,
+                               state_id=self.store.state_id() if self.store.backend.exists()
+                               else None,  # read-only use never creates the state
                                extra={"project_dir": str(self.directory.resolve()),
                                       **self.extra, **extra})
 
@@ -204,7 +208,8 @@ class Project:
         root = os.path.abspath(self.directory)
         last_applied = {a: localize(r.spec, root) for a, r in records.items()}
         changes = diff.compute(desired, observed, last_applied,
-                               replace=[parse_target(t) for t in replace], destroy=destroy)
+                               replace=[parse_target(t) for t in replace], destroy=destroy,
+                               adopt=self.adopt)
         changes = explain_held(changes, holds)
         plan = build_plan(changes, desired,
                           recorded_depends={a: r.depends_on for a, r in records.items()},
@@ -239,12 +244,14 @@ class Project:
 
     def enforce(self, run: PlanRun, *, plan_file: str | None = None,
                 destroy: bool = False) -> None:
-        """Raise PolicyDenied when the plan holds a deny or an unapproved require_approval."""
+        """Raise PolicyDenied when the plan holds a deny or an unapproved require_approval,
+        OwnedElsewhere when it would change objects another state made (without --adopt)."""
         from reconciler.engine.policy_step import refusal
 
         refused = refusal(run.policy, plan_file=plan_file, destroy=destroy)
         if refused is not None:
             raise refused
+        ownership.refuse(run.plan, self.store.state_id(), self.directory.resolve())
 
     # -- 7-8: apply and record ---------------------------------------------------------------
 
@@ -281,7 +288,7 @@ class Project:
     def _run_applier(self, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
         from reconciler.engine.apply import Applier
 
-        self._adopt(run, run_id)
+        ownership.record_adopted(run, self.store, self.events, run_id)
         loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
         applier = Applier(run.plan, run.desired, loaded, self.context_for, self.store, run_id,
                           self.events, parallelism=parallelism)
@@ -293,25 +300,6 @@ class Project:
                                     "skipped": result.count("skipped"),
                                     "seconds": round(time.monotonic() - started, 3)})
         return result
-
-    def _adopt(self, run: PlanRun, run_id: str) -> None:
-        """Record objects found by their marks (state was lost) and auto-assigned ports."""
-        records = self.store.resources()
-        for address, seen in run.observed.items():
-            resource = run.desired.resources.get(address)
-            if resource is None or address in records or not seen.adopted:
-                continue
-            if seen.spec_hash == resource.hash():
-                self.store.record(address, spec=resource.portable_spec(),
-                                  spec_hash=resource.hash(),
-                                  depends_on=tuple(str(d.target) for d in resource.depends_on),
-                                  facts=dict(seen.facts), status=seen.status.value,
-                                  run_id=run_id)
-                self.events.emit("node.adopted", address, "re-adopted from its ownership marks")
-        for resource in run.desired.resources.values():
-            port = primary_port(resource.spec)
-            if port is not None:
-                self.store.allocate(str(resource.address), port)
 
 
 def kinds_of(run: PlanRun) -> set[str]:

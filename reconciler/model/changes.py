@@ -29,6 +29,10 @@ class Status(StrEnum):
     MISSING = "missing"     # recorded in state but not found in the world
 
 
+# the Observed fact naming another state that owns the object: {"state_id": ..., "dir": ...}
+OWNED_BY = "owned_by"
+
+
 class HealthStatus(StrEnum):
     UNKNOWN = "unknown"
     STARTING = "starting"
@@ -89,6 +93,7 @@ class ReasonCode(StrEnum):
     TASK_PENDING = "task_pending"  # one-shot task not yet run for this spec
     DEPENDENCY = "dependency"      # replaced because something it depends on is replaced
     REQUESTED = "requested"        # destroy, --replace, key rotation
+    OWNED_ELSEWHERE = "owned_elsewhere"  # marked by another state: apply needs --adopt
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,8 @@ Plain text when ``color`` is False; with ``color`` the same lines go through ric
 forced terminal (green ``+``, yellow ``~``, magenta ``-/+``, red ``-``). Secrets show as
 ``(sensitive value)``. The output depends only on the plan (and the policy result, when one
 is given: a "Policy" section after the summary line), so it is byte-identical for the same
-inputs.
+inputs. A change to an object another state owns gets a ``! ADDRESS is owned by another
+state (id ..., dir ...)`` line above it (apply refuses it without ``--adopt``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from reconciler.model.changes import Action
+from reconciler.model.changes import Action, ReasonCode
 from reconciler.render.plan_values import NO_CHANGES, body, headline, summary_line
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ def render_plan(plan: Plan, *, color: bool = False, show_noop: bool = False,
         if change.is_noop:
             lines.append("")
             continue
+        lines += ["  " + paint(f"! {address} is {reason.message}", "red")
+                  for reason in change.reasons if reason.code is ReasonCode.OWNED_ELSEWHERE]
         lines.append("  " + paint(symbol, style) + " " + paint(address, "bold"))
         for mark, text, forced in body(change):
             line = "      " + paint(mark, STYLE[mark]) + " " + paint(text)

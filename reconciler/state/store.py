@@ -25,7 +25,7 @@ from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
-from reconciler.state import audit, keys
+from reconciler.state import audit, identity, keys
 from reconciler.state.backend import Backend
 from reconciler.state.db import Database, dumps, loads
 from reconciler.state.journal import (
@@ -61,6 +61,7 @@ class StateStore:
         self.project = project  # the project's name: part of its key file's name
         self.environ: Mapping[str, str] = os.environ if environ is None else environ
         self._key: bytes | None = None
+        self._id: str | None = None
         self._leases: list[Lease] = []
 
     @classmethod
@@ -300,6 +301,17 @@ class StateStore:
             self._key = keys.load(self._db, self.state_dir / KEY_NAME, self.key_file,
                                   self.environ)
         return self._key
+
+    def state_id(self) -> str:
+        """The state's stable id (a uuid made once; reconciler/state/identity.py)."""
+        if self._id is None:
+            self._id = identity.load(self._db)
+        return self._id
+
+    def set_state_id(self, state_id: str) -> None:
+        """Take ``state_id`` over (state push/pull: the copy is the same state)."""
+        identity.store(self._db, state_id, replace=True)
+        self._id = None
 
     def set_secret_key(self, key: bytes, *, replace: bool) -> None:
         """Keep ``key`` in this state's key file (push/pull, rotate-key); unless

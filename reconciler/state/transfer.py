@@ -4,9 +4,10 @@
 ``decisions``, ``approvals``, ``allocations``) gain the rows they lack (they are append-only,
 so nothing of theirs is rewritten: a run the destination saw unfinished is only ended),
 ``resources`` and ``holds`` become the source's, and the secret key goes along, so the
-keyed-hash markers of secrets stay valid. The destination's serial (the id of its newest audit
-row) must not be ahead of the source's, and its history must be a prefix of the source's;
-otherwise the copy is refused. It runs in one destination transaction, under the
+keyed-hash markers of secrets stay valid, and so does the state id, so the objects the source
+made (their marks carry its id) stay this state's own. The destination's serial (the id of
+its newest audit row) must not be ahead of the source's, and its history must be a prefix of
+the source's; otherwise the copy is refused. It runs in one destination transaction, under the
 destination's lease (taken without lease.* audit rows, which would shift its serial), so it
 never lands in the middle of an apply there.
 """
@@ -95,6 +96,7 @@ def copy(source: StateStore, dest: StateStore) -> dict[str, Any]:
                 conn.execute("SELECT setval(pg_get_serial_sequence('events', 'id'), "
                              "GREATEST((SELECT MAX(id) FROM events), 1))")
         dest.set_secret_key(source.secret_key(), replace=True)
+        dest.set_state_id(source.state_id())  # the same state, moved: its marks stay ours
     if dest.serial() < theirs:
         raise StateRefused(f"copy to {dest.location} ended at serial {dest.serial()}, "
                            f"expected {theirs}")

@@ -27,8 +27,11 @@ from reconciler.errors import TerminalError
 PROJECT_VAR = "RECONCILER_PROJECT"
 ADDRESS_VAR = "RECONCILER_ADDRESS"
 HASH_VAR = "RECONCILER_SPEC_HASH"
+STATE_VAR = "RECONCILER_STATE_ID"    # the id of the state that made the process
+STATE_DIR_VAR = "RECONCILER_STATE_DIR"  # that state's local directory, to name it
 # environment entries kept from an owned process (the rest is dropped: it may hold secrets)
-KEPT_VARS = frozenset({PROJECT_VAR, ADDRESS_VAR, HASH_VAR, "PORT", "NOTIFY_SOCKET"})
+KEPT_VARS = frozenset({PROJECT_VAR, ADDRESS_VAR, HASH_VAR, STATE_VAR, STATE_DIR_VAR, "PORT",
+                       "NOTIFY_SOCKET"})
 
 
 class StatFields(NamedTuple):

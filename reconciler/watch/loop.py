@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from reconciler.engine.project import PlanRun
-from reconciler.errors import ConfigError, LockedError, PolicyDenied, ReconcilerError
+from reconciler.errors import ConfigError, LockedError, ReconcilerError, Refused
 from reconciler.events import Event
 from reconciler.model.types import LOCAL_HOST, DesiredState
 from reconciler.watch.backoff import Backoff, BackoffPolicy
@@ -162,9 +162,9 @@ class Watcher:
         if not plan.has_changes:
             return self._sync()
         problems = violations(self.budget, plan, run.desired)
-        try:  # policy.yaml: a deny or an unapproved require_approval is held for a person
+        try:  # a deny, an unapproved require_approval, another state's objects: held
             self.project.enforce(replace(run, plan=plan))
-        except PolicyDenied as exc:
+        except Refused as exc:  # a policy deny, or another state's objects (needs --adopt)
             problems.append(exc.render_short())
         if problems:
             return self._hold(run, problems)

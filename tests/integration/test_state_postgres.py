@@ -98,6 +98,8 @@ def test_two_checkouts_share_one_state(team: tuple[Checkout, Checkout, Any]) -> 
     assert second("state", "list").stdout.split() == ["process.slow", "process.web"]
     assert second("plan", "--detailed-exitcode").returncode == 0  # no changes
     assert "No changes" in second("plan").stdout
+    # one state, one id: the processes alice started are bob's own (never "owned elsewhere")
+    assert first("state", "id").stdout == second("state", "id").stdout
     history = second("history").stdout
     assert "apply" in history and "ok" in history
     assert not (second.dir / ".reconciler" / "state.db").exists()

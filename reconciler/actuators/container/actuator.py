@@ -2,8 +2,9 @@
 
 Owns observe / apply for containers on one engine per transport (readiness is in
 :mod:`reconciler.actuators.container.health`). Every container is
-named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec hash; see
-:mod:`reconciler.actuators.container.parse`), joins the per-scope bridge network ``<scope>``
+named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec hash, state
+id; see :mod:`reconciler.actuators.container.parse`: one labelled by another state is observed
+with the ``owned_by`` fact, never taken silently), joins the per-scope bridge network ``<scope>``
 with its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise.
 Observe is ONE list call filtered by the scope label; an exited container with code 137
 gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path); on a local
@@ -22,17 +23,18 @@ import math
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import health as container_health
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container import socket as docker_socket
 from reconciler.errors import TerminalError
 from reconciler.events import Event
-from reconciler.model.changes import Action, Change, Health, Observed
+from reconciler.model.changes import OWNED_BY, Action, Change, Health, Observed
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
 
@@ -117,6 +119,11 @@ class ContainerActuator:
             code, _ = cp.parse_status_text(str(entry.get("Status", "")))
             oom = entry.get("State") == "exited" and code == 137 and self._oom(api, entry)
             seen = cp.observed_from_list(entry, recorded, oom=oom)
+            labels = entry.get("Labels") or {}
+            owner = foreign_owner(labels.get(cp.LABEL_STATE_ID), labels.get(cp.LABEL_STATE_DIR),
+                                  ctx)
+            if seen is not None and owner is not None:
+                seen = replace(seen, facts={**seen.facts, OWNED_BY: owner})
             if seen is not None and seen.address.kind == self.kind:
                 found.setdefault(seen.address, []).append(seen)
         return {address: cp.pick_primary(seen) for address, seen in found.items()}
@@ -177,7 +184,8 @@ class ContainerActuator:
         project_dir = str(Path(str(ctx.extra.get("project_dir", "."))).resolve())
         labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
                   **resource.labels,
-                  **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash())}
+                  **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash(),
+                                    ctx.state_id, state_dir_mark(ctx))}
         health = resource.health
         command_check = health.to_json() if health and health.kind is ProbeKind.COMMAND \
             else None

@@ -29,6 +29,8 @@ LABEL_SCOPE = "io.reconciler.scope"
 LABEL_ADDRESS = "io.reconciler.address"
 LABEL_SPEC_HASH = "io.reconciler.spec-hash"
 LABEL_VOLUME = "io.reconciler.volume"
+LABEL_STATE_ID = "io.reconciler.state-id"    # the id of the state that made the object
+LABEL_STATE_DIR = "io.reconciler.state-dir"  # that state's local directory (to name it)
 
 _EXITED = re.compile(r"^Exited \((-?\d+)\)")
 _RESTARTING = re.compile(r"^Restarting \((-?\d+)\)")
@@ -168,10 +170,14 @@ def health_from_inspect(inspect: Mapping[str, Any]) -> Health | None:
     return Health(status, detail or f"HEALTHCHECK {health.get('Status', '')}")
 
 
-def owner_labels(project: str, scope: str, address: Address, spec_hash: str) -> dict[str, str]:
-    """The ownership marks of one container."""
-    return {LABEL_PROJECT: project, LABEL_SCOPE: scope, LABEL_ADDRESS: str(address),
-            LABEL_SPEC_HASH: spec_hash}
+def owner_labels(project: str, scope: str, address: Address, spec_hash: str,
+                 state_id: str | None = None, state_dir: str = "") -> dict[str, str]:
+    """The ownership marks every container we create carries (the state's id when known)."""
+    labels = {LABEL_PROJECT: project, LABEL_SCOPE: scope, LABEL_ADDRESS: str(address),
+              LABEL_SPEC_HASH: spec_hash}
+    if state_id:
+        labels.update({LABEL_STATE_ID: state_id, LABEL_STATE_DIR: state_dir})
+    return labels
 
 
 def is_named_volume(source: str) -> bool:

@@ -5,10 +5,12 @@ each step is one round trip through :mod:`reconciler.actuators.process.remote`.
 
 Identity is pid + start time (``/proc/<pid>/stat`` field 22); ownership is the environment:
 every process we start carries ``RECONCILER_PROJECT=<scope>``, ``RECONCILER_ADDRESS`` and
-``RECONCILER_SPEC_HASH``. Observe makes one /proc pass; after state loss the marked session
-leaders are adopted (``adopted=True``). Commands are exec'ed directly (no wrapper shell), so
-the pid we record is the service itself and leads its own session and process group.
-The exit code of a process that is gone is known only while the engine process that
+``RECONCILER_SPEC_HASH``, plus ``RECONCILER_STATE_ID`` (and ``_STATE_DIR``) naming the state
+that made it. Observe makes one /proc pass; after state loss the marked session leaders are
+adopted (``adopted=True``), unless another state's id marks them: then their facts say
+``owned_by`` and the plan refuses them without ``--adopt``. Commands are exec'ed directly
+(no wrapper shell), so the pid we record is the service itself and leads its own session and
+process group. The exit code of a process that is gone is known only while the engine process that
 started it runs (the local transport reaps its children); otherwise the reason says
 "exited". Stop sends the stop signal to every process group holding a marked process, waits
 ``shutdown_timeout``, then SIGKILLs them; a pid whose start time changed is never signalled.
@@ -24,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.base import ActuatorContext, foreign_owner
 from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
 from reconciler.actuators.process.files import base_env, log_tail, prepare_log, service_env
@@ -33,7 +35,15 @@ from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health.notify import NotifySocket
 from reconciler.health.probes import probe
-from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
+from reconciler.model.changes import (
+    OWNED_BY,
+    Action,
+    Change,
+    Health,
+    HealthStatus,
+    Observed,
+    Status,
+)
 from reconciler.model.secrets import Redactor
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports import procfs as proc_scan
@@ -84,13 +94,22 @@ class ProcessActuator:
     def _observe_one(self, address: Address, procs: list[proc_scan.ProcInfo],
                      rec: Mapping[str, Any] | None, ctx: ActuatorContext,
                      booted: str, clock: Any = None) -> Observed | None:
-        if rec is not None:
+        leaders = [p for p in procs if p.is_leader]
+        owners = [o for o in (foreign_owner(p.marks.get(proc_scan.STATE_VAR),
+                                            p.marks.get(proc_scan.STATE_DIR_VAR), ctx)
+                              for p in leaders) if o is not None]
+        if rec is not None:  # ours; another state's copy beside it (two applies raced) shows
             for info in procs:
                 if info.pid == rec.get("pid") and info.stat.starttime == rec.get("start_time"):
-                    return _running(address, info, ctx, clock=clock)
-        leaders = [p for p in procs if p.is_leader]
+                    seen = _running(address, info, ctx, clock=clock)
+                    return replace(seen, facts={**seen.facts, OWNED_BY: owners[0]}) \
+                        if owners else seen
         if leaders:
-            return _running(address, leaders[0], ctx, adopted=True, clock=clock)
+            seen = _running(address, leaders[0], ctx, adopted=True, clock=clock)
+            owner = foreign_owner(leaders[0].marks.get(proc_scan.STATE_VAR),
+                                  leaders[0].marks.get(proc_scan.STATE_DIR_VAR), ctx)
+            return seen if owner is None else replace(seen, facts={**seen.facts,
+                                                                   OWNED_BY: owner})
         if procs:
             return Observed(address, Status.EXITED,
                             rec.get("spec_hash") if rec else procs[0].marks.get(

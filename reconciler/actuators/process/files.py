@@ -10,7 +10,7 @@ import pwd
 import time
 from pathlib import Path
 
-from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.base import ActuatorContext, state_dir_mark
 from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Address, Resource
@@ -47,6 +47,9 @@ def service_env(resource: Resource, ctx: ActuatorContext, base: dict[str, str], 
         env.update({proc_scan.PROJECT_VAR: ctx.scope,
                     proc_scan.ADDRESS_VAR: str(resource.address),
                     proc_scan.HASH_VAR: resource.hash()})
+        if ctx.state_id:
+            env[proc_scan.STATE_VAR] = ctx.state_id
+            env[proc_scan.STATE_DIR_VAR] = state_dir_mark(ctx)
     return env
 
 
