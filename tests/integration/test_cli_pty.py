@@ -166,3 +166,40 @@ def test_every_wrong_way_on_a_terminal(tmp_path: Path) -> None:
                     for argv in argvs])
     check(runs)
     assert sum("No such option" in r.output for r in runs) >= len(command_paths())
+
+
+def test_user_values_that_look_like_markup_on_a_terminal(tmp_path: Path) -> None:
+    """Arguments and directories with rich markup in them are printed as written."""
+    (tmp_path / "services.yaml").write_text(
+        "name: markup\nservices:\n  api:\n    command: \"exec sleep 60\"\n")
+    argvs = [["[/]"], ["state", "show", "[/]x"], ["logs", "[bold]"], ["stop", "[/]"],
+             ["-C", str(tmp_path / "[/]"), "status"], ["exec", "[/]", "--", "true"],
+             ["import", "wireguard", "[/].conf"], ["graph", "--format", "[/]"],
+             ["--session", "[red]", "status"], ["show", "[/]plan"]]
+    runs = run_all([lambda a=argv, m=mode: run(a, tmp_path, m)
+                    for argv in argvs for mode in MODES])
+    check(runs)
+    for r in runs:
+        shown = next(w for w in r.argv if "[" in w)
+        assert shown in r.output or r.argv[0] == "--session", r.describe()
+
+
+NO_DOCKER = """\
+name: nodock
+services:
+  box:
+    type: docker
+    image: reconciler-test/busybox:1
+"""
+
+
+def test_watch_without_a_docker_engine_says_it_once(tmp_path: Path) -> None:
+    """The engine error is one message with its hint, never `error: error:` nor SDK text."""
+    (tmp_path / "services.yaml").write_text(NO_DOCKER)
+    engine = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    runs = [run(["watch"], tmp_path, mode, env=engine, interrupt=True) for mode in MODES]
+    check(runs)
+    for r in runs:
+        assert "error: cannot reach the Docker engine at unix://" in r.output, r.describe()
+        assert "hint: start it" in r.output and "error: error:" not in r.output, r.describe()
+        assert "Error while fetching" not in r.output, r.describe()
