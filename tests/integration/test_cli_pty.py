@@ -20,11 +20,14 @@ import os
 import shutil
 import signal
 import socket
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from infra.components import require
+from infra.gitrepo import GitRepo, kill_scope, services
 from testing.cli_inputs import ROOT, command_paths, documented_codes, unreadable_project, wrong_ways
 from testing.pty_run import MODES, Run, problems, run
 
@@ -203,3 +206,21 @@ def test_watch_without_a_docker_engine_says_it_once(tmp_path: Path) -> None:
         assert "error: cannot reach the Docker engine at unix://" in r.output, r.describe()
         assert "hint: start it" in r.output and "error: error:" not in r.output, r.describe()
         assert "Error while fetching" not in r.output, r.describe()
+
+
+def test_sync_a_repository_on_a_terminal(tmp_path: Path) -> None:
+    """`sync URL` follows a real repository until Ctrl-C, on each kind of output."""
+    require("git")
+    scope = f"pt{uuid.uuid4().hex[:8]}"
+    repo = GitRepo(tmp_path / "git")
+    repo.commit({"services.yaml": services(scope, {"a": "exec sleep 100000"})}, "one")
+    agent = tmp_path / "agent"
+    agent.mkdir()
+    try:
+        runs = [run(["-C", str(agent), "sync", repo.url, "--interval", "60s"], tmp_path, mode,
+                    interrupt=True) for mode in MODES]
+    finally:
+        kill_scope([scope])  # the synced service, by pid and start time of its scope
+    check(runs)
+    assert "process.a: Creation complete" in runs[0].output, runs[0].describe()
+    assert all("sync: following branch main" in r.output for r in runs)
