@@ -30,6 +30,15 @@ def json_line(event: Event) -> str:
                       default=str, sort_keys=True)
 
 
+def labelled(label: str, message: str) -> str:
+    """``label: message``, unless the message (a rendered ReconcilerError: ``error: ...`` or
+    ``file:line:col: error: ...``) already says it, so no line reads ``error: error:``."""
+    first = message.split("\n", 1)[0]
+    if first.startswith(f"{label}: ") or f": {label}: " in first:
+        return message
+    return f"{label}: {message}"
+
+
 def text_line(event: Event) -> str | None:
     """The watcher's own events as text; None for events not shown."""
     data, kind, addr = event.data, event.kind, event.address or ""
@@ -65,7 +74,7 @@ def text_line(event: Event) -> str | None:
     if kind == "watch.busy":
         return f"the project is locked ({event.message}); retrying in {data.get('retry_in')}s"
     if kind in ("watch.error", "watch.warning"):
-        return f"{kind.split('.')[1]}: {event.message}"
+        return labelled(kind.split(".")[1], event.message)
     if kind == "watch.stop":
         return event.message
     return None

@@ -8,7 +8,8 @@
   crash is noticed at once, not at the next full observation. It also reaps our children.
 * :class:`DockerEvents` -- the engine's event stream filtered by the project's scope label
   (die / destroy / oom); started only when the project has containers, docker SDK imported
-  lazily.
+  lazily. Its failures reach ``on_error`` as one line mapped by the engine boundary
+  (:func:`events_error`).
 
 Sources run in daemon threads and stop on :meth:`stop`; none of them keeps history.
 """
@@ -134,6 +135,15 @@ class PidPoller:
             self._thread.join(timeout=5)
 
 
+def events_error(what: str, exc: BaseException) -> str:
+    """One line for a docker SDK failure of the event stream, mapped by the engine boundary
+    (:func:`reconciler.actuators.container.engine.unreachable`): the reason and its hint,
+    never the SDK's raw exception text nor an ``error:`` prefix of its own."""
+    from reconciler.actuators.container.engine import unreachable
+
+    return f"{what}: {unreachable(None, exc).render_short()}"
+
+
 class DockerEvents:
     """Container events of one scope -> :meth:`WorkQueue.add` of their address."""
 
@@ -165,7 +175,7 @@ class DockerEvents:
                 "type": "container", "event": list(self.EVENTS),
                 "label": f"{LABEL_SCOPE}={self.scope}"})
         except Exception as exc:  # no engine: the periodic observation still runs
-            self.on_error(f"cannot follow docker events: {exc}")
+            self.on_error(events_error("cannot follow docker events", exc))
             return
         self._thread = threading.Thread(target=self._run, name="watch-docker", daemon=True)
         self._thread.start()
@@ -181,7 +191,7 @@ class DockerEvents:
                                f"container {event.get('Action') or event.get('status')}")
         except Exception as exc:  # the engine went away: the periodic observation still runs
             if not self._stop.is_set():
-                self.on_error(f"docker events stream ended: {exc}")
+                self.on_error(events_error("docker events stream ended", exc))
 
     def stop(self) -> None:
         self._stop.set()

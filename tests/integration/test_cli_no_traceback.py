@@ -14,31 +14,13 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from testing.cli_inputs import command_paths, documented_codes, unreadable_project, wrong_ways
 
-DOCUMENTED = {0, 1, 2, 130}  # docs/cli.md; 3 (internal error) means a bug here
-
-
-def command_paths() -> list[list[str]]:
-    import typer.main
-
-    from reconciler.cli.app import app, load_commands
-
-    load_commands()
-
-    def walk(command: object, path: list[str]) -> Iterator[list[str]]:
-        subs = getattr(command, "commands", None)
-        if subs:
-            for name, sub in sorted(subs.items()):
-                yield from walk(sub, [*path, name])
-        else:
-            yield path
-
-    return list(walk(typer.main.get_command(app), []))
+DOCUMENTED = documented_codes()  # docs/cli.md; 3 (internal error) means a bug here
 
 
 def run(argv: list[str], cwd: Path, env: dict[str, str] | None = None,
@@ -74,25 +56,16 @@ def check_all(runs: list[tuple[list[str], Path, dict[str, str] | None]]) -> list
 def places(tmp_path: Path) -> dict[str, Path]:
     empty = tmp_path / "empty"
     empty.mkdir()
-    unreadable = tmp_path / "unreadable"
-    (unreadable / "services.yaml").mkdir(parents=True)  # a directory where a file belongs
-    return {"empty": empty, "unreadable": unreadable, "tmp": tmp_path}
+    return {"empty": empty, "unreadable": unreadable_project(tmp_path), "tmp": tmp_path}
 
 
 def test_every_command_the_wrong_ways(places: dict[str, Path]) -> None:
     paths = command_paths()
     assert len(paths) >= 30 and ["state", "list"] in paths
     cwd = places["empty"]
-    runs: list[tuple[list[str], Path, dict[str, str] | None]] = [([], cwd, None),
-                                                                (["--bogus"], cwd, None)]
-    for words in paths:
-        runs += [(words, cwd, None),
-                 ([*words, "--help"], cwd, None),
-                 ([*words, "--no-such-option"], cwd, None),
-                 ([*words, "--session", "x"], cwd, None),  # a global option after the command
-                 (["-C", str(places["tmp"] / "missing"), *words], cwd, None),
-                 (["-C", str(places["unreadable"]), *words], cwd, None)]
-    runs += [([*words[:1], "--help"], cwd, None) for words in paths if len(words) > 1]
+    runs: list[tuple[list[str], Path, dict[str, str] | None]] = [
+        (argv, cwd, None)
+        for argv in wrong_ways(paths, places["tmp"] / "missing", places["unreadable"])]
     errors = check_all(runs)
     # the runs really reached the parser and the loader (stderr is what the user read)
     assert sum("No such option" in e for e in errors) >= len(paths)
