@@ -43,9 +43,24 @@ class Globals:
     def project(self, *, strict: bool = False) -> Project:
         from reconciler.engine.project import Project
 
+        self.check_directory()
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
                        strict=strict, policy_file=self.policy, state_url=self.state,
                        lock_timeout=self.lock_timeout)
+
+    def check_directory(self) -> None:
+        """``-C DIR`` must be an existing directory before anything is read or written."""
+        from reconciler.errors import UserError
+
+        try:
+            ok = self.directory.is_dir()
+        except OSError as exc:
+            raise UserError(f"cannot use the project directory {str(self.directory)[:120]}: "
+                            f"{exc.strerror or exc}") from None
+        if not ok:
+            raise UserError(f"the project directory {str(self.directory)[:120]} does not "
+                            "exist or is not a directory",
+                            hint="pass an existing directory with -C/--project")
 
 
 def wants_color(no_color: bool) -> bool:

@@ -27,7 +27,7 @@ from reconciler.errors import UserError
 from reconciler.model.types import Address
 from reconciler.state import audit, keys
 from reconciler.state.backend import Backend
-from reconciler.state.db import Database, dumps, loads
+from reconciler.state.db import Database, check_dir, check_sqlite_file, dumps, loads
 from reconciler.state.journal import (
     Journal,
     event_from_row,
@@ -72,10 +72,15 @@ class StateStore:
                                 hint="use letters, digits, '.', '_' and '-' (up to 63)")
             base = base / "sessions" / session
         if url and is_pg_url(url):
+            check_dir(base)
             return cls.open_url(url, state_dir=base,
                                 schema=default_schema(Path(project_dir), session))
         if url:
-            return cls(sqlite_path(url))
+            path = sqlite_path(url)
+            check_dir(path.parent)
+            check_sqlite_file(path, url)
+            return cls(path)
+        check_dir(base)
         return cls(base / DB_NAME)
 
     @classmethod

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from reconciler.errors import UserError
 
@@ -80,7 +80,11 @@ def parse_pg(url: str, default: str) -> PgTarget:
         raise UserError(f"invalid state schema name {schema!r} in {mask(url)}",
                         hint="use lower-case letters, digits and '_' (up to 63), "
                              "not starting with a digit")
-    conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+    # urlunsplit drops the "//" of an empty host ("postgresql:///db?host=/run/postgresql"),
+    # which libpq does not read: keep the URI form whole.
+    query_text = urlencode(kept)
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + \
+        (f"?{query_text}" if query_text else "")
     password = unquote(parts.password) if parts.password else None
     return PgTarget(conninfo, schema, password)
 
