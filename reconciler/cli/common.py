@@ -44,6 +44,7 @@ class Globals:
         from reconciler.engine.project import Project
 
         self.check_directory()
+        check_path_option(self.policy, "--policy")
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
                        strict=strict, policy_file=self.policy, state_url=self.state,
                        lock_timeout=self.lock_timeout)
@@ -61,6 +62,22 @@ class Globals:
             raise UserError(f"the project directory {str(self.directory)[:120]} does not "
                             "exist or is not a directory",
                             hint="pass an existing directory with -C/--project")
+
+
+def check_path_option(path: Path | None, option: str) -> None:
+    """Raise :class:`~reconciler.errors.UserError` when ``path`` cannot even be looked at (a
+    name too long, a symlink loop); a missing file is left to the command that needs it."""
+    from reconciler.errors import UserError
+
+    if path is None:
+        return
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise UserError(f"cannot use {option} {str(path)[:120]}: {exc.strerror or exc}",
+                        hint=f"pass a shorter or existing path to {option}") from None
 
 
 def wants_color(no_color: bool) -> bool:

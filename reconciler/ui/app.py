@@ -17,11 +17,11 @@ from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
     JSONResponse,
-    PlainTextResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -63,9 +63,9 @@ class TokenGate:
         token = self.guard.request_token(query, request.cookies.get(COOKIE),
                                          request.headers.get("authorization"))
         if token is None:
-            response: Response = PlainTextResponse("401: a valid access token is required "
-                                                   "(open the URL printed by `reconciler ui`)",
-                                                   status_code=401)
+            response: Response = JSONResponse(
+                {"error": "401: a valid access token is required (open the URL printed by "
+                          "`reconciler ui`)"}, status_code=401)
         elif query is not None and request.method == "GET" and scope["path"] == "/":
             response = RedirectResponse("/", status_code=303)
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
@@ -96,7 +96,7 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC:
-            return PlainTextResponse("not found", status_code=404)
+            return JSONResponse({"error": "not found"}, status_code=404)
         text = resources.files("reconciler.ui").joinpath(f"static/{name}").read_text()
         return Response(text, media_type=STATIC[name])
 
@@ -163,8 +163,8 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
               Route("/api/history", history), Route("/api/action", action, methods=["POST"]),
               *logs.routes(dashboard)]
     app = Starlette(routes=routes, lifespan=lifespan,
-                    exception_handlers={BadRequest: refused, ReconcilerError: declined,
-                                        Exception: failed})
+                    exception_handlers={BadRequest: refused, HTTPException: http_error,
+                                        ReconcilerError: declined, Exception: failed})
     app.state.hub = hub
     return TokenGate(app, guard)
 
@@ -173,6 +173,13 @@ async def refused(request: Request, exc: Exception) -> Response:
     """A :class:`BadRequest` raised by a route: its 4xx with the message as JSON."""
     assert isinstance(exc, BadRequest)
     return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 4xx (no such route, wrong method) as JSON."""
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": f"{exc.status_code}: {exc.detail}"},
+                        status_code=exc.status_code, headers=exc.headers)
 
 
 async def declined(request: Request, exc: Exception) -> Response:

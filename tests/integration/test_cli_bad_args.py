@@ -95,3 +95,17 @@ def test_a_missing_project_directory_is_not_created(tmp_path: Path, command: str
                                                     else [])], tmp_path)
     user_error(code, err, "project directory")
     assert not (tmp_path / "nonexistent").exists()
+
+
+@pytest.mark.parametrize("interval", ["1e309", "nan", "-1"])
+def test_ui_interval_out_of_range_is_refused_before_serving(project: Path,
+                                                            interval: str) -> None:
+    code, err = run(["ui", "--listen", "127.0.0.1:1", "--interval", interval], project)
+    user_error(code, err, "--interval")
+
+
+@pytest.mark.parametrize("command", ["plan", "status", "validate"])
+@pytest.mark.parametrize("option", ["-C", "--policy", "--state-dir"])
+def test_a_path_option_with_a_name_too_long(project: Path, command: str, option: str) -> None:
+    code, err = run([option, "a" * 300, command], project)
+    user_error(code, err, "too long")

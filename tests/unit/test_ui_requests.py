@@ -124,3 +124,22 @@ def test_node_detail_shows_the_recorded_port(client: tuple[TestClient, Guard, Da
     response = http.get("/api/node?address=process.web")
     assert response.status_code == 200
     assert response.json()["spec"]["port"] == recorded == 41234
+
+
+def test_unknown_routes_methods_and_tokens_answer_json(
+        client: tuple[TestClient, Guard, Dashboard]) -> None:
+    http, _, _ = client
+    for method, path, status in (("GET", "/api/nothing", 404), ("GET", "/api/action", 405),
+                                 ("GET", "/static/x.js", 404)):
+        response = http.request(method, path)
+        assert response.status_code == status and response.json()["error"], path
+    response = http.get("/api/status", headers={"authorization": "Bearer wrong"})
+    assert response.status_code == 401 and "token" in response.json()["error"]
+
+
+def test_a_broken_config_in_node_detail_is_409(client: tuple[TestClient, Guard, Dashboard],
+                                               project_dir: Path) -> None:
+    http, _, _ = client
+    (project_dir / "services.yaml").write_text("services:\n  web: [\n")
+    response = http.get("/api/node?address=process.web")
+    assert response.status_code == 409 and response.json()["error"]
