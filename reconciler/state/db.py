@@ -77,6 +77,9 @@ def check_sqlite_file(path: Path, url: str) -> None:
             raise UserError(f"--state {shown} is a directory, not a database file",
                             hint="name the SQLite file, e.g. --state DIR/state.db, or "
                                  "pass the directory with --state-dir")
+        if path.exists() and not path.is_file():
+            raise UserError(f"--state {shown} is not a regular file",
+                            hint="name the SQLite file, e.g. --state DIR/state.db")
         with path.open("rb") as handle:
             head = handle.read(len(SQLITE_HEADER))
     except FileNotFoundError:

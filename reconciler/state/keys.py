@@ -54,6 +54,20 @@ def store(db: Backend, path: Path, key: bytes, *, replace: bool) -> None:
 
 
 def _load_or_create_key(path: Path) -> bytes:
+    try:
+        key = _read_or_create(path)
+    except OSError as exc:  # a state directory we may not write (or read)
+        raise UserError(f"cannot keep the secret key {path}: {exc.strerror or exc}",
+                        hint="check the permissions of the state directory, or pass "
+                             "another one with --state-dir") from None
+    if len(key) != KEY_BYTES:
+        raise UserError(f"the secret key {path} is damaged ({len(key)} bytes, expected "
+                        f"{KEY_BYTES})", hint="restore it from a backup; a new key makes "
+                        "every secret show as changed once")
+    return key
+
+
+def _read_or_create(path: Path) -> bytes:
     if not path.exists():
         ensure_dir(path.parent)
         temp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}")
@@ -69,9 +83,4 @@ def _load_or_create_key(path: Path) -> bytes:
             pass
         finally:
             os.unlink(temp)
-    key = path.read_bytes()
-    if len(key) != KEY_BYTES:
-        raise UserError(f"the secret key {path} is damaged ({len(key)} bytes, expected "
-                        f"{KEY_BYTES})", hint="restore it from a backup; a new key makes "
-                        "every secret show as changed once")
-    return key
+    return path.read_bytes()
