@@ -13,6 +13,7 @@ from reconciler.errors import UserError
 from reconciler.state import keys
 from reconciler.state.db import Database, check_dir, check_sqlite_file
 from reconciler.state.store import StateStore
+from reconciler.state.url import parse_pg
 
 
 def test_check_dir(tmp_path: Path) -> None:
@@ -60,3 +61,17 @@ def test_a_key_that_cannot_be_written_is_a_user_error(tmp_path: Path,
     store = StateStore(tmp_path / "state" / "state.db")
     with pytest.raises(UserError, match=r"cannot keep the secret key .*Permission denied"):
         store.secret_key()
+
+
+@pytest.mark.parametrize("url", ["postgresql:x", "postgresql://[x/db",
+                                 "postgresql://h/db?bogus=1", "postgresql://u:s3cr%zz@h/db"])
+def test_a_malformed_postgres_url_is_a_user_error(url: str) -> None:
+    with pytest.raises(UserError, match="invalid state URL") as refused:
+        parse_pg(url, "reconciler_x")
+    assert "s3cr" not in refused.value.render()
+
+
+def test_a_postgres_url_without_a_host_keeps_its_slashes() -> None:
+    assert parse_pg("postgresql://", "s").conninfo == "postgresql://"
+    assert parse_pg("postgresql:///db?host=/run/postgresql", "s").conninfo == \
+        "postgresql:///db?host=%2Frun%2Fpostgresql"
