@@ -44,9 +44,41 @@ class Globals:
     def project(self, *, strict: bool = False) -> Project:
         from reconciler.engine.project import Project
 
+        self.check_directory()
+        check_path_option(self.policy, "--policy")
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
                        strict=strict, policy_file=self.policy, state_url=self.state,
                        lock_timeout=self.lock_timeout)
+
+    def check_directory(self) -> None:
+        """``-C DIR`` must be an existing directory before anything is read or written."""
+        from reconciler.errors import UserError
+
+        try:
+            ok = self.directory.is_dir()
+        except OSError as exc:
+            raise UserError(f"cannot use the project directory {str(self.directory)[:120]}: "
+                            f"{exc.strerror or exc}") from None
+        if not ok:
+            raise UserError(f"the project directory {str(self.directory)[:120]} does not "
+                            "exist or is not a directory",
+                            hint="pass an existing directory with -C/--project")
+
+
+def check_path_option(path: Path | None, option: str) -> None:
+    """Raise :class:`~reconciler.errors.UserError` when ``path`` cannot even be looked at (a
+    name too long, a symlink loop); a missing file is left to the command that needs it."""
+    from reconciler.errors import UserError
+
+    if path is None:
+        return
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except OSError as exc:
+        raise UserError(f"cannot use {option} {str(path)[:120]}: {exc.strerror or exc}",
+                        hint=f"pass a shorter or existing path to {option}") from None
 
 
 def wants_color(no_color: bool) -> bool:

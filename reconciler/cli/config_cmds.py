@@ -27,7 +27,8 @@ def validate(
 
     g = globals_of(ctx)
     raise typer.Exit(run_validate(g.directory, session=g.session, strict=strict,
-                                  as_json=as_json))
+                                  as_json=as_json, state_dir=g.state_dir,
+                                  policy_file=g.policy))
 
 
 @config_app.command("show")

@@ -132,8 +132,11 @@ def parse(argv: list[str]) -> tuple[Globals, str, dict[str, object]] | None:
         return None
     directory = Path(top.project)
     policy = Path(top.policy) if top.policy else None
-    if not directory.is_dir() or (policy is not None and policy.is_dir()):
-        return None  # typer's file_okay/dir_okay checks (and a project that is not there)
+    try:
+        if not directory.is_dir() or (policy is not None and policy.is_dir()):
+            return None  # typer's file_okay/dir_okay checks (and a project that is not there)
+    except OSError:  # a name too long...: the typer path reports it
+        return None
     values = vars(args)
     parallelism = values.pop("parallelism", None)
     if parallelism is not None:

@@ -4,6 +4,7 @@ Ctrl-C ends it quietly."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from typing import Any
 from reconciler.cli.common import echo
 
 Rows = list[dict[str, Any]]
+MAX_INTERVAL_S = 86400  # a day: time.sleep refuses what does not fit a C timestamp
 
 
 def _summary(row: dict[str, Any]) -> str:
@@ -30,6 +32,11 @@ def changes(before: dict[str, str], rows: Rows) -> tuple[dict[str, str], list[st
 
 def follow_status(collect: Callable[[], Rows], render: Callable[[Rows], str],
                   interval: float) -> None:
+    if not math.isfinite(interval) or not 0 <= interval <= MAX_INTERVAL_S:
+        from reconciler.errors import UserError
+
+        raise UserError(f"--interval {interval:g} is not a number of seconds between 0 and "
+                        f"{MAX_INTERVAL_S}", hint="e.g. --interval 2")
     tty = sys.stdout.isatty()
     seen: dict[str, str] = {}
     try:

@@ -9,6 +9,7 @@ are imported only here, so CLI start-up stays light.
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 from collections.abc import Callable
@@ -58,6 +59,9 @@ def prepare(make_project: Callable[[], Project], options: UiOptions) -> Served:
     from reconciler.ui.security import Guard, check_exposure, load_token, parse_listen
 
     address = parse_listen(options.listen)
+    if not math.isfinite(options.interval) or not 0.05 <= options.interval <= 86400:
+        raise UserError(f"--interval {options.interval:g} is not a number of seconds between "
+                        "0.05 and 86400", hint="e.g. --interval 1")
     if (options.tls_cert is None) != (options.tls_key is None):
         raise UserError("--tls-cert and --tls-key go together", hint="pass both or neither")
     tls = options.tls_cert is not None

@@ -28,6 +28,11 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
                  as_json: bool = False, state_dir: Path | None = None,
                  policy_file: Path | None = None) -> int:
     """Validate the project in ``directory``; print the report; return the exit code."""
+    from reconciler.cli.common import Globals, check_path_option
+
+    Globals(directory, session, state_dir, False, policy_file).check_directory()
+    check_path_option(state_dir, "--state-dir")
+    check_path_option(policy_file, "--policy")
     from reconciler.config import interpolation_env, load
     from reconciler.engine.local_host import LocalHost
     from reconciler.model.build import build
@@ -82,7 +87,10 @@ def fast_path(argv: list[str]) -> int | None:
         args, rest = parser.parse_known_args(argv)
     except SystemExit:  # not something this small parser understands: let typer answer
         return None
-    if args.command != "validate" or rest or not args.project.is_dir():
+    try:
+        if args.command != "validate" or rest or not args.project.is_dir():
+            return None
+    except OSError:  # a name too long...: the typer path reports it
         return None
     from reconciler.cli.common import guarded
 

@@ -133,6 +133,33 @@ def _entry_files(draft: Draft, host: ComposeHost) -> list[Path]:
         host.resolve(p) for p in host.compose_files(base)]
 
 
+def _at_entry(problems: Sequence[Diagnostic], draft: Draft,
+              host: ComposeHost) -> list[Diagnostic]:
+    """``problems`` with each one about a listed file as a whole (a missing or unreadable
+    file: no line in it) reported at its ``files:`` entry in services.yaml instead."""
+    raw = draft.spec.get("files")
+    listed = [raw] if isinstance(raw, str) else \
+        [str(f) for f in raw] if isinstance(raw, list) else []
+    base = draft.doc.path.parent
+    entries = {str(host.resolve(base / f)): (f, index) for index, f in enumerate(listed)}
+    out: list[Diagnostic] = []
+    for problem in problems:
+        source = problem.source
+        found = entries.get(str(host.resolve(Path(source.file)))) \
+            if source is not None and source.line <= 0 and source.file else None
+        if found is None:
+            out.append(problem)
+            continue
+        name, index = found
+        where = draft.where("files") if isinstance(raw, str) else draft.where("files", index)
+        out.append(dataclasses.replace(
+            problem, summary=f"compose file '{name}' of entry '{draft.name}': "
+            f"{problem.summary}", source=where,
+            hint=problem.hint or "fix the path (it is relative to the directory of "
+                                 f"{draft.doc.path.name})"))
+    return out
+
+
 def _discovered_dirs(docs: Sequence[RawDocument], host: ComposeHost) -> list[Path]:
     dirs: list[Path] = []
     for doc in docs:
@@ -157,7 +184,7 @@ def compose_part(docs: Sequence[RawDocument], entries: Sequence[Draft], *,
             draft.name, spec, project_dir=host.resolve(draft.doc.path.parent), scope=scope,
             order_start=order, source=draft.source, environ=env, secret_key=secret_key,
             host=host)
-        part.diagnostics += problems
+        part.diagnostics += _at_entry(problems, draft, host)
         part.add(draft.name, draft.name, resources)
         order += len(resources)
     for directory in _discovered_dirs(docs, host):

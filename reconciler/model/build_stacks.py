@@ -101,9 +101,18 @@ def expand_stacks(drafts: Sequence[Draft], *, env: Mapping[str, str], session: s
     """``drafts`` with every ``stack`` Draft replaced by its catalog resources."""
     out: list[Draft] = []
     problems: list[Diagnostic] = []
+    declared = {d.name: d for d in drafts if d.kind != "stack"}
     for draft in drafts:
         if draft.kind != "stack":
             out.append(draft)
+            continue
+        first = declared.setdefault(draft.name, draft)
+        if first is not draft:  # at the user's lines, not in the catalog file
+            problems.append(error(
+                f"'{draft.name}' is defined twice: at {first.source} and at {draft.source}",
+                draft.source, address=f"stack.{draft.name}",
+                hint="service and task names must be unique across all config files; give "
+                     "the second use its own name (`- {stack: NAME, name: OTHER}`)"))
             continue
         expanded, found = _expand(draft, env, session, host)
         out += expanded

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -42,12 +43,66 @@ def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def ensure_dir(path: Path) -> None:
+def check_dir(path: Path, what: str = "state directory") -> None:
+    """Raise :class:`UserError` unless ``path`` is, or can be created as, a directory: a name
+    too long, a file on the way, a parent that cannot be read. Writes nothing, so a
+    command refuses a wrong target before it creates any file."""
+    for part in (path, *path.parents):
+        try:
+            mode = part.stat().st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise UserError(f"cannot use {str(path)[:120]} as the {what}: "
+                            f"{exc.strerror or exc}",
+                            hint="pass an existing directory or a path that can be "
+                                 "created") from None
+        if not stat.S_ISDIR(mode):
+            raise UserError(f"cannot use {str(path)[:120]} as the {what}: {str(part)[:120]} "
+                            "is a file, not a directory",
+                            hint="pass a directory (it is created when missing)")
+        return
+
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def check_sqlite_file(path: Path, url: str) -> None:
+    """Raise :class:`UserError` unless ``path`` is missing, empty or a SQLite database: a
+    ``--state`` that names a directory or another file is refused before anything is
+    written beside it (the secret key, the schema cache)."""
+    shown = url[:120]
+    try:
+        if path.is_dir():
+            raise UserError(f"--state {shown} is a directory, not a database file",
+                            hint="name the SQLite file, e.g. --state DIR/state.db, or "
+                                 "pass the directory with --state-dir")
+        if path.exists() and not path.is_file():
+            raise UserError(f"--state {shown} is not a regular file",
+                            hint="name the SQLite file, e.g. --state DIR/state.db")
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise UserError(f"cannot use --state {shown}: {exc.strerror or exc}",
+                        hint="check the path and its permissions") from None
+    if head and head != SQLITE_HEADER:
+        raise UserError(f"--state {shown} is not a SQLite database",
+                        hint="name a new file or an existing reconciler state database")
+
+
+def ensure_dir(path: Path, what: str = "state directory") -> None:
     """Create ``path`` (and parents) with mode 0700 for the directories we create."""
+    check_dir(path, what)
     if path.is_dir():
         return
-    path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-    os.chmod(path, DIR_MODE)
+    try:
+        path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        os.chmod(path, DIR_MODE)
+    except OSError as exc:
+        raise UserError(f"cannot create the {what} {str(path)[:120]}: {exc.strerror or exc}",
+                        hint="check the permissions of its parent directory") from None
 
 
 @contextmanager

@@ -69,6 +69,15 @@ def from_env(environ: Mapping[str, str]) -> bytes | None:
 def load(db: Backend, legacy: Path, path: Path, environ: Mapping[str, str]) -> bytes:
     """The key: ``$RECONCILER_SECRET_KEY``, else the key file ``path`` (created on first use,
     or moved there from the state's ``legacy`` place, which is then emptied)."""
+    try:
+        return _load(db, legacy, path, environ)
+    except OSError as exc:  # a key directory we may not write (or read)
+        raise UserError(f"cannot keep the secret key {path}: {exc.strerror or exc}",
+                        hint=f"check the permissions of {path.parent}, or set ${ENV_VAR} "
+                             "(64 hex digits)") from None
+
+
+def _load(db: Backend, legacy: Path, path: Path, environ: Mapping[str, str]) -> bytes:
     old = _legacy_key(db, legacy)
     if old is not None:
         _write(path, old, replace=False)  # an existing key file wins

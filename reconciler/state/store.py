@@ -27,7 +27,7 @@ from reconciler.errors import UserError
 from reconciler.model.types import Address
 from reconciler.state import audit, identity, keys
 from reconciler.state.backend import Backend
-from reconciler.state.db import Database, dumps, loads
+from reconciler.state.db import Database, check_dir, check_sqlite_file, dumps, loads
 from reconciler.state.journal import (
     Journal,
     event_from_row,
@@ -79,11 +79,16 @@ class StateStore:
                                 hint="use letters, digits, '.', '_' and '-' (up to 63)")
             base = base / "sessions" / session
         if url and is_pg_url(url):
+            check_dir(base)
             name = project or Path(project_dir).resolve().name
             store = cls.open_url(url, state_dir=base, schema=default_schema(name, session))
         elif url:
-            store = cls(sqlite_path(url))
+            path = sqlite_path(url)
+            check_dir(path.parent)
+            check_sqlite_file(path, url)
+            store = cls(path)
         else:
+            check_dir(base)
             store = cls(base / DB_NAME)
         store.project = project or Path(project_dir).resolve().name
         if environ is not None:

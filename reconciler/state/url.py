@@ -17,7 +17,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from reconciler.errors import UserError
 
@@ -28,7 +28,8 @@ _URL_PASSWORD = re.compile(r"(postgres(?:ql)?://[^:/@\s]*:)([^@\s]*)(@)")
 
 
 def is_pg_url(text: str | None) -> bool:
-    return bool(text) and urlsplit(str(text)).scheme in PG_SCHEMES
+    scheme, colon, _ = str(text or "").partition(":")
+    return bool(colon) and scheme.lower() in PG_SCHEMES
 
 
 def mask(text: str) -> str:
@@ -72,7 +73,13 @@ class PgTarget:
 
 def parse_pg(url: str, default: str) -> PgTarget:
     """Split ``url`` into conninfo and schema (``default`` unless ``?schema=`` says)."""
-    parts = urlsplit(url)
+    shape = "postgresql://[user[:password]@]host[:port]/db[?schema=NAME]"
+    if not url.partition(":")[2].startswith("//"):
+        raise UserError(f"invalid state URL {mask(url)}: expected {shape}")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "Invalid IPv6 URL"
+        raise UserError(f"invalid state URL {mask(url)}: {exc}", hint=shape) from None
     query = parse_qsl(parts.query, keep_blank_values=True)
     schema = default
     kept = []
@@ -85,9 +92,31 @@ def parse_pg(url: str, default: str) -> PgTarget:
         raise UserError(f"invalid state schema name {schema!r} in {mask(url)}",
                         hint="use lower-case letters, digits and '_' (up to 63), "
                              "not starting with a digit")
-    conninfo = urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(kept), ""))
+    # urlunsplit drops the "//" of an empty host ("postgresql:///db?host=/run/postgresql"),
+    # which libpq does not read: keep the URI form whole.
+    query_text = urlencode(kept)
+    conninfo = f"{parts.scheme}://{parts.netloc}{parts.path}" + \
+        (f"?{query_text}" if query_text else "")
     password = unquote(parts.password) if parts.password else None
-    return PgTarget(conninfo, schema, password)
+    target = PgTarget(conninfo, schema, password)
+    check_conninfo(target)
+    return target
+
+
+def check_conninfo(target: PgTarget) -> None:
+    """Let libpq parse the URL (no connection): an unknown parameter or a bad escape is the
+    user's error, said before anything else happens."""
+    try:
+        from psycopg import ProgrammingError
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:  # the store says how to install it
+        return
+    try:
+        conninfo_to_dict(target.conninfo)
+    except ProgrammingError as exc:
+        raise UserError(f"invalid state URL {target.shown}: {target.scrub(str(exc).strip())}",
+                        hint="see https://www.postgresql.org/docs/current/"
+                             "libpq-connect.html#LIBPQ-PARAMKEYWORDS") from None
 
 
 def key_anchor(dialect: str, location: str, target: PgTarget | None) -> str:

@@ -30,9 +30,11 @@ def perform(make_project: Callable[[], Project], action: str, *, address: str = 
     project = make_project()
     with project.locked():
         if action == "apply":
+            if not inputs_hash:  # never apply a plan nobody looked at
+                raise UserError("apply needs the inputs hash of the plan it applies",
+                                hint="reload the plan and apply it from the page")
             run = project.plan()
-            if inputs_hash:
-                project.check_saved(run, inputs_hash)
+            project.check_saved(run, inputs_hash)
             project.enforce(run)
             kind = "apply"
         elif action == "restart":

@@ -17,11 +17,11 @@ from importlib import resources
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import (
     HTMLResponse,
     JSONResponse,
-    PlainTextResponse,
     RedirectResponse,
     Response,
     StreamingResponse,
@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.errors import ReconcilerError
 from reconciler.ui import actions, logs
+from reconciler.ui.body import BadRequest, json_object, read_limited, text_field
 from reconciler.ui.hub import Hub
 from reconciler.ui.security import COOKIE, Guard
 from reconciler.ui.service import Dashboard
@@ -39,12 +40,21 @@ STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
 
 
 class TokenGate:
-    """ASGI middleware: no valid token, no response (HTTP 401)."""
+    """ASGI middleware: no valid token, no response (HTTP 401). It is also the outermost
+    guard: an error that escapes the app (already answered by :func:`failed`) stops here
+    instead of reaching the server, which would print its traceback."""
 
     def __init__(self, app: ASGIApp, guard: Guard):
         self.app, self.guard = app, guard
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.gate(scope, receive, send)
+        except Exception:  # answered with a JSON 500 by `failed`
+            if scope["type"] != "http":
+                raise
+
+    async def gate(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -53,9 +63,9 @@ class TokenGate:
         token = self.guard.request_token(query, request.cookies.get(COOKIE),
                                          request.headers.get("authorization"))
         if token is None:
-            response: Response = PlainTextResponse("401: a valid access token is required "
-                                                   "(open the URL printed by `reconciler ui`)",
-                                                   status_code=401)
+            response: Response = JSONResponse(
+                {"error": "401: a valid access token is required (open the URL printed by "
+                          "`reconciler ui`)"}, status_code=401)
         elif query is not None and request.method == "GET" and scope["path"] == "/":
             response = RedirectResponse("/", status_code=303)
             response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
@@ -86,7 +96,7 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC:
-            return PlainTextResponse("not found", status_code=404)
+            return JSONResponse({"error": "not found"}, status_code=404)
         text = resources.files("reconciler.ui").joinpath(f"static/{name}").read_text()
         return Response(text, media_type=STATIC[name])
 
@@ -125,15 +135,17 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
         if not guard.csrf_valid(request.headers.get("x-csrf-token")):
             return JSONResponse({"error": "missing or wrong CSRF token"}, status_code=403)
         try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+            body = json_object(await read_limited(request.headers, request.stream()))
+            name, address = text_field(body, "action"), text_field(body, "address")
+            inputs_hash = text_field(body, "inputs_hash")
+        except BadRequest as exc:
+            return JSONResponse({"error": exc.message}, status_code=exc.status)
+        if name == "apply" and not inputs_hash:
+            return JSONResponse({"error": "an apply names the plan it applies: "
+                                          "'inputs_hash' of the plan shown"}, status_code=400)
         client = request.client.host if request.client else ""
-        result = await guarded(call(actions.perform, dashboard.make_project,
-                                    str(body.get("action", "")),
-                                    address=str(body.get("address", "")),
-                                    inputs_hash=str(body.get("inputs_hash", "")),
-                                    client=client))
+        result = await guarded(call(actions.perform, dashboard.make_project, name,
+                                    address=address, inputs_hash=inputs_hash, client=client))
         hub.poke()
         return result
 
@@ -150,9 +162,35 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
               Route("/api/plan", plan), Route("/api/node", node),
               Route("/api/history", history), Route("/api/action", action, methods=["POST"]),
               *logs.routes(dashboard)]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    exception_handlers={BadRequest: refused, HTTPException: http_error,
+                                        ReconcilerError: declined, Exception: failed})
     app.state.hub = hub
     return TokenGate(app, guard)
+
+
+async def refused(request: Request, exc: Exception) -> Response:
+    """A :class:`BadRequest` raised by a route: its 4xx with the message as JSON."""
+    assert isinstance(exc, BadRequest)
+    return JSONResponse({"error": exc.message}, status_code=exc.status)
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own 4xx (no such route, wrong method) as JSON."""
+    assert isinstance(exc, HTTPException)
+    return JSONResponse({"error": f"{exc.status_code}: {exc.detail}"},
+                        status_code=exc.status_code, headers=exc.headers)
+
+
+async def declined(request: Request, exc: Exception) -> Response:
+    """The engine refused (a broken config, a busy lease...): 409 with its message."""
+    assert isinstance(exc, ReconcilerError)
+    return JSONResponse({"error": exc.render()}, status_code=409)
+
+
+async def failed(request: Request, exc: Exception) -> Response:
+    """A bug in a route: a JSON 500 that names it (the server prints no traceback)."""
+    return JSONResponse({"error": f"internal error: {type(exc).__name__}"}, status_code=500)
 
 
 async def guarded(work: Any) -> Response:

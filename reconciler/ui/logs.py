@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from reconciler.ui.body import int_param
 from reconciler.ui.service import Dashboard
 
 TAIL_BYTES = 256 * 1024
@@ -45,7 +46,7 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
     async def lines(request: Request) -> Response:
         service = request.query_params.get("service", "")
         query = request.query_params.get("q", "")
-        count = min(int(request.query_params.get("tail", "200") or 200), 5000)
+        count = int_param(request.query_params, "tail", 200, low=0, high=5000)
         shown: list[dict[str, str]] = []
         for path in files(service):
             got, _ = await asyncio.to_thread(tail, path, count)

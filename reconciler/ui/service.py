@@ -61,7 +61,7 @@ class Dashboard:
 
     def detail(self, address: str) -> dict[str, Any] | None:
         with self._lock:
-            desired, _ = self.poller.desired(allocate=False)
+            desired, _ = self.poller.desired()  # ports as recorded (allocated), not asked
             records = self.poller.store.resources()
             history = self.poller.store.events(limit=2000)
         return views.detail(address, desired, records, history, self.redact)

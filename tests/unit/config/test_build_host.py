@@ -223,8 +223,9 @@ def test_compose_entry_claims_the_discovered_file_and_reports_a_missing_one(
     assert sorted(str(a) for a in claimed.state.resources) == ["compose.app.web"]
     missing = run({"services.yaml": "services: {app: {type: compose, files: [gone.yml]}}\n"},
                   host=host)
-    assert missing.errors == [f"{tmp_path / 'gone.yml'}: error: cannot read compose file: "
-                              "No such file or directory"]
+    assert [e.split("\n")[0] for e in missing.errors] == [  # at its `files:` entry
+        "services.yaml:1:41: error: compose file 'gone.yml' of entry 'app': "
+        "cannot read compose file: No such file or directory"]
 
 
 def test_without_a_host_compose_files_are_not_guessed(run: Run) -> None:
