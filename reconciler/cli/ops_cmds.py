@@ -66,15 +66,20 @@ def log_files(log_dir: Path, services: list[str]) -> list[Path]:
 
 
 def masker(project: Project) -> Callable[[str], str]:
-    """The project's redactor, knowing every secret of its configuration.
+    """The project's redactor, knowing every secret of its configuration and the values of
+    the secret-named variables its interpolations can use.
 
     Without a loadable configuration the secrets are unknown, so no line is shown (a user
     error naming the first diagnostic): printing them unmasked could leak one.
     """
     from reconciler.errors import ConfigError, UserError
+    from reconciler.model.secrets import is_secret_name
 
     try:
         project.desired(allocate=False)
+        docs, _ = project.documents()  # a secret-named variable's own value, e.g. the
+        project.events.redactor.add(  # password alone out of a URL built from it
+            value for name, value in project.env(docs).items() if is_secret_name(name))
     except ConfigError as exc:
         raise UserError("the configuration does not load, so the secrets in the logs cannot "
                         "be masked: " + exc.render_short(),

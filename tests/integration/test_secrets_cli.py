@@ -27,7 +27,9 @@ PROJECT = """\
 name: leaky
 services:
   talker:
-    command: "while :; do echo token=$TOKEN pw=$API_PASSWORD url=$DB_URL; sleep 0.3; done"
+    command: >-
+      while :; do echo token=$TOKEN pw=$API_PASSWORD url=$DB_URL
+      bare=$(echo $DB_URL | cut -d: -f3); sleep 0.3; done
     env:
       TOKEN: {secret: "@LITERAL@"}
       API_PASSWORD: "@NAMED@"

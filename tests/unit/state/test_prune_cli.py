@@ -9,12 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 from reconciler.cli.app import app, load_commands
-from reconciler.cli.state_cmds import cutoff
 from reconciler.errors import UserError
 from reconciler.state import StateStore
 
 
 def test_cutoff_takes_durations_and_dates() -> None:
+    load_commands()  # first: importing a command module alone would reorder the CLI's commands
+    from reconciler.cli.state_cmds import cutoff
+
     assert cutoff("30d", 1_000_000_000.0) == 1_000_000_000.0 - 30 * 86400
     assert cutoff("12h", 100_000.0) == 100_000.0 - 12 * 3600
     assert cutoff("2026-11-01", 0.0) == datetime(2026, 11, 1, tzinfo=UTC).timestamp()
