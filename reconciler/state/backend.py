@@ -26,11 +26,12 @@ STAMP: ContextVar[Mapping[str, Any] | None] = ContextVar("audit_stamp", default=
 @contextmanager
 def stamping(stamp: Mapping[str, Any]) -> Iterator[None]:
     """Make ``stamp`` the current thread's audit stamp for the duration of a transaction."""
-    token = STAMP.set(dict(stamp))
+    previous = STAMP.get()
+    STAMP.set(dict(stamp))
     try:
         yield
-    finally:
-        STAMP.reset(token)
+    finally:  # set, not reset: the block may be left from another context than it was entered
+        STAMP.set(previous)
 
 
 class Conn(Protocol):
