@@ -1,15 +1,24 @@
-"""``status``, ``logs``, ``graph`` and ``unlock``: looking at a project, and freeing its lease."""
+"""``status``, ``logs``, ``graph`` and ``unlock``: looking at a project, and freeing its lease.
+
+``logs`` masks the project's secret values (``{secret: ...}``, secret-named variables and
+values built from them) in every line it prints, as the apply failure tail and the dashboard's
+log view do: a service that prints its own password shows ``(sensitive)``.
+"""
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from reconciler.cli.app import app, echo, globals_of
+
+if TYPE_CHECKING:
+    from reconciler.engine.project import Project
 
 
 @app.command()
@@ -56,6 +65,29 @@ def log_files(log_dir: Path, services: list[str]) -> list[Path]:
     return files
 
 
+def masker(project: Project) -> Callable[[str], str]:
+    """The project's redactor, knowing every secret of its configuration and the values of
+    the secret-named variables its interpolations can use.
+
+    Without a loadable configuration the secrets are unknown, so no line is shown (a user
+    error naming the first diagnostic): printing them unmasked could leak one.
+    """
+    from reconciler.errors import ConfigError, UserError
+    from reconciler.model.secrets import is_secret_name
+
+    try:
+        project.desired(allocate=False)
+        docs, _ = project.documents()  # a secret-named variable's own value, e.g. the
+        project.events.redactor.add(  # password alone out of a URL built from it
+            value for name, value in project.env(docs).items() if is_secret_name(name))
+    except ConfigError as exc:
+        raise UserError("the configuration does not load, so the secrets in the logs cannot "
+                        "be masked: " + exc.render_short(),
+                        hint="fix it first (`reconciler validate` shows every problem)"
+                        ) from None
+    return project.events.redactor
+
+
 def tail_lines(path: Path, count: int) -> list[str]:
     with path.open("rb") as handle:
         handle.seek(0, 2)
@@ -78,9 +110,10 @@ def logs(
     from reconciler.workflows.remote_logs import remote_logs
 
     project = globals_of(ctx).project()
+    mask = masker(project)
     shown, local = remote_logs(project, services or [], lines)  # processes on SSH hosts
     for line in shown:
-        echo(line)
+        echo(mask(line))
     if services and not local:
         return
     files = log_files(project.store.state_dir / "logs", local)
@@ -88,7 +121,7 @@ def logs(
     width = max((len(p.stem) for p in files), default=0)
     for path in files:
         for line in tail_lines(path, lines):
-            echo(f"{path.stem:<{width}} | {line}" if prefix else line)
+            echo(f"{path.stem:<{width}} | {mask(line)}" if prefix else mask(line))
     if not follow:
         return
     offsets = {p: p.stat().st_size for p in files}
@@ -104,7 +137,7 @@ def logs(
                         chunk = handle.read().decode(errors="replace")
                     offsets[path] = size
                     for line in chunk.splitlines():
-                        echo(f"{path.stem:<{width}} | {line}" if prefix else line)
+                        echo(f"{path.stem:<{width}} | {mask(line)}" if prefix else mask(line))
             time.sleep(0.2)
     except KeyboardInterrupt:
         return

@@ -204,9 +204,11 @@ def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool =
 
 
 def run_destroy(g: Globals, *, auto_approve: bool = False, targets: Sequence[str] = (),
-                parallelism: int = 10, volumes: bool = False) -> int:
-    """``reconciler destroy``: plan the deletion of everything owned, confirm, execute."""
-    project = g.project()
+                parallelism: int = 10, volumes: bool = False,
+                project: Project | None = None) -> int:
+    """``reconciler destroy``: plan the deletion of everything owned, confirm, execute
+    (of ``project``, e.g. a sync agent's checkout, instead of ``-C DIR`` when given)."""
+    project = project or g.project()
     project.extra["remove_volumes"] = volumes
     with project.locked():
         run = project.plan(targets=targets, destroy=True)

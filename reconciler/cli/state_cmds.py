@@ -6,7 +6,9 @@ editing the state without touching the world (Terraform's ``show`` and ``state``
 Both are recorded in the audit log. (``state mv`` is not there yet: objects are found by the
 address in their ownership marks, so a rename needs the actuators to follow a moved record.)
 ``state push --to URL`` / ``state pull --from URL`` copy the project's state between backends
-(reconciler/state/transfer.py).
+(reconciler/state/transfer.py). ``state prune-audit --before DATE|DURATION`` removes old audit
+rows through the sanctioned path past the append-only triggers, leaving a checkpoint;
+``state verify-audit`` checks the checkpoint chain (reconciler/state/prune.py).
 """
 
 from __future__ import annotations
@@ -179,3 +181,51 @@ def state_rotate_key(ctx: typer.Context) -> None:
     echo(f"New secret key in {project.store.key_file}: {len(done.rehashed)} record(s) "
          f"re-hashed" + (f", {len(done.kept)} left as they were (not in sync with the "
                          f"config; they show as changed once)" if done.kept else ""))
+
+
+def cutoff(text: str, now: float) -> float:
+    """``30d``, ``12h``, ``90m``, ``45s`` ago, or an ISO date/time (UTC unless it says)."""
+    import re
+    from datetime import UTC, datetime
+
+    from reconciler.errors import UserError
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
+    if found:
+        scale = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}[found.group(2)]
+        return now - float(found.group(1)) * scale
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"--before {text!r} is neither a date nor a duration",
+                        hint="e.g. --before 30d, --before 12h or --before 2026-11-01") from None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+@state_app.command("prune-audit")
+def state_prune_audit(ctx: typer.Context, before: Annotated[str, typer.Option(
+        "--before", help="Remove audit rows older than this: a duration ago (30d, 12h) or "
+        "an ISO date/time.")], as_json: AsJson = False) -> None:
+    """Remove old audit rows (events, decision records), leaving a verifiable checkpoint."""
+    import time
+
+    done = globals_of(ctx).project().store.prune_audit(cutoff(before, time.time()))
+    if as_json:
+        echo(json.dumps(done, indent=2))
+    elif done["rows"] or done["decisions"]:
+        echo(f"Pruned {done['rows']} audit row(s) and {done['decisions']} decision record(s);"
+             f" checkpoint {str(done['digest'])[:12]}")
+    else:
+        echo("Nothing to prune.")
+
+
+@state_app.command("verify-audit")
+def state_verify_audit(ctx: typer.Context) -> None:
+    """Check the audit log's prune checkpoints (exit 1 when the chain is broken)."""
+    from reconciler.errors import UserError
+
+    problems = globals_of(ctx).project().store.verify_audit()
+    if problems:
+        raise UserError("the audit log does not verify: " + "; ".join(problems),
+                        hint="rows were removed outside `reconciler state prune-audit`")
+    echo("The audit log verifies.")

@@ -1,7 +1,9 @@
 """``reconciler sync``: GitOps pull mode. ``sync REPO_URL`` runs the agent; ``sync status``
-and ``sync rollback`` talk to it (see docs/gitops.md).
+and ``sync rollback`` talk to it, ``sync destroy`` tears down what it applied (see
+docs/gitops.md).
 
-One command with a first argument that is a URL or one of ``status`` / ``rollback``. The agent
+One command with a first argument that is a URL or one of ``status`` / ``rollback`` /
+``destroy``. The agent
 runs in a worker thread, the main thread only waits for signals: SIGHUP fetches now, the
 first SIGINT/SIGTERM stops after the reconcile in progress (services keep running), a second
 one exits at once. Logic lives in :mod:`reconciler.sync`; this module parses and prints.
@@ -30,9 +32,9 @@ OK_OUTCOMES = ("applied", "in-sync")
 def sync(
     ctx: typer.Context,
     target: Annotated[str, typer.Argument(
-        metavar="REPO_URL|status|rollback",
+        metavar="REPO_URL|status|rollback|destroy",
         help="The repository to follow (file://, ssh://, https://, a path), or `status` / "
-             "`rollback` for the agent of this project.")],
+             "`rollback` / `destroy` for the agent of this project.")],
     branch: Annotated[str, typer.Option("--branch", help="Branch to follow.")] = "main",
     tag_pattern: Annotated[str | None, typer.Option(
         "--tag-pattern", help="Follow the highest tag matching this glob (e.g. 'v*') "
@@ -74,6 +76,8 @@ def sync(
         "--unpin", help="`rollback --unpin`: follow the branch again.")] = False,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="`rollback`: seconds to wait for the running agent.")] = 120.0,
+    auto_approve: Annotated[bool, typer.Option(
+        "--auto-approve", help="`destroy`: do not ask.")] = False,
 ) -> None:
     """Follow a git branch (or tags): every new commit is validated, planned, checked
     against the budget and policy.yaml, and applied; drift is healed between fetches."""
@@ -85,6 +89,8 @@ def sync(
     g = globals_of(ctx)
     if target == "status":
         return _status(g, as_json)
+    if target == "destroy":
+        return _destroy(g, auto_approve, parallelism)
     if verify_signatures and keyring is None:
         raise UserError("--verify-signatures needs --keyring",
                         hint="an SSH allowed-signers file or a GnuPG home directory")
@@ -165,6 +171,39 @@ def _status(g: Globals, as_json: bool) -> None:
                            state_url=g.state)
     echo(json.dumps(report, indent=2, sort_keys=True, default=str) if as_json
          else status_text(report))
+
+
+def _destroy(g: Globals, auto_approve: bool, parallelism: int) -> None:
+    """Destroy what the agent applied, from its checkout, under its lock and the lease."""
+    from reconciler.cli.plan_run import run_destroy
+    from reconciler.errors import UserError
+    from reconciler.sync.control import base_state_dir, sync_root, synced_project
+    from reconciler.sync.status import AgentLock, SyncStatus
+
+    root = sync_root(g.directory, g.session, g.state_dir).absolute()
+    lock = AgentLock(root)
+    if not lock.try_acquire():
+        holder = lock.holder() or {}
+        raise UserError(f"a sync agent (pid {holder.get('pid')} on {holder.get('host')}) "
+                        "runs for this project and would apply it again",
+                        hint="stop the agent (SIGTERM), then run `sync destroy` again")
+    try:
+        project = synced_project(root, session=g.session,
+                                 state_dir=base_state_dir(g.directory, g.state_dir),
+                                 policy_file=g.policy, state_url=g.state,
+                                 lock_timeout=g.lock_timeout)
+        try:
+            code = run_destroy(g, auto_approve=auto_approve, parallelism=parallelism,
+                               project=project)
+        finally:
+            project.store.close()
+        status = SyncStatus.load(root)  # a new agent applies its commit afresh
+        status.synced, status.applying, status.kept = None, None, []
+        status.save(root)
+    finally:
+        lock.release()
+    if code:
+        raise CliExit(code)
 
 
 def _rollback(g: Globals, unpin: bool, timeout: float, ssh: str | None,

@@ -4,10 +4,15 @@ Every function here takes the store's :class:`~reconciler.state.db.Database`. De
 approvals are only ever inserted (schema triggers refuse UPDATE and DELETE); each insert is
 one transaction together with its row in ``events``, so ``reconciler history`` and
 ``reconciler audit export`` see decisions and approvals next to the runs they belong to.
+
+The log is written on change: an evaluation outside any run (a watcher's or sync agent's
+re-plan) identical to the last one recorded (same inputs hash, commit, rules and outcomes) is
+not written again, so a loop polling an unchanged world adds no rows.
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -26,7 +31,10 @@ def insert_decisions(db: Backend, run_id: str | None,
     """Append decision records (``DecisionRecord.to_json()`` dicts) in one transaction."""
     if not records:
         return
+    digest = _digest(records)
     with db.transaction() as conn:
+        if run_id is None and _last_digest(conn) == digest:
+            return
         for record in records:
             values = [record.get(name) for name in DECISION_FIELDS]
             values[-1] = 1 if record.get("final") else 0
@@ -42,7 +50,20 @@ def insert_decisions(db: Backend, run_id: str | None,
         insert_event(conn, run_id, "policy.evaluated", None,
                      f"policy decided {len(finals)} change(s)",
                      {"records": len(records), "outcomes": counts,
-                      "inputs_hash": records[0].get("inputs_hash")})
+                      "inputs_hash": records[0].get("inputs_hash"), "digest": digest})
+
+
+def _digest(records: Sequence[Mapping[str, Any]]) -> str:
+    """What an evaluation decided, without its record ids and times."""
+    kept = [{k: v for k, v in r.items() if k not in ("id", "time")} for r in records]
+    return hashlib.sha256(dumps(kept).encode()).hexdigest()
+
+
+def _last_digest(conn: Any) -> str | None:
+    row = conn.execute("SELECT data FROM events WHERE kind = 'policy.evaluated' "
+                       "ORDER BY id DESC LIMIT 1").fetchone()
+    data = loads(row[0]) if row is not None else None
+    return str(data["digest"]) if isinstance(data, dict) and data.get("digest") else None
 
 
 def decision_from_row(row: Any) -> dict[str, Any]:

@@ -6,12 +6,32 @@ leases are written once against it. SQL is written once too, in the dialect both
 (``?`` placeholders, which the PostgreSQL side turns into ``%s``; ``ON CONFLICT`` upserts; a
 ``rowid`` column that PostgreSQL tables declare explicitly). Rows support ``row["name"]``,
 ``row[0]`` and ``row.keys()`` on both.
+
+A backend's ``stamp`` is added to the data of every audit row written through it (a row's own
+value wins): a sync agent stamps its commit, so ``run.start``, ``state.record``, ``lease.*``
+and every other row it writes name the commit, from whichever thread writes them. Each
+transaction makes its backend's stamp the current one (:data:`STAMP`) for its thread.
 """
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from contextvars import ContextVar
 from typing import Any, Protocol
+
+STAMP: ContextVar[Mapping[str, Any] | None] = ContextVar("audit_stamp", default=None)
+
+
+@contextmanager
+def stamping(stamp: Mapping[str, Any]) -> Iterator[None]:
+    """Make ``stamp`` the current thread's audit stamp for the duration of a transaction."""
+    previous = STAMP.get()
+    STAMP.set(dict(stamp))
+    try:
+        yield
+    finally:  # set, not reset: the block may be left from another context than it was entered
+        STAMP.set(previous)
 
 
 class Conn(Protocol):
@@ -24,6 +44,7 @@ class Backend(Protocol):
     """What the store needs from a database; see the module docstring."""
 
     dialect: str  # "sqlite" or "postgresql"
+    stamp: dict[str, Any]  # added to every audit row's data (see the module docstring)
 
     @property
     def location(self) -> str:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InternalError, LockedError, StateRefused, UserError
+from reconciler.state.backend import stamping
 from reconciler.state.schema import migrate
 
 BUSY_TIMEOUT_S = 10.0
@@ -140,6 +141,7 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
+        self.stamp: dict[str, Any] = {}
 
     @property
     def location(self) -> str:
@@ -204,7 +206,8 @@ class Database:
             assert conn is not None
             conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                with stamping(self.stamp):
+                    yield conn
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise

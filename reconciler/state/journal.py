@@ -17,19 +17,19 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from reconciler.events import Event
-from reconciler.state.backend import Conn
+from reconciler.state.backend import STAMP, Conn
 from reconciler.state.db import dumps, loads
 
 
 def insert_event(conn: Conn, run_id: str | None, kind: str,
                  address: str | None, message: str, data: Mapping[str, Any]) -> None:
-    """Append one audit row; call inside an open transaction."""
+    """Append one audit row (with the backend's stamp); call inside an open transaction."""
     if not kind:
         raise ValueError("an event needs a kind")
     conn.execute(
         "INSERT INTO events (time, run_id, kind, address, message, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (time.time(), run_id, kind, address, message, dumps(dict(data))))
+        (time.time(), run_id, kind, address, message, dumps({**(STAMP.get() or {}), **data})))
 
 
 def insert_run(conn: Conn, run_id: str, kind: str,

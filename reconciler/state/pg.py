@@ -26,6 +26,7 @@ import psycopg
 import psycopg.errors
 
 from reconciler.errors import InternalError, StateRefused, StateUnavailable
+from reconciler.state.backend import stamping
 from reconciler.state.pg_schema import SCHEMA_VERSION, current_version, migrate
 from reconciler.state.url import PgTarget
 
@@ -118,6 +119,7 @@ class PgDatabase:
         self._lock = threading.RLock()
         self._conn: psycopg.Connection[Any] | None = None
         self._ready = False  # the schema exists at the current version
+        self.stamp: dict[str, Any] = {}
 
     @property
     def location(self) -> str:
@@ -176,7 +178,8 @@ class PgDatabase:
                     with conn.transaction():
                         conn.execute("SELECT pg_advisory_xact_lock(%s, %s)",
                                      (WRITE_SPACE, self.key))
-                        yield Adapter(conn)
+                        with stamping(self.stamp):
+                            yield Adapter(conn)
             finally:
                 self._drop_if_broken()
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
-from reconciler.state import audit, identity, keys
+from reconciler.state import audit, identity, keys, prune
 from reconciler.state.backend import Backend
 from reconciler.state.db import Database, check_dir, check_sqlite_file, dumps, loads
 from reconciler.state.journal import (
@@ -221,6 +221,11 @@ class StateStore:
 
     # -- runs and the audit journal ----------------------------------------------------------
 
+    def stamp(self, **values: Any) -> None:
+        """Add ``values`` (None ones dropped) to every audit row written from now on."""
+        self._db.stamp.clear()
+        self._db.stamp.update({k: v for k, v in values.items() if v is not None})
+
     def begin_run(self, kind: str, *, meta: Mapping[str, Any]) -> str:
         """Start a run (plan/apply/destroy/watch); returns its id (uuid4 hex)."""
         if not kind:
@@ -285,6 +290,14 @@ class StateStore:
     def export(self) -> list[dict[str, Any]]:
         """The whole audit log (runs, events, decisions, approvals) as plain dicts."""
         return list(audit.export(self._db))
+
+    def prune_audit(self, before: float) -> dict[str, Any]:
+        """Remove audit rows older than ``before``, leaving a checkpoint (state/prune.py)."""
+        return prune.prune(self._db, before)
+
+    def verify_audit(self) -> list[str]:
+        """Problems of the audit log's checkpoint chain (empty: it verifies)."""
+        return prune.verify(self._db)
 
     def journal(self, run_id: str | None, kinds: Collection[str] | None = None) -> Journal:
         """An EventBus subscriber appending that run's events to the audit journal."""

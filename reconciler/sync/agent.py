@@ -13,9 +13,10 @@ one (``sync rollback``) or the ref's tip. A new commit is
 
 Without ``--prune`` deletes (services that left the repository) are taken off every plan and
 reported as kept. Every event on the bus carries ``commit`` (so does every journal row of a
-sync's apply and its run's meta); refusals are state runs of kind ``sync``. The state of the
-agent is :class:`~reconciler.sync.status.SyncStatus`; one agent per project
-(:class:`~reconciler.sync.status.AgentLock`), the others wait as standbys.
+sync's apply and its run's meta, and every audit row it writes: run.start, state.record,
+lease.*, see :meth:`~reconciler.state.store.StateStore.stamp`); refusals are state runs of
+kind ``sync``. The state of the agent is :class:`~reconciler.sync.status.SyncStatus`; one
+agent per project (:class:`~reconciler.sync.status.AgentLock`), the others wait as standbys.
 """
 
 from __future__ import annotations
@@ -260,6 +261,8 @@ class SyncAgent(Watcher):
         return held
 
     def _plan(self) -> PlanRun | None:
+        if self.head is None:  # no valid commit checked out yet (e.g. the first one refused)
+            return None
         run = super()._plan()
         if run is None or self.sync.prune:
             return run
@@ -310,6 +313,7 @@ class SyncAgent(Watcher):
         if self.bus is not None:
             self.bus.commit = sha
         self.project.run_meta["commit"] = sha
+        self.project.store.stamp(commit=sha)  # and every audit row written from now on
 
     def _error(self, sha: str | None, message: str, kind: str) -> None:
         self.status.last_error = {"commit": sha, "message": message, "kind": kind,

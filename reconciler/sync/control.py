@@ -6,7 +6,8 @@
 :func:`status_report` is ``sync status`` (the agent's status file, whether an agent runs, and
 health per resource from a read-only observation). :func:`request_pin` is ``sync rollback``
 and ``--unpin`` when an agent runs: a request file plus SIGHUP; the agent applies it on its
-next reconcile.
+next reconcile. :func:`synced_project` is the project ``sync destroy`` tears down: the agent's
+checkout, its state, stamped with the commit the checkout holds.
 """
 
 from __future__ import annotations
@@ -62,6 +63,26 @@ def make_agent(options: SyncOptions, *, directory: Path, session: str | None,
                           policy_file=policy_file, state_url=state_url,
                           lock_timeout=lock_timeout)
     return SyncAgent(project, mirror, options)
+
+
+def synced_project(root: Path, *, session: str | None, state_dir: Path,
+                   policy_file: Path | None, state_url: str | None = None,
+                   lock_timeout: float = 0.0) -> Project:
+    """The project the agent of ``root`` applied, from its checkout; every run and audit row
+    of what is done with it names the commit the checkout holds."""
+    status = SyncStatus.load(root)
+    if not status.url or not (root / "checkout" / ".git").exists():
+        raise UserError("this project was never synced (no sync checkout here)",
+                        hint="run `reconciler -C DIR sync destroy` on the agent's directory")
+    project = project_for(root, status.path, session=session, state_dir=state_dir,
+                          policy_file=policy_file, state_url=state_url,
+                          lock_timeout=lock_timeout)
+    sha = GitMirror(status.url, root).head()
+    if isinstance(project.events, StampedBus):
+        project.events.commit = sha
+    project.run_meta["commit"] = sha
+    project.store.stamp(commit=sha)
+    return project
 
 
 def status_report(root: Path, *, session: str | None, state_dir: Path,

@@ -1,0 +1,137 @@
+"""What a `reconciler sync` agent leaves: a bounded audit log naming its commit, and a teardown.
+
+An agent polling every second with a kept (unpruned) service must not add audit rows per poll:
+the row count after a few interval reconciles equals the count after many more, and every
+row written since the agent started carries the commit it runs. `sync destroy` removes what
+the agent applied (kept services included), from its checkout, under its lock.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from infra.components import require
+from infra.gitrepo import GitRepo, SyncAgent, kill_scope, reconciler, services, sync_status
+
+from reconciler.state import StateStore
+from reconciler.transports import procfs as proc_scan
+
+SLEEP = "exec sleep 100000"
+
+
+@pytest.fixture
+def scope() -> Iterator[str]:
+    name = f"sa{uuid.uuid4().hex[:8]}"
+    yield name
+    kill_scope([name])
+
+
+def audit_rows(directory: Path) -> list[dict[str, Any]]:
+    store = StateStore.open_project(directory)
+    try:
+        return store.events(limit=100_000)
+    finally:
+        store.close()
+
+
+def running(directory: Path) -> dict[str, int]:
+    """Address -> pid of the recorded processes of the project that still run."""
+    store = StateStore.open_project(directory)
+    try:
+        found = {}
+        for address, record in store.resources().items():
+            pid, start = record.facts.get("pid"), record.facts.get("start_time")
+            if isinstance(pid, int) and isinstance(start, int) \
+                    and proc_scan.is_same_process(pid, start):
+                found[str(address)] = pid
+        return found
+    finally:
+        store.close()
+
+
+def wait_polls(agent: SyncAgent, count: int) -> None:
+    """Wait until ``count`` more interval reconciles of the agent are done."""
+    start = agent.mark()
+    agent.wait_for(lambda e: len(agent.seen("watch.done", after=start)) >= count,
+                   f"{count} interval reconciles", timeout=30.0 + 3 * count, after=start)
+
+
+def test_a_polling_agent_with_a_kept_service_writes_bounded_audit_rows(
+        tmp_path: Path, scope: str) -> None:
+    require("git")
+    repo = GitRepo(tmp_path / "git")
+    first = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "a+b")
+    project = tmp_path / "agent"
+    project.mkdir()
+    agent = SyncAgent(project, repo.url, "--interval", "1s")
+    try:
+        agent.synced(first)
+        mark = agent.mark()
+        second = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "drop b")
+        agent.synced(second, after=mark)
+        agent.kind("sync.kept", after=mark)
+        wait_polls(agent, 4)
+        early = audit_rows(project)
+        wait_polls(agent, 10)
+        late = audit_rows(project)
+    finally:
+        assert agent.stop() == 0
+    new = [row for row in late if row["id"] > early[-1]["id"]]
+    assert new == [], [(row["kind"], row["message"]) for row in new]
+    unstamped = [(row["kind"], row["message"]) for row in late
+                 if row["data"].get("commit") not in (first, second)]
+    assert unstamped == []
+
+
+def test_sync_destroy_tears_down_what_the_agent_applied(tmp_path: Path, scope: str) -> None:
+    require("git")
+    repo = GitRepo(tmp_path / "git")
+    first = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "a+b")
+    project = tmp_path / "agent"
+    project.mkdir()
+    agent = SyncAgent(project, repo.url, "--interval", "1s")
+    try:
+        agent.synced(first)
+        mark = agent.mark()
+        second = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "drop b")
+        agent.synced(second, after=mark)
+        busy = reconciler(project, "sync", "destroy", "--auto-approve")
+        assert busy.returncode == 1 and "sync agent" in busy.stderr  # it would re-apply
+        assert len(running(project)) == 2
+    finally:
+        assert agent.stop() == 0
+    before = audit_rows(project)[-1]["id"]
+
+    done = reconciler(project, "sync", "destroy", "--auto-approve")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert running(project) == {}  # the kept service b too
+    assert sync_status(project)["synced"] is None
+    rows = [row for row in audit_rows(project) if row["id"] > before]
+    assert any(row["kind"] == "state.forget" for row in rows)
+    assert {row["data"].get("commit") for row in rows} == {second}
+    again = reconciler(project, "sync", "destroy", "--auto-approve")
+    assert again.returncode == 0, again.stderr
+    nowhere = tmp_path / "never"
+    nowhere.mkdir()
+    never = reconciler(nowhere, "sync", "destroy", "--auto-approve")
+    assert never.returncode == 1 and "never synced" in never.stderr
+    assert "Traceback" not in never.stderr
+
+
+def test_an_unsigned_first_commit_is_only_refused(tmp_path: Path, scope: str) -> None:
+    require("git")
+    repo = GitRepo(tmp_path / "git")
+    keyring = repo.make_signing_key(tmp_path)
+    unsigned = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "unsigned")
+    project = tmp_path / "agent"
+    project.mkdir()
+    done = reconciler(project, "sync", repo.url, "--once", "--verify-signatures",
+                      "--keyring", str(keyring))
+    assert done.returncode == 1
+    assert unsigned[:12] in done.stdout and "not signed" in done.stdout
+    assert "not found" not in done.stdout + done.stderr, done.stdout + done.stderr
+    assert running(project) == {}
