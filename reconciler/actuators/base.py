@@ -54,6 +54,16 @@ def foreign_owner(state_id: str | None, directory: str | None,
     return {"state_id": state_id, "dir": directory or ""}
 
 
+def readoptable(state_id: str | None, directory: str | None, ctx: ActuatorContext) -> bool:
+    """Whether an object's port may be re-adopted after state loss (``owned_ports``): it
+    carries no state id (an older reconciler), or this state's id, or was made from this very
+    state directory. Stricter than :func:`foreign_owner`: a state not made yet (no id to
+    compare) re-adopts nothing another directory's state marks."""
+    if not state_id or (directory and directory == state_dir_mark(ctx)):
+        return True
+    return bool(ctx.state_id) and state_id == ctx.state_id
+
+
 @dataclass(frozen=True, slots=True)
 class Kind:
     """What the engine knows of a resource kind without importing its actuator module.
@@ -101,4 +111,19 @@ class Actuator(Protocol):
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
         """Probe once (no waiting); the apply engine owns retries, interval and timeouts."""
+        ...
+
+
+class PortOwner(Protocol):
+    """The optional hook of a kind whose objects publish an automatic port (``port: auto``).
+
+    After the state (and its recorded allocations) is lost, the engine asks the kinds of the
+    addresses that would get a fresh port, once per (kind, host), for the ports their owner
+    marks carry (reconciler/engine/ports.py :func:`readopt`), so a running object keeps its
+    published port instead of being replaced onto a new one. Read-only; only objects
+    :func:`readoptable` by ``ctx``'s state count.
+    """
+
+    def owned_ports(self, ctx: ActuatorContext) -> dict[str, int]:
+        """``{address: port}`` of the objects of ``ctx.scope`` on ``ctx.transport``."""
         ...

@@ -3,16 +3,23 @@
 A port is first looked up in the recorded allocations; a new one starts at a position derived
 from the address and the state directory (so two sessions or checkouts of one project rarely
 start their search at the same port) and moves on to the next port free on 127.0.0.1.
+When no port is recorded (the state was lost), :func:`readopt` first asks the kinds for the
+ports their running objects' owner marks carry, so nothing published moves.
 """
 
 from __future__ import annotations
 
 import hashlib
 import socket
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from reconciler import actuators
+from reconciler.errors import HostUnreachable
 from reconciler.model.types import Address
+
+if TYPE_CHECKING:
+    from reconciler.actuators.base import ActuatorContext
 
 PORT_RANGE_START = 20000
 PORT_RANGE_SIZE = 20000
@@ -58,16 +65,35 @@ class PortAllocator:
         return port
 
 
-def owned_ports(scope: str) -> dict[str, int]:
-    """``$PORT`` of the local processes that carry ``scope``'s marks, by address: after the
-    state database is lost, a running process keeps the port it was started with."""
-    from reconciler.transports import procfs as proc_scan
+def readopt(fresh: Sequence[str],
+            context_for: Callable[[Address], ActuatorContext]) -> dict[str, int]:
+    """The ports the owner marks of running objects carry, for the ``fresh`` addresses only
+    (those the allocator found no recorded port for: the state was lost, or they are new).
 
+    Each kind that implements the optional ``owned_ports`` hook
+    (:class:`~reconciler.actuators.base.PortOwner`) is asked once per host it has fresh
+    addresses on; a kind without the hook, or a host that cannot be reached, adds nothing
+    (observe reports the host). Nothing fresh: nothing is asked (a no-op plan stays cheap).
+    """
+    groups: dict[tuple[str, str], set[str]] = {}
+    for key in fresh:
+        try:
+            address = Address.parse(key)
+        except ValueError:
+            continue
+        groups.setdefault((address.kind, address.host), set()).add(key)
     found: dict[str, int] = {}
-    for info in proc_scan.scan(scope):
-        port = info.marks.get("PORT", "")
-        if info.address and port.isdigit():
-            found.setdefault(info.address, int(port))
+    for (kind, host), keys in sorted(groups.items()):
+        if actuators.kind(kind) is None:
+            continue
+        hook = getattr(actuators.load(kind), "owned_ports", None)
+        if hook is None:
+            continue
+        try:
+            owned: Mapping[str, int] = hook(context_for(Address(kind, "*", host)))
+        except HostUnreachable:
+            continue
+        found.update((k, port) for k, port in owned.items() if k in keys)
     return found
 
 

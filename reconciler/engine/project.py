@@ -2,11 +2,10 @@
 apply -> state.
 
 A :class:`Project` binds a project directory, an optional session and its state store, and
-runs the stages in order. The CLI and the watcher both call it; it never prints (events go
-to ``Project.events``). Stages stay pure functions in their own modules; this module only
-passes values between them, takes the lease around apply and records what happened: every
-:meth:`Project.plan` is a run (kind ``plan`` by default) whose policy decisions are written
-to the state database; :meth:`Project.execute` refuses a plan the policy does not allow.
+runs the stages in order. The CLI and the watcher both call it; it never prints (events to
+``Project.events``). Stages are pure functions in their own modules; this module passes values
+between them, takes the lease around apply and records: every :meth:`Project.plan` is a run
+whose policy decisions go to the state; :meth:`Project.execute` refuses what policy denies.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from reconciler.actuators.base import ActuatorContext
 from reconciler.config import RawDocument, interpolation_env, load
 from reconciler.engine import ownership
 from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
-from reconciler.engine.ports import PortAllocator, owned_ports
+from reconciler.engine.ports import PortAllocator, readopt
 from reconciler.engine.support import (
     explain_held,
     observed_hashes,
@@ -120,12 +119,13 @@ class Project:
         if any(d.severity is Severity.ERROR for d in diagnostics):
             raise ConfigError(diagnostics)
         recorded = self.store.allocations()
-        allocator = PortAllocator(recorded, salt=str(self.store.state_dir)) if allocate \
-            else None
+        allocator = PortAllocator(recorded, salt=str(self.store.state_dir)) if allocate else None
         state, more = self._build(docs, allocator)
-        if allocator is not None and allocator.fresh:  # re-adopt the ports of running ones
-            adopted = owned_ports(state.scope)
-            if any(key in adopted for key in allocator.fresh):
+        if allocator is not None and allocator.fresh:  # re-adopt the ports marks carry
+            self.name = state.project
+            self.transports.configure(state)
+            adopted = readopt(allocator.fresh, self.context_for)
+            if adopted:
                 allocator = PortAllocator({**adopted, **recorded}, salt=allocator.salt)
                 state, more = self._build(docs, allocator)
         diagnostics += more

@@ -1,20 +1,18 @@
 """The container actuator (kind ``container``): Docker containers through the docker SDK.
 
-Owns observe / apply for containers on one engine per transport (readiness is in
-:mod:`reconciler.actuators.container.health`). Every container is
-named ``<scope>-<name>``, labelled with its owner (project, scope, address, spec hash, state
-id; see :mod:`reconciler.actuators.container.parse`: one labelled by another state is observed
-with the ``owned_by`` fact, never taken silently), joins the per-scope bridge network ``<scope>``
-with its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise.
-Observe is ONE list call filtered by the scope label; an exited container with code 137
-gets one inspect to tell an OOM kill from a SIGKILL (that is never the no-op path); on a local
-socket both go through :mod:`reconciler.actuators.container.socket` (no docker SDK import).
-Named volumes are ``<scope>_<name>``, labelled, kept across replace and delete, and removed
-only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
-A container is stopped with its ``stop_signal`` (also its StopSignal, set at create) and
-SIGKILLed only at the end of ``shutdown_timeout``. Spec keys (restart, init, cpus, memory,
-pull, networks, ...): see docs/containers.md. Engine failures are mapped in
-:mod:`reconciler.actuators.container.engine`.
+Owns observe / apply for containers on one engine per transport (readiness: container/health.py).
+Every container is named ``<scope>-<name>``, labelled with its owner (project, scope, address,
+spec hash, state id; container/parse.py: one labelled by another state is observed with the
+``owned_by`` fact, never taken silently), joins the per-scope bridge network ``<scope>`` with
+its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise (the first
+host port also as a label, read back after a state loss: container/ports.py). Observe is ONE
+list call filtered by the scope label; an exited container with code 137 gets one inspect to
+tell an OOM kill from a SIGKILL; on a local socket both go through container/socket.py (no
+docker SDK import). Named volumes are ``<scope>_<name>``, labelled, kept across replace and
+delete, removed only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
+A container is stopped with its ``stop_signal`` (also its StopSignal) and SIGKILLed only at
+the end of ``shutdown_timeout``. Spec keys: docs/containers.md. Engine failures are mapped in
+container/engine.py.
 """
 
 from __future__ import annotations
@@ -31,6 +29,7 @@ from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import health as container_health
 from reconciler.actuators.container import parse as cp
+from reconciler.actuators.container import ports as container_ports
 from reconciler.actuators.container import socket as docker_socket
 from reconciler.errors import TerminalError
 from reconciler.events import Event
@@ -128,6 +127,9 @@ class ContainerActuator:
                 found.setdefault(seen.address, []).append(seen)
         return {address: cp.pick_primary(seen) for address, seen in found.items()}
 
+    def owned_ports(self, ctx: ActuatorContext) -> dict[str, int]:  # the PortOwner hook
+        return container_ports.owned_ports(self.read_api(ctx), engine_url(ctx), ctx)
+
     @staticmethod
     def _oom(api: Any, entry: Mapping[str, Any]) -> bool:
         try:
@@ -183,7 +185,7 @@ class ContainerActuator:
         image = str(spec["image"])
         project_dir = str(Path(str(ctx.extra.get("project_dir", "."))).resolve())
         labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
-                  **resource.labels,
+                  **resource.labels, **container_ports.port_label(spec),
                   **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash(),
                                     ctx.state_id, state_dir_mark(ctx))}
         health = resource.health
@@ -255,8 +257,7 @@ class ContainerActuator:
 
 
 def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
-    """The engine takes whole seconds: round a fraction UP (0.5 s must not become an
-    immediate SIGKILL)."""
+    """The engine takes whole seconds: a fraction rounds UP (0.5 s is no instant SIGKILL)."""
     value = (spec or {}).get("shutdown_timeout")
     if isinstance(value, bool) or not isinstance(value, int | float):
         return DEFAULT_STOP_TIMEOUT

@@ -27,6 +27,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner
+from reconciler.actuators.process import ports as process_ports
 from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
 from reconciler.actuators.process.files import base_env, log_tail, prepare_log, service_env
@@ -57,6 +58,7 @@ class ProcessActuator:
     """Local processes; see the module docstring for identity and stop semantics."""
 
     kind = "process"
+    owned_ports = staticmethod(process_ports.owned_ports)  # the PortOwner hook (base.py)
 
     def __init__(self) -> None:
         self._notify: dict[Address, NotifySocket] = {}
