@@ -5,7 +5,8 @@ A :class:`Project` binds a project directory, an optional session and its state 
 runs the stages in order. The CLI and the watcher both call it; it never prints (events to
 ``Project.events``). Stages are pure functions in their own modules; this module passes values
 between them, takes the lease around apply and records: every :meth:`Project.plan` is a run
-whose policy decisions go to the state; :meth:`Project.execute` refuses what policy denies.
+whose policy decisions go to the state; :meth:`Project.execute` refuses what policy denies
+(the apply run's bookkeeping is reconciler/engine/execute.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import getpass
 import os
 import socket
-import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
@@ -272,36 +272,6 @@ class Project:
 
         Refuses (PolicyDenied, before touching anything) a plan the policy does not allow.
         """
-        self.enforce(run)
-        run_id = self.store.begin_run(kind, meta={**self.run_meta,
-                                                  "summary": run.plan.summary(),
-                                                  "inputs_hash": run.plan.inputs_hash,
-                                                  "plan_run": run.run_id})
-        journal = self.store.journal(run_id, kinds=("node.start", "node.retry",
-                                                    "node.adopted", "node.healthy"))
-        self.events.subscribe(journal)
-        try:
-            return self._run_applier(run, run_id, parallelism)
-        finally:
-            self.events.unsubscribe(journal)
+        from reconciler.engine.execute import execute
 
-    def _run_applier(self, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
-        from reconciler.engine.apply import Applier
-
-        ownership.record_adopted(run, self.store, self.events, run_id)
-        loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
-        applier = Applier(run.plan, run.desired, loaded, self.context_for, self.store, run_id,
-                          self.events, parallelism=parallelism)
-        started = time.monotonic()
-        result = applier.run()
-        self.store.end_run(run_id, result="ok" if result.ok else "failed",
-                           summary={"applied": result.count("applied"),
-                                    "failed": result.count("failed"),
-                                    "skipped": result.count("skipped"),
-                                    "seconds": round(time.monotonic() - started, 3)})
-        return result
-
-
-def kinds_of(run: PlanRun) -> set[str]:
-    kinds = {c.address.kind for c in run.plan.changes}
-    return kinds | {r.kind for r in run.desired.resources.values()}
+        return execute(self, run, parallelism=parallelism, kind=kind)

@@ -3,9 +3,11 @@
 It keeps, per project (and session): the last-applied record of every managed address, the
 auto-assigned ports (chosen once, kept forever), the runs (plan/apply/destroy/watch) with
 their results, the append-only audit journal and the lease; never the secret key
-(reconciler/state/keys.py). Every state change is one transaction together with its audit
-row. Nothing is created on disk until the first write; reading a store that does not exist
-yet gives empty results. Thread-safe; see :mod:`reconciler.state.db` for how.
+(reconciler/state/keys.py). The history half (runs, journal, decisions, approvals) is
+:class:`~reconciler.state.runlog.RunLog`, mixed in. Every state change is one transaction
+together with its audit row. Nothing is created on disk until the first write; reading a
+store that does not exist yet gives empty results. Thread-safe; see
+:mod:`reconciler.state.db` for how.
 
 The backend is chosen by :func:`open_project`'s ``url`` (``--state``): the SQLite file by
 default, or a PostgreSQL schema (reconciler/state/pg.py, imported only then). Both run the same
@@ -18,25 +20,19 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
-from reconciler.state import audit, identity, keys, prune
+from reconciler.state import identity, keys
 from reconciler.state.backend import Backend
 from reconciler.state.db import Database, check_dir, check_sqlite_file, dumps, loads
-from reconciler.state.journal import (
-    Journal,
-    event_from_row,
-    insert_event,
-    insert_run,
-    run_from_row,
-)
+from reconciler.state.journal import insert_event
 from reconciler.state.lease import Lease, force_unlock, holder_alive, read_lease
 from reconciler.state.records import ResourceRecord, record_from_row, refuse_secrets
+from reconciler.state.runlog import RunLog
 from reconciler.state.url import default_schema, is_pg_url, key_anchor, parse_pg, sqlite_path
 
 STATE_DIRNAME = ".reconciler"
@@ -45,8 +41,12 @@ KEY_NAME = "secret.key"  # where older SQLite states kept the key (moved out on 
 _SESSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
-class StateStore:
-    """A project's state database; see the module docstring and docs/state-format.md."""
+class StateStore(RunLog):
+    """A project's state database; see the module docstring and docs/state-format.md.
+
+    Runs, the audit journal, decisions and approvals come from :class:`RunLog`
+    (reconciler/state/runlog.py); this class owns opening the state, resource records,
+    holds, port allocations, the secret key, the state id and the lease."""
 
     def __init__(self, path: Path | None = None, *, db: Backend | None = None,
                  state_dir: Path | None = None, project: str | None = None,
@@ -219,90 +219,6 @@ class StateStore:
             row = conn.execute("SELECT port FROM allocations WHERE key = ?", (key,)).fetchone()
         return int(row[0])
 
-    # -- runs and the audit journal ----------------------------------------------------------
-
-    def stamp(self, **values: Any) -> None:
-        """Add ``values`` (None ones dropped) to every audit row written from now on."""
-        self._db.stamp.clear()
-        self._db.stamp.update({k: v for k, v in values.items() if v is not None})
-
-    def begin_run(self, kind: str, *, meta: Mapping[str, Any]) -> str:
-        """Start a run (plan/apply/destroy/watch); returns its id (uuid4 hex)."""
-        if not kind:
-            raise ValueError("a run needs a kind")
-        run_id = uuid.uuid4().hex
-        with self._db.transaction() as conn:
-            insert_run(conn, run_id, kind, meta)
-            insert_event(conn, run_id, "run.start", None, f"{kind} started", {"kind": kind})
-        return run_id
-
-    def end_run(self, run_id: str, *, result: str, summary: Mapping[str, Any]) -> None:
-        """Close a run once; ending an unknown or already ended run raises ValueError."""
-        with self._db.transaction() as conn:
-            cursor = conn.execute("UPDATE runs SET ended_at = ?, result = ?, summary = ? "
-                                  "WHERE id = ?",
-                                  (time.time(), result, dumps(dict(summary)), run_id))
-            if cursor.rowcount == 0:
-                raise ValueError(f"unknown run {run_id!r}")
-            insert_event(conn, run_id, "run.end", None, f"run ended: {result}",
-                         {"result": result, **summary})
-
-    def append_event(self, run_id: str | None, kind: str, address: str | None, message: str,
-                     data: Mapping[str, Any]) -> None:
-        with self._db.transaction() as conn:
-            insert_event(conn, run_id, kind, address, message, data)
-
-    def events(self, *, run_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
-        """The newest ``limit`` audit rows (of one run, if given), oldest first."""
-        where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
-        rows = self._db.query(f"SELECT * FROM (SELECT * FROM events {where} ORDER BY id DESC "
-                              f"LIMIT ?) AS recent ORDER BY id", (*params, limit))
-        return [event_from_row(r) for r in rows]
-
-    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
-        """The newest ``limit`` runs, newest first."""
-        rows = self._db.query("SELECT * FROM runs ORDER BY started_at DESC, rowid DESC "
-                              "LIMIT ?", (limit,))
-        return [run_from_row(r) for r in rows]
-
-    # -- policy decisions, approvals, export (see state/audit.py) ----------------------------
-
-    def record_decisions(self, run_id: str | None,
-                         records: Sequence[Mapping[str, Any]]) -> None:
-        """Append Policy Decision Records (``DecisionRecord.to_json()`` dicts)."""
-        audit.insert_decisions(self._db, run_id, records)
-
-    def decisions(self, *, run_id: str | None = None) -> list[dict[str, Any]]:
-        return audit.decisions(self._db, run_id=run_id)
-
-    def approve(self, *, who: str, inputs_hash: str, plan_file: str,
-                addresses: Sequence[str]) -> dict[str, Any]:
-        """Record an approval of the plan with ``inputs_hash``; returns the approval row."""
-        return audit.insert_approval(self._db, who=who, inputs_hash=inputs_hash,
-                                     plan_file=plan_file, addresses=addresses)
-
-    def approvals(self) -> list[dict[str, Any]]:
-        return audit.approvals(self._db)
-
-    def approved_hashes(self) -> set[str]:
-        return audit.approved_hashes(self._db)
-
-    def export(self) -> list[dict[str, Any]]:
-        """The whole audit log (runs, events, decisions, approvals) as plain dicts."""
-        return list(audit.export(self._db))
-
-    def prune_audit(self, before: float) -> dict[str, Any]:
-        """Remove audit rows older than ``before``, leaving a checkpoint (state/prune.py)."""
-        return prune.prune(self._db, before)
-
-    def verify_audit(self) -> list[str]:
-        """Problems of the audit log's checkpoint chain (empty: it verifies)."""
-        return prune.verify(self._db)
-
-    def journal(self, run_id: str | None, kinds: Collection[str] | None = None) -> Journal:
-        """An EventBus subscriber appending that run's events to the audit journal."""
-        return Journal(self.append_event, run_id, kinds)
-
     # -- secret key, lease, lifecycle --------------------------------------------------------
 
     @property
@@ -336,11 +252,6 @@ class StateStore:
         ``replace``, an existing key wins."""
         keys.store(self.key_file, key, replace=replace)
         self._key = None
-
-    def serial(self) -> int:
-        """How far the state has come: the id of its newest audit row (0 when empty)."""
-        rows = self._db.query("SELECT MAX(id) FROM events")
-        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
 
     def lease(self, holder: str, *, ttl: float = 30.0, heartbeat: float = 5.0,
               wait: float = 0.0, audit: bool = True) -> Lease:

@@ -17,58 +17,35 @@ sync's apply and its run's meta, and every audit row it writes: run.start, state
 lease.*, see :meth:`~reconciler.state.store.StateStore.stamp`); refusals are state runs of
 kind ``sync``. The state of the agent is :class:`~reconciler.sync.status.SyncStatus`; one
 agent per project (:class:`~reconciler.sync.status.AgentLock`), the others wait as standbys.
+What it follows is :class:`~reconciler.sync.options.SyncOptions` (re-exported here); pins
+from ``sync rollback`` arrive through reconciler/sync/pin.py.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reconciler.errors import ConfigError, GitError, ReconcilerError, SignatureRefused
 from reconciler.model.changes import Action
+from reconciler.sync import pin
 from reconciler.sync.git import Commit, GitMirror
+from reconciler.sync.options import SyncOptions
+from reconciler.sync.pin import PIN_REQUEST
 from reconciler.sync.stamp import StampedBus, refusal_text
 from reconciler.sync.status import AgentLock, SyncStatus
 from reconciler.watch.budget import without
 from reconciler.watch.loop import Watcher, WatchOptions
 from reconciler.watch.queue import Batch
+from reconciler.watch.sources import NullSource
 
 if TYPE_CHECKING:
     from reconciler.engine.plan import Plan
     from reconciler.engine.project import PlanRun, Project
 
 STANDBY_POLL = 1.0
-PIN_REQUEST = "pin-request.json"
-
-
-@dataclass(frozen=True)
-class SyncOptions:
-    """Every knob of ``reconciler sync`` (seconds for times)."""
-
-    url: str
-    branch: str | None = "main"
-    tag_pattern: str | None = None
-    path: str | None = None
-    interval: float = 60.0
-    prune: bool = False
-    keyring: Path | None = None  # set: --verify-signatures
-    max_replace: int = 3
-    max_delete: int = 10  # only with --prune: deletes are never planned without it
-    parallelism: int = 10
-    poll: float = 0.5
-
-
-class NullSource:
-    """The watcher's file source, switched off: files change only by our checkouts."""
-
-    def start(self) -> None: ...
-
-    def stop(self) -> None: ...
-
-    def check(self) -> None:
-        """Nothing to check: the checkout is ours, not a directory a person may remove."""
+__all__ = ["PIN_REQUEST", "STANDBY_POLL", "SyncAgent", "SyncOptions"]
 
 
 class SyncAgent(Watcher):
@@ -125,8 +102,8 @@ class SyncAgent(Watcher):
             return
         try:
             self._start()
-            self.events.emit("sync.start", None, f"following {self._following()} of "
-                             f"{self.sync.url}", url=self.sync.url, ref=self._following(),
+            self.events.emit("sync.start", None, f"following {self.sync.following} of "
+                             f"{self.sync.url}", url=self.sync.url, ref=self.sync.following,
                              interval=self.sync.interval, prune=self.sync.prune,
                              verify=self.sync.keyring is not None)
             super().run()
@@ -279,21 +256,7 @@ class SyncAgent(Watcher):
     # -- requests from `sync rollback` while we run -----------------------------------------
 
     def _take_requests(self) -> None:
-        import json
-
-        path = self.root / PIN_REQUEST
-        try:
-            request = json.loads(path.read_text())
-            path.unlink()
-        except (OSError, ValueError):
-            return
-        if request.get("unpin"):
-            self.status.pin = None
-            self.events.emit("sync.unpinned", None, "unpinned by sync rollback --unpin")
-        elif request.get("sha"):
-            self.status.pin = {**request, "tip": self.status.tip}
-            self.events.emit("sync.pinned", None, f"pinned to {str(request['sha'])[:12]} "
-                             "(sync rollback)", commit=request["sha"])
+        pin.take(self.root, self.status, self.events.emit)
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -304,10 +267,6 @@ class SyncAgent(Watcher):
         self.head = head if head is not None and head == (self.status.synced or {}).get(
             "sha") else None
         self._stamp(self.head)
-
-    def _following(self) -> str:
-        return f"tags {self.sync.tag_pattern}" if self.sync.tag_pattern \
-            else f"branch {self.sync.branch or 'main'}"
 
     def _stamp(self, sha: str | None) -> None:
         if self.bus is not None:

@@ -12,7 +12,6 @@ checkout, its state, stamped with the commit the checkout holds.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import time
@@ -23,8 +22,10 @@ from reconciler.engine.project import Project
 from reconciler.errors import ReconcilerError, UserError
 from reconciler.state import StateStore
 from reconciler.state.store import STATE_DIRNAME
-from reconciler.sync.agent import PIN_REQUEST, SyncAgent, SyncOptions
+from reconciler.sync import pin
+from reconciler.sync.agent import SyncAgent
 from reconciler.sync.git import GitMirror
+from reconciler.sync.options import SyncOptions
 from reconciler.sync.stamp import StampedBus
 from reconciler.sync.status import AgentLock, SyncStatus
 
@@ -112,9 +113,7 @@ def request_pin(root: Path, request: dict[str, Any]) -> int:
     """Hand ``request`` to the running agent and wake it; returns its pid."""
     holder = AgentLock(root).holder() or {}
     pid = int(holder.get("pid") or 0)
-    temp = root / f".{PIN_REQUEST}.tmp"
-    temp.write_text(json.dumps(request))
-    temp.replace(root / PIN_REQUEST)
+    pin.hand_over(root, request)
     if pid <= 0:
         raise UserError("the running sync agent left no pid in its lock file",
                         hint="restart it; the request is kept for its next start")

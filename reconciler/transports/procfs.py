@@ -9,7 +9,7 @@ environ, so they never appear as owned (a defunct process counts as exited).
 
 The last part signals what a scan found (:func:`signal_processes`): only processes that
 still have the pid *and* start time seen in the scan, so a reused pid is never signalled.
-Stopping (scan, signal, wait, SIGKILL, rescan) is :mod:`reconciler.actuators.process.stop`.
+Stopping (scan, signal, wait, SIGKILL, rescan) is :mod:`reconciler.actuators.local_run.stop`.
 """
 
 from __future__ import annotations

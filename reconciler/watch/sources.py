@@ -3,6 +3,7 @@
 * :class:`FileSource` -- watchdog on the project directory (not recursive), filtered to the
   config files the loader reads (services.yaml, locald.toml, Procfile, .env, compose files,
   policy.yaml); editors that save by rename are caught through the event's destination.
+  :class:`NullSource` stands in for it where only our own checkouts change the files.
 * :class:`PidPoller` -- every ``interval`` (0.5 s) checks the recorded pid + start time of
   each managed local process (``/proc/<pid>/stat``; a zombie or a reused pid is gone), so a
   crash is noticed at once, not at the next full observation. It also reaps our children.
@@ -79,6 +80,17 @@ class FileSource:
             self._observer.stop()
             self._observer.join(timeout=5)
             self._observer = None
+
+
+class NullSource:
+    """The file source, switched off (a sync agent: files change only by its checkouts)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+    def check(self) -> None:
+        """Nothing to check: the checkout is ours, not a directory a person may remove."""
 
 
 class PidPoller:

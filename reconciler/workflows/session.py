@@ -115,7 +115,7 @@ def exports(desired: DesiredState) -> dict[str, str]:
 
 def failed_logs(project: Project, result: ApplyResult, lines: int = 20) -> dict[str, str]:
     """The last ``lines`` log lines of every failed resource, by address."""
-    from reconciler.actuators.process.files import log_tail
+    from reconciler.actuators.local_run.files import log_tail
 
     tails: dict[str, str] = {}
     for node in result.root_causes():

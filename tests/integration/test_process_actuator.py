@@ -21,8 +21,8 @@ from infra.components import missing
 from infra.local_scope import local_scope, marked_pids
 
 from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.local_run.files import LOG_MAX_BYTES
 from reconciler.actuators.process.actuator import ProcessActuator
-from reconciler.actuators.process.files import LOG_MAX_BYTES
 from reconciler.actuators.task.actuator import TaskActuator
 from reconciler.errors import TerminalError
 from reconciler.events import Event

@@ -22,7 +22,7 @@ import pytest
 from infra.local_scope import local_scope, marked_pids
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process import stop as proc_stop
+from reconciler.actuators.local_run import stop as proc_stop
 from reconciler.actuators.process.actuator import ProcessActuator
 from reconciler.model.changes import Action, Change, Status
 from reconciler.model.types import Address, Resource

@@ -4,7 +4,8 @@ Each test makes a bare repository and a work clone (infra/gitrepo.py), starts th
 subprocess (`sync --json`) on its own project directory and reads its events with timeouts
 (never timed asserts: latency is measured by tests/benchmarks/bench_sync.py). Services are
 `sleep` processes and `python -m http.server` on 127.0.0.1; whatever is left is killed by pid
-through the project's scope in the finalizer.
+through the project's scope in the finalizer. Which commit an agent runs (force-pushes, rollback
+pins, tag patterns) is tested in test_sync_refs.py.
 """
 
 from __future__ import annotations
@@ -19,10 +20,18 @@ from pathlib import Path
 
 import pytest
 from infra.components import require
-from infra.gitrepo import GitRepo, SyncAgent, kill_scope, reconciler, services, sync_status
+from infra.gitrepo import (
+    GitRepo,
+    SyncAgent,
+    agent_starter,
+    kill_scope,
+    reconciler,
+    running_pids,
+    services,
+    sync_status,
+)
 
 from reconciler.state import StateStore
-from reconciler.transports import procfs as proc_scan
 
 SLEEP = "exec sleep 100000"
 
@@ -42,32 +51,8 @@ def repo(tmp_path: Path) -> GitRepo:
 
 @pytest.fixture
 def agents() -> Iterator[Callable[..., SyncAgent]]:
-    started: list[SyncAgent] = []
-
-    def start(directory: Path, url: str, *args: str) -> SyncAgent:
-        directory.mkdir(parents=True, exist_ok=True)
-        agent = SyncAgent(directory, url, "--interval", "1s", *args)
-        started.append(agent)
-        return agent
-
-    yield start
-    for agent in started:
-        agent.stop()
-
-
-def pids(directory: Path) -> dict[str, int]:
-    """Address -> pid of the recorded, running processes of the agent's project."""
-    store = StateStore.open_project(directory)
-    try:
-        found = {}
-        for address, record in store.resources().items():
-            pid, start = record.facts.get("pid"), record.facts.get("start_time")
-            if isinstance(pid, int) and isinstance(start, int) \
-                    and proc_scan.is_same_process(pid, start):
-                found[str(address)] = pid
-        return found
-    finally:
-        store.close()
+    with agent_starter("--interval", "1s") as start:
+        yield start
 
 
 def free_port() -> int:
@@ -87,14 +72,14 @@ def test_commit_applied_invalid_refused_and_drift_healed(
     agent.synced(first)
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
         assert answer.status == 200
-    web_pid = pids(project)["process.web"]
+    web_pid = running_pids(project)["process.web"]
 
     # a new commit, no signal and no webhook: picked up by the interval fetch
     mark = agent.mark()
     second = repo.commit({"services.yaml": services(scope, {"web": web, "worker": SLEEP})},
                          "add worker")
     agent.synced(second, after=mark)
-    assert set(pids(project)) == {"process.web", "process.worker"}
+    assert set(running_pids(project)) == {"process.web", "process.worker"}
 
     # an invalid commit: refused with commit + file:line:col, nothing torn down
     mark = agent.mark()
@@ -108,13 +93,13 @@ def test_commit_applied_invalid_refused_and_drift_healed(
     assert status["synced"]["sha"] == second
     assert status["last_error"]["commit"] == bad
     assert "services.yaml:" in status["last_error"]["message"]
-    assert pids(project)["process.web"] == web_pid  # kept running, untouched
+    assert running_pids(project)["process.web"] == web_pid  # kept running, untouched
     assert (project / ".reconciler/sync/checkout/services.yaml").read_text().find(
         "comand") < 0  # the last good commit is checked out again
 
     # drift between syncs is healed from the last good commit
     mark = agent.mark()
-    os.kill(pids(project)["process.worker"], signal.SIGKILL)
+    os.kill(running_pids(project)["process.worker"], signal.SIGKILL)
     agent.wait_for(lambda e: e["kind"] == "watch.applied" and e["data"].get("ok")
                    and "process.worker" in e["data"].get("healed", ()), "worker healed",
                    after=mark)
@@ -143,7 +128,7 @@ def test_commit_applied_invalid_refused_and_drift_healed(
     assert {r["address"]: r["state"] for r in status["resources"]} == {
         "process.web": "running", "process.worker": "running"}
     assert agent.stop() == 0
-    assert pids(project)  # a clean stop leaves the services running
+    assert running_pids(project)  # a clean stop leaves the services running
 
 
 def test_removed_service_kept_without_prune_and_removed_with_it(
@@ -158,7 +143,7 @@ def test_removed_service_kept_without_prune_and_removed_with_it(
     agent.synced(second, after=mark)
     kept = agent.kind("sync.kept", after=mark)
     assert kept["data"]["addresses"] == ["process.b"]
-    assert set(pids(project)) == {"process.a", "process.b"}
+    assert set(running_pids(project)) == {"process.a", "process.b"}
     assert sync_status(project)["kept"] == ["process.b"]
     assert agent.stop() == 0
 
@@ -166,64 +151,8 @@ def test_removed_service_kept_without_prune_and_removed_with_it(
     pruning.wait_for(lambda e: e["kind"] == "node.done" and e["address"] == "process.b",
                      "process.b deleted")
     pruning.kind("watch.in_sync")
-    assert set(pids(project)) == {"process.a"}
+    assert set(running_pids(project)) == {"process.a"}
     assert sync_status(project)["kept"] == []
-
-
-def test_force_push_to_an_older_commit(tmp_path: Path, repo: GitRepo, scope: str,
-                                       agents: Callable[..., SyncAgent]) -> None:
-    old = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "one")
-    project = tmp_path / "agent"
-    agent = agents(project, repo.url, "--prune")
-    agent.synced(old)
-    mark = agent.mark()
-    new = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "two")
-    agent.synced(new, after=mark)
-    mark = agent.mark()
-    repo.reset(old)
-    repo.push(old, force=True)
-    agent.synced(old, after=mark)
-    assert set(pids(project)) == {"process.a"}
-    assert sync_status(project)["synced"]["sha"] == old
-
-
-def test_rollback_pins_until_unpin_or_the_branch_moves(
-        tmp_path: Path, repo: GitRepo, scope: str,
-        agents: Callable[..., SyncAgent]) -> None:
-    one = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "one")
-    project = tmp_path / "agent"
-    agent = agents(project, repo.url, "--prune")
-    agent.synced(one)
-    mark = agent.mark()
-    two = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "two")
-    agent.synced(two, after=mark)
-
-    mark = agent.mark()
-    done = reconciler(project, "sync", "rollback")
-    assert done.returncode == 0, done.stderr
-    assert one[:12] in done.stdout and "pinned" in done.stdout
-    agent.synced(one, after=mark)
-    status = sync_status(project)
-    assert status["pin"]["sha"] == one and status["tip"] == two
-    assert set(pids(project)) == {"process.a"}
-    mark = agent.mark()
-    agent.kind("watch.in_sync", after=mark)  # the pin holds over later fetches
-    assert sync_status(project)["synced"]["sha"] == one
-
-    mark = agent.mark()
-    done = reconciler(project, "sync", "rollback", "--unpin")
-    assert done.returncode == 0, done.stderr
-    agent.synced(two, after=mark)
-    assert set(pids(project)) == {"process.a", "process.b"}
-
-    assert reconciler(project, "sync", "rollback").returncode == 0
-    assert sync_status(project)["synced"]["sha"] == one
-    mark = agent.mark()
-    three = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "c": SLEEP})}, "three")
-    agent.kind("sync.unpinned", three, after=mark)
-    agent.synced(three, after=mark)
-    assert sync_status(project)["pin"] is None
-    assert set(pids(project)) == {"process.a", "process.c"}
 
 
 def test_two_agents_on_one_project_exactly_one_applies(
@@ -254,7 +183,7 @@ def test_two_agents_on_one_project_exactly_one_applies(
     third = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP,
                                                            "c": SLEEP})}, "three")
     standby.synced(third, after=mark)
-    assert set(pids(project)) == {"process.a", "process.b", "process.c"}
+    assert set(running_pids(project)) == {"process.a", "process.b", "process.c"}
 
 
 def test_webhook_and_sighup_fetch_at_once(tmp_path: Path, repo: GitRepo, scope: str,
@@ -297,24 +226,3 @@ def test_once_exits_1_on_an_invalid_first_commit(tmp_path: Path, repo: GitRepo,
     missing = reconciler(elsewhere, "sync", f"file://{tmp_path}/nope.git", "--once")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "error:" in missing.stderr
-
-
-def test_tag_pattern_follows_the_highest_matching_tag(tmp_path: Path, repo: GitRepo,
-                                                      scope: str) -> None:
-    from infra.gitrepo import git
-
-    nine = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "v1.9")
-    git("tag", "v1.9", nine, cwd=repo.work)
-    ten = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "v1.10")
-    git("tag", "v1.10", ten, cwd=repo.work)
-    repo.commit({"services.yaml": services(scope, {"c": SLEEP})}, "untagged on main")
-    git("push", "--quiet", "origin", "--tags", cwd=repo.work)
-    project = tmp_path / "agent"
-    project.mkdir()
-    done = reconciler(project, "sync", repo.url, "--tag-pattern", "v1.*", "--once")
-    assert done.returncode == 0, done.stdout + done.stderr
-    status = sync_status(project)
-    assert status["synced"]["sha"] == ten and status["ref"] == "refs/tags/v1.10"
-    assert set(pids(project)) == {"process.a", "process.b"}
-    none = reconciler(tmp_path / "agent", "sync", repo.url, "--tag-pattern", "v9.*", "--once")
-    assert none.returncode == 1 and "matches" in none.stdout + none.stderr

@@ -1,7 +1,7 @@
 """The process actuator (kind ``process``): start, observe, stop and probe processes.
 
 Locally it reads /proc and signals groups itself (the fast path below); on any other transport
-each step is one round trip through :mod:`reconciler.actuators.process.remote`.
+each step is one round trip through :mod:`reconciler.actuators.local_run.remote`.
 
 Identity is pid + start time (``/proc/<pid>/stat`` field 22); ownership is the environment:
 every process we start carries ``RECONCILER_PROJECT=<scope>``, ``RECONCILER_ADDRESS`` and
@@ -14,7 +14,7 @@ process group. The exit code of a process that is gone is known only while the e
 started it runs (the local transport reaps its children); otherwise the reason says
 "exited". Stop sends the stop signal to every process group holding a marked process, waits
 ``shutdown_timeout``, then SIGKILLs them; a pid whose start time changed is never signalled.
-Local /proc passes are shared between parallel nodes (:mod:`reconciler.actuators.process.stop`).
+Local /proc passes are shared between parallel nodes (:mod:`reconciler.actuators.local_run.stop`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner
+from reconciler.actuators.local_run import remote as process_remote
+from reconciler.actuators.local_run import stop as proc_stop
+from reconciler.actuators.local_run.files import environment, log_tail, prepare_log, working_dir
+from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.actuators.process import ports as process_ports
-from reconciler.actuators.process import remote as process_remote
-from reconciler.actuators.process import stop as proc_stop
-from reconciler.actuators.process.files import base_env, log_tail, prepare_log, service_env
-from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health.notify import NotifySocket
@@ -175,7 +175,7 @@ class ProcessActuator:
         if same:
             self._stop(address, ctx, resource, known=same)
         spec = ProcessSpec.of(resource.spec)
-        env = self.environment(resource, ctx, marks=True)
+        env = environment(resource, ctx, marks=True)
         if resource.health is not None and resource.health.kind is ProbeKind.NOTIFY:
             listener = self._listen(address, ctx)
             env["NOTIFY_SOCKET"] = str(listener.path)
@@ -249,17 +249,8 @@ class ProcessActuator:
         if process_remote.is_remote(ctx):
             return process_remote.health(resource, ctx)
         ready = ctx.state_dir / "run" / f"{resource.name}.ready"
-        return probe(check, ctx.transport, env=self.environment(resource, ctx, marks=False),
+        return probe(check, ctx.transport, env=environment(resource, ctx, marks=False),
                      notify_ready=ready)
-
-    # -- environment ------------------------------------------------------------------------
-
-    @staticmethod
-    def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
-        """The complete env: a minimal base, the resource env (secrets revealed), ``PORT``
-        and, for the process itself, the ownership marks (never for probes)."""
-        return service_env(resource, ctx, base_env(ProcessSpec.of(resource.spec).user),
-                           marks=marks)
 
 
 def _address_of(info: proc_scan.ProcInfo) -> Address | None:
@@ -282,17 +273,6 @@ def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
              "boot_id": proc_scan.boot_id()}
     return Observed(address, Status.RUNNING, info.marks.get(proc_scan.HASH_VAR), facts=facts,
                     adopted=adopted)
-
-
-def working_dir(spec: ProcessSpec, ctx: ActuatorContext) -> str | None:
-    """The spec's cwd, relative paths taken from the project directory."""
-    cwd = spec.cwd
-    if not cwd:
-        return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
-    base = ctx.extra.get("project_dir")
-    if base and not str(cwd).startswith("/"):
-        return f"{base}/{cwd}"
-    return str(cwd)
 
 
 def _event(kind: str, address: Address, message: str, **data: Any) -> Event:

@@ -1,7 +1,7 @@
 """The process kind's ``owned_ports`` hook: the ``$PORT`` a running process was started with.
 
 Every process carries its ``PORT`` in its environment next to the ownership marks
-(reconciler/actuators/process/files.py). After the state is lost the engine asks for them
+(reconciler/actuators/local_run/files.py). After the state is lost the engine asks for them
 (reconciler/engine/ports.py :func:`readopt`) so a running service keeps its port: locally from
 one /proc scan, on an SSH host from the same one-round-trip scan observe makes. Only this
 scope's processes count (a leader or a stray child: both hold the port), and of those only the
@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from reconciler.actuators.base import ActuatorContext, readoptable
-from reconciler.actuators.process import remote as process_remote
-from reconciler.actuators.process import stop as proc_stop
+from reconciler.actuators.local_run import remote as process_remote
+from reconciler.actuators.local_run import stop as proc_stop
 from reconciler.transports import procfs as proc_scan
 
 

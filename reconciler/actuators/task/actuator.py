@@ -1,8 +1,9 @@
 """The one-shot task actuator (kind ``task``): run to completion, once per spec hash.
 
-A task is spawned like a process (same env, marks, log file ``logs/<name>.log``) through a
-tiny ``/bin/sh`` wrapper that writes the command's exit code to ``run/<name>.exit``, so the
-result is known however the command ends. Apply waits up to the spec's ``startup_timeout``
+A task is spawned like a process (same env, marks, log file ``logs/<name>.log``: the code both
+kinds share is reconciler/actuators/local_run/) through a tiny ``/bin/sh`` wrapper that writes
+the command's exit code to ``run/<name>.exit``, so the result is known however the command
+ends. Apply waits up to the spec's ``startup_timeout``
 (the task's time limit), then stops the task's process group. Success answers
 ``Observed(COMPLETED, spec_hash, facts={"exit_code": 0, "finished_at": ...})``; failure
 raises TerminalError with the task's log tail. A finished task is not in /proc, so observe
@@ -10,7 +11,7 @@ answers from what state recorded: the same spec hash with exit code 0 is COMPLET
 
 On a remote host (``task.X@host``) the task runs in ONE round trip: the same marks and env,
 in its own session (setsid) with its output appended to the host's project log
-(:mod:`reconciler.actuators.process.remote`), and the round trip returns its exit code; at the
+(:mod:`reconciler.actuators.local_run.remote`), and the round trip returns its exit code; at the
 time limit its marked processes are stopped on the host.
 """
 
@@ -25,11 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process import remote as process_remote
-from reconciler.actuators.process import stop as proc_stop
-from reconciler.actuators.process.actuator import ProcessActuator, working_dir
-from reconciler.actuators.process.files import log_tail, prepare_log
-from reconciler.actuators.process.spec import ProcessSpec
+from reconciler.actuators.local_run import remote as process_remote
+from reconciler.actuators.local_run import stop as proc_stop
+from reconciler.actuators.local_run.files import environment, log_tail, prepare_log, working_dir
+from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
@@ -90,7 +90,7 @@ class TaskActuator:
         if user and os.geteuid() == 0:
             entry = _user(user)
             os.chown(exit_file, entry.pw_uid, entry.pw_gid)
-        env = ProcessActuator.environment(resource, ctx, marks=True)
+        env = environment(resource, ctx, marks=True)
         log_path = prepare_log(ctx, address, resource.hash())
         timeout = spec.startup_or(DEFAULT_TASK_TIMEOUT)
         started = time.time()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.actuators.process import stop as proc_stop
+from reconciler.actuators.local_run import stop as proc_stop
 from reconciler.transports import procfs as proc_scan
 from reconciler.transports.procfs import ADDRESS_VAR, ProcInfo, StatFields
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.actuators.process.spec import ProcessSpec
+from reconciler.actuators.local_run.spec import ProcessSpec
 
 
 def test_a_built_spec_reads_field_by_field() -> None:

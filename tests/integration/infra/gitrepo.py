@@ -3,7 +3,9 @@
 `GitRepo` is a bare repository made by the test (`git init --bare`) plus a work clone that
 commits and pushes to it (plain, signed with a throw-away SSH key, force-pushed). `SyncAgent`
 runs `reconciler sync --json` as a subprocess and reads its event stream with timeouts; it is
-stopped by pid (SIGTERM, then SIGKILL). `kill_scope` kills the processes a test's services
+stopped by pid (SIGTERM, then SIGKILL); `agent_starter` starts agents for a test and stops
+them all at its end. `running_pids` reads which recorded processes of a project still run.
+`kill_scope` kills the processes a test's services
 left behind, by pid after checking their start time (never by pattern).
 """
 
@@ -16,7 +18,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +194,40 @@ def kill_scope(scopes: Sequence[str]) -> None:
         for info in proc_scan.scan(scope):
             if proc_scan.is_same_process(info.pid, info.stat.starttime):
                 os.kill(info.pid, signal.SIGKILL)
+
+
+@contextmanager
+def agent_starter(*defaults: str) -> Iterator[Callable[..., SyncAgent]]:
+    """``start(directory, url, *args)`` -> a running agent (``defaults`` before ``args``);
+    every agent started is stopped when the block ends."""
+    started: list[SyncAgent] = []
+
+    def start(directory: Path, url: str, *args: str) -> SyncAgent:
+        directory.mkdir(parents=True, exist_ok=True)
+        agent = SyncAgent(directory, url, *defaults, *args)
+        started.append(agent)
+        return agent
+
+    try:
+        yield start
+    finally:
+        for agent in started:
+            agent.stop()
+
+
+def running_pids(directory: Path) -> dict[str, int]:
+    """Address -> pid of the recorded processes of the project in ``directory`` still running."""
+    from reconciler.state import StateStore
+    from reconciler.transports import procfs as proc_scan
+
+    store = StateStore.open_project(directory)
+    try:
+        found = {}
+        for address, record in store.resources().items():
+            pid, start = record.facts.get("pid"), record.facts.get("start_time")
+            if isinstance(pid, int) and isinstance(start, int) \
+                    and proc_scan.is_same_process(pid, start):
+                found[str(address)] = pid
+        return found
+    finally:
+        store.close()

@@ -1,5 +1,6 @@
-"""The files and environment of a managed local process: its minimal base environment and
-its log file (``logs/<name>.log`` under the state dir, size-capped rotation, a header line per
+"""The files and environment of a managed local process: its minimal base environment, the
+complete environment it is spawned with (:func:`environment`), its working directory and its
+log file (``logs/<name>.log`` under the state dir, size-capped rotation, a header line per
 start, and the tail shown when a start fails). Shared by the process and task actuators.
 """
 
@@ -11,7 +12,7 @@ import time
 from pathlib import Path
 
 from reconciler.actuators.base import ActuatorContext, state_dir_mark
-from reconciler.actuators.process.spec import ProcessSpec
+from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Address, Resource
 from reconciler.transports import procfs as proc_scan
@@ -80,3 +81,21 @@ def log_tail(path: Path, lines: int = 20) -> str:
         if "--- reconciler: " in text else text
     tail = body.rstrip("\n").splitlines()[-lines:]
     return "\n".join(tail) if tail else "(the log is empty)"
+
+
+def environment(resource: Resource, ctx: ActuatorContext, *, marks: bool) -> dict[str, str]:
+    """The complete env: a minimal base, the resource env (secrets revealed), ``PORT``
+    and, for the process itself, the ownership marks (never for probes)."""
+    return service_env(resource, ctx, base_env(ProcessSpec.of(resource.spec).user),
+                       marks=marks)
+
+
+def working_dir(spec: ProcessSpec, ctx: ActuatorContext) -> str | None:
+    """The spec's cwd, relative paths taken from the project directory."""
+    cwd = spec.cwd
+    if not cwd:
+        return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
+    base = ctx.extra.get("project_dir")
+    if base and not str(cwd).startswith("/"):
+        return f"{base}/{cwd}"
+    return str(cwd)

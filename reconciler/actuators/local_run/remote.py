@@ -1,4 +1,5 @@
-"""The process actuator's remote path: what ``process.X@host`` does instead of /proc and killpg.
+"""The process and task actuators' remote path: what ``process.X@host`` does instead of
+/proc and killpg.
 
 The local fast path stays in :mod:`reconciler.actuators.process.actuator`; when the context's
 transport
@@ -20,8 +21,8 @@ from __future__ import annotations
 import time
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.process.files import service_env
-from reconciler.actuators.process.spec import ProcessSpec
+from reconciler.actuators.local_run.files import service_env
+from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.health.probes import probe as probe_here
 from reconciler.model.changes import Health, HealthStatus, Observed, Status

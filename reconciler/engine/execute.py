@@ -1,0 +1,60 @@
+"""Running a checked plan as an apply run: the bookkeeping around the applier.
+
+:func:`execute` is :meth:`Project.execute <reconciler.engine.project.Project.execute>`: it
+refuses what the policy or ownership forbids, opens the run (kind ``apply``, ``destroy`` or
+``watch``) with the plan's summary and hash, journals the node events of the walk, records
+adopted objects, loads the actuators of every kind involved, walks the plan with the
+:class:`~reconciler.engine.apply.Applier` and closes the run with its counts.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from reconciler import actuators
+from reconciler.engine import ownership
+
+if TYPE_CHECKING:
+    from reconciler.engine.apply import ApplyResult
+    from reconciler.engine.project import PlanRun, Project
+
+JOURNALED = ("node.start", "node.retry", "node.adopted", "node.healthy")
+
+
+def execute(project: Project, run: PlanRun, *, parallelism: int, kind: str) -> ApplyResult:
+    """Walk ``run``'s plan for ``project`` and record every node (inside its lease)."""
+    project.enforce(run)
+    store = project.store
+    run_id = store.begin_run(kind, meta={**project.run_meta, "summary": run.plan.summary(),
+                                         "inputs_hash": run.plan.inputs_hash,
+                                         "plan_run": run.run_id})
+    journal = store.journal(run_id, kinds=JOURNALED)
+    project.events.subscribe(journal)
+    try:
+        return _apply(project, run, run_id, parallelism)
+    finally:
+        project.events.unsubscribe(journal)
+
+
+def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
+    from reconciler.engine.apply import Applier
+
+    ownership.record_adopted(run, project.store, project.events, run_id)
+    loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
+    applier = Applier(run.plan, run.desired, loaded, project.context_for, project.store,
+                      run_id, project.events, parallelism=parallelism)
+    started = time.monotonic()
+    result = applier.run()
+    project.store.end_run(run_id, result="ok" if result.ok else "failed",
+                          summary={"applied": result.count("applied"),
+                                   "failed": result.count("failed"),
+                                   "skipped": result.count("skipped"),
+                                   "seconds": round(time.monotonic() - started, 3)})
+    return result
+
+
+def kinds_of(run: PlanRun) -> set[str]:
+    """Every kind the plan changes or the desired state holds."""
+    kinds = {c.address.kind for c in run.plan.changes}
+    return kinds | {r.kind for r in run.desired.resources.values()}
