@@ -31,6 +31,7 @@ from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outco
 from reconciler.engine.ports import PortAllocator, owned_ports
 from reconciler.engine.support import (
     explain_held,
+    kinds_needed,
     observed_hashes,
     offline_observed,
     parse_target,
@@ -43,6 +44,7 @@ from reconciler.events import EventBus
 from reconciler.model.build import build, project_name
 from reconciler.model.changes import Observed
 from reconciler.model.paths import localize
+from reconciler.model.secrets import secret_values
 from reconciler.model.types import Address, DesiredState
 from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
 from reconciler.state import StateStore
@@ -133,7 +135,8 @@ class Project:
             raise ConfigError(diagnostics)
         self.name = state.project
         self.transports.configure(state)
-        self.events.redactor.add(v for r in state.resources.values() for v in r.secrets.values())
+        self.events.redactor.add(secret_values((r.secrets for r in state.resources.values()),
+                                               self.env(docs)))
         for diagnostic in diagnostics:
             self.events.emit("diagnostic", diagnostic.address, diagnostic.render())
         return state, diagnostics
@@ -184,8 +187,8 @@ class Project:
             self._decide(run)
         except BaseException as exc:
             if run_id is not None:
-                self.store.end_run(run_id, result="error",
-                                   summary={"error": str(exc) or type(exc).__name__})
+                error = self.events.redactor(str(exc)) or type(exc).__name__
+                self.store.end_run(run_id, result="error", summary={"error": error})
             raise
         if run_id is not None:
             result, counts = plan_outcome(run.policy)
@@ -233,9 +236,8 @@ class Project:
         policy = self.policy()
         result = evaluate_plan(policy, run.plan, now=self.clock(), directory=self.directory,
                                approvals=self.store.approved_hashes())
-        self.store.record_decisions(run.run_id, [
-            {k: self.events.redactor(v) if isinstance(v, str) else v
-             for k, v in r.to_json().items()} for r in result.records])
+        self.store.record_decisions(run.run_id, [self.events.redactor.scrub(r.to_json())
+                                                 for r in result.records])
         for decision in result.final:
             self.events.emit("policy.decision", decision.address, decision.reason,
                              outcome=decision.outcome.value, rule_id=decision.rule_id)
@@ -289,7 +291,7 @@ class Project:
         from reconciler.engine.apply import Applier
 
         ownership.record_adopted(run, self.store, self.events, run_id)
-        loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
+        loaded = {k: actuators.load(k) for k in kinds_needed(run.plan.changes, run.desired)}
         applier = Applier(run.plan, run.desired, loaded, self.context_for, self.store, run_id,
                           self.events, parallelism=parallelism)
         started = time.monotonic()
@@ -300,8 +302,3 @@ class Project:
                                     "skipped": result.count("skipped"),
                                     "seconds": round(time.monotonic() - started, 3)})
         return result
-
-
-def kinds_of(run: PlanRun) -> set[str]:
-    kinds = {c.address.kind for c in run.plan.changes}
-    return kinds | {r.kind for r in run.desired.resources.values()}

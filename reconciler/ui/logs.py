@@ -1,8 +1,9 @@
 """Log routes: the last lines of a service (or all, merged) and a follow stream over SSE.
 
 Files are read like ``reconciler logs`` does (``STATE_DIR/logs/NAME.log``, the last 256 KiB,
-rotation noticed by a shrinking size); lines are redacted and filtered by ``q`` (substring,
-case-insensitive). Following reads files only: it costs the engine nothing.
+rotation noticed by a shrinking size), local and remote; lines are redacted first, then
+filtered by ``q`` (substring, case-insensitive), so a search never finds a line by a
+secret. Following reads files only: it costs the engine nothing.
 """
 
 from __future__ import annotations
@@ -50,7 +51,8 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
         shown: list[dict[str, str]] = []
         for path in files(service):
             got, _ = await asyncio.to_thread(tail, path, count)
-            shown += [{"service": path.stem, "line": dashboard.redact(line)} for line in got
+            masked = [dashboard.redact(line) for line in got]
+            shown += [{"service": path.stem, "line": line} for line in masked
                       if matches(line, query)]
         if not service and request.query_params.get("remote") == "1":
             remote = await asyncio.to_thread(dashboard.remote_tail, count)
@@ -76,8 +78,9 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
                             chunk = handle.read(size - offsets[path])
                         offsets[path] = size
                         for line in chunk.decode(errors="replace").splitlines():
+                            line = dashboard.redact(line)
                             if matches(line, query):
-                                data = {"service": path.stem, "line": dashboard.redact(line)}
+                                data = {"service": path.stem, "line": line}
                                 yield f"event: line\ndata: {json.dumps(data)}\n\n"
                 await asyncio.sleep(0.3)
         return StreamingResponse(stream(), media_type="text/event-stream",

@@ -94,5 +94,5 @@ class Dashboard:
         from reconciler.workflows.remote_logs import remote_logs
 
         project = self.make_project()
-        shown, _ = remote_logs(project, [], lines)
-        return [self.redact(line) for line in shown]
+        shown, _ = remote_logs(project, [], lines)  # loads its config: feeds its redactor
+        return [self.redact(project.events.redactor(line)) for line in shown]
