@@ -3,7 +3,8 @@
 Files are read like ``reconciler logs`` does (``STATE_DIR/logs/NAME.log``, the last 256 KiB,
 rotation noticed by a shrinking size), local and remote; lines are redacted first, then
 filtered by ``q`` (substring, case-insensitive), so a search never finds a line by a
-secret. Following reads files only: it costs the engine nothing.
+secret. While the configuration does not load (its secrets unknown) no line is shown: a 409.
+Following reads files only: it costs the engine nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from reconciler.errors import ReconcilerError
 from reconciler.ui.body import int_param
 from reconciler.ui.service import Dashboard
 
@@ -44,10 +46,20 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
             return [path] if path is not None else []
         return [dashboard.log_dir / f"{n}.log" for n in dashboard.log_names()]
 
+    async def secrets_loaded() -> Response | None:
+        try:
+            await asyncio.to_thread(dashboard.load_secrets)
+        except ReconcilerError as exc:
+            return JSONResponse({"error": exc.render()}, status_code=409)
+        return None
+
     async def lines(request: Request) -> Response:
         service = request.query_params.get("service", "")
         query = request.query_params.get("q", "")
         count = int_param(request.query_params, "tail", 200, low=0, high=5000)
+        refused = await secrets_loaded()
+        if refused is not None:
+            return refused
         shown: list[dict[str, str]] = []
         for path in files(service):
             got, _ = await asyncio.to_thread(tail, path, count)
@@ -64,6 +76,9 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
         service = request.query_params.get("service", "")
         query = request.query_params.get("q", "")
         paths = files(service)
+        refused = await secrets_loaded()
+        if refused is not None:
+            return refused
 
         async def stream() -> AsyncIterator[str]:
             offsets = {p: p.stat().st_size if p.exists() else 0 for p in paths}
