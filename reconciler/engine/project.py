@@ -44,7 +44,7 @@ from reconciler.events import EventBus
 from reconciler.model.build import build, project_name
 from reconciler.model.changes import Observed
 from reconciler.model.paths import localize
-from reconciler.model.secrets import secret_values
+from reconciler.model.secrets import Redactor, secret_values
 from reconciler.model.types import Address, DesiredState
 from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
 from reconciler.state import StateStore
@@ -66,6 +66,7 @@ class PlanRun:
     policy: PolicyResult = field(default_factory=PolicyResult)
     policy_sources: tuple[tuple[str, str], ...] = ()  # (layer, file) that were evaluated
     run_id: str | None = None  # the recorded run of this evaluation
+    redactor: Redactor = field(default_factory=Redactor)  # the project's: masks renderings
 
 
 @dataclass
@@ -218,8 +219,8 @@ class Project:
                           recorded_depends={a: r.depends_on for a, r in records.items()},
                           targets=[parse_target(t) for t in targets],
                           observed_hashes=observed_hashes(observed))
-        return PlanRun(desired, observed, plan,
-                       [d for d in diagnostics if d.severity is Severity.WARNING])
+        warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+        return PlanRun(desired, observed, plan, warnings, redactor=self.events.redactor)
 
     # -- policy ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -73,11 +74,13 @@ class Redactor:
     """Replaces known clear secret values in free text (log lines, error messages)."""
 
     def __init__(self, values: Iterable[str] = ()):
-        self._values = sorted({v for v in values if len(v) >= 3}, key=len, reverse=True)
+        self._values: list[str] = []
+        self.add(values)
 
     def add(self, values: Iterable[str]) -> None:
-        self._values = sorted(set(self._values) | {v for v in values if len(v) >= 3},
-                              key=len, reverse=True)
+        """Mask ``values`` from now on, also as they appear quoted in JSON text."""
+        found = {form for v in values if len(v) >= 3 for form in (v, json.dumps(v)[1:-1])}
+        self._values = sorted(set(self._values) | found, key=len, reverse=True)
 
     def scrub(self, value: Any) -> Any:
         """``value`` with every string in it (keys aside) redacted, through mappings and lists."""

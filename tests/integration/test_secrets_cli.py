@@ -253,3 +253,19 @@ def test_a_failing_service_masks_the_bare_password(tmp_path: Path, how: str) -> 
     assert stored and done.returncode != 0 and "bare=" in done.stdout + done.stderr, done.stderr
     assert clear(done.stdout + done.stderr + stored.decode("latin-1")) == []
     assert [clear(p.stdout + p.stderr) for p in shown] == [[], [], []]
+
+
+def test_a_secret_interpolated_into_a_plain_field_is_masked_in_every_plan(
+        tmp_path: Path) -> None:
+    """``command: ... ${DB_PASSWORD}`` is warned about and kept as written; the plan renderings
+    (text, ``--json``, ``--markdown``) and a saved plan still never show it (issue 28)."""
+    (tmp_path / "services.yaml").write_text(
+        "name: plain\nservices:\n  web:\n    command: sleep 100 ${DB_PASSWORD}\n    env:\n"
+        "      DB_URL: \"postgres://app:${DB_PASSWORD}@127.0.0.1:5432/app\"\n")
+    (tmp_path / ".env").write_text(f"DB_PASSWORD={INTERPOLATED}\n")
+    cli = Cli(tmp_path, f"t{os.getpid()}p")
+    shown = [cli(*args) for args in (["plan"], ["plan", "--json"], ["plan", "--markdown"],
+                                     ["plan", "-out", str(tmp_path / "saved.json")])]
+    assert all("sleep 100 (sensitive)" in p.stdout for p in shown[:3])
+    saved = (tmp_path / "saved.json").read_text()
+    assert [clear(p.stdout + p.stderr) for p in shown] + [clear(saved)] == [[]] * 5

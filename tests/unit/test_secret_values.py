@@ -33,3 +33,8 @@ def test_the_bus_redacts_strings_nested_in_event_data() -> None:
     assert seen[0].message == "pw (sensitive)"
     assert data == {"tail": ["x (sensitive)"], "detail": {"url": "u:(sensitive)@h", "n": 3},
                     "pair": ("(sensitive)", 1)}
+
+
+def test_a_secret_is_masked_as_it_appears_quoted_in_json() -> None:
+    redact = Redactor(['pa"ss\\word'])
+    assert redact('{"cmd": "run pa\\"ss\\\\word"}') == '{"cmd": "run (sensitive)"}'
