@@ -2,8 +2,8 @@
 
 The engine and actuators never print. They call a :class:`Hook` with :class:`Event` values;
 renderers (text, JSON lines) and the state journal subscribe through :class:`EventBus`.
-Every message and string field passes through the bus's redactor, so clear secret values
-never reach a subscriber.
+The message and every string in the data (nested mappings and lists too) pass through the
+bus's redactor, so clear secret values never reach a subscriber.
 """
 
 from __future__ import annotations
@@ -57,8 +57,7 @@ class EventBus:
 
     def __call__(self, event: Event) -> None:
         clean = replace(event, message=self.redactor(event.message),
-                        data={k: self.redactor(v) if isinstance(v, str) else v
-                              for k, v in event.data.items()})
+                        data=self.redactor.scrub(event.data))
         with self._lock:
             for subscriber in list(self._subscribers):
                 subscriber(clean)

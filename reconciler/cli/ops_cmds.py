@@ -73,13 +73,9 @@ def masker(project: Project) -> Callable[[str], str]:
     error naming the first diagnostic): printing them unmasked could leak one.
     """
     from reconciler.errors import ConfigError, UserError
-    from reconciler.model.secrets import is_secret_name
 
     try:
-        project.desired(allocate=False)
-        docs, _ = project.documents()  # a secret-named variable's own value, e.g. the
-        project.events.redactor.add(  # password alone out of a URL built from it
-            value for name, value in project.env(docs).items() if is_secret_name(name))
+        project.desired(allocate=False)  # feeds the redactor (model.secrets.secret_values)
     except ConfigError as exc:
         raise UserError("the configuration does not load, so the secrets in the logs cannot "
                         "be masked: " + exc.render_short(),

@@ -44,8 +44,8 @@ def refresh_wanted(value: str, no_refresh: bool) -> bool:
 def render_plan_text(run: PlanRun, g: Globals, *, show_noop: bool = False) -> str:
     from reconciler.render.text import render_plan
 
-    return render_plan(run.plan, color=g.color, show_noop=show_noop, policy=run.policy,
-                       policy_sources=run.policy_sources)
+    return run.redactor(render_plan(run.plan, color=g.color, show_noop=show_noop,
+                                    policy=run.policy, policy_sources=run.policy_sources))
 
 
 def plan_json(run: PlanRun) -> str:
@@ -54,7 +54,7 @@ def plan_json(run: PlanRun) -> str:
 
     document = plan_document(run.plan)
     document["policy"] = policy_json(run.policy, run.policy_sources)
-    return json.dumps(document, indent=2)
+    return json.dumps(run.redactor.scrub(document), indent=2)
 
 
 def emit_warnings(run: PlanRun) -> None:
@@ -79,7 +79,8 @@ def run_plan(g: Globals, *, out: Path | None = None, as_json: bool = False,
     elif markdown:
         from reconciler.render.markdown import render_plan_md
 
-        echo(render_plan_md(run.plan, policy=run.policy, policy_sources=run.policy_sources))
+        echo(run.redactor(render_plan_md(run.plan, policy=run.policy,
+                                         policy_sources=run.policy_sources)))
     else:
         echo(render_plan_text(run, g, show_noop=show_noop))
     if run.policy.denied:
@@ -93,7 +94,8 @@ def run_plan(g: Globals, *, out: Path | None = None, as_json: bool = False,
 
 
 def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> None:
-    """A saved plan holds addresses, actions and hashes; secrets only as keyed hashes."""
+    """A saved plan holds addresses, actions and hashes; secrets only as keyed hashes (and
+    masked where one was interpolated into a plain field)."""
     from reconciler.engine.plan import to_json
     from reconciler.render.policy import policy_json
 
@@ -107,7 +109,7 @@ def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> N
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
             os.fchmod(handle.fileno(), 0o600)
-            handle.write(json.dumps(document, indent=2) + "\n")
+            handle.write(json.dumps(run.redactor.scrub(document), indent=2) + "\n")
     except OSError as exc:
         raise UserError(f"cannot save the plan to {path}: {exc.strerror or exc}",
                         hint="pass a file path to -out, e.g. -out plan.json") from None

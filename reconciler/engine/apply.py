@@ -121,6 +121,7 @@ class Applier:
 
     def _finish(self, result: ApplyResult, lock: threading.Lock, tracker: Tracker, node: str,
                 state: NodeState, outcome: NodeResult) -> None:
+        outcome.message = self.events.redactor(outcome.message)  # a log tail may hold one
         with lock:
             result.results[node] = outcome
         kind = {"applied": "node.done", "unchanged": "node.done", "failed": "node.failed",

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from reconciler import actuators
 from reconciler.engine import ownership
+from reconciler.engine.support import kinds_needed
 
 if TYPE_CHECKING:
     from reconciler.engine.apply import ApplyResult
@@ -41,7 +42,8 @@ def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> App
     from reconciler.engine.apply import Applier
 
     ownership.record_adopted(run, project.store, project.events, run_id)
-    loaded = {kind_: actuators.load(kind_) for kind_ in kinds_of(run)}
+    loaded = {kind_: actuators.load(kind_)
+              for kind_ in kinds_needed(run.plan.changes, run.desired)}
     applier = Applier(run.plan, run.desired, loaded, project.context_for, project.store,
                       run_id, project.events, parallelism=parallelism)
     started = time.monotonic()
@@ -52,9 +54,3 @@ def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> App
                                    "skipped": result.count("skipped"),
                                    "seconds": round(time.monotonic() - started, 3)})
     return result
-
-
-def kinds_of(run: PlanRun) -> set[str]:
-    """Every kind the plan changes or the desired state holds."""
-    kinds = {c.address.kind for c in run.plan.changes}
-    return kinds | {r.kind for r in run.desired.resources.values()}

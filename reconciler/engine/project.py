@@ -42,6 +42,7 @@ from reconciler.events import EventBus
 from reconciler.model.build import build, project_name
 from reconciler.model.changes import Observed
 from reconciler.model.paths import localize
+from reconciler.model.secrets import Redactor, secret_values
 from reconciler.model.types import Address, DesiredState
 from reconciler.policy.evaluation import EffectivePolicy, PolicyResult
 from reconciler.state import StateStore
@@ -63,6 +64,7 @@ class PlanRun:
     policy: PolicyResult = field(default_factory=PolicyResult)
     policy_sources: tuple[tuple[str, str], ...] = ()  # (layer, file) that were evaluated
     run_id: str | None = None  # the recorded run of this evaluation
+    redactor: Redactor = field(default_factory=Redactor)  # the project's: masks renderings
 
 
 @dataclass
@@ -133,7 +135,8 @@ class Project:
             raise ConfigError(diagnostics)
         self.name = state.project
         self.transports.configure(state)
-        self.events.redactor.add(v for r in state.resources.values() for v in r.secrets.values())
+        self.events.redactor.add(secret_values((r.secrets for r in state.resources.values()),
+                                               self.env(docs)))
         for diagnostic in diagnostics:
             self.events.emit("diagnostic", diagnostic.address, diagnostic.render())
         return state, diagnostics
@@ -184,8 +187,8 @@ class Project:
             self._decide(run)
         except BaseException as exc:
             if run_id is not None:
-                self.store.end_run(run_id, result="error",
-                                   summary={"error": str(exc) or type(exc).__name__})
+                error = self.events.redactor(str(exc)) or type(exc).__name__
+                self.store.end_run(run_id, result="error", summary={"error": error})
             raise
         if run_id is not None:
             result, counts = plan_outcome(run.policy)
@@ -215,8 +218,8 @@ class Project:
                           recorded_depends={a: r.depends_on for a, r in records.items()},
                           targets=[parse_target(t) for t in targets],
                           observed_hashes=observed_hashes(observed))
-        return PlanRun(desired, observed, plan,
-                       [d for d in diagnostics if d.severity is Severity.WARNING])
+        warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
+        return PlanRun(desired, observed, plan, warnings, redactor=self.events.redactor)
 
     # -- policy ------------------------------------------------------------------------------
 
@@ -233,9 +236,8 @@ class Project:
         policy = self.policy()
         result = evaluate_plan(policy, run.plan, now=self.clock(), directory=self.directory,
                                approvals=self.store.approved_hashes())
-        self.store.record_decisions(run.run_id, [
-            {k: self.events.redactor(v) if isinstance(v, str) else v
-             for k, v in r.to_json().items()} for r in result.records])
+        self.store.record_decisions(run.run_id, [self.events.redactor.scrub(r.to_json())
+                                                 for r in result.records])
         for decision in result.final:
             self.events.emit("policy.decision", decision.address, decision.reason,
                              outcome=decision.outcome.value, rule_id=decision.rule_id)

@@ -27,6 +27,11 @@ from reconciler.validate.checker import check, fingerprints
 SCHEMA_PASSED = "schema-passed"
 
 
+def kinds_needed(changes: Sequence[Change], desired: DesiredState) -> set[str]:
+    """The actuator kinds an apply loads: every changed and every desired resource's."""
+    return {c.address.kind for c in changes} | {r.kind for r in desired.resources.values()}
+
+
 def parse_target(text: str) -> Address:
     """``process.api`` or just ``api`` (any kind with that name is matched by plan.build)."""
     try:

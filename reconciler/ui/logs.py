@@ -1,8 +1,10 @@
 """Log routes: the last lines of a service (or all, merged) and a follow stream over SSE.
 
 Files are read like ``reconciler logs`` does (``STATE_DIR/logs/NAME.log``, the last 256 KiB,
-rotation noticed by a shrinking size); lines are redacted and filtered by ``q`` (substring,
-case-insensitive). Following reads files only: it costs the engine nothing.
+rotation noticed by a shrinking size), local and remote; lines are redacted first, then
+filtered by ``q`` (substring, case-insensitive), so a search never finds a line by a
+secret. While the configuration does not load (its secrets unknown) no line is shown: a 409.
+Following reads files only: it costs the engine nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import BaseRoute, Route
 
+from reconciler.errors import ReconcilerError
 from reconciler.ui.body import int_param
 from reconciler.ui.service import Dashboard
 
@@ -43,14 +46,25 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
             return [path] if path is not None else []
         return [dashboard.log_dir / f"{n}.log" for n in dashboard.log_names()]
 
+    async def secrets_loaded() -> Response | None:
+        try:
+            await asyncio.to_thread(dashboard.load_secrets)
+        except ReconcilerError as exc:
+            return JSONResponse({"error": exc.render()}, status_code=409)
+        return None
+
     async def lines(request: Request) -> Response:
         service = request.query_params.get("service", "")
         query = request.query_params.get("q", "")
         count = int_param(request.query_params, "tail", 200, low=0, high=5000)
+        refused = await secrets_loaded()
+        if refused is not None:
+            return refused
         shown: list[dict[str, str]] = []
         for path in files(service):
             got, _ = await asyncio.to_thread(tail, path, count)
-            shown += [{"service": path.stem, "line": dashboard.redact(line)} for line in got
+            masked = [dashboard.redact(line) for line in got]
+            shown += [{"service": path.stem, "line": line} for line in masked
                       if matches(line, query)]
         if not service and request.query_params.get("remote") == "1":
             remote = await asyncio.to_thread(dashboard.remote_tail, count)
@@ -62,6 +76,9 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
         service = request.query_params.get("service", "")
         query = request.query_params.get("q", "")
         paths = files(service)
+        refused = await secrets_loaded()
+        if refused is not None:
+            return refused
 
         async def stream() -> AsyncIterator[str]:
             offsets = {p: p.stat().st_size if p.exists() else 0 for p in paths}
@@ -76,8 +93,9 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
                             chunk = handle.read(size - offsets[path])
                         offsets[path] = size
                         for line in chunk.decode(errors="replace").splitlines():
+                            line = dashboard.redact(line)
                             if matches(line, query):
-                                data = {"service": path.stem, "line": dashboard.redact(line)}
+                                data = {"service": path.stem, "line": line}
                                 yield f"event: line\ndata: {json.dumps(data)}\n\n"
                 await asyncio.sleep(0.3)
         return StreamingResponse(stream(), media_type="text/event-stream",

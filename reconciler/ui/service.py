@@ -81,6 +81,21 @@ class Dashboard:
     def log_dir(self) -> Path:
         return self.poller.store.state_dir / "logs"
 
+    def load_secrets(self) -> None:
+        """Teach the redactor every secret of the configuration before log lines are shown
+        (the first status pass may not have run yet); a UserError while the configuration
+        does not load: its secrets unknown, no line is shown, as ``reconciler logs`` does."""
+        from reconciler.errors import ConfigError, UserError
+
+        with self._lock:
+            try:
+                self.poller.desired(allocate=False)
+            except ConfigError as exc:
+                raise UserError("the configuration does not load, so the secrets in the logs "
+                                "cannot be masked: " + exc.render_short(),
+                                hint="fix it first (`reconciler validate` shows every "
+                                     "problem)") from None
+
     def log_names(self) -> list[str]:
         return sorted(p.stem for p in self.log_dir.glob("*.log"))
 
@@ -94,5 +109,5 @@ class Dashboard:
         from reconciler.workflows.remote_logs import remote_logs
 
         project = self.make_project()
-        shown, _ = remote_logs(project, [], lines)
-        return [self.redact(line) for line in shown]
+        shown, _ = remote_logs(project, [], lines)  # loads its config: feeds its redactor
+        return [self.redact(project.events.redactor(line)) for line in shown]

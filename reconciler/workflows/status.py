@@ -57,7 +57,7 @@ def collect(project: Project) -> list[dict[str, Any]]:
                          "state": "orphan", "pid": record.facts.get("pid"), "port": None,
                          "health": None, "detail": "no longer in the configuration",
                          "since": None})
-    return rows
+    return [project.events.redactor.scrub(r) for r in rows]  # a probe's message may hold one
 
 
 def row(resource: Resource, seen: Observed | None, health: Health | None,

@@ -40,8 +40,13 @@ def test_watched_directory_removed_ends_watch_with_a_clear_error(tmp_path: Path)
     assert "the directory does not exist (any more)" in err
 
 
-def test_watch_on_a_missing_directory_is_a_user_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [["watch"], ["watch", "--json"], ["plan"]])
+def test_watch_on_a_missing_directory_is_a_user_error(tmp_path: Path, args: list[str]) -> None:
+    """Like every other command (issue 27): no "watching ... in sync", exit 1, nothing made."""
     done = subprocess.run([sys.executable, "-m", "reconciler", "-C", str(tmp_path / "nope"),
-                           "watch"], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 1
-    assert "Traceback" not in done.stdout + done.stderr
+                           *args], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout == "" and "watching" not in done.stderr
+    assert "project directory" in done.stderr and "does not exist" in done.stderr
+    assert "Traceback" not in done.stderr and not (tmp_path / "nope").exists()
