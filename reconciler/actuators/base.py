@@ -45,9 +45,10 @@ def foreign_owner(state_id: str | None, directory: str | None,
                   ctx: ActuatorContext) -> dict[str, str] | None:
     """``{"state_id", "dir"}`` of the other state whose id marks an object (its
     ``owned_by`` fact); None when it is ours, carries no state id (made by an older
-    reconciler: adopted as before), was made from this very state directory (an earlier
-    state here, lost or deleted: re-adopted as before), or when ``ctx`` knows no state id."""
-    if not state_id or not ctx.state_id or state_id == ctx.state_id:
+    reconciler: adopted as before), or was made from this very state directory (an earlier
+    state here, lost or deleted: re-adopted as before). A state not made yet (``ctx`` knows
+    no id: a fresh checkout or sync agent) owns nothing another directory's state marks."""
+    if not state_id or state_id == ctx.state_id:
         return None
     if directory and directory == state_dir_mark(ctx):
         return None
@@ -57,8 +58,7 @@ def foreign_owner(state_id: str | None, directory: str | None,
 def readoptable(state_id: str | None, directory: str | None, ctx: ActuatorContext) -> bool:
     """Whether an object's port may be re-adopted after state loss (``owned_ports``): it
     carries no state id (an older reconciler), or this state's id, or was made from this very
-    state directory. Stricter than :func:`foreign_owner`: a state not made yet (no id to
-    compare) re-adopts nothing another directory's state marks."""
+    state directory (the same rule as :func:`foreign_owner`)."""
     if not state_id or (directory and directory == state_dir_mark(ctx)):
         return True
     return bool(ctx.state_id) and state_id == ctx.state_id
