@@ -58,6 +58,9 @@ def one_shot() -> dict[tuple[str, ...], list[list[str]]]:
         ("show",): [[], ["tfplan"], ["--json"]], ("start",): [["nosuch"]],
         ("state", "list"): [[]], ("state", "pull"): [[]], ("state", "push"): [[]],
         ("state", "rm"): [[]], ("state", "show"): [["process.api"], ["process.worker"]],
+        ("state", "id"): [[]], ("state", "verify-audit"): [[]],
+        ("state", "prune-audit"): [[], ["--before", "3650d"], ["--before", "soon"]],
+        ("state", "rotate-key"): [[]],
         ("status",): [[], ["--json"]], ("stop",): [["nosuch"]], ("sync",): [["status"]],
         ("ui",): [], ("unlock",): [[]], ("validate",): [[]], ("watch",): [],
     }
