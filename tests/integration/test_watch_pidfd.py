@@ -3,7 +3,9 @@
 The watcher runs with ``--poll 30 --interval 600``: neither the pid poll nor a full observation
 can happen within the bounded waits below (a third of the poll interval), so a heal seen in
 time proves the kernel woke the watcher. This asserts the mechanism, never a timing (those are
-in tests/benchmarks/bench_watch.py). Every process the test starts is killed by pid."""
+in tests/benchmarks/bench_watch.py). The first process killed was started by an earlier
+`apply` (adopted: not the watcher's child), the second by the watcher itself. Every process the
+test starts is killed by pid."""
 
 from __future__ import annotations
 
@@ -95,11 +97,16 @@ def test_a_kill_is_healed_through_the_pidfd_long_before_the_pid_poll(
         project: tuple[Path, str]) -> None:
     assert open_pidfd(os.getpid()) is not None, "this kernel gives no pidfds (Linux >= 5.3)"
     directory, _ = project
+    subprocess.run([sys.executable, "-m", "reconciler", "-C", str(directory), "apply",
+                    "--auto-approve"], check=True, capture_output=True, timeout=120)
+    adopted = pid_of(directory)  # started by that apply: not the watcher's child
     watch = Watch(directory)
     try:
-        watch.until("watch.applied", timeout=60)
-        for _ in range(2):  # twice: the new process is watched through a pidfd of its own
-            watch.until("watch.done", timeout=30)
+        watch.until("watch.done", timeout=60)
+        assert pid_of(directory) == adopted
+        for _ in range(2):  # the adopted process, then the watcher's own child
+            if watch.seen[-1]["kind"] != "watch.done":
+                watch.until("watch.done", timeout=30)
             pid = pid_of(directory)
             os.kill(pid, signal.SIGKILL)
             reconcile = watch.until("watch.reconcile", timeout=POLL / 3)
