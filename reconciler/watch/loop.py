@@ -32,7 +32,7 @@ from reconciler.watch.backoff import Backoff, BackoffPolicy
 from reconciler.watch.budget import Budget, is_heal, violations, without
 from reconciler.watch.options import WatchOptions as WatchOptions  # re-exported
 from reconciler.watch.pids import PidPoller
-from reconciler.watch.queue import ALL, Batch, WorkQueue
+from reconciler.watch.queue import ALL, EXITED, Batch, WorkQueue
 from reconciler.watch.report import Reporter
 from reconciler.watch.sources import DockerEvents, FileSource
 
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 
 def eager(batch: Batch) -> bool:
     """Whether ``batch`` was woken by a save or a process/container exit (not only a timer)."""
-    return any(r.startswith(("saved ", "process exited", "container ")) for r in batch.reasons)
+    return any(r.startswith(("saved ", EXITED, "container ")) for r in batch.reasons)
 
 
 class Watcher:

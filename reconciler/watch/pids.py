@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Mapping
 
 from reconciler.transports.procfs import is_same_process
-from reconciler.watch.queue import WorkQueue
+from reconciler.watch.queue import EXITED, WorkQueue
 
 Ident = tuple[int, int]  # (pid, start time in clock ticks)
 
@@ -87,7 +87,7 @@ class PidPoller:
                     if ident not in self._gone and not is_same_process(*ident)]
             self._gone.update(self._pids[a] for a in gone)
         for address in gone:
-            self.queue.add(address, "process exited")
+            self.queue.add(address, EXITED)
         return gone
 
     # -- the thread --------------------------------------------------------------------------

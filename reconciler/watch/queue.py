@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+EXITED = "process exited"  # the reason a pid source gives (see loop.eager)
 ALL = "*"  # "re-plan everything" (a file changed, a timer fired, the watcher started)
 
 Clock = Callable[[], float]

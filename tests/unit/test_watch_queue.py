@@ -150,3 +150,27 @@ def test_the_settle_window_is_measured_from_the_last_write_and_the_cap_from_the_
     clock.now += 0.2
     debounce.touch()
     assert debounce.deadline == start + 0.3  # first + max(max_delay, delay) comes before last + 0.3
+
+
+def test_saves_and_exits_are_eager_timers_are_not() -> None:
+    """A save or an exit plans once under the lease; a timer plans without it first, so an
+    idle watcher never takes the lease."""
+    from reconciler.watch.loop import eager
+
+    clock = Clock()
+    queue = WorkQueue(0.0, clock)
+    queue.at("interval", clock.now, "interval")
+    queue.at("backoff:process.api", clock.now, "backoff of process.api over")
+    timers = queue.take(timeout=0)
+    assert timers is not None and not eager(timers)
+    queue.add(None, "watch started")
+    started = queue.take(timeout=0)
+    assert started is not None and not eager(started)
+    queue.file_changed("services.yaml")
+    saved = queue.take(timeout=0)
+    assert saved is not None and eager(saved)
+    for address, reason in (("process.api", "process exited"), ("container.db", "container die")):
+        queue.add(address, reason)
+        queue.at("interval", clock.now, "interval")
+        batch = queue.take(timeout=0)
+        assert batch is not None and eager(batch)
