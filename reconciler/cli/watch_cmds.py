@@ -26,13 +26,17 @@ def watch(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON event per line.")] = False,
     debounce: Annotated[float, typer.Option(
-        "--debounce", min=0.0, help="Seconds to wait after the last save before applying.")]
-    = 0.3,
+        "--debounce", min=0.0, help="Quiet seconds that end a burst of config writes: a save "
+        "is applied once no other write came for this long (a burst still goes at least once "
+        "a second).")]
+    = 0.03,
     interval: Annotated[float, typer.Option(
         "--interval", min=0.1, help="Seconds between full observations (+/-10% jitter).")]
     = 30.0,
     poll: Annotated[float, typer.Option(
-        "--poll", min=0.05, help="Seconds between checks of the managed pids.")] = 0.5,
+        "--poll", min=0.05, help="Seconds between checks of the managed pids (exits are "
+        "noticed at once through pidfds where the kernel has them; this is the fallback).")]
+    = 0.5,
     max_replace: Annotated[int, typer.Option(
         "--max-replace", min=0, help="Most replacements (config changes) applied unattended.")]
     = 3,

@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reconciler.engine.project import PlanRun
@@ -30,30 +30,20 @@ from reconciler.events import Event
 from reconciler.model.types import LOCAL_HOST, DesiredState
 from reconciler.watch.backoff import Backoff, BackoffPolicy
 from reconciler.watch.budget import Budget, is_heal, violations, without
-from reconciler.watch.queue import ALL, Batch, WorkQueue
+from reconciler.watch.options import WatchOptions as WatchOptions  # re-exported
+from reconciler.watch.pids import PidPoller
+from reconciler.watch.queue import ALL, EXITED, Batch, WorkQueue
 from reconciler.watch.report import Reporter
-from reconciler.watch.sources import DockerEvents, FileSource, PidPoller
+from reconciler.watch.sources import DockerEvents, FileSource
 
 if TYPE_CHECKING:
     from reconciler.engine.plan import Plan
     from reconciler.engine.project import Project
 
 
-@dataclass(frozen=True)
-class WatchOptions:
-    """Every knob of ``reconciler watch`` (seconds for times)."""
-
-    debounce: float = 0.3
-    interval: float = 30.0
-    jitter: float = 0.1
-    poll: float = 0.5
-    max_replace: int = 3
-    max_delete: int = 0
-    backoff_base: float = 1.0
-    backoff_cap: float = 60.0
-    busy_retry: float = 2.0
-    parallelism: int = 10
-    down_on_exit: bool = False
+def eager(batch: Batch) -> bool:
+    """Whether ``batch`` was woken by a save or a process/container exit (not only a timer)."""
+    return any(r.startswith(("saved ", EXITED, "container ")) for r in batch.reasons)
 
 
 class Watcher:
@@ -126,7 +116,7 @@ class Watcher:
                          reasons=list(batch.reasons),
                          addresses=sorted(a for a in batch.addresses if a != ALL))
         try:
-            outcome = self._reconcile()
+            outcome = self._reconcile_eager() if eager(batch) else self._reconcile()
         except ReconcilerError as exc:
             outcome = "error"
             self.events.emit("watch.error", None, exc.render(), error=exc.render_short())
@@ -134,6 +124,16 @@ class Watcher:
             self._track_pids()
         self.events.emit("watch.done", None, outcome, outcome=outcome)
         return outcome
+
+    def _reconcile_eager(self) -> str:
+        """A save or an exit almost always means work: take the lease first and plan once
+        under it (the lease-free plan of :meth:`_reconcile` would only be repeated). Busy:
+        the lease-free path, which reports and retries as always."""
+        try:
+            with self.project.locked():
+                return self._apply_locked()
+        except LockedError:
+            return self._reconcile()
 
     def _reconcile(self) -> str:
         run = self._plan()
@@ -160,6 +160,7 @@ class Watcher:
             return "invalid"
         plan = without(run.plan, self._held_back(run.plan))
         if not plan.has_changes:
+            self._settle(run.plan)
             return self._sync()
         problems = violations(self.budget, plan, run.desired)
         try:  # a deny, an unapproved require_approval, another state's objects: held

@@ -6,8 +6,10 @@ the configuration and re-observes the world. Pending work is a set, so a burst o
 collapses into one reconcile and memory stays bounded by the number of addresses, file names
 and timer keys, however long the watcher runs.
 
-* :class:`Debouncer` -- a save touches it; it becomes due ``delay`` seconds after the LAST
-  touch (editors write a file several times per save).
+* :class:`Debouncer` -- a save touches it; it becomes due once no further touch came for
+  ``delay`` seconds (a short settle window, 0.03 s by default: one save is applied at once, the
+  several writes of one editor save coalesce), and at the latest ``max_delay`` seconds after the
+  FIRST touch of a burst (a file written over and over is still applied regularly).
 * :class:`WorkQueue` -- thread-safe; producers call :meth:`WorkQueue.add`,
   :meth:`WorkQueue.file_changed` and :meth:`WorkQueue.at`; the loop calls
   :meth:`WorkQueue.take`. Clocks are injectable for tests.
@@ -20,33 +22,47 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+EXITED = "process exited"  # the reason a pid source gives (see loop.eager)
 ALL = "*"  # "re-plan everything" (a file changed, a timer fired, the watcher started)
 
 Clock = Callable[[], float]
 
+SETTLE = 0.03  # default ``--debounce``: quiet time that ends a burst of writes of one save
+MAX_DEBOUNCE = 1.0  # a burst that goes on is applied at least this often
+
 
 class Debouncer:
-    """Due ``delay`` seconds after the last :meth:`touch`; not due before the first touch."""
+    """Due once ``delay`` seconds passed without a :meth:`touch`, or ``max_delay`` seconds after
+    the first touch of the burst, whichever comes first; not due before the first touch."""
 
-    def __init__(self, delay: float, clock: Clock = time.monotonic):
+    def __init__(self, delay: float, clock: Clock = time.monotonic, *,
+                 max_delay: float = MAX_DEBOUNCE):
         if delay < 0:
             raise ValueError(f"a debounce delay cannot be negative (got {delay})")
         self.delay = delay
+        self.max_delay = max(max_delay, delay)
         self.clock = clock
-        self._deadline: float | None = None
+        self._first: float | None = None
+        self._last: float | None = None
 
     def touch(self) -> None:
-        self._deadline = self.clock() + self.delay
+        now = self.clock()
+        if self._first is None:
+            self._first = now
+        self._last = now
 
     @property
     def deadline(self) -> float | None:
-        return self._deadline
+        if self._first is None or self._last is None:
+            return None
+        return min(self._last + self.delay, self._first + self.max_delay)
 
     def due(self) -> bool:
-        return self._deadline is not None and self.clock() >= self._deadline
+        deadline = self.deadline
+        return deadline is not None and self.clock() >= deadline
 
     def clear(self) -> None:
-        self._deadline = None
+        self._first = self._last = None
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,8 @@
   config files the loader reads (services.yaml, locald.toml, Procfile, .env, compose files,
   policy.yaml); editors that save by rename are caught through the event's destination.
   :class:`NullSource` stands in for it where only our own checkouts change the files.
-* :class:`PidPoller` -- every ``interval`` (0.5 s) checks the recorded pid + start time of
-  each managed local process (``/proc/<pid>/stat``; a zombie or a reused pid is gone), so a
-  crash is noticed at once, not at the next full observation. It also reaps our children.
+* :class:`~reconciler.watch.pids.PidPoller` (its own module) -- exits of the managed local
+  processes, through pidfds where the kernel has them, else polled every ``--poll`` seconds.
 * :class:`DockerEvents` -- the engine's event stream filtered by the project's scope label
   (die / destroy / oom); started only when the project has containers, docker SDK imported
   lazily. Its failures reach ``on_error`` as one line mapped by the engine boundary
@@ -19,13 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from reconciler.config.discover import format_of
 from reconciler.errors import watch_error
-from reconciler.transports.procfs import is_same_process
 from reconciler.watch.queue import WorkQueue
 
 
@@ -91,60 +89,6 @@ class NullSource:
 
     def check(self) -> None:
         """Nothing to check: the checkout is ours, not a directory a person may remove."""
-
-
-class PidPoller:
-    """Prompt notice of process exits; :meth:`track` replaces the set of watched pids."""
-
-    def __init__(self, queue: WorkQueue, interval: float = 0.5,
-                 reap: Callable[[], None] | None = None):
-        self.queue = queue
-        self.interval = interval
-        self.reap = reap
-        self._pids: dict[str, tuple[int, int]] = {}
-        self._gone: set[tuple[int, int]] = set()  # already reported; bounded by _pids
-        self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.paused = threading.Event()  # set while we apply: our own stops are not drift
-
-    def track(self, pids: Mapping[str, tuple[int, int]]) -> None:
-        """address -> (pid, start time in clock ticks), as recorded in state. A process
-        already reported gone is not reported again while its record stays the same."""
-        with self._lock:
-            self._pids = dict(pids)
-            self._gone &= set(self._pids.values())
-
-    def watched(self) -> dict[str, tuple[int, int]]:
-        with self._lock:
-            return dict(self._pids)
-
-    def poll_once(self) -> list[str]:
-        """Enqueue every tracked process that is gone (once); returns their addresses."""
-        if self.paused.is_set():
-            return []
-        if self.reap is not None:
-            self.reap()
-        with self._lock:
-            gone = [a for a, ident in self._pids.items()
-                    if ident not in self._gone and not is_same_process(*ident)]
-            self._gone.update(self._pids[a] for a in gone)
-        for address in gone:
-            self.queue.add(address, "process exited")
-        return gone
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="watch-pids", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.poll_once()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
 
 
 def events_error(what: str, exc: BaseException) -> str:

@@ -1,9 +1,12 @@
 """Benchmarks of `reconciler watch` (issue 7), run by `just bench`; reported, never asserted.
 
 1. save -> applied: an env edit of one service in services.yaml until the watcher reports the
-   replace applied (median of N saves; the debounce is included, --debounce 0.3 default).
+   replace applied (median of N saves; the settle window is included, --debounce 0.03
+   default). Also split by the watcher's own event times: save -> the node's start (the
+   watcher's reaction) and save -> applied without the node's own stop + start.
 2. kill -> restarted: SIGKILL of a managed process until the watcher reports it healed
-   (median of N kills; the pid poll is 0.5 s).
+   (median of N kills; exits come through pidfds, the --poll 0.5 s is the fallback), split
+   the same way (kill -> the restart begins; kill -> applied without the start itself).
 3. idle cost: CPU seconds and RSS of a watcher on a 50-service project after everything is
    up, sampled from /proc/<pid>/stat and /proc/<pid>/status over --idle seconds (default 60).
 
@@ -17,6 +20,7 @@ import argparse
 import json
 import os
 import queue
+import random
 import signal
 import statistics
 import subprocess
@@ -60,10 +64,13 @@ class Watch:
             except ValueError:
                 continue
 
-    def until(self, kind: str, timeout: float = 120.0) -> dict[str, Any]:
+    def until(self, kind: str, timeout: float = 120.0,
+              seen: list[dict[str, Any]] | None = None) -> dict[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             event = self.events.get(timeout=max(0.01, deadline - time.monotonic()))
+            if seen is not None:
+                seen.append(event)
             if event["kind"] == kind:
                 return event
 
@@ -106,6 +113,20 @@ def cleanup(scope: str) -> None:
             os.kill(info.pid, signal.SIGKILL)
 
 
+def split(started: float, address: str, seen: list[dict[str, Any]]) -> tuple[float, float]:
+    """(event -> the node's start, event -> applied without the node's own apply), from the
+    watcher's event times (wall clock of the same machine)."""
+    begin = next(e["time"] for e in seen if e["kind"] == "node.start" and e["address"] == address)
+    end = next(e["time"] for e in seen if e["kind"] in ("node.done", "node.failed")
+               and e["address"] == address)
+    applied = next(e["time"] for e in seen if e["kind"] == "watch.applied")
+    return begin - started, applied - started - (end - begin)
+
+
+def med(values: list[float]) -> float:
+    return round(statistics.median(values), 3)
+
+
 def bench(repeats: int, idle: float, services: int) -> dict[str, Any]:
     name = f"benchwatch{os.getpid()}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -115,19 +136,32 @@ def bench(repeats: int, idle: float, services: int) -> dict[str, Any]:
         try:
             watch.until("watch.applied", timeout=300)
             saves, kills = [], []
+            save_react, save_net, kill_react, kill_net = [], [], [], []
             for gen in range(1, repeats + 1):
+                watch.until("watch.done", timeout=30)
                 watch.drain()
-                started = time.perf_counter()
+                seen: list[dict[str, Any]] = []
+                wall, started = time.time(), time.perf_counter()
                 write_project(project, name, services, gen)
-                watch.until("watch.applied")
+                watch.until("watch.applied", seen=seen)
                 saves.append(time.perf_counter() - started)
+                react, net = split(wall, "process.svc0", seen)
+                save_react.append(react)
+                save_net.append(net)
             for victim in range(1, repeats + 1):  # a different service each time: no backoff
+                watch.until("watch.done", timeout=30)
                 watch.drain()
-                pid = pid_of(project, f"process.svc{victim % services}")
-                started = time.perf_counter()
+                address = f"process.svc{victim % services}"
+                pid = pid_of(project, address)
+                seen = []
+                time.sleep(random.uniform(0, 0.5))  # no phase lock with a periodic pid poll
+                wall, started = time.time(), time.perf_counter()
                 os.kill(pid, signal.SIGKILL)
-                watch.until("watch.applied")
+                watch.until("watch.applied", seen=seen)
                 kills.append(time.perf_counter() - started)
+                react, net = split(wall, address, seen)
+                kill_react.append(react)
+                kill_net.append(net)
             time.sleep(2)
             cpu0, rss0 = cpu_seconds(watch.proc.pid), rss_mib(watch.proc.pid)
             time.sleep(idle)
@@ -136,10 +170,14 @@ def bench(repeats: int, idle: float, services: int) -> dict[str, Any]:
             watch.stop()
             cleanup(name)
     return {"services": services, "repeats": repeats, "idle_seconds": idle,
-            "save_to_applied_median_s": round(statistics.median(saves), 3),
+            "save_to_applied_median_s": med(saves),
             "save_to_applied_all_s": [round(s, 3) for s in saves],
-            "kill_to_restarted_median_s": round(statistics.median(kills), 3),
+            "save_to_node_start_median_s": med(save_react),
+            "save_to_applied_without_node_median_s": med(save_net),
+            "kill_to_restarted_median_s": med(kills),
             "kill_to_restarted_all_s": [round(k, 3) for k in kills],
+            "kill_to_node_start_median_s": med(kill_react),
+            "kill_to_applied_without_node_median_s": med(kill_net),
             "idle_cpu_percent": round(100 * (cpu1 - cpu0) / idle, 2),
             "idle_rss_mib_start": round(rss0, 1), "idle_rss_mib_end": round(rss1, 1)}
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from reconciler.watch.queue import ALL, Debouncer, WorkQueue
+from reconciler.watch.queue import ALL, SETTLE, Debouncer, WorkQueue
 
 
 class Clock:
@@ -99,3 +99,78 @@ def test_a_producer_wakes_a_blocked_consumer() -> None:
     consumer.join(timeout=30)
     batch = taken[0]
     assert batch is not None and getattr(batch, "reasons", ()) == ("saved Procfile",)
+
+
+def test_one_save_is_due_after_the_short_settle_window_not_a_fixed_debounce() -> None:
+    clock = Clock()
+    queue = WorkQueue(SETTLE, clock)  # the default --debounce
+    queue.file_changed("services.yaml")
+    assert queue.take(timeout=0) is None  # the writes of one save may still be coming
+    clock.now += SETTLE
+    batch = queue.take(timeout=0)
+    assert batch is not None and batch.reasons == ("saved services.yaml",)
+    assert SETTLE <= 0.05  # one save costs a settle window, not the old 0.3 s floor
+
+
+def test_writes_inside_the_settle_window_coalesce_into_one_batch() -> None:
+    clock = Clock()
+    queue = WorkQueue(0.03, clock)
+    for _ in range(5):  # an editor: truncate, write, write, chmod, rename, 10 ms apart
+        queue.file_changed("services.yaml")
+        clock.now += 0.01
+    assert queue.take(timeout=0) is None  # the last write was 10 ms ago
+    clock.now += 0.02
+    batch = queue.take(timeout=0)
+    assert batch is not None and batch.full and batch.reasons == ("saved services.yaml",)
+    clock.now += 1
+    assert queue.take(timeout=0) is None  # one burst, one reconcile
+
+
+def test_a_burst_that_never_pauses_is_applied_at_the_latest_max_delay_after_its_start() -> None:
+    clock = Clock()
+    debounce = Debouncer(0.3, clock, max_delay=1.0)
+    start = clock.now
+    taken = []
+    while clock.now - start < 2.5:  # a write every 0.25 s for 2.5 s: never 0.3 s of quiet
+        debounce.touch()
+        if debounce.due():
+            taken.append(clock.now - start)
+            debounce.clear()
+            debounce.touch()
+        clock.now += 0.25
+    assert taken == [1.0, 2.0]
+
+
+def test_the_settle_window_is_measured_from_the_last_write_and_the_cap_from_the_first() -> None:
+    clock = Clock()
+    debounce = Debouncer(0.3, clock, max_delay=0.1)  # a cap below the delay is the delay
+    start = clock.now
+    debounce.touch()
+    assert debounce.deadline == start + 0.3
+    clock.now += 0.2
+    debounce.touch()
+    assert debounce.deadline == start + 0.3  # first + max(max_delay, delay) comes before last + 0.3
+
+
+def test_saves_and_exits_are_eager_timers_are_not() -> None:
+    """A save or an exit plans once under the lease; a timer plans without it first, so an
+    idle watcher never takes the lease."""
+    from reconciler.watch.loop import eager
+
+    clock = Clock()
+    queue = WorkQueue(0.0, clock)
+    queue.at("interval", clock.now, "interval")
+    queue.at("backoff:process.api", clock.now, "backoff of process.api over")
+    timers = queue.take(timeout=0)
+    assert timers is not None and not eager(timers)
+    queue.add(None, "watch started")
+    started = queue.take(timeout=0)
+    assert started is not None and not eager(started)
+    queue.file_changed("services.yaml")
+    saved = queue.take(timeout=0)
+    assert saved is not None and eager(saved)
+    for address, reason in (("process.api", "process exited"), ("container.db", "container die")):
+        queue.add(address, reason)
+        queue.at("interval", clock.now, "interval")
+        batch = queue.take(timeout=0)
+        assert batch is not None and eager(batch)
