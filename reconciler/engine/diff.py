@@ -124,7 +124,9 @@ def _claimed(change: Change, seen: Observed | None, adopt: bool) -> Change:
     if owner is None or (change.action is Action.NOOP and change.after is None):
         return change
     action: Action
-    who = f"(id {owner.get('state_id', '?')}, dir {owner.get('dir') or '?'})"
+    ident = owner.get("state_id")  # none for a Compose project: Compose carries no id
+    who = f"(id {ident}, dir {owner.get('dir') or '?'})" if ident \
+        else f"(made from {owner.get('dir') or '?'})"
     if adopt:  # the running object keeps the other state's marks: only a new one is ours
         reason = ActionReason(ReasonCode.REQUESTED, f"taken over from another state {who}")
         action = change.action if change.action is Action.DELETE else Action.REPLACE

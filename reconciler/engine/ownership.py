@@ -60,8 +60,9 @@ def record_adopted(run: PlanRun, store: StateStore, events: EventBus, run_id: st
     (state was lost) whose spec matches, and keep the auto-assigned ports."""
     for address, owner in takeovers(run.observed, run.desired):
         events.emit("node.adopted", address,
-                    f"taken over from state {owner.get('state_id')} (dir {owner.get('dir')}) "
-                    "with --adopt", state_id=owner.get("state_id"), dir=owner.get("dir"))
+                    f"taken over from state {owner.get('state_id') or '?'} "
+                    f"(dir {owner.get('dir')}) with --adopt", state_id=owner.get("state_id"),
+                    dir=owner.get("dir"))
     records = store.resources()
     for address, seen in run.observed.items():
         resource = run.desired.resources.get(address)

@@ -83,3 +83,12 @@ def test_refuse_names_both_states_and_the_adopt_hint() -> None:
     adopted = build_plan(diff.compute(desired, {API: foreign(r)}, {}, adopt=True), desired)
     ownership.refuse(adopted, "mine-123", Path("/src/mine"))  # nothing to refuse
     assert ownership.takeovers({API: foreign(r)}, desired) == [(API, OTHER)]
+
+
+def test_an_owner_without_state_id_is_named_by_its_directory() -> None:
+    """A Compose project made from another checkout: Compose carries no state id."""
+    r = res(API)
+    seen = Observed(API, Status.RUNNING, r.hash(),
+                    facts={OWNED_BY: {"state_id": "", "dir": "/src/one"}}, adopted=True)
+    [change] = diff.compute(state(r), {API: seen}, {})
+    assert change.reasons[0].message == "owned by another state (made from /src/one)"

@@ -5,6 +5,7 @@ filtered by the project label and ONE ``config --hash='*'``. A running container
 ``com.docker.compose.config-hash`` label equals the hash Compose computes for the desired
 file is in sync (``Observed.spec_hash == resource.hash()``); otherwise its spec hash is
 ``compose:<running hash>``, so the generic diff plans a replace with "spec changed".
+A container made from another checkout's files gets the ``owned_by`` fact (compose/owner.py).
 Apply runs ``up -d --no-deps <service>`` (``--force-recreate`` on replace; the plan orders
 dependencies), deletes with ``rm -s -f`` (v1: ``stop`` + ``rm -f``) or, for a service gone
 from the file, by container id, and runs ``down`` once a project has no container left.
@@ -13,10 +14,11 @@ from the file, by container id, and runs ``down`` once a project has no containe
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext
@@ -27,9 +29,18 @@ from reconciler.actuators.compose.cli import (
     list_containers,
     parse_config_hashes,
 )
+from reconciler.actuators.compose.owner import entry_dir, foreign_origin, origin, recorded_dirs
 from reconciler.actuators.compose.spec import ComposeSpec
 from reconciler.errors import TerminalError
-from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
+from reconciler.model.changes import (
+    OWNED_BY,
+    Action,
+    Change,
+    Health,
+    HealthStatus,
+    Observed,
+    Status,
+)
 from reconciler.model.compose import project_name
 from reconciler.model.secrets import Redactor
 from reconciler.model.types import Address, Resource
@@ -48,6 +59,7 @@ class _Project:
     profiles: list[str] = field(default_factory=list)
     env_file: str | None = None
     desired: dict[str, Resource] = field(default_factory=dict)  # service -> resource
+    known: set[str] = field(default_factory=set)  # the origins of this state's containers
 
     def address(self, service: str) -> Address:
         return Address(KIND, f"{self.name}.{service}")
@@ -65,13 +77,24 @@ def _projects(desired: Sequence[Resource], recorded: Mapping[Address, Mapping[st
         found.profiles = list(spec.profiles)
         found.env_file = spec.env_file
         found.desired[service] = resource
+        found.known.update(d for d in (entry_dir(spec.files),) if d is not None)
     for address, facts in recorded.items():
         project = facts.get("project")
-        if not isinstance(project, str) or project in projects:
+        if not isinstance(project, str):
             continue
-        name = str(facts.get("compose_name") or address.name.split(".", 1)[0])
-        projects[project] = _Project(project, name, [str(f) for f in facts.get("files", [])])
+        if project not in projects:
+            name = str(facts.get("compose_name") or address.name.split(".", 1)[0])
+            projects[project] = _Project(project, name,
+                                         [str(f) for f in facts.get("files", [])])
+        projects[project].known.update(recorded_dirs(facts))
     return projects
+
+
+def _spellings(rows: Sequence[PsRow], ctx: ActuatorContext) -> dict[str, str]:
+    """Each container origin with its symlinks resolved (local files only)."""
+    if ctx.transport.host != "local":
+        return {}
+    return {where: os.path.realpath(where) for where in {origin(r) for r in rows} if where}
 
 
 def observed_from_rows(address: Address, rows: Sequence[PsRow], project: _Project,
@@ -93,7 +116,8 @@ def observed_from_rows(address: Address, rows: Sequence[PsRow], project: _Projec
     facts = {"project": project.project, "service": row.service, "compose_name": project.name,
              "container_id": row.id, "container": row.name, "config_hash": row.config_hash,
              "state": row.state, "status": row.status, "replicas": len(rows),
-             "files": list(project.files or row.config_files), "profiles": project.profiles,
+             "files": list(project.files or row.config_files), "working_dir": origin(row),
+             "profiles": project.profiles,
              "env_file": project.env_file, "image": row.image, "ports": row.ports}
     return Observed(address, status, spec_hash, exit_code=row.exit_code, reason=reason,
                     health=health, facts=facts, adopted=adopted)
@@ -214,11 +238,17 @@ class ComposeActuator:
                                         f"{project.project}: {done.stderr.strip()[-500:]}",
                                         hint="run `reconciler validate` to see the error")
                 hashes = parse_config_hashes(done.stdout)
+            known = project.known | {os.path.realpath(d) for d in project.known
+                                     if ctx.transport.host == "local"}
+            spellings = _spellings(rows, ctx)
             for service, found in by_service.items():
                 address = project.address(service)
-                result[address] = observed_from_rows(address, found, project,
-                                                     hashes.get(service),
-                                                     adopted=address not in recorded)
+                seen = observed_from_rows(address, found, project, hashes.get(service),
+                                          adopted=address not in recorded)
+                owner = foreign_origin(found, known, spellings)
+                if owner is not None:  # made from another checkout's files
+                    seen = replace(seen, facts={**seen.facts, OWNED_BY: owner})
+                result[address] = seen
         return result
 
     def apply(self, change: Change, resource: Resource | None,

@@ -1,5 +1,7 @@
 """ComposeActuator.observe on captured `docker ps` / `config --hash` output: hashes -> no-op or
-replace, exited -> drift, services gone from the file -> orphans; two commands per project."""
+replace, exited -> drift, services gone from the file -> orphans; two commands per project;
+containers made from another checkout's directory -> ``owned_by`` (the captures come from
+/tmp/cc, the desired files live in the fixtures directory)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import pytest
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.compose.actuator import ComposeActuator, parse_inspect_state
 from reconciler.config.compose_file import parse_compose_file
-from reconciler.model.changes import HealthStatus, Observed, Status
+from reconciler.model.changes import OWNED_BY, HealthStatus, Observed, Status
 from reconciler.model.compose import compose_resources
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import CommandResult
@@ -52,12 +54,13 @@ def resources(flavor: str, services: tuple[str, ...] = ("web", "worker")) -> lis
 
 
 def observe(flavor: str, desired: list[Resource], ps: str | None = None,
+            recorded: dict[Address, dict[str, object]] | None = None,
             ) -> tuple[dict[Address, Observed], CapturedTransport]:
     transport = CapturedTransport(flavor, ps if ps is not None
                                   else (FIXTURES / f"{flavor}_ps.jsonl").read_text())
     ctx = ActuatorContext(project="x", scope="x", state_dir=Path("/nonexistent"),
                           transport=transport)  # type: ignore[arg-type]
-    return ComposeActuator().observe(desired, {}, ctx), transport
+    return ComposeActuator().observe(desired, recorded or {}, ctx), transport
 
 
 @pytest.mark.parametrize("flavor", ["v1", "v2"])
@@ -97,6 +100,25 @@ def test_service_removed_from_the_file_is_observed_as_an_orphan(flavor: str) -> 
     orphan = seen[Address("compose", "compose.worker")]
     assert str(orphan.spec_hash).startswith("compose:")
     assert orphan.facts["project"] == PROJECT[flavor]
+
+
+@pytest.mark.parametrize("flavor", ["v1", "v2"])
+def test_containers_from_another_checkout_are_owned_elsewhere(flavor: str) -> None:
+    seen, transport = observe(flavor, resources(flavor))  # never recorded, made in /tmp/cc
+    web = seen[Address("compose", "compose.web")]
+    assert web.facts[OWNED_BY] == {"state_id": "", "dir": "/tmp/cc"}
+    assert web.facts["working_dir"] == "/tmp/cc"
+    assert len([c for c in transport.ran if "version" not in c]) == 2  # still two commands
+
+
+@pytest.mark.parametrize("flavor", ["v1", "v2"])
+def test_a_record_from_the_containers_directory_makes_them_ours(flavor: str) -> None:
+    """A state shared by two checkouts (PostgreSQL) recorded the directory it applied from."""
+    record = {"project": PROJECT[flavor], "service": "web", "working_dir": "/tmp/cc",
+              "files": ["/tmp/cc/compose.yaml"]}
+    seen, _ = observe(flavor, resources(flavor),
+                      recorded={Address("compose", "compose.web"): record})
+    assert all(OWNED_BY not in o.facts for o in seen.values()), seen
 
 
 def test_project_without_containers_needs_no_config_call() -> None:
