@@ -40,8 +40,7 @@ def run_exec(project: Project, resource: Resource, argv: Sequence[str], output: 
 
 def _in_process_env(project: Project, resource: Resource, argv: Sequence[str],
                     output: Output) -> int:
-    from reconciler.actuators.process.actuator import working_dir
-    from reconciler.actuators.process.files import base_env, service_env
+    from reconciler.actuators.process.files import base_env, service_env, working_dir
     from reconciler.actuators.process.spec import ProcessSpec
 
     ctx = project.context_for(resource.address)

@@ -1,6 +1,7 @@
 """The files and environment of a managed local process: its minimal base environment and
 its log file (``logs/<name>.log`` under the state dir, size-capped rotation, a header line per
-start, and the tail shown when a start fails). Shared by the process and task actuators.
+start, the tail shown when a start fails, the error of an early exit) and its working
+directory. Shared by the process and task actuators.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from pathlib import Path
 
 from reconciler.actuators.base import ActuatorContext, state_dir_mark
 from reconciler.actuators.process.spec import ProcessSpec
-from reconciler.model.secrets import reveal_env
+from reconciler.errors import TerminalError
+from reconciler.model.secrets import Redactor, reveal_env
 from reconciler.model.types import Address, Resource
 from reconciler.transports import procfs as proc_scan
 
@@ -80,3 +82,25 @@ def log_tail(path: Path, lines: int = 20) -> str:
         if "--- reconciler: " in text else text
     tail = body.rstrip("\n").splitlines()[-lines:]
     return "\n".join(tail) if tail else "(the log is empty)"
+
+
+def working_dir(spec: ProcessSpec, ctx: ActuatorContext) -> str | None:
+    """The spec's cwd, relative paths taken from the project directory."""
+    cwd = spec.cwd
+    if not cwd:
+        return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
+    base = ctx.extra.get("project_dir")
+    if base and not str(cwd).startswith("/"):
+        return f"{base}/{cwd}"
+    return str(cwd)
+
+
+def crash_error(resource: Resource, code: int | None, log_path: Path, age: float,
+                window: float) -> TerminalError:
+    """The error of a process that ended ``age`` s after its start: how, and its log tail."""
+    how = f"exited {code}" if code is not None else "exited"
+    when = "right after it started" if age < window else \
+        f"{age:.1f}s after it started, while the apply still ran"
+    return TerminalError(f"{resource.address} {how} {when}; last log lines:\n"
+                         + Redactor(resource.secrets.values())(log_tail(log_path)),
+                         hint=f"see the full log in {log_path}")

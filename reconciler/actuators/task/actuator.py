@@ -27,8 +27,8 @@ from typing import Any
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.process import remote as process_remote
 from reconciler.actuators.process import stop as proc_stop
-from reconciler.actuators.process.actuator import ProcessActuator, working_dir
-from reconciler.actuators.process.files import log_tail, prepare_log
+from reconciler.actuators.process.actuator import ProcessActuator
+from reconciler.actuators.process.files import log_tail, prepare_log, working_dir
 from reconciler.actuators.process.spec import ProcessSpec
 from reconciler.errors import TerminalError
 from reconciler.events import Event
