@@ -5,7 +5,10 @@ only when every predecessor has finished and every dependency satisfies its ``co
 (started / healthy / completed); a failed node skips everything downstream while independent
 branches go on; transient errors retry with backoff; state is written after every node (one
 transaction each), so a crash loses at most the node in flight. Health waiting and dependency
-gates live in :mod:`reconciler.engine.gates`.
+gates live in :mod:`reconciler.engine.gates`. A process start is up once exec'd; the apply's
+:class:`~reconciler.transports.pidwatch.ExitWatch` fails a node whose process exits before the
+apply ends (even after the node was done), and the apply ends only when every process it
+started has lived ``CRASH_GRACE`` seconds.
 """
 
 from __future__ import annotations
