@@ -5,7 +5,10 @@ only when every predecessor has finished and every dependency satisfies its ``co
 (started / healthy / completed); a failed node skips everything downstream while independent
 branches go on; transient errors retry with backoff; state is written after every node (one
 transaction each), so a crash loses at most the node in flight. Health waiting and dependency
-gates live in :mod:`reconciler.engine.gates`.
+gates live in :mod:`reconciler.engine.gates`. A process start is up once exec'd; the apply's
+:class:`~reconciler.transports.pidwatch.ExitWatch` fails a node whose process exits before the
+apply ends (even after the node was done), and the apply ends only when every process it
+started has lived ``CRASH_GRACE`` seconds.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from reconciler.actuators.base import Actuator, ActuatorContext
@@ -25,8 +28,12 @@ from reconciler.events import EventBus
 from reconciler.model.changes import Action, Change, Observed
 from reconciler.model.types import Address, DesiredState, Resource
 from reconciler.state import StateStore
+from reconciler.transports.pidwatch import EXIT_WATCH, ExitWatch
 
 MAX_ATTEMPTS = 3
+# At its end an apply waits until every process it started has run this long (or ended):
+# a process that dies at once (bad flag, missing file) fails the apply that started it.
+CRASH_GRACE = 0.15
 
 
 @dataclass
@@ -66,6 +73,8 @@ class Applier:
     events: EventBus
     parallelism: int = 10
     sleep: Callable[[float], None] = time.sleep
+    _crashes: dict[str, BaseException] = field(default_factory=dict, init=False)
+    _watch: ExitWatch | None = field(default=None, init=False)
 
     def run(self) -> ApplyResult:
         graph = self.plan.graph
@@ -75,19 +84,25 @@ class Applier:
         pending = set(graph.nodes)
         self.events.emit("apply.start", None, f"applying {len(pending)} change(s)",
                          total=len(pending), run_id=self.run_id)
-        with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
-            while pending:
-                for node in self._ready(pending, tracker):
-                    pending.discard(node)
-                    tracker.set(node, NodeState.RUNNING)
-                    pool.submit(self._node_worker, node, tracker, result, lock)
-                for node in self._doomed(pending, tracker):
-                    pending.discard(node)
-                    failed = tracker.first_failed(list(graph.predecessors(node)))
-                    self._finish(result, lock, tracker, node, NodeState.SKIPPED,
-                                 NodeResult(node, "skipped", f"upstream failed: {failed}"))
-                if pending:
-                    tracker.wait_change(timeout=0.5)
+        self._watch = ExitWatch(lambda node, error: self._crashed(node, error, tracker,
+                                                                   result, lock))
+        try:
+            with ThreadPoolExecutor(max_workers=max(1, self.parallelism)) as pool:
+                while pending:
+                    for node in self._ready(pending, tracker):
+                        pending.discard(node)
+                        tracker.set(node, NodeState.RUNNING)
+                        pool.submit(self._node_worker, node, tracker, result, lock)
+                    for node in self._doomed(pending, tracker):
+                        pending.discard(node)
+                        failed = tracker.first_failed(list(graph.predecessors(node)))
+                        self._finish(result, lock, tracker, node, NodeState.SKIPPED,
+                                     NodeResult(node, "skipped", f"upstream failed: {failed}"))
+                    if pending:
+                        tracker.wait_change(timeout=0.5)
+            self._watch.settle(CRASH_GRACE)
+        finally:
+            self._watch.close()
         self.events.emit("apply.done", None, "apply finished", ok=result.ok,
                          applied=result.count("applied"), failed=result.count("failed"),
                          skipped=result.count("skipped"))
@@ -119,18 +134,39 @@ class Applier:
                     return "started" if dep.condition.value == "service_started" else "healthy"
         return "done"
 
+    def _crashed(self, node: str, error: BaseException, tracker: Tracker, result: ApplyResult,
+                 lock: threading.Lock) -> None:
+        """A process this apply started ended while it ran: fail its node (now, or when its
+        worker finishes); dependants not yet started are skipped."""
+        with lock:
+            self._crashes[node] = error
+            done = result.results.get(node)
+            if done is None or done.outcome not in ("applied", "unchanged"):
+                return  # still in its worker (which sees the crash) or failed already
+            outcome = NodeResult(node, "failed", _describe(error), done.action)
+            result.results[node] = outcome
+            tracker.set(node, NodeState.FAILED)
+        self._report(node, outcome)
+
     def _finish(self, result: ApplyResult, lock: threading.Lock, tracker: Tracker, node: str,
                 state: NodeState, outcome: NodeResult) -> None:
         outcome.message = self.events.redactor(outcome.message)  # a log tail may hold one
         with lock:
+            crash = self._crashes.get(node)
+            if crash is not None and outcome.outcome in ("applied", "unchanged"):
+                state = NodeState.FAILED
+                outcome = NodeResult(node, "failed", _describe(crash), outcome.action)
             result.results[node] = outcome
+            tracker.set(node, state)
+        self._report(node, outcome)
+
+    def _report(self, node: str, outcome: NodeResult) -> None:
         kind = {"applied": "node.done", "unchanged": "node.done", "failed": "node.failed",
                 "skipped": "node.skipped"}[outcome.outcome]
         self.events.emit(kind, node, outcome.message, action=outcome.action,
                          outcome=outcome.outcome)
         self.store.append_event(self.run_id, kind, node, outcome.message,
                                 {"outcome": outcome.outcome, "action": outcome.action})
-        tracker.set(node, state)
 
     # -- one node ----------------------------------------------------------------------------
 
@@ -141,7 +177,7 @@ class Applier:
             outcome = self._apply_node(change, tracker)
         except ReconcilerError as exc:
             self._finish(result, lock, tracker, node, NodeState.FAILED,
-                         NodeResult(node, "failed", exc.render_short(), change.action.verb))
+                         NodeResult(node, "failed", _describe(exc), change.action.verb))
             return
         except Exception as exc:  # a bug or an unmapped library error: fail this node only
             self._finish(result, lock, tracker, node, NodeState.FAILED,
@@ -155,10 +191,10 @@ class Applier:
         node = str(address)
         resource = self.desired.resources.get(address)
         actuator = self.actuators[address.kind]
-        ctx = self.context_for(address)
+        ctx = self._context(address)
         if resource is not None and planned.action is not Action.DELETE:
             wait_dependencies(resource, self.desired, self.plan.graph.nodes, self.actuators,
-                              self.context_for, self.store, self.events, sleep=self.sleep)
+                              self._context, self.store, self.events, sleep=self.sleep)
         change = planned
         self.events.emit("node.start", node, f"{change.action.verb} {node}",
                          action=change.action.verb, reason=change.reason_text())
@@ -169,10 +205,17 @@ class Applier:
         self._record(resource, observed)
         tracker.set(node, NodeState.STARTED)
         if resource.health is not None and observed is not None:
-            wait_ready(resource, observed, actuator, ctx, self.events, sleep=self.sleep)
+            watch = self._watch
+            wait_ready(resource, observed, actuator, ctx, self.events, sleep=self.sleep,
+                       crashed=None if watch is None else lambda: watch.crash(node))
         verb = {"create": "created", "replace": "replaced", "update": "updated"}
         return NodeResult(node, "applied", verb.get(change.action.verb, "applied"),
                           change.action.verb)
+
+    def _context(self, address: Address) -> ActuatorContext:
+        """The node's context, carrying this apply's exit watch for the processes it starts."""
+        ctx = self.context_for(address)
+        return replace(ctx, extra={**ctx.extra, EXIT_WATCH: self._watch})
 
     def _attempt(self, actuator: Actuator, change: Change, resource: Resource | None,
                  ctx: ActuatorContext) -> Observed | None:
@@ -195,3 +238,9 @@ class Applier:
                           spec_hash=resource.hash(),
                           depends_on=tuple(str(d.target) for d in resource.depends_on),
                           facts=facts, status=status, run_id=self.run_id)
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, ReconcilerError):
+        return error.render_short()
+    return f"internal error: {error!r}"

@@ -21,7 +21,7 @@ from reconciler.engine.observe import recorded_facts
 from reconciler.errors import TerminalError
 from reconciler.events import EventBus
 from reconciler.health.probes import wait_healthy
-from reconciler.model.changes import HealthStatus, Observed, Status
+from reconciler.model.changes import Health, HealthStatus, Observed, Status
 from reconciler.model.types import Address, Condition, DesiredState, Resource
 from reconciler.state import StateStore
 
@@ -75,9 +75,11 @@ class Tracker:
 
 def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: ActuatorContext,
                events: EventBus, *, sleep: Callable[[float], None] = time.sleep,
-               clock: Callable[[], float] = time.monotonic) -> None:
+               clock: Callable[[], float] = time.monotonic,
+               crashed: Callable[[], BaseException | None] | None = None) -> None:
     """Probe until healthy; raise TerminalError when the check's ``retries`` ran out after
-    its ``start_period`` (Compose's rule) or the startup timeout passed."""
+    its ``start_period`` (Compose's rule) or the startup timeout passed, and the process's
+    own error at once when ``crashed`` says it ended (the apply's exit watch)."""
     check = resource.health
     if check is None:
         return
@@ -85,7 +87,13 @@ def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: 
     timeout = DEFAULT_STARTUP_TIMEOUT if configured is None else float(configured)
     events.emit("node.wait_health", resource.address,
                 f"waiting for {check.kind.value} check", probe=check.kind.value)
-    health = wait_healthy(check, lambda: actuator.health(resource, observed, ctx),
+    def once() -> Health:
+        error = crashed() if crashed is not None else None
+        if error is not None:
+            raise error
+        return actuator.health(resource, observed, ctx)
+
+    health = wait_healthy(check, once,
                           clock=clock, sleep=sleep, poll=max(0.05, min(check.interval, 0.5)),
                           timeout=timeout)
     if health.status is HealthStatus.HEALTHY:

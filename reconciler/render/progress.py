@@ -35,6 +35,7 @@ class ProgressPrinter:
         self._started: dict[str, float] = {}
         self._lock = threading.Lock()
         self._counts = {"create": 0, "update": 0, "replace": 0, "delete": 0}
+        self._counted: dict[str, str] = {}  # address -> the action its node.done counted
 
     def __call__(self, event: Event) -> None:
         line = self.line(event)
@@ -68,9 +69,13 @@ class ProgressPrinter:
                 return None
             if action in self._counts:
                 self._counts[action] += 1
+                self._counted[addr] = action
             took = time.monotonic() - self._started.get(addr, time.monotonic())
             return f"{addr}: {DONE.get(action, 'Done')} after {took:.1f}s"
         if event.kind == "node.failed":
+            counted = self._counted.pop(addr, None)
+            if counted is not None:  # it crashed after it was done (the apply's exit watch)
+                self._counts[counted] -= 1
             return f"{addr}: FAILED: {event.message}"
         if event.kind == "node.skipped":
             return f"{addr}: skipped ({event.message})"

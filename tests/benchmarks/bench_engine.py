@@ -6,9 +6,11 @@
    same Procfile, and starting the 10 commands directly (the floor).
 4. `apply` (parallelism 20) then `destroy` (default parallelism) of 300 `sleep` processes: every
    stop must make sure nothing marked survives, which used to cost two /proc passes each.
+5. Cold `apply` of 1000 `sleep` processes at the default parallelism (issue 14): what a user
+   waits for on a fresh machine; each start used to be watched for a fixed 0.4 s.
 
 Usage: python tests/benchmarks/bench_engine.py [--honcho PATH] [--sizes 10,100,1000]
-       [--destroy-sizes 300] [--out F]
+       [--destroy-sizes 300] [--cold-sizes 1000] [--only NAME,...] [--out F]
 """
 
 from __future__ import annotations
@@ -107,6 +109,22 @@ def bench_destroy(sizes: list[int], repeats: int) -> list[dict[str, float]]:
     return rows
 
 
+def bench_cold_apply(sizes: list[int]) -> list[dict[str, float]]:
+    """One cold apply of N processes with the CLI's default parallelism, then destroy."""
+    rows = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            project = Path(tmp) / f"c{size}"
+            write_project(project, size, "exec sleep 3600")
+            cli = [*RECONCILER, "-C", str(project)]
+            try:
+                apply_s = run([*cli, "apply", "--auto-approve"])
+            finally:
+                run([*cli, "destroy", "--auto-approve"], check=False)
+        rows.append({"services": size, "cold_apply_s": apply_s})
+    return rows
+
+
 def free_ports(count: int) -> list[int]:
     socks, ports = [], []
     for _ in range(count):
@@ -175,16 +193,25 @@ def main() -> None:
     parser.add_argument("--honcho", default=shutil.which("honcho"))
     parser.add_argument("--sizes", default="10,100,1000")
     parser.add_argument("--destroy-sizes", default="300")
+    parser.add_argument("--cold-sizes", default="1000")
+    parser.add_argument("--only", default="", help="comma-separated subset of the report keys")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench-results" / "engine.json")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     honcho = str(Path(args.honcho).resolve()) if args.honcho else None
-    report = {"validate": bench_validate(args.repeats * 2),
-              "noop_plan": bench_noop_plan(sizes, args.repeats),
-              "ten_http_servers": bench_ten_servers(honcho),
-              "apply_destroy": bench_destroy(
-                  [int(s) for s in args.destroy_sizes.split(",") if s], args.repeats)}
+    cases = {"validate": lambda: bench_validate(args.repeats * 2),
+             "noop_plan": lambda: bench_noop_plan(sizes, args.repeats),
+             "ten_http_servers": lambda: bench_ten_servers(honcho),
+             "apply_destroy": lambda: bench_destroy(
+                 [int(s) for s in args.destroy_sizes.split(",") if s], args.repeats),
+             "cold_apply": lambda: bench_cold_apply(
+                 [int(s) for s in args.cold_sizes.split(",") if s])}
+    only = {s for s in args.only.split(",") if s}
+    unknown = only - set(cases)
+    if unknown:
+        raise SystemExit(f"unknown --only case(s): {sorted(unknown)}; known: {sorted(cases)}")
+    report = {name: case() for name, case in cases.items() if not only or name in only}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

@@ -1,7 +1,8 @@
 """The files and environment of a managed local process: its minimal base environment, the
 complete environment it is spawned with (:func:`environment`), its working directory and its
 log file (``logs/<name>.log`` under the state dir, size-capped rotation, a header line per
-start, and the tail shown when a start fails). Shared by the process and task actuators.
+start, the tail shown when a start fails, and the error of an early exit). Shared by the
+process and task actuators.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from pathlib import Path
 
 from reconciler.actuators.base import ActuatorContext, state_dir_mark
 from reconciler.actuators.local_run.spec import ProcessSpec
-from reconciler.model.secrets import reveal_env
+from reconciler.errors import TerminalError
+from reconciler.model.secrets import Redactor, reveal_env
 from reconciler.model.types import Address, Resource
 from reconciler.transports import procfs as proc_scan
 
@@ -99,3 +101,14 @@ def working_dir(spec: ProcessSpec, ctx: ActuatorContext) -> str | None:
     if base and not str(cwd).startswith("/"):
         return f"{base}/{cwd}"
     return str(cwd)
+
+
+def crash_error(resource: Resource, code: int | None, log_path: Path, age: float,
+                window: float) -> TerminalError:
+    """The error of a process that ended ``age`` s after its start: how, and its log tail."""
+    how = f"exited {code}" if code is not None else "exited"
+    when = "right after it started" if age < window else \
+        f"{age:.1f}s after it started, while the apply still ran"
+    return TerminalError(f"{resource.address} {how} {when}; last log lines:\n"
+                         + Redactor(resource.secrets.values())(log_tail(log_path)),
+                         hint=f"see the full log in {log_path}")

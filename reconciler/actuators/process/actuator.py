@@ -24,12 +24,18 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner
 from reconciler.actuators.local_run import remote as process_remote
 from reconciler.actuators.local_run import stop as proc_stop
-from reconciler.actuators.local_run.files import environment, log_tail, prepare_log, working_dir
+from reconciler.actuators.local_run.files import (
+    crash_error,
+    environment,
+    prepare_log,
+    working_dir,
+)
 from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.actuators.process import ports as process_ports
 from reconciler.errors import TerminalError
@@ -45,13 +51,15 @@ from reconciler.model.changes import (
     Observed,
     Status,
 )
-from reconciler.model.secrets import Redactor
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports import procfs as proc_scan
+from reconciler.transports.pidwatch import EXIT_WATCH, ExitWatch
 from reconciler.transports.procfs import ChildTracker, exit_reason, parse_signal
 
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
-EARLY_EXIT_WINDOW = 0.4  # a process gone this soon after its start failed to start
+# Without an apply's exit watch (ctx.extra[EXIT_WATCH]), a start waits this long for an
+# early exit itself; remote starts always do (on the host, in the start's one round trip).
+EARLY_EXIT_WINDOW = 0.4
 
 
 class ProcessActuator:
@@ -182,23 +190,32 @@ class ProcessActuator:
         log_path = prepare_log(ctx, address, resource.hash())
         pid = ctx.transport.spawn(list(spec.command), env=env, cwd=working_dir(spec, ctx),
                                   log_path=str(log_path), user=spec.user)
+        began = time.monotonic()
         stat = proc_scan.read_stat(pid)
-        deadline = time.monotonic() + EARLY_EXIT_WINDOW
-        while stat is not None and proc_scan.is_same_process(pid, stat.starttime):
-            if time.monotonic() >= deadline:
-                info = proc_scan.ProcInfo(pid, stat, {proc_scan.HASH_VAR: resource.hash(),
-                                                      "PORT": env.get("PORT", "")})
-                ctx.events(_event("node.log", address, f"started pid {pid}", pid=pid))
-                return _running(address, info, ctx)
-            time.sleep(0.05)
-        self._forget_listener(address)
+        shared = ctx.extra.get(EXIT_WATCH)
+        watch = shared if isinstance(shared, ExitWatch) else ExitWatch()
+        watch.watch(str(address), pid, stat.starttime if stat is not None else -1,
+                    lambda: self._crashed(resource, ctx, pid, log_path, began))
+        if watch is not shared:  # no apply around us to watch on: wait the window here
+            try:
+                crash = watch.settle(EARLY_EXIT_WINDOW).get(str(address))
+            finally:
+                watch.close()
+            if crash is not None:
+                raise crash
+        if stat is None:  # gone (and reaped) before we looked: the watch has said so
+            raise self._crashed(resource, ctx, pid, log_path, began)
+        info = proc_scan.ProcInfo(pid, stat, {proc_scan.HASH_VAR: resource.hash(),
+                                              "PORT": env.get("PORT", "")})
+        ctx.events(_event("node.log", address, f"started pid {pid}", pid=pid))
+        return _running(address, info, ctx)
+
+    def _crashed(self, resource: Resource, ctx: ActuatorContext, pid: int, log_path: Path,
+                 began: float) -> TerminalError:
+        """The error of a process that ended while its apply still watched it."""
+        self._forget_listener(resource.address)
         code = ctx.transport.exit_code(pid) if isinstance(ctx.transport, ChildTracker) else None
-        redact = Redactor(resource.secrets.values())
-        how = f"exited {code}" if code is not None else "exited"
-        raise TerminalError(
-            f"{address} {how} right after it started; last log lines:\n"
-            + redact(log_tail(log_path)),
-            hint=f"see the full log in {log_path}")
+        return crash_error(resource, code, log_path, time.monotonic() - began, EARLY_EXIT_WINDOW)
 
     def _snapshot(self, address: Address,
                   ctx: ActuatorContext) -> list[proc_scan.ProcInfo] | None:
