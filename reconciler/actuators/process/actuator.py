@@ -32,6 +32,7 @@ from reconciler.actuators.local_run import stop as proc_stop
 from reconciler.actuators.local_run.files import environment, log_tail, prepare_log, working_dir
 from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.actuators.process import ports as process_ports
+from reconciler.actuators.process.claim import claim_recorded
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health.notify import NotifySocket
@@ -80,6 +81,7 @@ class ProcessActuator:
             address = _address_of(info)
             if address is not None and address.kind == self.kind:
                 found[address].append(info)
+        claim_recorded(found, recorded, local=not remote)
         if not remote:
             with self._lock:
                 self._seen[ctx.scope] = dict(found)
