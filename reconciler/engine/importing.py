@@ -6,7 +6,8 @@ the running object really is -- the spec to record (the config's, with the field
 shows replaced by their real values) and the facts apply would have recorded -- and records
 it, audited as ``state.import``. The next plan then compares the config with that recorded
 spec: no changes when the object runs as configured, else the exact field diffs (and a
-replace). Nothing is ever started, stopped or signalled.
+replace). Nothing is ever started, stopped or signalled. Containers are refused, saying
+why (:data:`CONTAINER_REFUSAL`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 # new address it would be an orphan of the old one and the new one would be created anew.
 MOVABLE = frozenset({"process"})
 IMPORTABLE = frozenset({"process"})
+CONTAINER_REFUSAL = (
+    "a container reconciler did not create carries none of its io.reconciler.* labels, and "
+    "an existing container's labels and name cannot be changed: the container actuator finds, "
+    "stops and removes containers by those labels only, so an imported one could never be "
+    "stopped or replaced by reconciler (the next apply would start a second one beside it)")
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,11 @@ def import_object(project: Project, address: Address, ident: str) -> Imported:
     if address in project.store.resources():
         raise UserError(f"{address} is already in the state",
                         hint=f"see `reconciler state show {address}`")
+    if address.kind == "container":
+        raise UserError(f"cannot import {address} from {ident!r}: {CONTAINER_REFUSAL}",
+                        hint="stop it and let `reconciler apply` create it (a container "
+                             "this project made is re-adopted from its labels by the next "
+                             "plan, no import needed)")
     if address.kind not in IMPORTABLE:
         raise UserError(f"{address.kind} objects cannot be imported yet",
                         hint=f"importable kinds: {', '.join(sorted(IMPORTABLE))}")

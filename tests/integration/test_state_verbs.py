@@ -6,8 +6,9 @@ recorded pid and start time), the plan after it is empty, ``--dry-run`` changes 
 wrong moves are refused, and destroy still stops the moved process. ``import`` adopts a
 process the test started itself (no marks): the plan is empty when it runs as configured,
 shows the exact field diff (``cwd``) when it does not, and nothing is started or stopped.
-Containers: ``state mv`` refuses (name and labels are fixed), ``import`` says it is not
-supported yet. Real processes, real CLI; everything the test starts is killed by pid.
+Containers: ``import`` refuses, saying why (a container we did not create has no owner
+labels and they cannot be added), and leaves the container running; ``state mv`` of a
+container is refused. Real processes, real CLI; everything the test starts is killed by pid.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from infra.cli import Cli, kill_scope
+from infra.docker_env import DockerCleanup, unique_name
 
 from reconciler.state.store import StateStore
 
@@ -139,3 +142,43 @@ def test_import_process_by_pid(cli: Cli, started: list[subprocess.Popen[bytes]],
     assert "1 to replace" in plan and "0 to destroy" in plan, plan
 
     assert api.poll() is None and web.poll() is None  # nothing was stopped
+
+
+BOX = """\
+version: "1.0"
+name: verbs
+services:
+  box:
+    type: docker
+    image: {image}
+    command: ["sleep", "3600"]
+    shutdown_timeout: 1
+"""
+
+
+def test_container_import_and_mv_are_refused_honestly(cli: Cli, busybox_image: str,
+                                              docker_cleanup: DockerCleanup,
+                                              docker_client: Any) -> None:
+    (cli.project / "services.yaml").write_text(BOX.format(image=busybox_image))
+    name = unique_name("imv")
+    container = docker_client.containers.run(busybox_image, ["sleep", "3600"], name=name,
+                                             detach=True)
+    docker_cleanup.container(container.id)
+    refused = cli("import", "container.box", name, expect=1)
+    assert "cannot import container.box" in refused.stderr, refused.stderr
+    assert "labels" in refused.stderr and "hint:" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert cli("state", "list").stdout.strip() == ""
+    container.reload()
+    assert container.status == "running"  # never stopped or replaced
+    plan = cli("plan", "--detailed-exitcode", expect=2).stdout
+    assert "+ container.box" in plan, plan  # not ours: the plan would create its own
+
+    try:
+        cli("apply", "--auto-approve")
+        refused = cli("state", "mv", "container.box", "container.renamed", expect=1)
+        assert "fixed when it is created" in refused.stderr, refused.stderr
+        assert "hint:" in refused.stderr
+        assert cli("state", "list").stdout.split() == ["container.box"]
+    finally:
+        cli("destroy", "--auto-approve", expect=None)

@@ -7,10 +7,12 @@ Observe groups processes by their ``RECONCILER_ADDRESS`` mark; the state's recor
   running process's environment cannot change): its session (the leader we recorded and
   every process it forked, all marked with the old address) is claimed for the address
   whose record names the leader, so it is observed there and not as an orphan of the old one;
-- a process ``reconciler import`` adopted by pid carries no marks at all, so the scan of
-  marked processes does not see it: it is looked up by its recorded pid and start time
+- a process ``reconciler import`` adopted by pid (its record's facts say ``imported``)
+  carries no marks at all, so the scan of marked processes does not see it: it is looked up
+  by its recorded pid and start time
   (locally only) and observed with the recorded spec hash (import recorded the spec the
-  process really runs), so diff compares that spec with the config.
+  process really runs), so diff compares that spec with the config. Any other record's pid
+  counts only with our marks (an unmarked process with that pid is not ours).
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ def claim_recorded(found: dict[Address, list[proc_scan.ProcInfo]],
         return
     for address, rec in recorded.items():
         pid, start = rec.get("pid"), rec.get("start_time")
-        if not isinstance(pid, int) or any(i.pid == pid for i in found.get(address, ())):
+        if rec.get("imported") is not True or not isinstance(pid, int) \
+                or any(i.pid == pid for i in found.get(address, ())):
             continue
         stat = proc_scan.read_stat(pid)
         if stat is None or stat.starttime != start or stat.state in ("Z", "X"):
