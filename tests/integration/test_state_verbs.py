@@ -104,6 +104,11 @@ def test_state_mv_keeps_the_process(cli: Cli) -> None:
     moved = _events(cli, "state.move")
     assert [e["address"] for e in moved] == ["process.backend"]
 
+    _write(cli.project, _service("backend", port).replace(
+        "    port:", "    shutdown_timeout: 3\n    port:"))  # a hash-excluded field: UPDATE
+    assert "1 to change" in cli("apply", "--auto-approve").stdout
+    assert cli.owned(scope) == {"process.api": pids}  # updated in place, not started twice
+
     cli("destroy", "--auto-approve")  # stops the moved process by its recorded identity
     assert cli.owned(scope) == {}  # (a zombie left for init to reap counts as gone)
 

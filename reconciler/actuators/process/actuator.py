@@ -135,7 +135,8 @@ class ProcessActuator:
             self._stop(change.address, ctx, resource)
             return None
         if change.action is Action.UPDATE or change.is_noop:
-            seen = self.observe([resource], {}, ctx).get(resource.address)
+            seen = self._planned(resource.address, ctx) or \
+                self.observe([resource], {}, ctx).get(resource.address)
             if seen is None or not seen.running:
                 return self._start(resource, ctx)
             return replace(seen, adopted=False)
@@ -209,6 +210,14 @@ class ProcessActuator:
         with self._lock:
             seen = self._seen.get(ctx.scope)
             return seen.pop(address, []) if seen is not None else None
+
+    def _planned(self, address: Address, ctx: ActuatorContext) -> Observed | None:
+        """The live leader the plan's scan gave ``address`` (also a process found by its
+        recorded pid: moved by ``state mv`` or imported, which a fresh scan of marks misses)."""
+        with self._lock:
+            infos = (self._seen.get(ctx.scope) or {}).get(address, [])
+        return next((_running(address, p, ctx) for p in infos if p.stat.pgrp == p.pid and
+                     proc_scan.is_same_process(p.pid, p.stat.starttime)), None)
 
     def _leftovers(self, address: Address, ctx: ActuatorContext) -> list[proc_scan.ProcInfo]:
         """Processes of ``address`` already running: from the plan's scan when there was one,
