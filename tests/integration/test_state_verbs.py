@@ -5,7 +5,8 @@ running with its pid (its environment still says the old address; observe claims
 recorded pid and start time), the plan after it is empty, ``--dry-run`` changes nothing,
 wrong moves are refused, and destroy still stops the moved process. ``import`` adopts a
 process the test started itself (no marks): the plan is empty when it runs as configured,
-shows the exact field diff (``cwd``) when it does not, and nothing is started or stopped.
+shows the exact field diff (``cwd``) when it does not, and nothing is started or stopped
+until an apply replaces the differing one (stopped by its pid, started anew with marks).
 Containers: ``import`` refuses, saying why (a container we did not create has no owner
 labels and they cannot be added), and leaves the container running; ``state mv`` of a
 container is refused. Real processes, real CLI; everything the test starts is killed by pid.
@@ -147,6 +148,11 @@ def test_import_process_by_pid(cli: Cli, started: list[subprocess.Popen[bytes]],
     assert "1 to replace" in plan and "0 to destroy" in plan, plan
 
     assert api.poll() is None and web.poll() is None  # nothing was stopped
+
+    cli("apply", "--auto-approve")  # the replace stops the imported web and starts it marked
+    assert web.wait(timeout=30) is not None and api.poll() is None
+    assert list(cli.owned(f"verbs_{cli.session}")) == ["process.web"]
+    cli("plan", "--detailed-exitcode", expect=0)
 
 
 BOX = """\
