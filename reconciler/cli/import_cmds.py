@@ -1,4 +1,9 @@
-"""``reconciler import wireguard FILE...``: wg-quick files as a ``networks:`` entry.
+"""``reconciler import ADDRESS ID`` (a running object into the state) and ``reconciler import
+wireguard FILE...`` (wg-quick files as a ``networks:`` entry).
+
+``import ADDRESS ID`` is short for ``import resource ADDRESS ID`` (:class:`ImportGroup` sends
+any first word with a dot there); the work is reconciler/engine/importing.py.
+
 
 Reads each wg-quick ``.conf`` (one node per file) with :mod:`reconciler.config.wgquick` and
 prints the equivalent ``networks.<name>`` entry of services.yaml as YAML, followed by notes
@@ -10,16 +15,52 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from reconciler.cli.app import app, echo
+from reconciler.cli.app import app, echo, globals_of
 from reconciler.errors import ConfigError, UserError
 
-import_app = typer.Typer(help="Convert other tools' files into reconciler config.",
-                         no_args_is_help=True)
+
+class ImportGroup(TyperGroup):
+    """``import process.api 1234`` means ``import resource process.api 1234``."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # typed Any: typer >= 0.29 vendors click (typer._click), an older typer uses click
+        if args and "." in args[0] and args[0] not in self.commands:
+            return "resource", self.commands["resource"], args
+        return super().resolve_command(ctx, args)
+
+
+import_app = typer.Typer(cls=ImportGroup, no_args_is_help=True,
+                         help="Adopt a running object into the state (`import ADDRESS ID`), or "
+                              "convert other tools' files into reconciler config.")
 app.add_typer(import_app, name="import")
+
+
+@import_app.command("resource")
+def import_resource(
+    ctx: typer.Context,
+    address: Annotated[str, typer.Argument(help="A configured address, e.g. process.api.")],
+    ident: Annotated[str, typer.Argument(metavar="ID", help="The running object: a pid.")],
+) -> None:
+    """Adopt a running object into the state as ADDRESS (also `import ADDRESS ID`); never
+    starts or stops anything. The next plan shows what differs from the config."""
+    from reconciler.engine.importing import import_object
+    from reconciler.model.types import Address
+
+    try:
+        wanted = Address.parse(address)
+    except ValueError:
+        raise UserError(f"not a resource address: {address!r}",
+                        hint="use kind.name, e.g. process.api") from None
+    project = globals_of(ctx).project()
+    with project.locked():
+        done = import_object(project, wanted, ident)
+    echo(f"Imported {done.address} (pid {done.facts.get('pid')}); run `reconciler plan` to "
+         "see what differs from the config")
 
 
 @import_app.command("wireguard")

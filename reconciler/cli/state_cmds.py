@@ -3,8 +3,10 @@ editing the state without touching the world (Terraform's ``show`` and ``state``
 
 ``state rm`` forgets a resource: the object keeps running, no longer owned by this state
 (the next plan re-adopts it from its ownership marks when it is still configured).
-Both are recorded in the audit log. (``state mv`` is not there yet: objects are found by the
-address in their ownership marks, so a rename needs the actuators to follow a moved record.)
+``state mv OLD NEW`` renames a record after a service was renamed in the config: the object
+keeps running (a process is found under its new address by its recorded pid and start time,
+reconciler/actuators/process/claim.py); containers are refused (their name and labels are
+fixed at creation, reconciler/engine/importing.py). All are recorded in the audit log.
 ``state push --to URL`` / ``state pull --from URL`` copy the project's state between backends
 (reconciler/state/transfer.py). ``state prune-audit --before DATE|DURATION`` removes old audit
 rows through the sanctioned path past the append-only triggers, leaving a checkpoint;
@@ -136,6 +138,26 @@ def state_rm(ctx: typer.Context, addresses: Annotated[list[str], typer.Argument(
                                 hint="see `reconciler state list`")
             project.store.forget(address, run_id=None)
             echo(f"Removed {address} from the state")
+
+
+@state_app.command("mv")
+def state_mv(ctx: typer.Context, old: Annotated[str, typer.Argument(help="Recorded address.")],
+             new: Annotated[str, typer.Argument(help="The address it gets.")],
+             dry_run: Annotated[bool, typer.Option(
+                 "--dry-run", help="Print what would move; change nothing.")] = False) -> None:
+    """Rename a record (the service was renamed in the config); it keeps running."""
+    from reconciler.engine.importing import check_move
+    from reconciler.state.moves import move
+
+    project = globals_of(ctx).project()
+    src, dest = _address(old), _address(new)
+    with project.locked():
+        check_move(project, src, dest)
+        if dry_run:
+            echo(f"Would move {src} to {dest} (dry run: nothing changed)")
+            return
+        move(project.store.backend, src, dest)
+    echo(f"Moved {src} to {dest}")
 
 
 def _copy(ctx: typer.Context, *, to: str | None = None, source: str | None = None) -> None:

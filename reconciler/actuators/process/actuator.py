@@ -38,6 +38,7 @@ from reconciler.actuators.local_run.files import (
 )
 from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.actuators.process import ports as process_ports
+from reconciler.actuators.process.claim import claim_recorded
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health.notify import NotifySocket
@@ -88,6 +89,7 @@ class ProcessActuator:
             address = _address_of(info)
             if address is not None and address.kind == self.kind:
                 found[address].append(info)
+        claim_recorded(found, recorded, local=not remote)
         if not remote:
             with self._lock:
                 self._seen[ctx.scope] = dict(found)
@@ -141,7 +143,8 @@ class ProcessActuator:
             self._stop(change.address, ctx, resource)
             return None
         if change.action is Action.UPDATE or change.is_noop:
-            seen = self.observe([resource], {}, ctx).get(resource.address)
+            seen = self._planned(resource.address, ctx) or \
+                self.observe([resource], {}, ctx).get(resource.address)
             if seen is None or not seen.running:
                 return self._start(resource, ctx)
             return replace(seen, adopted=False)
@@ -224,6 +227,14 @@ class ProcessActuator:
         with self._lock:
             seen = self._seen.get(ctx.scope)
             return seen.pop(address, []) if seen is not None else None
+
+    def _planned(self, address: Address, ctx: ActuatorContext) -> Observed | None:
+        """The live leader the plan's scan gave ``address`` (also a process found by its
+        recorded pid: moved by ``state mv`` or imported, which a fresh scan of marks misses)."""
+        with self._lock:
+            infos = (self._seen.get(ctx.scope) or {}).get(address, [])
+        return next((_running(address, p, ctx) for p in infos if p.stat.pgrp == p.pid and
+                     proc_scan.is_same_process(p.pid, p.stat.starttime)), None)
 
     def _leftovers(self, address: Address, ctx: ActuatorContext) -> list[proc_scan.ProcInfo]:
         """Processes of ``address`` already running: from the plan's scan when there was one,
