@@ -60,7 +60,9 @@ def one_shot() -> dict[tuple[str, ...], list[list[str]]]:
         ("state", "rm"): [[]], ("state", "show"): [["process.api"], ["process.worker"]],
         ("state", "id"): [[]], ("state", "verify-audit"): [[]],
         ("state", "prune-audit"): [[], ["--before", "3650d"], ["--before", "soon"]],
-        ("state", "rotate-key"): [[]],
+        ("state", "rotate-key"): [[]], ("state", "mv"): [["process.api", "process.x",
+                                                           "--dry-run"], []],
+        ("import", "resource"): [["process.api", "1"], []],
         ("status",): [[], ["--json"]], ("stop",): [["nosuch"]], ("sync",): [["status"]],
         ("ui",): [], ("unlock",): [[]], ("validate",): [[]], ("watch",): [],
     }

@@ -1,20 +1,13 @@
 """The process actuator (kind ``process``): start, observe, stop and probe processes.
 
-Locally it reads /proc and signals groups itself (the fast path below); on any other transport
-each step is one round trip through :mod:`reconciler.actuators.local_run.remote`.
-
-Identity is pid + start time (``/proc/<pid>/stat`` field 22); ownership is the environment:
-every process we start carries ``RECONCILER_PROJECT=<scope>``, ``RECONCILER_ADDRESS`` and
-``RECONCILER_SPEC_HASH``, plus ``RECONCILER_STATE_ID`` (and ``_STATE_DIR``) naming the state
-that made it. Observe makes one /proc pass; after state loss the marked session leaders are
-adopted (``adopted=True``), unless another state's id marks them: then their facts say
-``owned_by`` and the plan refuses them without ``--adopt``. Commands are exec'ed directly
-(no wrapper shell), so the pid we record is the service itself and leads its own session and
-process group. The exit code of a process that is gone is known only while the engine process that
-started it runs (the local transport reaps its children); otherwise the reason says
-"exited". Stop sends the stop signal to every process group holding a marked process, waits
-``shutdown_timeout``, then SIGKILLs them; a pid whose start time changed is never signalled.
-Local /proc passes are shared between parallel nodes (:mod:`reconciler.actuators.local_run.stop`).
+Locally it reads /proc and signals groups itself; elsewhere each step is one round trip
+(:mod:`reconciler.actuators.local_run.remote`). Identity is pid + start time; ownership is the
+env marks (``RECONCILER_PROJECT``, ``_ADDRESS``, ``_SPEC_HASH``, ``_STATE_ID``, ``_STATE_DIR``).
+Observe makes one /proc pass: after state loss marked session leaders are adopted, unless
+another state's id marks them (``owned_by``: refused without ``--adopt``). Commands are exec'ed
+directly, so the recorded pid leads its own session and group; an exit code is known only to
+the engine process that reaped it. Stop signals every group holding a marked process, waits
+``shutdown_timeout``, then SIGKILLs; a pid whose start time changed is never signalled.
 """
 
 from __future__ import annotations
