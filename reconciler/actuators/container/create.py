@@ -1,0 +1,131 @@
+"""Creating containers under a parallel apply: what each create shares with the others.
+
+Owns the engine work a create needs besides the container itself, done once per engine and
+not once per container (issue 14: a cold apply of 200 containers spent most of its engine
+calls on these): the image check (:meth:`Preparer.image`) and the scope's network
+(:meth:`Preparer.network`) are remembered once they succeeded, and forgotten when a create
+answers 404 (the image or network was removed behind our back: checked again, create retried
+once). The create itself is optimistic (:func:`create`): no name lookup first; a 409 (the
+name is taken) runs :func:`reconciler.actuators.container.engine.check_name_free` (a stale
+container of our scope is removed, anybody else's is an error) and retries once. It is the
+low-level create, without the inspect the SDK's ``containers.create`` adds.
+
+:class:`ScopeGate` lets creates of one scope run at once (shared) while a scope cleanup,
+which may remove the scope's network, runs alone (exclusive, and waiting cleanups go first).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from reconciler.actuators.container import engine as de
+
+
+class ScopeGate:
+    """A shared/exclusive lock: many creates, or one cleanup."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._shared = 0
+        self._exclusive = False
+        self._waiting = 0  # cleanups waiting: new creates let them go first
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        with self._cond:
+            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
+            self._shared += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._shared -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._exclusive and not self._shared)
+            self._waiting -= 1
+            self._exclusive = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._exclusive = False
+                self._cond.notify_all()
+
+
+class Preparer:
+    """Per engine: the images known present and the scope networks known to exist."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._locks: dict[tuple[str, str], threading.Lock] = {}
+        self._done: set[tuple[str, str]] = set()
+
+    def _once(self, key: tuple[str, str], action: Callable[[], object]) -> None:
+        with self._lock:
+            if key in self._done:
+                return
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # one check per key at a time; the others wait for its answer
+            if key in self._done:
+                return
+            action()
+            with self._lock:
+                self._done.add(key)
+
+    def forget(self, engine: str, *names: str) -> None:
+        with self._lock:
+            for name in names:
+                self._done.discard((engine, name))
+
+    def image(self, client: Any, url: str | None, engine: str, image: str, pull: str) -> bool:
+        """The pull policy for ``image``; True when it pulled. ``always`` pulls every time."""
+        if pull == "always":
+            return de.ensure_image(client, image, pull, url)
+        pulled: list[bool] = []
+        self._once((engine, f"image {image}"),
+                   lambda: pulled.append(de.ensure_image(client, image, pull, url)))
+        return bool(pulled and pulled[0])
+
+    def network(self, client: Any, url: str | None, engine: str, project: str, scope: str,
+                subnet: object) -> None:
+        self._once((engine, f"network {scope}"),
+                   lambda: de.ensure_network(client, url, project, scope, subnet))
+
+
+def create(client: Any, url: str | None, scope: str, kwargs: Mapping[str, Any],
+           on_missing: Callable[[], None]) -> str:
+    """Create the container ``kwargs`` describe (``containers.create`` arguments); its id.
+    ``on_missing`` runs before the one retry after a 404 (re-check image and network)."""
+    name = str(kwargs["name"])
+    image = str(kwargs["image"])
+    for attempt in (1, 2):
+        with de.engine_errors(url, f"creating container {name}", image=image):
+            try:
+                return _create_low_level(client, kwargs)
+            except Exception as exc:
+                if attempt == 2:
+                    raise
+                if getattr(exc, "status_code", None) == 409:
+                    de.check_name_free(client, url, scope, name)
+                elif de.is_not_found(exc):
+                    on_missing()
+                else:
+                    raise
+    raise AssertionError("not reached: the second attempt returns or raises")
+
+
+def _create_low_level(client: Any, kwargs: Mapping[str, Any]) -> str:
+    """What ``client.containers.create(**kwargs)`` sends, without its follow-up inspect."""
+    from docker.models.containers import _create_container_args
+
+    args = _create_container_args({"command": None, **kwargs,
+                                   "version": client.api._version})
+    return str(client.api.create_container(**args)["Id"])
