@@ -13,7 +13,7 @@ delete, removed only when ``ctx.extra["remove_volumes"]`` is set (``destroy --vo
 A container is stopped with its ``stop_signal`` (also its StopSignal) and SIGKILLed only at
 the end of ``shutdown_timeout`` (container/stopping.py). Creates run in parallel: the image
 check and the scope network are done once per engine, the create is optimistic (no lookups
-first) and only a scope cleanup waits for them (container/create.py). Spec keys:
+first; one create per scope at a time, starts in parallel: container/create.py). Spec keys:
 docs/containers.md. Engine failures are mapped in container/engine.py.
 """
 
@@ -72,8 +72,8 @@ class ContainerActuator:
         self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
-        self._gates: dict[str, cc.ScopeGate] = {}  # scope -> creates share, cleanup alone
         self._prepared = cc.Preparer()
+        self._slots = cc.EngineSlots()  # creates and starts in flight per engine
 
     def client(self, ctx: ActuatorContext) -> Any:
         url = engine_url(ctx)
@@ -108,10 +108,6 @@ class ContainerActuator:
     def _scope_lock(self, scope: str) -> threading.Lock:
         with self._lock:
             return self._scope_locks.setdefault(scope, threading.Lock())
-
-    def _gate(self, scope: str) -> cc.ScopeGate:
-        with self._lock:
-            return self._gates.setdefault(scope, cc.ScopeGate())
 
     # -- observe ------------------------------------------------------------------------
 
@@ -220,22 +216,26 @@ class ContainerActuator:
             self._prepared.image(client, url, engine, image, pull)
             prepare()
 
-        with self._gate(ctx.scope).shared():  # a cleanup cannot drop the network meanwhile
-            prepare()
-            for volume in cp.named_volumes(spec, ctx.scope):
-                with self._scope_lock(f"volume {volume}"):
-                    de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
-            cid = cc.create(client, url, ctx.scope, kwargs, on_missing)
-        try:
-            with de.engine_errors(url, f"starting container {name}", image=image):
-                for network in spec.get("networks") or ():
-                    client.api.connect_container_to_network(cid, str(network),
-                                                            aliases=[resource.name])
-                client.api.start(cid)
-        except Exception:
-            with de.engine_errors(url, f"removing failed container {name}"):
-                client.api.remove_container(cid, force=True)
-            raise
+        # one create of a scope at a time (a cleanup cannot drop the network meanwhile); the
+        # starts run in parallel. Fully concurrent creates were suspected of leaving the
+        # network a phantom endpoint on Docker 20.10 under load (container/create.py).
+        with self._slots.slot(engine, local=ctx.transport.host == LOCAL_HOST):
+            with self._scope_lock(ctx.scope):
+                prepare()
+                for volume in cp.named_volumes(spec, ctx.scope):
+                    with self._scope_lock(f"volume {volume}"):
+                        de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
+                cid = cc.create(client, url, ctx.scope, kwargs, on_missing)
+            try:
+                with de.engine_errors(url, f"starting container {name}", image=image):
+                    for network in spec.get("networks") or ():
+                        client.api.connect_container_to_network(cid, str(network),
+                                                                aliases=[resource.name])
+                    client.api.start(cid)
+            except Exception:
+                with de.engine_errors(url, f"removing failed container {name}"):
+                    client.api.remove_container(cid, force=True)
+                raise
         self._emit(ctx, resource.address, f"started container {name} ({cid[:12]})")
         seen = self._list_one(url, ctx, resource.address)
         if seen is None:
@@ -254,8 +254,7 @@ class ContainerActuator:
         """After a delete: drop the scope's volumes when asked, and its network once no
         container of the scope is left. Objects still in use are left alone."""
         remove_volumes = bool(ctx.extra.get("remove_volumes"))
-        with self._gate(ctx.scope).exclusive(), \
-                de.engine_errors(url, f"cleaning up {ctx.scope}"):
+        with self._scope_lock(ctx.scope), de.engine_errors(url, f"cleaning up {ctx.scope}"):
             if remove_volumes:
                 listed = client.api.volumes(filters=cp.scope_filter(ctx.scope))
                 for volume in (listed or {}).get("Volumes") or ():

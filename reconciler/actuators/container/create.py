@@ -10,12 +10,18 @@ name is taken) runs :func:`reconciler.actuators.container.engine.check_name_free
 container of our scope is removed, anybody else's is an error) and retries once. It is the
 low-level create, without the inspect the SDK's ``containers.create`` adds.
 
-:class:`ScopeGate` lets creates of one scope run at once (shared) while a scope cleanup,
-which may remove the scope's network, runs alone (exclusive, and waiting cleanups go first).
+The caller holds its scope lock around a create (one at a time per scope, as the cleanup
+that may remove the scope's network). With fully concurrent creates, two of three
+200-container runs on Docker 20.10 under load left the network with a phantom endpoint
+("has active endpoints" at destroy, for good); serialized creates are the shape that was
+clean before. The starts run in parallel, bounded per engine (:class:`EngineSlots`): on a
+2-core machine a cold apply of 200 containers took 26 s with 6 in flight and 32-34 s with
+20 (the engine thrashes), whatever the apply's ``--parallelism``.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -23,41 +29,28 @@ from typing import Any
 
 from reconciler.actuators.container import engine as de
 
+REMOTE_SLOTS = 6  # an engine on another host: its core count is not known here
 
-class ScopeGate:
-    """A shared/exclusive lock: many creates, or one cleanup."""
+
+def local_slots(cores: int | None = None) -> int:
+    """Creates and starts in flight on the local engine: three per core, 2 to 16."""
+    return max(2, min(16, 3 * (cores or os.cpu_count() or 2)))
+
+
+class EngineSlots:
+    """Per engine, a bound on the container creates and starts in flight."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._shared = 0
-        self._exclusive = False
-        self._waiting = 0  # cleanups waiting: new creates let them go first
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.BoundedSemaphore] = {}
 
     @contextmanager
-    def shared(self) -> Iterator[None]:
-        with self._cond:
-            self._cond.wait_for(lambda: not self._exclusive and not self._waiting)
-            self._shared += 1
-        try:
+    def slot(self, engine: str, *, local: bool) -> Iterator[None]:
+        with self._lock:
+            semaphore = self._slots.setdefault(engine, threading.BoundedSemaphore(
+                local_slots() if local else REMOTE_SLOTS))
+        with semaphore:
             yield
-        finally:
-            with self._cond:
-                self._shared -= 1
-                self._cond.notify_all()
-
-    @contextmanager
-    def exclusive(self) -> Iterator[None]:
-        with self._cond:
-            self._waiting += 1
-            self._cond.wait_for(lambda: not self._exclusive and not self._shared)
-            self._waiting -= 1
-            self._exclusive = True
-        try:
-            yield
-        finally:
-            with self._cond:
-                self._exclusive = False
-                self._cond.notify_all()
 
 
 class Preparer:

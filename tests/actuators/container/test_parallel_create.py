@@ -1,7 +1,7 @@
 """Cold creates under a parallel apply (issue 14), on a recording engine (no dockerd): the
 image check and the scope network once per engine, no lookups before an optimistic create
 and no inspect after it; a taken name and a network removed behind our back are handled with
-one retry; a scope cleanup waits for the creates in flight."""
+one retry."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import requests
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.actuator import ContainerActuator
-from reconciler.actuators.container.create import ScopeGate
+from reconciler.actuators.container.create import EngineSlots, local_slots
 from reconciler.errors import TerminalError
 from reconciler.model.changes import Action, Change
 from reconciler.model.types import Address, Resource
@@ -158,26 +158,26 @@ def test_a_network_removed_behind_our_back_is_made_again() -> None:
     assert engine.calls.count("inspect_image") == 2
 
 
-def test_a_cleanup_waits_for_the_creates_in_flight() -> None:
-    gate, order = ScopeGate(), []
-    in_create, release = threading.Event(), threading.Event()
+def test_local_engine_slots_follow_the_cores() -> None:
+    assert [local_slots(c) for c in (1, 2, 4, 64)] == [3, 6, 12, 16]
 
-    def create() -> None:
-        with gate.shared():
-            in_create.set()
-            release.wait(10)
-            order.append("create done")
 
-    def cleanup() -> None:
-        with gate.exclusive():
-            order.append("cleanup")
+def test_creates_and_starts_in_flight_are_bounded_per_engine() -> None:
+    slots, seen, peak = EngineSlots(), [0], [0]
+    lock, gate = threading.Lock(), threading.Barrier(local_slots(), timeout=10)
 
-    creating = threading.Thread(target=create)
-    creating.start()
-    in_create.wait(10)
-    cleaning = threading.Thread(target=cleanup)
-    cleaning.start()
-    release.set()
-    creating.join(10)
-    cleaning.join(10)
-    assert order == ["create done", "cleanup"]
+    def work() -> None:
+        with slots.slot("local", local=True):
+            with lock:
+                seen[0] += 1
+                peak[0] = max(peak[0], seen[0])
+            gate.wait()  # the first full batch meets here: the bound is reached
+            with lock:
+                seen[0] -= 1
+
+    threads = [threading.Thread(target=work) for _ in range(3 * local_slots())]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert peak[0] == local_slots()
