@@ -217,8 +217,7 @@ class ContainerActuator:
             prepare()
 
         # one create of a scope at a time (a cleanup cannot drop the network meanwhile); the
-        # starts run in parallel. Fully concurrent creates were suspected of leaving the
-        # network a phantom endpoint on Docker 20.10 under load (container/create.py).
+        # starts run in parallel (the shape it had before; see container/create.py).
         with self._slots.slot(engine, local=ctx.transport.host == LOCAL_HOST):
             with self._scope_lock(ctx.scope):
                 prepare()

@@ -11,10 +11,11 @@ container of our scope is removed, anybody else's is an error) and retries once.
 low-level create, without the inspect the SDK's ``containers.create`` adds.
 
 The caller holds its scope lock around a create (one at a time per scope, as the cleanup
-that may remove the scope's network). With fully concurrent creates, two of three
-200-container runs on Docker 20.10 under load left the network with a phantom endpoint
-("has active endpoints" at destroy, for good); serialized creates are the shape that was
-clean before. The starts run in parallel, bounded per engine (:class:`EngineSlots`): on a
+that may remove the scope's network), the shape it had before: with fully concurrent
+creates, two of three 200-container runs on Docker 20.10 under load left the network with a
+phantom endpoint ("has active endpoints" at destroy, for good), but one run with serialized
+creates did too, so the cause is the loaded engine, not proven to be the concurrency. The
+starts run in parallel, bounded per engine (:class:`EngineSlots`): on a
 2-core machine a cold apply of 200 containers took 26 s with 6 in flight and 32-34 s with
 20 (the engine thrashes), whatever the apply's ``--parallelism``.
 """
