@@ -127,6 +127,15 @@ class Pair:
                      [*COMPOSE, "-p", f"{self.name}_c", "-f",
                       str(self.theirs / "compose.yaml"), "down", "-t", "2"]):
             subprocess.run(args, capture_output=True, check=False, timeout=600)
+        # whatever a failed down left: by label, then removed by id
+        for label in (f"io.reconciler.scope={self.name}",
+                      f"com.docker.compose.project={self.name}_c"):
+            ids = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"],
+                                 capture_output=True, text=True, check=False,
+                                 timeout=60).stdout.split()
+            if ids:
+                subprocess.run(["docker", "rm", "-f", *ids], capture_output=True, check=False,
+                               timeout=600)
 
 
 def bench_twenty(root: Path) -> dict[str, dict[str, float]]:

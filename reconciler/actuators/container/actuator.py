@@ -11,33 +11,34 @@ tell an OOM kill from a SIGKILL; on a local socket both go through container/soc
 docker SDK import). Named volumes are ``<scope>_<name>``, labelled, kept across replace and
 delete, removed only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
 A container is stopped with its ``stop_signal`` (also its StopSignal) and SIGKILLed only at
-the end of ``shutdown_timeout``. Spec keys: docs/containers.md. Engine failures are mapped in
-container/engine.py.
+the end of ``shutdown_timeout`` (container/stopping.py). Creates run in parallel: the image
+check and the scope network are done once per engine, the create is optimistic (no lookups
+first; one create per scope at a time, starts in parallel: container/create.py). Spec keys:
+docs/containers.md. Engine failures are mapped in container/engine.py.
 """
 
 from __future__ import annotations
 
-import math
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
+from reconciler.actuators.container import create as cc
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import health as container_health
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container import ports as container_ports
 from reconciler.actuators.container import socket as docker_socket
+from reconciler.actuators.container import stopping
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.model.changes import OWNED_BY, Action, Change, Health, Observed
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
 
-DEFAULT_STOP_TIMEOUT = 10
 # UPDATE changes only hash-excluded fields; these need a new container, the rest do not
 _RECREATE_ON_UPDATE = ("labels", "health")
 
@@ -71,6 +72,8 @@ class ContainerActuator:
         self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
+        self._prepared = cc.Preparer()
+        self._slots = cc.EngineSlots()  # creates and starts in flight per engine
 
     def client(self, ctx: ActuatorContext) -> Any:
         url = engine_url(ctx)
@@ -151,7 +154,8 @@ class ContainerActuator:
             current = self._list_one(url, ctx, change.address)
             if current is not None and current.running:
                 return current  # only how we talk to it changed (timeouts): nothing to do
-        self._remove(client, url, ctx, change.address, change.before)
+        if change.action is not Action.CREATE:  # observe just found none for a create
+            self._remove(client, url, ctx, change.address, change.before)
         return self._create(client, url, resource, ctx)
 
     def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
@@ -161,7 +165,7 @@ class ContainerActuator:
                 spec: Mapping[str, Any] | None) -> None:
         """Stop and remove every container of the scope that claims ``address``: ``spec``
         (the last-applied one) gives the stop signal and the bound on the wait."""
-        timeout, signal = _stop_timeout(spec), (spec or {}).get("stop_signal")
+        timeout, signal = stopping.stop_timeout(spec), (spec or {}).get("stop_signal")
         filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
                              f"{cp.LABEL_ADDRESS}={address}"]}
         with de.engine_errors(url, f"listing containers of {address}"):
@@ -172,7 +176,7 @@ class ContainerActuator:
             with de.engine_errors(url, f"removing container {name}"):
                 try:
                     if entry.get("State") in ("running", "restarting", "paused"):
-                        _stop(client, entry["Id"], timeout, signal)
+                        stopping.stop(client, entry["Id"], timeout, signal)
                     client.api.remove_container(entry["Id"], v=False, force=True)
                 except Exception as exc:
                     if not de.is_not_found(exc):
@@ -198,28 +202,40 @@ class ContainerActuator:
                 healthcheck=command_check, scope=ctx.scope, project_dir=project_dir)
         except ValueError as exc:
             raise TerminalError(f"{resource.address}: {exc}") from None
-        if de.ensure_image(client, image, str(spec.get("pull") or "missing"), url):
+        engine, pull = url or LOCAL_HOST, str(spec.get("pull") or "missing")
+        if self._prepared.image(client, url, engine, image, pull):
             self._emit(ctx, resource.address, f"pulled image {image}")
         de.check_networks(client, url, [str(n) for n in spec.get("networks") or ()])
-        with self._scope_lock(ctx.scope):
-            de.ensure_network(client, url, ctx.project, ctx.scope,
-                              ctx.extra.get("docker_subnet"))
-            for volume in cp.named_volumes(spec, ctx.scope):
-                de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
-            de.check_name_free(client, url, ctx.scope, name)
-            with de.engine_errors(url, f"creating container {name}", image=image):
-                container = client.containers.create(**kwargs)
-        try:
-            with de.engine_errors(url, f"starting container {name}", image=image):
-                for network in spec.get("networks") or ():
-                    client.api.connect_container_to_network(container.id, str(network),
-                                                            aliases=[resource.name])
-                container.start()
-        except Exception:
-            with de.engine_errors(url, f"removing failed container {name}"):
-                client.api.remove_container(container.id, force=True)
-            raise
-        self._emit(ctx, resource.address, f"started container {name} ({container.id[:12]})")
+
+        def prepare() -> None:
+            self._prepared.network(client, url, engine, ctx.project, ctx.scope,
+                                   ctx.extra.get("docker_subnet"))
+
+        def on_missing() -> None:  # removed behind our back: check both again
+            self._prepared.forget(engine, f"image {image}", f"network {ctx.scope}")
+            self._prepared.image(client, url, engine, image, pull)
+            prepare()
+
+        # one create of a scope at a time (a cleanup cannot drop the network meanwhile); the
+        # starts run in parallel (the shape it had before; see container/create.py).
+        with self._slots.slot(engine, local=ctx.transport.host == LOCAL_HOST):
+            with self._scope_lock(ctx.scope):
+                prepare()
+                for volume in cp.named_volumes(spec, ctx.scope):
+                    with self._scope_lock(f"volume {volume}"):
+                        de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
+                cid = cc.create(client, url, ctx.scope, kwargs, on_missing)
+            try:
+                with de.engine_errors(url, f"starting container {name}", image=image):
+                    for network in spec.get("networks") or ():
+                        client.api.connect_container_to_network(cid, str(network),
+                                                                aliases=[resource.name])
+                    client.api.start(cid)
+            except Exception:
+                with de.engine_errors(url, f"removing failed container {name}"):
+                    client.api.remove_container(cid, force=True)
+                raise
+        self._emit(ctx, resource.address, f"started container {name} ({cid[:12]})")
         seen = self._list_one(url, ctx, resource.address)
         if seen is None:
             raise TerminalError(f"container {name} vanished right after it was started")
@@ -241,60 +257,17 @@ class ContainerActuator:
             if remove_volumes:
                 listed = client.api.volumes(filters=cp.scope_filter(ctx.scope))
                 for volume in (listed or {}).get("Volumes") or ():
-                    _quietly(client.api.remove_volume, volume["Name"])
+                    stopping.quietly(client.api.remove_volume, volume["Name"])
             if client.api.containers(all=True, filters=cp.scope_filter(ctx.scope)):
                 return
             for network in client.api.networks(names=[ctx.scope]):
                 labels = network.get("Labels") or {}
                 if network.get("Name") == ctx.scope and labels.get(cp.LABEL_SCOPE) == ctx.scope:
-                    _remove_network(client, network["Id"])
+                    self._prepared.forget(url or LOCAL_HOST, f"network {ctx.scope}")
+                    stopping.remove_network(client, network["Id"])
 
     # -- health -------------------------------------------------------------------------
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
         return container_health.health(resource, observed, ctx,
                                        lambda: (self.client(ctx), engine_url(ctx)))
-
-
-def _stop_timeout(spec: Mapping[str, Any] | None) -> int:
-    """The engine takes whole seconds: a fraction rounds UP (0.5 s is no instant SIGKILL)."""
-    value = (spec or {}).get("shutdown_timeout")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return DEFAULT_STOP_TIMEOUT
-    return max(0, math.ceil(value))
-
-
-def _stop(client: Any, cid: str, timeout: int, signal: Any) -> None:
-    """Stop within ``timeout`` seconds. An explicit stop signal is sent first (the container
-    got it as its StopSignal at create, but an UPDATE may have changed it since); the
-    engine's stop then waits for the exit, sending its StopSignal, and SIGKILLs at the
-    timeout. An exit in between is fine: stopping a stopped container is a no-op."""
-    if isinstance(signal, str) and signal:
-        try:
-            client.api.kill(cid, signal=signal)
-        except Exception as exc:
-            if not (de.is_not_found(exc) or getattr(exc, "status_code", None) == 409):
-                raise
-    client.api.stop(cid, timeout=timeout)
-
-
-def _remove_network(client: Any, network_id: str, attempts: int = 10) -> None:
-    """The engine detaches endpoints of just-removed containers asynchronously: a network
-    can answer "has active endpoints" (403) for a moment after its last container went."""
-    for attempt in range(attempts):
-        try:
-            _quietly(client.api.remove_network, network_id)
-            return
-        except Exception as exc:
-            if getattr(exc, "status_code", None) != 403 or attempt == attempts - 1:
-                raise
-            time.sleep(0.2)
-
-
-def _quietly(action: Callable[[str], object], name: str) -> None:
-    """Best-effort cleanup: an object in use or already gone is left as it is."""
-    try:
-        action(name)
-    except Exception as exc:
-        if not (de.is_not_found(exc) or getattr(exc, "status_code", None) == 409):
-            raise
