@@ -26,18 +26,19 @@ from reconciler.config.raw import RawDocument, as_list
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_compose import ComposePart, compose_part, is_compose_draft
 from reconciler.model.build_draft import Draft
-from reconciler.model.build_locald import locald_drafts, procfile_drafts
 from reconciler.model.build_refs import port_references, publish_referenced
 from reconciler.model.build_resolve import Resolver
-from reconciler.model.build_seed import SEED_FORMATS, seed_drafts, vendetta_hosts
-from reconciler.model.build_services import services_drafts
+from reconciler.model.build_seed import vendetta_hosts
 from reconciler.model.build_stacks import expand_stacks
 from reconciler.model.build_wireguard import overlay_addresses, wireguard_resources
 from reconciler.model.host import BuildHost, NoHost
+from reconciler.model.readers import read_drafts
 from reconciler.model.secrets import DEFAULT_KEY
 from reconciler.model.types import Address, Condition, Dependency, DesiredState
 
 PortAllocator = Callable[[Address], int]
+"""Gives an auto port its number. One with a ``settle(addresses)`` method is first told every
+address the build will ask about (so it can settle them all at once, before the first)."""
 
 __all__ = ["build", "fallback_port"]
 
@@ -46,33 +47,6 @@ def fallback_port(address: Address) -> int:
     """The deterministic port used when no allocator is given: 20000 + sha256 % 20000."""
     digest = hashlib.sha256(str(address).encode()).digest()
     return 20000 + int.from_bytes(digest[:8], "big") % 20000
-
-
-def _drafts(docs: Sequence[RawDocument], env: Mapping[str, str], host: BuildHost) -> tuple[
-        list[Draft], list[Diagnostic]]:
-    dotenv: dict[str, str] = {}
-    for doc in docs:
-        if doc.format == "dotenv" and isinstance(doc.data, dict):
-            dotenv.update({str(k): str(v) for k, v in doc.data.items()})
-    drafts: list[Draft] = []
-    problems: list[Diagnostic] = []
-    for doc in docs:
-        found: list[Draft] = []
-        if doc.format == "services":
-            found, bad = services_drafts(doc, host)
-            problems += bad
-        elif doc.format == "locald":
-            found = locald_drafts(doc)
-        elif doc.format == "procfile":
-            found = procfile_drafts(doc, dotenv, env)
-        elif doc.format in SEED_FORMATS:
-            found, bad = seed_drafts(doc)
-            problems += bad
-        found.sort(key=lambda d: (d.source.line, d.source.column))
-        drafts += found
-    for order, draft in enumerate(drafts):
-        draft.order = order
-    return drafts, problems
 
 
 def _merge(drafts: list[Draft]) -> tuple[dict[str, Draft], list[Diagnostic]]:
@@ -88,6 +62,18 @@ def _merge(drafts: list[Draft]) -> tuple[dict[str, Draft], list[Diagnostic]]:
             draft.source, address=str(draft.address),
             hint="service and task names must be unique across all config files"))
     return by_name, problems
+
+
+def _fixed_ports(draft: Draft) -> list[int]:
+    mappings = draft.spec.get("ports") if draft.kind == "container" else None
+    return [m["host"] for m in mappings or [] if isinstance(m.get("host"), int)]
+
+
+def _auto_port(draft: Draft) -> bool:
+    """Whether the ports step asks the allocator for ``draft``'s port."""
+    mappings = draft.spec.get("ports") if draft.kind == "container" else None
+    return not _fixed_ports(draft) and draft.port_request == "auto" and (
+        draft.kind != "container" or bool(mappings))
 
 
 def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnostic]:
@@ -111,12 +97,14 @@ def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnos
             draft.port = draft.port_request
             if not mappings:
                 claim(draft, draft.port)
+    settle = getattr(allocator, "settle", None)  # told every auto port before the first
+    if callable(settle):  # is asked (engine/ports.py: re-adopts the ports marks carry)
+        settle([d.address for d in drafts if _auto_port(d)])
     for draft in drafts:
         mappings = draft.spec.get("ports") if draft.kind == "container" else None
-        fixed = [m["host"] for m in mappings or [] if isinstance(m.get("host"), int)]
-        if fixed:
-            draft.port = fixed[0]
-        elif draft.port_request == "auto" and (draft.kind != "container" or mappings):
+        if _fixed_ports(draft):
+            draft.port = _fixed_ports(draft)[0]
+        elif _auto_port(draft):
             port = allocator(draft.address) if allocator else fallback_port(draft.address)
             while allocator is None and (draft.host, port) in used:
                 port = 20000 + (port - 20000 + 1) % 20000
@@ -229,10 +217,12 @@ def _host_addresses(docs: Sequence[RawDocument]) -> dict[str, str]:
 
 def project_name(docs: Sequence[RawDocument]) -> str:
     """The project's name: its config's ``name:``, else the config directory's name."""
-    return _project(docs)[0]
+    return project_of(docs)[0]
 
 
-def _project(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
+def project_of(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
+    """The project's name and its ``settings``, ``networks`` and ``hosts`` (what transports
+    need to reach its hosts), known before the build."""
     settings: dict[str, Any] = {}
     names: list[str] = []
     for doc in docs:
@@ -265,7 +255,7 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     without one, a project that needs a host fact raises InternalError.
     """
     host = host if host is not None else NoHost()
-    drafts, diagnostics = _drafts(docs, env, host)
+    drafts, diagnostics = read_drafts(docs, env, host)
     drafts, problems = expand_stacks(drafts, env=env, session=session, host=host)
     diagnostics += problems
     by_name, problems = _merge(drafts)
@@ -273,7 +263,7 @@ def build(docs: Sequence[RawDocument], *, env: Mapping[str, str], session: str |
     kept = [d for d in drafts if by_name.get(d.name) is d]
     publish_referenced(kept, port_references(docs))
     diagnostics += _ports(kept, port_allocator)
-    project, settings = _project(docs)
+    project, settings = project_of(docs)
     compose = compose_part(docs, [d for d in kept if is_compose_draft(d)], env=env,
                            scope=f"{project}_{session}" if session else project,
                            order_start=len(drafts), secret_key=secret_key, host=host)
