@@ -21,7 +21,6 @@ from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_locald import locald_drafts, procfile_drafts
-from reconciler.model.build_seed import seed_drafts
 from reconciler.model.build_services import services_drafts
 from reconciler.model.host import BuildHost
 
@@ -52,16 +51,24 @@ def _procfile(doc: RawDocument, ctx: ReadContext) -> tuple[list[Draft], list[Dia
     return procfile_drafts(doc, ctx.dotenv, ctx.env), []
 
 
-def _seed(doc: RawDocument, ctx: ReadContext) -> tuple[list[Draft], list[Diagnostic]]:
-    return seed_drafts(doc)
+def _vendetta(doc: RawDocument, ctx: ReadContext) -> tuple[list[Draft], list[Diagnostic]]:
+    from reconciler.model.build_vendetta import vendetta_drafts  # (seed formats: on use)
+
+    return vendetta_drafts(doc)
+
+
+def _par(doc: RawDocument, ctx: ReadContext) -> tuple[list[Draft], list[Diagnostic]]:
+    from reconciler.model.build_par import par_drafts
+
+    return par_drafts(doc), []
 
 
 READERS: dict[str, Reader] = {
     "services": _services,  # services.yaml (reconciler's own format)
     "locald": _locald,  # locald.toml
     "procfile": _procfile,  # Procfile (+ .env)
-    "vendetta": _seed,  # .vendetta/config.yaml
-    "par": _seed,  # .par.yaml
+    "vendetta": _vendetta,  # .vendetta/config.yaml
+    "par": _par,  # .par.yaml
 }
 
 
