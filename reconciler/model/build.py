@@ -22,7 +22,6 @@ import hashlib
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.config.raw import RawDocument, as_list
 from reconciler.errors import Diagnostic, error
@@ -31,11 +30,10 @@ from reconciler.model.build_deps import dependencies
 from reconciler.model.build_draft import Draft
 from reconciler.model.build_refs import port_references, publish_referenced
 from reconciler.model.build_resolve import Resolver
-from reconciler.model.build_seed import vendetta_hosts
 from reconciler.model.build_stacks import expand_stacks
 from reconciler.model.build_wireguard import overlay_addresses, wireguard_resources
 from reconciler.model.host import BuildHost, NoHost
-from reconciler.model.readers import read_drafts
+from reconciler.model.readers import project_of, read_drafts
 from reconciler.model.secrets import DEFAULT_KEY
 from reconciler.model.types import Address, Dependency, DesiredState, Resource
 
@@ -43,7 +41,7 @@ PortAllocator = Callable[[Address], int]
 """Gives an auto port its number. One with a ``settle(addresses)`` method is first told every
 address the build will ask about (so it can settle them all at once, before the first)."""
 
-__all__ = ["build", "fallback_port"]
+__all__ = ["STEPS", "build", "fallback_port", "project_name", "project_of"]
 
 
 def fallback_port(address: Address) -> int:
@@ -138,29 +136,6 @@ def _host_addresses(docs: Sequence[RawDocument]) -> dict[str, str]:
 def project_name(docs: Sequence[RawDocument]) -> str:
     """The project's name: its config's ``name:``, else the config directory's name."""
     return project_of(docs)[0]
-
-
-def project_of(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
-    """The project's name and its ``settings``, ``networks`` and ``hosts`` (what transports
-    need to reach its hosts), known before the build."""
-    settings: dict[str, Any] = {}
-    names: list[str] = []
-    for doc in docs:
-        data = doc.data if isinstance(doc.data, dict) else {}
-        if doc.format == "services":
-            if isinstance(data.get("name"), str):
-                names.append(data["name"])
-            for key in ("settings", "networks", "hosts"):
-                if isinstance(data.get(key), dict):
-                    settings.setdefault(key, {}).update(data[key])
-        elif doc.format == "vendetta":
-            names += [data["name"]] if isinstance(data.get("name"), str) else []
-            settings.setdefault("hosts", {}).update(vendetta_hosts(doc))
-        elif doc.format == "locald" and isinstance(data.get("project"), dict) and isinstance(
-                data["project"].get("name"), str):
-            names.append(data["project"]["name"])
-    fallback = docs[0].path.absolute().parent.name if docs else "project"
-    return (names[0] if names else fallback) or "project", settings
 
 
 @dataclass
