@@ -33,22 +33,14 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
     Globals(directory, session, state_dir, False, policy_file).check_directory()
     check_path_option(state_dir, "--state-dir")
     check_path_option(policy_file, "--policy")
-    from reconciler.config import interpolation_env, load
-    from reconciler.engine.local_host import LocalHost
-    from reconciler.model.build import build
-    from reconciler.validate.checker import check
+    from reconciler.engine.loading import load_and_build
 
-    docs, diagnostics = load(directory)
-    diagnostics += check(docs)
-    if not any(d.severity is Severity.ERROR for d in diagnostics):
-        env = interpolation_env(docs, os.environ)
-        desired, more = build(docs, env=env, session=session, strict=strict,
-                              host=LocalHost(env))
-        diagnostics += more
-        if not any(d.severity is Severity.ERROR for d in diagnostics):
-            from reconciler.cli.validate_compose import compose_cli_diagnostics
+    loaded = load_and_build(directory, environ=os.environ, session=session, strict=strict)
+    docs, diagnostics = loaded.docs, loaded.diagnostics
+    if loaded.desired is not None and not loaded.errors:
+        from reconciler.cli.validate_compose import compose_cli_diagnostics
 
-            diagnostics += compose_cli_diagnostics(desired)  # skipped without a Compose CLI
+        diagnostics += compose_cli_diagnostics(loaded.desired)  # skipped without a Compose CLI
     from reconciler.engine.policy_step import new_diagnostics, policy_layers, state_dir_for
 
     layers = policy_layers(directory, state_dir_for(directory, session, state_dir),

@@ -44,11 +44,24 @@ def is_free(port: int, host: str = "127.0.0.1") -> bool:
 class PortAllocator:
     """Callable ``Address -> port`` for model.build: recorded first, then the next free one."""
 
-    def __init__(self, recorded: Mapping[str, int], salt: str = ""):
+    def __init__(self, recorded: Mapping[str, int], salt: str = "",
+                 adopt: Callable[[Sequence[str]], Mapping[str, int]] | None = None):
         self.recorded = dict(recorded)
         self.salt = salt
+        self.adopt = adopt  # ports of addresses with none recorded (see :func:`readopt`)
         self._taken = set(self.recorded.values())
         self.fresh: list[str] = []  # addresses given a new port by this allocator
+
+    def settle(self, addresses: Sequence[Address]) -> None:
+        """Told by model.build every address it will ask about, before the first: those with
+        no recorded port get the one ``adopt`` finds (the owner marks of running objects), so
+        the build runs once. Nothing unrecorded: ``adopt`` is not called."""
+        missing = [str(a) for a in addresses if str(a) not in self.recorded]
+        if not missing or self.adopt is None:
+            return
+        adopted = {k: port for k, port in self.adopt(missing).items() if k in missing}
+        self.recorded.update(adopted)
+        self._taken.update(adopted.values())
 
     def __call__(self, address: Address) -> int:
         key = str(address)

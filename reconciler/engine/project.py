@@ -26,6 +26,7 @@ from reconciler import actuators
 from reconciler.actuators.base import ActuatorContext
 from reconciler.config import RawDocument, interpolation_env, load
 from reconciler.engine import ownership
+from reconciler.engine.loading import load_and_build
 from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
 from reconciler.engine.ports import PortAllocator, readopt
 from reconciler.engine.support import (
@@ -39,7 +40,7 @@ from reconciler.engine.support import (
 )
 from reconciler.errors import ConfigError, Diagnostic, Severity, StalePlanError
 from reconciler.events import EventBus
-from reconciler.model.build import build, project_name
+from reconciler.model.build import project_name, project_of
 from reconciler.model.changes import Observed
 from reconciler.model.paths import localize
 from reconciler.model.secrets import Redactor, secret_values
@@ -116,39 +117,32 @@ class Project:
         return interpolation_env(docs, self.environ)
 
     def desired(self, *, allocate: bool = True) -> tuple[DesiredState, list[Diagnostic]]:
-        """Load, validate and build; raise ConfigError when any error was found."""
-        docs, diagnostics = self.documents()
-        if any(d.severity is Severity.ERROR for d in diagnostics):
-            raise ConfigError(diagnostics)
-        recorded = self.store.allocations()
-        allocator = PortAllocator(recorded, salt=str(self.store.state_dir)) if allocate else None
-        state, more = self._build(docs, allocator)
-        if allocator is not None and allocator.fresh:  # re-adopt the ports marks carry
-            self.name = state.project
-            self.transports.configure(state)
-            adopted = readopt(allocator.fresh, self.context_for)
-            if adopted:
-                allocator = PortAllocator({**adopted, **recorded}, salt=allocator.salt)
-                state, more = self._build(docs, allocator)
-        diagnostics += more
-        if any(d.severity is Severity.ERROR for d in diagnostics):
+        """Load, validate and build (once); raise ConfigError when any error was found."""
+        loaded = load_and_build(self.directory, environ=self.environ, session=self.session,
+                                strict=self.strict, secret_key=self.store.secret_key(),
+                                root=os.path.abspath(self.directory), documents=self.documents,
+                                ports=self._allocator if allocate else None)
+        state, diagnostics = loaded.desired, loaded.diagnostics
+        if state is None or loaded.errors:
             raise ConfigError(diagnostics)
         self.name = state.project
         self.transports.configure(state)
         self.events.redactor.add(secret_values((r.secrets for r in state.resources.values()),
-                                               self.env(docs)))
+                                               loaded.env))
         for diagnostic in diagnostics:
             self.events.emit("diagnostic", diagnostic.address, diagnostic.render())
         return state, diagnostics
 
-    def _build(self, docs: Sequence[RawDocument],
-               allocator: PortAllocator | None) -> tuple[DesiredState, list[Diagnostic]]:
-        from reconciler.engine.local_host import LocalHost
+    def _allocator(self, docs: list[RawDocument]) -> PortAllocator:
+        """Recorded ports first; an auto port with none recorded takes the one the owner
+        marks of its running object carry (:func:`readopt`), else a free one."""
+        def adopt(fresh: Sequence[str]) -> dict[str, int]:
+            self.name, settings = project_of(docs)
+            self.transports.configure_settings(settings)
+            return readopt(fresh, self.context_for)
 
-        env = self.env(docs)
-        return build(docs, env=env, session=self.session, port_allocator=allocator,
-                     secret_key=self.store.secret_key(), strict=self.strict,
-                     host=LocalHost(env), root=os.path.abspath(self.directory))
+        return PortAllocator(self.store.allocations(), salt=str(self.store.state_dir),
+                             adopt=adopt)
 
     # -- 4-6: observe, diff, plan ------------------------------------------------------------
 

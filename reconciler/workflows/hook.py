@@ -70,18 +70,10 @@ def export_staged(root: Path, paths: list[str], dest: Path) -> None:
 
 def check_project(directory: Path) -> list[Diagnostic]:
     """What ``validate`` reports for ``directory``, plus its own policy.yaml."""
-    from reconciler.config import interpolation_env, load
-    from reconciler.engine.local_host import LocalHost
+    from reconciler.engine.loading import load_and_build
     from reconciler.engine.policy_step import new_diagnostics, project_policy_path
-    from reconciler.model.build import build
-    from reconciler.validate.checker import check
 
-    docs, diagnostics = load(directory)
-    diagnostics += check(docs)
-    if not any(d.severity is Severity.ERROR for d in diagnostics):
-        env = interpolation_env(docs, os.environ)
-        _, more = build(docs, env=env, host=LocalHost(env))
-        diagnostics += more
+    diagnostics = load_and_build(directory, environ=os.environ).diagnostics
     diagnostics += new_diagnostics([(project_policy_path(directory), "project")], diagnostics)
     return sorted(diagnostics, key=Diagnostic.sort_key)
 
