@@ -150,7 +150,6 @@ class Applier:
 
     def _finish(self, result: ApplyResult, lock: threading.Lock, tracker: Tracker, node: str,
                 state: NodeState, outcome: NodeResult) -> None:
-        outcome.message = self.events.redactor(outcome.message)  # a log tail may hold one
         with lock:
             crash = self._crashes.get(node)
             if crash is not None and outcome.outcome in ("applied", "unchanged"):
@@ -161,6 +160,7 @@ class Applier:
         self._report(node, outcome)
 
     def _report(self, node: str, outcome: NodeResult) -> None:
+        outcome.message = self.events.redactor(outcome.message)  # a crash's tail may hold one
         kind = {"applied": "node.done", "unchanged": "node.done", "failed": "node.failed",
                 "skipped": "node.skipped"}[outcome.outcome]
         self.events.emit(kind, node, outcome.message, action=outcome.action,
