@@ -228,6 +228,11 @@ class TerminalError(ActuatorError):
     """A failure that retrying will not fix; the node fails."""
 
 
+class TransportError(TerminalError):
+    """A transport was asked for a capability its kind of host does not have (for example
+    an SSH channel on the local transport)."""
+
+
 class InternalError(ReconcilerError):
     """A bug in reconciler: exit code 3; its traceback goes to a crash report file."""
 

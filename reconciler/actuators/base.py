@@ -8,7 +8,7 @@ Diffing is generic (reconciler.engine.diff) over ``Resource.spec`` and ``Observe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,6 +16,7 @@ from reconciler.events import Hook, null_hook
 from reconciler.model.changes import Change, Health, Observed
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import Transport
+from reconciler.transports.pidwatch import ExitWatch
 
 
 @dataclass(frozen=True)
@@ -29,11 +30,25 @@ class ActuatorContext:
     events: Hook = null_hook
     session: str | None = None
     state_id: str | None = None  # the state's id, written into every owner mark
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    project_dir: str | None = None   # relative cwd / bind-mount paths start here
+    docker_url: str | None = None    # this machine's engine (None: DOCKER_HOST or the socket)
+    docker_subnet: str | None = None  # the subnet of the project's Docker network (tests)
+    remove_volumes: bool = False     # `destroy --volumes`: a container's volumes go too
+    stop_timeout: float | None = None  # `reconciler stop --timeout`: overrides the spec's
+    exit_watch: ExitWatch | None = None  # an apply's watch on the processes it starts
 
     @property
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
+
+    @property
+    def extra(self) -> Mapping[str, Any]:
+        """Deprecated read-only view of the typed options above under their old ``extra``
+        keys (only the container actuator still reads it); use the fields."""
+        found = {"project_dir": self.project_dir, "docker_url": self.docker_url,
+                 "docker_subnet": self.docker_subnet, "remove_volumes": self.remove_volumes,
+                 "stop_timeout": self.stop_timeout, "exit_watch": self.exit_watch}
+        return {k: v for k, v in found.items() if v is not None}
 
 
 def state_dir_mark(ctx: ActuatorContext) -> str:

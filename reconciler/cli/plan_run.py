@@ -211,7 +211,7 @@ def run_destroy(g: Globals, *, auto_approve: bool = False, targets: Sequence[str
     """``reconciler destroy``: plan the deletion of everything owned, confirm, execute
     (of ``project``, e.g. a sync agent's checkout, instead of ``-C DIR`` when given)."""
     project = project or g.project()
-    project.extra["remove_volumes"] = volumes
+    project.remove_volumes = volumes
     with project.locked():
         run = project.plan(targets=targets, destroy=True)
         echo(render_plan_text(run, g))

@@ -59,7 +59,7 @@ def stop(
     g = globals_of(ctx)
     project = g.project()
     if timeout is not None:
-        project.extra["stop_timeout"] = timeout
+        project.stop_timeout = timeout
     with project.locked():
         desired, _ = project.desired()
         decision = plan_stop(desired, services or [], project.store.holds(), force=force)

@@ -28,7 +28,7 @@ from reconciler.events import EventBus
 from reconciler.model.changes import Action, Change, Observed
 from reconciler.model.types import Address, DesiredState, Resource
 from reconciler.state import StateStore
-from reconciler.transports.pidwatch import EXIT_WATCH, ExitWatch
+from reconciler.transports.pidwatch import ExitWatch
 
 MAX_ATTEMPTS = 3
 # At its end an apply waits until every process it started has run this long (or ended):
@@ -215,7 +215,7 @@ class Applier:
     def _context(self, address: Address) -> ActuatorContext:
         """The node's context, carrying this apply's exit watch for the processes it starts."""
         ctx = self.context_for(address)
-        return replace(ctx, extra={**ctx.extra, EXIT_WATCH: self._watch})
+        return replace(ctx, exit_watch=self._watch)
 
     def _attempt(self, actuator: Actuator, change: Change, resource: Resource | None,
                  ctx: ActuatorContext) -> Observed | None:

@@ -79,7 +79,8 @@ class Project:
     events: EventBus = field(default_factory=EventBus)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     name: str | None = None  # the project's name, known once the config is loaded
-    extra: dict[str, Any] = field(default_factory=dict)  # passed to every ActuatorContext
+    remove_volumes: bool = False  # `destroy --volumes`: handed to every ActuatorContext
+    stop_timeout: float | None = None  # `stop --timeout`: handed to every ActuatorContext
     policy_file: Path | None = None  # the session layer (``--policy FILE``)
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     run_meta: dict[str, Any] = field(default_factory=dict)  # added to every run's meta
@@ -146,7 +147,7 @@ class Project:
 
     # -- 4-6: observe, diff, plan ------------------------------------------------------------
 
-    def context_for(self, address: Address, **extra: Any) -> ActuatorContext:
+    def context_for(self, address: Address) -> ActuatorContext:
         project = self.project_name
         scope = f"{project}_{self.session}" if self.session else project
         return ActuatorContext(project=project, scope=scope, state_dir=self.store.state_dir,
@@ -154,8 +155,9 @@ class Project:
                                events=self.events, session=self.session,
                                state_id=self.store.state_id() if self.store.backend.exists()
                                else None,  # read-only use never creates the state
-                               extra={"project_dir": str(self.directory.resolve()),
-                                      **self.extra, **extra})
+                               project_dir=str(self.directory.resolve()),
+                               remove_volumes=self.remove_volumes,
+                               stop_timeout=self.stop_timeout)
 
     @property
     def project_name(self) -> str:

@@ -33,6 +33,7 @@ class LocalTransport:
     """Runs commands on this machine (host ``local``)."""
 
     host = "local"
+    is_local = True
 
     def __init__(self) -> None:
         self._children: dict[int, subprocess.Popen[bytes]] = {}
@@ -61,6 +62,18 @@ class LocalTransport:
             note = f"\n(timed out after {timeout:g}s; the command's process group was killed)"
             return CommandResult(TIMEOUT_RETURNCODE, _text(out), _text(err) + note)
         return CommandResult(proc.returncode, _text(out), _text(err))
+
+    def run_script(self, script: str, *, timeout: float | None = None) -> CommandResult:
+        """Run a POSIX sh script (given on stdin) to completion."""
+        return self.run(["sh", "-s"], input=script.encode(), timeout=timeout)
+
+    def docker_url(self) -> str | None:
+        """None: this machine's own engine (its socket, or DOCKER_HOST)."""
+        return None
+
+    def wrap(self, command: str) -> str:
+        """Commands run here as they are (no sudo wrapper)."""
+        return command
 
     # -- detached children ------------------------------------------------------------------
 

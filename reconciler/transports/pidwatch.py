@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 
 from reconciler.transports import procfs as proc_scan
 
-EXIT_WATCH = "exit_watch"  # the ActuatorContext.extra key an apply hands its watch under
 POLL_FALLBACK = 0.02  # seconds between /proc looks where pidfd_open is missing
 
 

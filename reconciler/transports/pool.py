@@ -1,4 +1,5 @@
-"""One transport per host for a run: ``local`` is this machine; every other host is SSH.
+"""One transport per host for a run, of the type :mod:`reconciler.transports.registry` picks
+(``local`` is this machine; every other host is SSH).
 
 Hosts come from the desired state's settings (``hosts:`` and ``networks.*.nodes``, see
 :mod:`reconciler.model.topology`); any other name is tried as a ``~/.ssh/config`` alias. The pool is
@@ -17,8 +18,9 @@ from typing import Any
 
 from reconciler.errors import HostUnreachable
 from reconciler.model.topology import HostSpec, alias_host, hosts_from_settings
-from reconciler.model.types import LOCAL_HOST, DesiredState
+from reconciler.model.types import DesiredState
 from reconciler.transports.base import Transport
+from reconciler.transports.registry import open_transport
 
 
 class TransportPool:
@@ -78,17 +80,7 @@ class TransportPool:
             return transport
 
     def _connect(self, host: str) -> Transport:
-        if host == LOCAL_HOST:
-            from reconciler.transports.local import LocalTransport
-
-            return LocalTransport()
-        from reconciler.transports.ssh import SshTransport
-
-        spec = self.spec(host)
-        jump = SshTransport(self.spec(spec.jump)) if spec.jump else None
-        transport = SshTransport(spec, jump=jump)
-        transport.connect()
-        return transport
+        return open_transport(host, self.spec)
 
     def unreachable(self, host: str) -> HostUnreachable | None:
         """The error that made ``host`` unreachable in this run, if it was."""

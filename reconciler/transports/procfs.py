@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from reconciler.errors import TerminalError
+from reconciler.transports.base import Transport
 
 PROJECT_VAR = "RECONCILER_PROJECT"
 ADDRESS_VAR = "RECONCILER_ADDRESS"
@@ -234,8 +235,8 @@ def signal_processes(procs: Iterable[ProcInfo], sig: int, root: str = "/proc") -
             os.killpg(info.stat.pgrp, sig)
 
 
-def exit_reason(transport: object, rec: Mapping[str, object], booted: str) -> tuple[int | None,
-                                                                                   str]:
+def exit_reason(transport: Transport, rec: Mapping[str, object],
+                booted: str) -> tuple[int | None, str]:
     """Exit code (when the transport knows it) and human words for a recorded process that
     is gone: ``exited 1``, ``killed by SIGKILL``, ``not running since the machine rebooted``."""
     if rec.get("boot_id") and booted and rec.get("boot_id") != booted:

@@ -21,12 +21,11 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler.model.changes import Health, HealthStatus
 from reconciler.model.types import HealthCheck, ProbeKind
 from reconciler.transports import procfs as proc_scan
-from reconciler.transports.base import CommandResult
+from reconciler.transports.base import CommandResult, Transport
 from reconciler.transports.ssh import env_script, quote_path
 
 MARKS = "|".join(sorted(proc_scan.KEPT_VARS))
@@ -42,12 +41,8 @@ def log_path(scope: str, name: str) -> str:
     return f"{state_dir(scope)}/logs/{name}.log"
 
 
-def _run(transport: Any, script: str, timeout: float | None = 60.0) -> CommandResult:
-    if hasattr(transport, "run_script"):
-        result: CommandResult = transport.run_script(script, timeout=timeout)
-        return result
-    done: CommandResult = transport.run(["sh", "-s"], input=script.encode(), timeout=timeout)
-    return done
+def _run(transport: Transport, script: str, timeout: float | None = 60.0) -> CommandResult:
+    return transport.run_script(script, timeout=timeout)
 
 
 # -- observe ----------------------------------------------------------------------------------
@@ -103,7 +98,7 @@ def parse_scan(text: str, scope: str) -> tuple[list[proc_scan.ProcInfo], HostClo
     return procs, HostClock(clock["B"], int(clock["T"]) if clock["T"].isdigit() else 0, ticks)
 
 
-def scan(transport: Any, scope: str) -> tuple[list[proc_scan.ProcInfo], HostClock]:
+def scan(transport: Transport, scope: str) -> tuple[list[proc_scan.ProcInfo], HostClock]:
     """One round trip: every live process of ``scope`` on the host."""
     result = _run(transport, scan_script(scope))
     from reconciler.errors import TransientError
@@ -177,7 +172,7 @@ def parse_start(text: str) -> Started:
     return Started(pid, stat, code, body.strip("\n") or "(the log is empty)")
 
 
-def start(transport: Any, argv: Sequence[str], env: Mapping[str, str], cwd: str | None,
+def start(transport: Transport, argv: Sequence[str], env: Mapping[str, str], cwd: str | None,
           log: str, header: str, window: float) -> Started:
     """One round trip: start detached, wait ``window`` seconds, report how it went."""
     from reconciler.errors import TerminalError
@@ -210,7 +205,7 @@ def stop_script(scope: str, address: str, sig: str, timeout: float) -> str:
         "  sleep 0.2\ndone\necho \"K $killed\"\n")
 
 
-def stop(transport: Any, scope: str, address: str, sig: int, timeout: float) -> int:
+def stop(transport: Transport, scope: str, address: str, sig: int, timeout: float) -> int:
     """One round trip: stop every group of the address; answer how many were SIGKILLed."""
     import signal
 
@@ -258,7 +253,7 @@ def probe_script(check: HealthCheck) -> str:
             f"else wget -q -O /dev/null -T {t} {url}; fi\n")
 
 
-def probe(check: HealthCheck, transport: Any) -> Health:
+def probe(check: HealthCheck, transport: Transport) -> Health:
     """Run a tcp/http probe on the host; exit 0 is healthy."""
     result = _run(transport, probe_script(check), timeout=check.timeout + 10.0)
     where = f"{check.kind.value} {check.target} (from {transport.host})"

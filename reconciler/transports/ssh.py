@@ -60,6 +60,8 @@ def quote_path(path: str) -> str:
 class SshTransport:
     """Runs commands on one SSH host; see the module docstring."""
 
+    is_local = False
+
     def __init__(self, spec: HostSpec, *, jump: SshTransport | None = None):
         self.host = spec.name
         self.spec = spec
@@ -160,6 +162,11 @@ class SshTransport:
     def wrap(self, command: str) -> str:
         """The command line actually sent: under ``sudo -n`` when the host says sudo."""
         return f"sudo -n -- sh -c {shlex.quote(command)}" if self.spec.sudo else command
+
+    def docker_url(self) -> str | None:
+        """``ssh://user@address:port``: the host's own engine, through this connection."""
+        user = f"{self.spec.user}@" if self.spec.user else ""
+        return f"ssh://{user}{self.spec.address}:{self.spec.port or 22}"
 
     def link(self) -> Any:
         """The pooled, host-key-checked paramiko transport of this host (reconnected once

@@ -154,7 +154,7 @@ def teardown(project: Project, *, parallelism: int = 10,
     if project.session is None:
         raise UserError("refusing to tear down a project without a session",
                         hint="teardown is for sessions; use `reconciler destroy` otherwise")
-    project.extra["remove_volumes"] = True
+    project.remove_volumes = True
     result = None
     if project.store.resources():
         with project.locked():

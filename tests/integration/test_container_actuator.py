@@ -200,7 +200,7 @@ def test_delete_keeps_volumes_unless_asked_and_drops_the_network(scope: Scope) -
         n for n in scope.engine.networks.list(names=[scope.ctx.scope]) if n.name == scope.ctx.scope
     ]
     scope.apply(Action.CREATE, data)
-    destroy = replace(scope.ctx, extra={**scope.ctx.extra, "remove_volumes": True})
+    destroy = replace(scope.ctx, remove_volumes=True)
     scope.actuator.apply(Change(data.address, Action.DELETE, dict(data.spec), None), None, destroy)
     assert not scope.engine.volumes.list(filters={"name": volume_name})
 
@@ -212,7 +212,7 @@ from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.container.actuator import ContainerActuator
 from reconciler.transports.local import LocalTransport
 ctx = ActuatorContext(project="rtest", scope=sys.argv[1], state_dir=Path(sys.argv[2]),
-                      transport=LocalTransport(), extra={"project_dir": sys.argv[2]})
+                      transport=LocalTransport(), project_dir=sys.argv[2])
 seen = ContainerActuator().observe((), {}, ctx)
 print(json.dumps({"modules": [m for m in ("docker", "requests", "urllib3") if m in sys.modules],
                   "seen": {str(a): [o.running, o.spec_hash] for a, o in seen.items()}}))

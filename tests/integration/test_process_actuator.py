@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from infra.components import missing
-from infra.local_scope import local_scope, marked_pids
+from infra.local_scope import local_scope, marked_pids, recorded
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.local_run.files import LOG_MAX_BYTES
@@ -146,7 +146,7 @@ def test_sigterm_ignored_escalates_to_sigkill(actuator: ProcessActuator,
     seen = create(actuator, api, ctx)
     actuator.apply(change(api, Action.DELETE), api, ctx)
     assert not proc_scan.is_same_process(seen.facts["pid"], seen.facts["start_time"])
-    events: list[Event] = ctx.extra["events"]
+    events: list[Event] = recorded(ctx)
     assert any("SIGKILL" in e.message for e in events)
 
 

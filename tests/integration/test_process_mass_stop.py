@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from infra.local_scope import local_scope, marked_pids
+from infra.local_scope import local_scope, marked_pids, recorded
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.local_run import stop as proc_stop
@@ -111,7 +111,7 @@ def test_parallel_destroy_leaves_nothing_and_shares_passes(
         # the old way made at least two passes per stop (2 * COUNT); shared passes stay far
         # below that whatever the timing
         assert len(passes) <= COUNT, len(passes)
-        events = ctx.extra["events"]
+        events = recorded(ctx)
         assert any(e.address == "process.svc1" and "sent SIGKILL" in e.message
                    for e in events), "svc1 ignores SIGTERM: it is killed after its grace"
         assert late.returncode == -signal.SIGTERM

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from reconciler.errors import ReconcilerError, TerminalError, TransientError
+from reconciler.transports.base import Transport
 
 START_HINT = "start it: sudo systemctl start docker (or dockerd &)"
 IMAGE_HINT = "docker load/build it, or set pull: never"
@@ -66,14 +67,10 @@ def connect(url: str | None) -> Any:
     return client
 
 
-def ssh_url(transport: Any) -> str | None:
+def ssh_url(transport: Transport) -> str | None:
     """``ssh://user@address:port`` of an SSH transport's host (the engine's name in messages
-    and the client cache); None for a transport that is not SSH."""
-    spec = getattr(transport, "spec", None)
-    if spec is None or not hasattr(transport, "wrap"):
-        return None
-    user = f"{spec.user}@" if spec.user else ""
-    return f"ssh://{user}{spec.address}:{spec.port or 22}"
+    and the client cache); None for this machine's own engine."""
+    return transport.docker_url()
 
 
 def connect_over(transport: Any) -> Any:

@@ -96,8 +96,8 @@ def working_dir(spec: ProcessSpec, ctx: ActuatorContext) -> str | None:
     """The spec's cwd, relative paths taken from the project directory."""
     cwd = spec.cwd
     if not cwd:
-        return str(ctx.extra["project_dir"]) if "project_dir" in ctx.extra else None
-    base = ctx.extra.get("project_dir")
+        return ctx.project_dir
+    base = ctx.project_dir
     if base and not str(cwd).startswith("/"):
         return f"{base}/{cwd}"
     return str(cwd)

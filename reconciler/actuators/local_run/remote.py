@@ -27,7 +27,7 @@ from reconciler.errors import TerminalError
 from reconciler.health.probes import probe as probe_here
 from reconciler.model.changes import Health, HealthStatus, Observed, Status
 from reconciler.model.secrets import Redactor
-from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
+from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports import procfs as proc_scan
 from reconciler.transports import procs_remote as proc_remote
 
@@ -35,7 +35,8 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def is_remote(ctx: ActuatorContext) -> bool:
-    return getattr(ctx.transport, "host", LOCAL_HOST) != LOCAL_HOST
+    """Whether ctx's transport is a remote host (its typed ``is_local`` capability)."""
+    return not ctx.transport.is_local
 
 
 def scan(ctx: ActuatorContext) -> tuple[list[proc_scan.ProcInfo], proc_remote.HostClock]:

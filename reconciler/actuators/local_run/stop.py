@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from reconciler.transports import procfs as proc_scan
+from reconciler.transports import procs_remote as proc_remote
+from reconciler.transports.base import Transport
 from reconciler.transports.procfs import ChildTracker, ProcInfo, is_same_process
 
 POLL_FIRST = 0.005   # first back-off step when a process cannot be watched through a pidfd
@@ -143,7 +145,7 @@ def _pidfd(pid: int) -> int | None:
         return -1
 
 
-def wait_gone(procs: Sequence[ProcInfo], timeout: float, *, transport: object = None,
+def wait_gone(procs: Sequence[ProcInfo], timeout: float, *, transport: Transport | None = None,
               root: str = "/proc") -> list[ProcInfo]:
     """Wait up to ``timeout`` seconds for ``procs`` to end; answer those still alive."""
     deadline = time.monotonic() + timeout
@@ -164,7 +166,7 @@ def wait_gone(procs: Sequence[ProcInfo], timeout: float, *, transport: object = 
 
 
 def stop_owned(scope: str, address: str, sig: int, timeout: float, *,
-               transport: object = None, known: Sequence[ProcInfo] = (),
+               transport: Transport | None = None, known: Sequence[ProcInfo] = (),
                scans: SharedScan = SHARED) -> int:
     """Stop every process marked with ``scope`` and ``address``: ``sig`` to their groups,
     ``timeout`` seconds of grace, then SIGKILL; repeat for anything forked meanwhile (each
@@ -181,7 +183,17 @@ def stop_owned(scope: str, address: str, sig: int, timeout: float, *,
     return killed
 
 
-def _stop_round(targets: Sequence[ProcInfo], sig: int, grace: float, transport: object) -> int:
+def stop_marked(transport: Transport, scope: str, address: str, sig: int,
+                timeout: float) -> int:
+    """:func:`stop_owned` on whatever host ``transport`` reaches: here through /proc and
+    process-group signals, on a remote host in one round trip of its own."""
+    if transport.is_local:
+        return stop_owned(scope, address, sig, timeout, transport=transport)
+    return proc_remote.stop(transport, scope, address, sig, timeout)
+
+
+def _stop_round(targets: Sequence[ProcInfo], sig: int, grace: float,
+                transport: Transport | None) -> int:
     """``sig`` to the targets' groups, ``grace`` seconds, then SIGKILL; answer the number
     of processes that needed it."""
     proc_scan.signal_processes(targets, sig)

@@ -47,11 +47,11 @@ from reconciler.model.changes import (
 )
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports import procfs as proc_scan
-from reconciler.transports.pidwatch import EXIT_WATCH, ExitWatch
+from reconciler.transports.pidwatch import ExitWatch
 from reconciler.transports.procfs import ChildTracker, exit_reason, parse_signal
 
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
-# Without an apply's exit watch (ctx.extra[EXIT_WATCH]), a start waits this long for an
+# Without an apply's exit watch (ctx.exit_watch), a start waits this long for an
 # early exit itself; remote starts always do (on the host, in the start's one round trip).
 EARLY_EXIT_WINDOW = 0.4
 
@@ -149,7 +149,7 @@ class ProcessActuator:
               known: Sequence[proc_scan.ProcInfo] | None = None) -> None:
         spec = ProcessSpec.of(resource.spec if resource is not None else {})
         sig = parse_signal(spec.stop_signal)
-        timeout = float(ctx.extra.get("stop_timeout") or  # `reconciler stop --timeout`
+        timeout = float(ctx.stop_timeout or  # `reconciler stop --timeout`
                         spec.shutdown_or(DEFAULT_SHUTDOWN_TIMEOUT))
         if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
             killed = process_remote.stop(address, ctx, spec)
@@ -188,7 +188,7 @@ class ProcessActuator:
                                   log_path=str(log_path), user=spec.user)
         began = time.monotonic()
         stat = proc_scan.read_stat(pid)
-        shared = ctx.extra.get(EXIT_WATCH)
+        shared = ctx.exit_watch
         watch = shared if isinstance(shared, ExitWatch) else ExitWatch()
         watch.watch(str(address), pid, stat.starttime if stat is not None else -1,
                     lambda: self._crashed(resource, ctx, pid, log_path, began))

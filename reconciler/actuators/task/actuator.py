@@ -69,20 +69,16 @@ class TaskActuator:
               ctx: ActuatorContext) -> Observed | None:
         if change.action is Action.DELETE or resource is None:
             # a finished task leaves nothing behind; stop one that is still running
-            if process_remote.is_remote(ctx):
-                proc_remote.stop(ctx.transport, ctx.scope, str(change.address),
-                                 signal.SIGTERM, 5.0)
-                return None
-            proc_stop.stop_owned(ctx.scope, str(change.address), signal.SIGTERM, 5.0,
-                                 transport=ctx.transport)
+            proc_stop.stop_marked(ctx.transport, ctx.scope, str(change.address),
+                                  signal.SIGTERM, 5.0)
             return None
         return self.run(resource, ctx)
 
     def run(self, resource: Resource, ctx: ActuatorContext) -> Observed:
         """Run the task to completion; TerminalError with its log tail when it fails."""
-        address, spec = resource.address, ProcessSpec.of(resource.spec)
-        if process_remote.is_remote(ctx):
+        if not ctx.transport.is_local:
             return self._run_remote(resource, ctx)
+        address, spec = resource.address, ProcessSpec.of(resource.spec)
         exit_file = ctx.state_dir / "run" / f"{address.name}.exit"
         exit_file.parent.mkdir(parents=True, exist_ok=True)
         exit_file.write_bytes(b"")

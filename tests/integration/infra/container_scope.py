@@ -121,7 +121,7 @@ def container_scope(engine: Any, tmp_path: Path) -> Iterator[Scope]:
         scope=name,
         state_dir=tmp_path,
         transport=LocalTransport(),
-        extra={"project_dir": str(tmp_path), "docker_subnet": subnet},
+        project_dir=str(tmp_path), docker_subnet=subnet,
     )
     actuator = ContainerActuator(client_factory=lambda url: counting, api_factory=lambda url: reads)
     try:

@@ -34,14 +34,26 @@ def marked_pids(scope: str, address: str | None = None) -> list[int]:
     return pids
 
 
+class EventLog(list[Event]):
+    """An events hook that keeps what it was given."""
+
+    def __call__(self, event: Event) -> None:
+        self.append(event)
+
+
+def recorded(ctx: ActuatorContext) -> list[Event]:
+    """The events a :func:`local_scope` context was given."""
+    assert isinstance(ctx.events, EventLog)
+    return ctx.events
+
+
 @contextmanager
 def local_scope(tmp_path: Path, project: str) -> Iterator[ActuatorContext]:
-    """A context for ``project`` with a unique scope, its events in ``extra["events"]``."""
+    """A context for ``project`` with a unique scope, its events kept (:func:`recorded`)."""
     scope = f"{project}_{uuid.uuid4().hex[:10]}"
-    events: list[Event] = []
     context = ActuatorContext(project=project, scope=scope, state_dir=tmp_path / "state",
-                              transport=LocalTransport(), events=events.append,
-                              extra={"project_dir": str(tmp_path), "events": events})
+                              transport=LocalTransport(), events=EventLog(),
+                              project_dir=str(tmp_path))
     try:
         yield context
     finally:

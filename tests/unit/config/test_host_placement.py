@@ -14,6 +14,7 @@ from reconciler.actuators.container.actuator import engine_url
 from reconciler.errors import TerminalError
 from reconciler.model.topology import HostSpec
 from reconciler.transports.base import CommandResult
+from reconciler.transports.ssh import SshTransport
 
 HOSTS = """
 hosts:
@@ -83,24 +84,26 @@ services:
     assert any("key 'host' does not apply to a compose service" in e for e in errors), errors
 
 
-class _Ssh:
-    """Looks like an SshTransport to the engine choice (spec + wrap); never connects."""
+class _Ssh(SshTransport):
+    """An SshTransport that is never connected (the engine choice needs none)."""
 
     def __init__(self, spec: HostSpec):
-        self.host = spec.name
-        self.spec = spec
-
-    def wrap(self, command: str) -> str:
-        return command
+        super().__init__(spec)
 
 
 class _Other:
+    """A transport of no host type with a Docker engine."""
+
     host = "elsewhere"
+    is_local = False
+
+    def docker_url(self) -> str | None:
+        return None
 
 
-def _ctx(transport: Any, **extra: Any) -> ActuatorContext:
+def _ctx(transport: Any, docker_url: str | None = None) -> ActuatorContext:
     return ActuatorContext(project="p", scope="p", state_dir=Path("."), transport=transport,
-                           extra=extra)
+                           docker_url=docker_url)
 
 
 def test_engine_of_an_ssh_host_is_its_own_over_ssh() -> None:
