@@ -41,15 +41,6 @@ class ActuatorContext:
     def log_dir(self) -> Path:
         return self.state_dir / "logs"
 
-    @property
-    def extra(self) -> Mapping[str, Any]:
-        """Deprecated read-only view of the typed options above under their old ``extra``
-        keys (only the container actuator still reads it); use the fields."""
-        found = {"project_dir": self.project_dir, "docker_url": self.docker_url,
-                 "docker_subnet": self.docker_subnet, "remove_volumes": self.remove_volumes,
-                 "stop_timeout": self.stop_timeout, "exit_watch": self.exit_watch}
-        return {k: v for k, v in found.items() if v is not None}
-
 
 def state_dir_mark(ctx: ActuatorContext) -> str:
     """The state's local directory as owner marks carry it (``RECONCILER_STATE_DIR``)."""

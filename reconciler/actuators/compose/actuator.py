@@ -167,7 +167,7 @@ def _docker_rm(ctx: ActuatorContext, rows: Sequence[PsRow]) -> None:
 
 def _down(cli: ComposeCLI, ctx: ActuatorContext, project: str, files: Sequence[str]) -> None:
     """Remove the project's network (and volumes when asked) once no container is left."""
-    volumes = bool(ctx.extra.get("remove_volumes"))
+    volumes = ctx.remove_volumes
     args = cli.project_args(project, files if cli.version == "v1" else ())
     done = cli.run([*args, "down", *(["-v"] if volumes else [])], timeout=300.0)
     if done.ok:

@@ -9,7 +9,7 @@ host port also as a label, read back after a state loss: container/ports.py). Ob
 list call filtered by the scope label; an exited container with code 137 gets one inspect to
 tell an OOM kill from a SIGKILL; on a local socket both go through container/socket.py (no
 docker SDK import). Named volumes are ``<scope>_<name>``, labelled, kept across replace and
-delete, removed only when ``ctx.extra["remove_volumes"]`` is set (``destroy --volumes``).
+delete, removed only when ``ctx.remove_volumes`` is set (``destroy --volumes``).
 A container is stopped with its ``stop_signal`` (also its StopSignal) and SIGKILLed only at
 the end of ``shutdown_timeout`` (container/stopping.py). Creates run in parallel: the image
 check and the scope network are done once per engine, the create is optimistic (no lookups
@@ -45,14 +45,14 @@ _RECREATE_ON_UPDATE = ("labels", "health")
 
 def engine_url(ctx: ActuatorContext) -> str | None:
     """The engine for ctx's transport: on an SSH host its own engine (``ssh://user@addr:port``,
-    reached through the run's SSH connection), else ``extra["docker_url"]`` or the local one."""
+    reached through the run's SSH connection), else ``ctx.docker_url`` or the local one."""
     if ctx.transport.host != LOCAL_HOST:
         url = de.ssh_url(ctx.transport)
         if url is None:
             raise TerminalError(f"no Docker engine for host {ctx.transport.host}",
                                 hint="containers run on local or SSH hosts (`hosts:`)")
         return url
-    docker_url = ctx.extra.get("docker_url")
+    docker_url = ctx.docker_url
     return str(docker_url) if docker_url else None
 
 
@@ -187,7 +187,7 @@ class ContainerActuator:
         spec = resource.spec
         name = f"{ctx.scope}-{resource.name}"
         image = str(spec["image"])
-        project_dir = str(Path(str(ctx.extra.get("project_dir", "."))).resolve())
+        project_dir = str(Path(ctx.project_dir or ".").resolve())
         labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
                   **resource.labels, **container_ports.port_label(spec),
                   **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash(),
@@ -209,7 +209,7 @@ class ContainerActuator:
 
         def prepare() -> None:
             self._prepared.network(client, url, engine, ctx.project, ctx.scope,
-                                   ctx.extra.get("docker_subnet"))
+                                   ctx.docker_subnet)
 
         def on_missing() -> None:  # removed behind our back: check both again
             self._prepared.forget(engine, f"image {image}", f"network {ctx.scope}")
@@ -252,7 +252,7 @@ class ContainerActuator:
     def _cleanup_scope(self, client: Any, url: str | None, ctx: ActuatorContext) -> None:
         """After a delete: drop the scope's volumes when asked, and its network once no
         container of the scope is left. Objects still in use are left alone."""
-        remove_volumes = bool(ctx.extra.get("remove_volumes"))
+        remove_volumes = ctx.remove_volumes
         with self._scope_lock(ctx.scope), de.engine_errors(url, f"cleaning up {ctx.scope}"):
             if remove_volumes:
                 listed = client.api.volumes(filters=cp.scope_filter(ctx.scope))
