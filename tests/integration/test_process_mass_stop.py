@@ -108,9 +108,9 @@ def test_parallel_destroy_leaves_nothing_and_shares_passes(
         delete_all(act, ctx, resources)
         late.wait(5)
         assert marked_pids(ctx.scope) == []
-        # the old way made at least two passes per stop (2 * COUNT); shared passes stay far
-        # below that whatever the timing
-        assert len(passes) <= COUNT, len(passes)
+        # the old way made at least two passes per stop (2 * COUNT); shared passes stay below
+        # that whatever the timing (about COUNT on a loaded machine, far fewer on a quiet one)
+        assert len(passes) < 2 * COUNT, len(passes)
         events = recorded(ctx)
         assert any(e.address == "process.svc1" and "sent SIGKILL" in e.message
                    for e in events), "svc1 ignores SIGTERM: it is killed after its grace"
