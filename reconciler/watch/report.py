@@ -57,6 +57,10 @@ class Reporter:
         attempts = self.restarts.attempts(address)
         retry_in = round(self.restarts.retry_in(address), 3)
         crash_loop = self.restarts.crash_loop(address)
+        # the state first: whoever sees the events below finds the record already says so
+        self.facts(address, {"state": "crash-loop" if crash_loop else "restarting",
+                             "restarts": attempts, "retry_in": retry_in,
+                             "at": round(time.time(), 3)})
         events = self.project.events
         events.emit("watch.backoff", address,
                     f"restart {attempts}; next restart not before {retry_in:g}s",
@@ -65,9 +69,6 @@ class Reporter:
             events.emit("watch.crash_loop", address,
                         f"crash loop: {attempts} restarts; backing off {retry_in:g}s",
                         attempts=attempts, retry_in=retry_in)
-        self.facts(address, {"state": "crash-loop" if crash_loop else "restarting",
-                             "restarts": attempts, "retry_in": retry_in,
-                             "at": round(time.time(), 3)})
         if crash_loop and run_id is not None:
             self.project.store.append_event(run_id, "watch.crash_loop", address,
                                             f"crash loop: {attempts} restarts",
