@@ -46,6 +46,15 @@ class Globals:
 
         self.check_directory()
         check_path_option(self.policy, "--policy")
+        if self.session is not None:  # a session `run --keep` kept: its stacks come along
+            from reconciler.state.store import StateStore
+            from reconciler.workflows.session import StackProject, kept_stacks
+
+            stacks = kept_stacks(StateStore.local_dir(self.directory, self.session,
+                                                      self.state_dir))
+            return StackProject(self.directory, session=self.session, state_dir=self.state_dir,
+                                strict=strict, policy_file=self.policy, state_url=self.state,
+                                lock_timeout=self.lock_timeout, with_stacks=stacks)
         return Project(self.directory, session=self.session, state_dir=self.state_dir,
                        strict=strict, policy_file=self.policy, state_url=self.state,
                        lock_timeout=self.lock_timeout)

@@ -1,5 +1,6 @@
-"""``doctor`` (what the project needs and whether this machine has it) and ``init`` (a
-commented services.yaml, from scratch or from a Procfile, compose file or locald.toml)."""
+"""``doctor`` (what the project needs and whether this machine has it), ``init`` (a
+commented services.yaml, from scratch or from a Procfile, compose file or locald.toml) and
+``schema`` (where the JSON Schemas editors use are, or a copy of one)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def init(
 ) -> None:
     """Write a commented services.yaml (with its $schema line) in the project directory."""
     from reconciler.errors import UserError
-    from reconciler.workflows.init_file import init_text
+    from reconciler.workflows.init_file import init_text, write_schema
 
     directory = globals_of(ctx).directory
     if not directory.is_dir():
@@ -65,4 +66,26 @@ def init(
     except OSError as exc:
         raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
     echo(f"wrote {target}" + (f" from {origin}" if origin else ""))
+    schema = write_schema(directory, force=force)
+    if schema is not None:
+        echo(f"wrote {schema} (the schema its $schema line names)")
     echo("next: reconciler -C " + str(directory) + " plan")
+
+
+@app.command()
+def schema(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(
+        help="Which schema: services, locald, policy or plan.")] = "services",
+    write: Annotated[bool, typer.Option(
+        "--write", help="Copy it into the project directory (NAME.schema.json).")] = False,
+) -> None:
+    """Print the path of a JSON Schema shipped with reconciler (for an editor's $schema), or
+    copy it into the project directory with --write."""
+    from reconciler.workflows.init_file import shipped_schema, write_schema
+
+    if write:
+        echo(f"wrote {write_schema(globals_of(ctx).directory, name)}")
+    else:
+        echo(str(shipped_schema(name)))
+

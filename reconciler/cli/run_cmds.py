@@ -105,7 +105,13 @@ def run(
     """Provision the project (+ --with stacks), run CMD with their exports, tear down."""
     from reconciler.errors import ConfigError, ReconcilerError
     from reconciler.render.progress import ProgressPrinter
-    from reconciler.workflows.session import command_env, exports, fresh_session, provision
+    from reconciler.workflows.session import (
+        command_env,
+        exports,
+        fresh_session,
+        provision,
+        remember_stacks,
+    )
 
     g = globals_of(ctx)
     name = session or g.session or fresh_session()
@@ -113,6 +119,7 @@ def run(
     printer = ProgressPrinter(color=g.color, stream=sys.stderr)
     project.events.subscribe(printer)
     echo(f"reconciler: session {name}: provisioning", err=True)
+    remember_stacks(project)  # CMD's own `reconciler status`, a kept session's destroy
     desired: DesiredState | None = None
     try:
         plan_run, result = provision(project, parallelism=parallelism)
@@ -136,7 +143,8 @@ def run(
             code = 1
     if keep:
         echo(f"reconciler: kept session {name}; remove it with: "
-             f"reconciler --session {name} destroy --auto-approve", err=True)
+             f"reconciler -C {shlex.quote(str(g.directory))} --session {name} destroy "
+             "--auto-approve", err=True)
     elif not _teardown(g, project, desired):
         code = code or 1
     raise typer.Exit(code)

@@ -1,7 +1,9 @@
 """Stage 1 of the pipeline: find a project's config files and parse each into a RawDocument.
 
 ``load(project_dir)`` reads every file :func:`discover` finds, with the parser of its format,
-and returns the documents plus the diagnostics of files that could not be read or parsed.
+and returns the documents plus the diagnostics of files that could not be read or parsed. A
+file a services.yaml names under ``replaces:`` (it was converted from it by ``init --from``) is
+not read.
 Nothing here validates meaning (that is ``reconciler.validate.checker`` and
 ``reconciler.model.build``).
 """
@@ -78,6 +80,17 @@ def _read(path: Path) -> tuple[str | None, Diagnostic | None]:
     return text, None
 
 
+def _replaces(doc: RawDocument) -> set[str]:
+    """The file names a services document lists under ``replaces:`` (the schema checks them)."""
+    if doc.format != "services" or not isinstance(doc.data, Mapping):
+        return set()
+    names = doc.data.get("replaces")
+    if not isinstance(names, list):
+        return set()
+    return {n for n in names if isinstance(n, str) and format_of(Path(n)) not in (
+        None, "services")}
+
+
 def load(project_dir: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
     """Every config file of ``project_dir`` parsed, plus the problems found reading them."""
     if not project_dir.is_dir():
@@ -86,8 +99,11 @@ def load(project_dir: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
     docs: list[RawDocument] = []
     diagnostics: list[Diagnostic] = []
     paths = discover(project_dir)
+    replaced: set[str] = set()  # files a services.yaml says it was converted from
     for path in paths:
         fmt = format_of(path) or "services"
+        if path.relative_to(project_dir).as_posix() in replaced:
+            continue
         text, problem = _read(path)
         if problem is not None or text is None:
             diagnostics.extend([problem] if problem else [])
@@ -96,6 +112,7 @@ def load(project_dir: Path) -> tuple[list[RawDocument], list[Diagnostic]]:
         diagnostics.extend(found)
         if doc is not None:
             docs.append(doc)
+            replaced |= _replaces(doc)
     if not any(format_of(p) in DESIRED_STATE_FORMATS for p in paths):
         diagnostics.append(error(
             f"no configuration found in {project_dir}",

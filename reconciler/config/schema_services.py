@@ -23,6 +23,8 @@ ConditionName = Literal[
 RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
 # docker: a memory size as `docker run --memory` reads it: 512k, 256m, 1.5g, 1gb (or bytes)
 MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?([bBkKmMgG]|[kKmMgG][bB])?$"
+# what `replaces:` may name: the other desired-state files a services.yaml can be made from
+ReplacedFile = Literal["locald.toml", "Procfile", ".vendetta/config.yaml", ".par.yaml"]
 MemorySize = Annotated[str, Field(pattern=MEMORY_PATTERN)] | Annotated[int, Field(gt=0)]
 
 
@@ -217,6 +219,10 @@ class ServicesFile(Strict):
     version: str | int | float | None = None
     name: str | None = None
     description: str | None = None
+    replaces: list[ReplacedFile] = Field(
+        default_factory=list,
+        description="Files of this directory that this file was converted from (`reconciler "
+        "init --from`): they are no longer loaded, so their services are not defined twice")
     settings: Settings = Field(default_factory=lambda: Settings())
     networks: dict[str, Network] = Field(default_factory=dict)
     hosts: dict[str, Host] = Field(default_factory=dict)

@@ -64,6 +64,17 @@ class StateStore(RunLog):
         self._id: str | None = None
         self._leases: list[Lease] = []
 
+    @staticmethod
+    def local_dir(project_dir: Path, session: str | None, state_dir: Path | None) -> Path:
+        """The directory of a project's (session's) local files: state.db, logs, pid files."""
+        base = Path(state_dir) if state_dir is not None else project_dir / STATE_DIRNAME
+        if session is not None:
+            if not _SESSION.match(session):
+                raise UserError(f"invalid session name {session!r}",
+                                hint="use letters, digits, '.', '_' and '-' (up to 63)")
+            base = base / "sessions" / session
+        return base
+
     @classmethod
     def open_project(cls, project_dir: Path, session: str | None = None,
                      state_dir: Path | None = None, url: str | None = None,
@@ -72,12 +83,7 @@ class StateStore(RunLog):
         """``<project>/.reconciler/state.db`` (or ``.../sessions/<session>/state.db``), or
         the PostgreSQL schema of ``url`` (``--state``; see reconciler/state/url.py), by
         default named after ``project`` (the project's name; else its directory's)."""
-        base = Path(state_dir) if state_dir is not None else Path(project_dir) / STATE_DIRNAME
-        if session is not None:
-            if not _SESSION.match(session):
-                raise UserError(f"invalid session name {session!r}",
-                                hint="use letters, digits, '.', '_' and '-' (up to 63)")
-            base = base / "sessions" / session
+        base = cls.local_dir(project_dir, session, state_dir)
         if url and is_pg_url(url):
             check_dir(base)
             name = project or Path(project_dir).resolve().name

@@ -38,7 +38,8 @@ services:
       interval: 1
 """
 
-SCHEMA_URL = "https://reconciler.dev/schemas/services.schema.json"
+# the schema init writes beside services.yaml (a copy of the one shipped in the package)
+SCHEMA_FILE = "services.schema.json"
 
 
 def _q(value: Any) -> str:
@@ -87,7 +88,7 @@ def from_locald(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
             if entry.get("container_port"):
                 fields["ports"] = [str(entry["container_port"])]
         else:
-            skipped.append(f"{name} (type {kind}: keep locald.toml, reconciler reads it)")
+            skipped.append(f"{name} (type {kind})")
             continue
         env = {k: v for k, v in (entry.get("env") or {}).items()
                if not any(f"{g}." in str(v) for g in gone)}
@@ -107,7 +108,7 @@ def from_locald(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
 
 
 def render(name: str, source: Path | None, docs_data: Any, fmt: str | None,
-           schema: str = SCHEMA_URL) -> str:
+           schema: str = SCHEMA_FILE) -> str:
     """The services.yaml text for project ``name`` (from ``docs_data`` of format ``fmt``)."""
     text = HEADER.format(schema=schema, name=_q(name))
     if source is None or fmt is None:
@@ -116,10 +117,12 @@ def render(name: str, source: Path | None, docs_data: Any, fmt: str | None,
         return text + "\nservices:\n" + "\n".join(_block(
             "app", {"type": "compose", "files": [source.name]})) + "\n"
     lines, skipped = from_procfile(docs_data) if fmt == "procfile" else from_locald(docs_data)
-    body = f"\n# made by `reconciler init --from {source.name}`\nservices:\n"
+    body = (f"\n# made by `reconciler init --from {source.name}`, which is no longer loaded\n"
+            f"replaces: [{_q(source.name)}]\nservices:\n")
     body += "\n".join(lines) + "\n" if lines else "  {}\n"
     if skipped:
-        body += "\n# not converted (no services.yaml equivalent yet):\n"
+        body += (f"\n# not converted (no services.yaml equivalent yet; to run them, drop "
+                 f"`replaces:` and\n# remove the converted entries from {source.name}):\n")
         body += "".join(f"#   {s}\n" for s in skipped)
     return text + body
 
@@ -145,3 +148,28 @@ def init_text(directory: Path, source: Path | None) -> str:
     if fmt == "locald" and isinstance(doc.data, Mapping):
         name = str((doc.data.get("project") or {}).get("name") or name)
     return render(name, source, doc.data, fmt)
+
+
+SCHEMA_NAMES = ("services", "locald", "policy", "plan")
+
+
+def shipped_schema(name: str = "services") -> Path:
+    """The JSON Schema file ``name`` as shipped in the installed package."""
+    if name not in SCHEMA_NAMES:
+        raise UserError(f"no schema named {name!r}", hint="one of: " + ", ".join(SCHEMA_NAMES))
+    return Path(__file__).resolve().parent.parent / "validate" / "schemas" / \
+        f"{name}.schema.json"
+
+
+def write_schema(directory: Path, name: str = "services", *, force: bool = True) -> Path | None:
+    """Copy the shipped schema ``name`` into ``directory`` (what a ``$schema`` line names);
+    None when a copy is there already and ``force`` is off."""
+    target = directory / f"{name}.schema.json"
+    if target.exists() and not force:
+        return None
+    try:
+        target.write_bytes(shipped_schema(name).read_bytes())
+    except OSError as exc:
+        raise UserError(f"cannot write {target}: {exc.strerror or exc}") from None
+    return target
+

@@ -11,6 +11,7 @@ catalog stacks named on the command line as if the project's services.yaml had
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -31,10 +32,11 @@ if TYPE_CHECKING:
     from reconciler.engine.apply import ApplyResult
 
 WITH_FILE = "--with"  # how diagnostics name the command line's stacks
+KEPT_FILE = "run-with.json"  # a kept session's --with stacks, in its state directory
 NO_CONFIG = "no configuration found"
 
-__all__ = ["StackProject", "exports", "failed_logs", "fresh_session", "parse_with",
-           "provision", "teardown"]
+__all__ = ["StackProject", "exports", "failed_logs", "fresh_session", "kept_stacks", "parse_with",
+           "provision", "remember_stacks", "teardown"]
 
 
 def fresh_session() -> str:
@@ -171,6 +173,31 @@ def teardown(project: Project, *, parallelism: int = 10,
     if parent is not None and parent.is_dir() and not any(parent.iterdir()):
         parent.rmdir()
     return result
+
+
+def remember_stacks(project: StackProject) -> None:
+    """Write a session's ``--with`` stacks beside its state, so that every other command of
+    that session (``status`` inside CMD, ``--session S destroy`` of a kept one) sees the same
+    project. Teardown removes the file with the session's directory."""
+    if not project.with_stacks:
+        return
+    path = project.store.state_dir / KEPT_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps([list(p) for p in project.with_stacks]) + "\n",
+                        encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def kept_stacks(state_dir: Path) -> tuple[tuple[str, str], ...]:
+    """The ``--with`` stacks a kept session was provisioned with (none when not kept)."""
+    try:
+        pairs = json.loads((state_dir / KEPT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ()
+    return tuple((str(p[0]), str(p[1])) for p in pairs
+                 if isinstance(p, list) and len(p) == 2) if isinstance(pairs, list) else ()
 
 
 def command_env(values: Mapping[str, str], session: str) -> dict[str, str]:

@@ -55,6 +55,7 @@ def one_shot() -> dict[tuple[str, ...], list[list[str]]]:
         ("logs",): [[], ["api"], ["nosuch"]], ("net", "status"): [[]],
         ("plan",): [[], ["--detailed-exitcode"], ["--markdown"]],
         ("policy", "show"): [[]], ("restart",): [["nosuch"]], ("run",): [[]],
+        ("schema",): [[], ["policy"], ["nosuch"]],
         ("show",): [[], ["tfplan"], ["--json"]], ("start",): [["nosuch"]],
         ("state", "list"): [[]], ("state", "pull"): [[]], ("state", "push"): [[]],
         ("state", "rm"): [[]], ("state", "show"): [["process.api"], ["process.worker"]],

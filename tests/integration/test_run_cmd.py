@@ -83,3 +83,24 @@ def test_provisioning_failure_prints_the_log_tail_and_exits_1(
     assert done.returncode == 1
     assert "process.broken" in done.stderr and "boom-from-broken" in done.stderr
     assert not (tmp_path / ".reconciler" / "sessions" / name).exists()
+
+
+def test_a_kept_session_without_config_is_seen_and_destroyed_as_told(
+        tmp_path: Path, session: Callable[[], str]) -> None:
+    kept = session()
+    inner = f"cd {tmp_path} && {sys.executable} -m reconciler status --json"
+    done = reconciler(tmp_path, "run", "--with", "cache=redis", "--keep", "--session", kept,
+                      "--", "sh", "-c", inner)
+    assert done.returncode == 0, done.stderr
+    # `reconciler status` inside CMD sees the session's stack (RECONCILER_SESSION)
+    rows = json.loads(done.stdout)["resources"]
+    assert {r["address"]: r["state"] for r in rows} == {"process.cache": "running"}
+    told = done.stderr.split("remove it with: ")[1].split()
+    assert told[:2] == ["reconciler", "-C"] and told[-2:] == ["destroy", "--auto-approve"]
+    gone = subprocess.run([sys.executable, "-m", "reconciler", *told[1:]], capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert gone.returncode == 0, gone.stdout + gone.stderr
+    assert "1 destroyed" in gone.stdout + gone.stderr, gone.stdout + gone.stderr
+    after = reconciler(tmp_path, "--session", kept, "status", "--json")
+    left = {r["address"]: (r["state"], r["pid"]) for r in json.loads(after.stdout)["resources"]}
+    assert left == {"process.cache": ("absent", None)}, after.stdout + after.stderr

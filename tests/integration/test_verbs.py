@@ -169,11 +169,27 @@ def test_init_from_each_format_validates(tmp_path: Path, source: str, text: str)
     cli = Cli(tmp_path, f"t{os.getpid()}i")
     cli("init", "--from", source)
     written = (tmp_path / "services.yaml").read_text()
-    assert written.startswith("# yaml-language-server: $schema=")
-    if source != "compose.yaml":
-        (tmp_path / source).unlink()  # the new file alone must stand
+    assert written.startswith("# yaml-language-server: $schema=services.schema.json\n")
+    schema = json.loads((tmp_path / "services.schema.json").read_text())
+    assert schema["title"] == "reconciler services.yaml"
+    # the source stays where it was: the new file replaces it, nothing is defined twice
     done = subprocess.run([sys.executable, "-m", "reconciler", "-C", str(tmp_path),
                            "validate"], capture_output=True, text=True, timeout=60,
                           check=False)
     assert done.returncode == 0, written + done.stdout + done.stderr
+    plan = cli("plan", "--json", expect=None)
+    assert plan.returncode in (0, 2), plan.stdout + plan.stderr
+    planned = {c["address"] for c in json.loads(plan.stdout)["changes"]}
+    assert planned == {"locald.toml": {"process.web"}, "Procfile": {
+        "process.web", "process.worker"}}.get(source, planned), planned
     assert "already exists" in cli("init", expect=1).stderr
+
+
+def test_schema_prints_the_shipped_file_and_writes_a_copy(tmp_path: Path) -> None:
+    cli = Cli(tmp_path, f"t{os.getpid()}s")
+    shipped = Path(cli("schema").stdout.strip())
+    assert shipped.name == "services.schema.json" and shipped.is_file()
+    cli("schema", "policy", "--write")
+    assert (tmp_path / "policy.schema.json").read_bytes() == \
+        shipped.with_name("policy.schema.json").read_bytes()
+    assert "no schema named" in cli("schema", "nosuch", expect=1).stderr

@@ -33,6 +33,15 @@ def test_load_gives_formats_and_parses_policy_and_compose_generically(tmp_path: 
     assert docs[0].data == {"services": {"web": {"image": "x"}}}
 
 
+def test_files_a_services_yaml_replaces_are_not_loaded(tmp_path: Path) -> None:
+    write(tmp_path, {"services.yaml": "replaces: [Procfile, .vendetta/config.yaml, x.yaml, 3]\n",
+                     "Procfile": "web: sleep 1\n", "locald.toml": "[services.a]\n",
+                     ".vendetta/config.yaml": "services: {}\n"})
+    docs, diagnostics = load(tmp_path)
+    assert diagnostics == []
+    assert [d.path.name for d in docs] == ["services.yaml", "locald.toml"]
+
+
 def test_load_without_config_and_missing_dir(tmp_path: Path) -> None:
     _, diagnostics = load(tmp_path)
     assert [d.summary for d in diagnostics] == [f"no configuration found in {tmp_path}"]
