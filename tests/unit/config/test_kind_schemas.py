@@ -64,3 +64,20 @@ def test_the_checked_in_rules_are_the_models_rules() -> None:
 def test_every_service_type_belongs_to_one_kind() -> None:
     names = [type_name(m) for m in target_models()]
     assert names == ["process", "remote", "docker", "compose", "package", "file"]
+
+
+def test_the_validator_checks_the_union_as_one_object() -> None:
+    """Editors get oneOf over the types; the validator one object with every type's keys
+    (the per-type rules then say which key applies to which type)."""
+    schema = generate()["services.schema.json"]
+    assert "oneOf" in schema["properties"]["services"]["additionalProperties"]
+    service = merged(schema)["properties"]["services"]["additionalProperties"]
+    assert "oneOf" not in service and service["additionalProperties"] is False
+    assert service["properties"]["type"]["anyOf"][0]["enum"] == [
+        "process", "remote", "docker", "compose", "package", "file"]
+    assert {"image", "binary", "path", "files", "package", "depends_on"} <= set(
+        service["properties"])
+    target = service["properties"]["target"]["anyOf"][0]
+    assert target["required"] == ["type"] and "image" in target["properties"]
+    assert Draft202012Validator(merged(schema)).is_valid(
+        {"services": {"a": {"type": "process", "image": "x"}}})  # checks.py reports it
