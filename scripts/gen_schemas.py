@@ -1,9 +1,12 @@
-"""Write every JSON Schema from its pydantic model (`just schemas`), in two places.
+"""Write every JSON Schema from its pydantic model (`just schemas`), in two places, and the
+per-type key rules of services.yaml.
 
 `reconciler/validate/schemas/` is package data: what an installed reconciler validates with.
-`schemas/` holds the same files for editors (`# yaml-language-server: $schema=...`). Both are
-generated here from the same source; tests/unit/config/test_validate.py fails when they differ.
-With --check, write nothing and exit 1 when a checked-in schema differs from the models.
+`schemas/` holds the same files for editors (`# yaml-language-server: $schema=...`). The
+services schema and `reconciler/config/kind_rules.py` come from one source, the schema models
+the kinds of the registry name (`reconciler/actuators/schema.py`); the test snapshot of the
+schemas is their third copy. tests/unit/config/test_validate.py fails when any differs.
+With --check, write nothing and exit 1 when a checked-in file differs from the models.
 """
 
 from __future__ import annotations
@@ -14,11 +17,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from reconciler.config.schema_export import dumps, generate  # noqa: E402
+from reconciler.actuators.schema import generate, rules_text  # noqa: E402
+from reconciler.config.schema_export import dumps  # noqa: E402
 from reconciler.policy.schema import render_policy_schema  # noqa: E402
 from reconciler.render.plan_schema import schema_text  # noqa: E402
 
 TARGETS = (ROOT / "schemas", ROOT / "reconciler" / "validate" / "schemas")
+RULES = ROOT / "reconciler" / "config" / "kind_rules.py"
 
 
 def texts() -> dict[str, str]:
@@ -29,20 +34,25 @@ def texts() -> dict[str, str]:
     return out
 
 
+def files() -> dict[Path, str]:
+    """Every generated file -> the exact text it holds."""
+    out = {folder / name: text for name, text in texts().items() for folder in TARGETS}
+    out[RULES] = rules_text()
+    return out
+
+
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     stale = []
-    for name, text in texts().items():
-        for folder in TARGETS:
-            path = folder / name
-            current = path.read_text() if path.exists() else None
-            if current == text:
-                continue
-            stale.append(str(path.relative_to(ROOT)))
-            if not check:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(text)
-                print(f"wrote {path.relative_to(ROOT)}")
+    for path, text in files().items():
+        current = path.read_text() if path.exists() else None
+        if current == text:
+            continue
+        stale.append(str(path.relative_to(ROOT)))
+        if not check:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path.relative_to(ROOT)}")
     if check and stale:
         print("schemas out of date: " + ", ".join(stale) + " (run: just schemas)")
         return 1

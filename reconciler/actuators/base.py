@@ -83,6 +83,11 @@ class Kind:
       of any other field, or drift, is an in-place UPDATE; None for replace-on-change kinds;
     - ``keeps_stopped``: a stopped object still exists in the world (a container), so
       bringing it back is a REPLACE rather than a CREATE.
+
+    ``schemas`` names (``"module:Class"``, never imported at run time) the pydantic model of
+    each services.yaml ``type:`` the kind declares (a ``KindTarget`` subclass in the package's
+    ``schema.py``); ``scripts/gen_schemas.py`` generates the services schema and the per-type
+    key rules from them.
     """
 
     name: str
@@ -90,6 +95,7 @@ class Kind:
     one_shot: bool = False
     in_place: frozenset[str] | None = None
     keeps_stopped: bool = False
+    schemas: tuple[str, ...] = ()
 
 
 class Actuator(Protocol):

@@ -2,9 +2,11 @@
 
 :data:`PACKAGES` lists the kind packages under ``reconciler/actuators/``; each defines a
 light :class:`~reconciler.actuators.base.Kind` as ``KIND`` (name, ``"module:Class"`` of its
-actuator, diff flags). Adding a kind is one package plus one line here. :func:`load` imports
-an actuator module only when a plan holds a resource of its kind, so ``validate`` and a plan
-of local processes never import the docker SDK or fabric.
+actuator, diff flags, the ``"module:Class"`` of its services.yaml schema models). Adding a
+kind is one package plus one line here, then ``scripts/gen_schemas.py`` (the services schema
+and the per-type key rules are generated from the registry: ``actuators/schema.py``).
+:func:`load` imports an actuator module only when a plan holds a resource of its kind, so
+``validate`` and a plan of local processes never import the docker SDK or fabric.
 
 Only production kinds are listed. Test doubles (``tests/testing``) enter through
 :func:`register` -- given a ``"module:Class"`` target or a ready actuator instance -- and leave
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
     from reconciler.actuators.base import Actuator
 
-__all__ = ["KINDS", "PACKAGES", "Kind", "kind", "load", "register", "supported_kinds",
+__all__ = ["KINDS", "PACKAGES", "Kind", "kind", "kinds", "load", "register", "supported_kinds",
            "unregister"]
 
 PACKAGES: tuple[str, ...] = (
@@ -58,7 +60,8 @@ _cache: dict[str, Actuator] = {}
 
 
 def register(name: str, target: Actuator | str, *, one_shot: bool = False,
-             in_place: frozenset[str] | None = None, keeps_stopped: bool = False) -> Kind:
+             in_place: frozenset[str] | None = None, keeps_stopped: bool = False,
+             schemas: tuple[str, ...] = ()) -> Kind:
     """Let ``target`` (an actuator, or ``"module:Class"`` to import on first use) manage kind
     ``name`` with the given diff flags. A built-in kind cannot be shadowed, and a kind is
     registered once: both are InternalErrors, since only code (never a config file) registers."""
@@ -67,7 +70,7 @@ def register(name: str, target: Actuator | str, *, one_shot: bool = False,
     if name in _added:
         raise InternalError(f"kind {name!r} is already registered")
     declared = Kind(name, target if isinstance(target, str) else "", one_shot=one_shot,
-                    in_place=in_place, keeps_stopped=keeps_stopped)
+                    in_place=in_place, keeps_stopped=keeps_stopped, schemas=schemas)
     _added[name] = declared
     if not isinstance(target, str):
         _instances[name] = target
@@ -87,6 +90,11 @@ def unregister(name: str) -> None:
 def kind(name: str) -> Kind | None:
     """The traits of kind ``name``; None for a kind nothing manages."""
     return _BUILTIN.get(name) or _added.get(name)
+
+
+def kinds() -> list[Kind]:
+    """Every kind: the built-in ones in :data:`PACKAGES` order, then those registered."""
+    return [*_BUILTIN.values(), *_added.values()]
 
 
 def load(name: str) -> Actuator:

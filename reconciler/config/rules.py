@@ -1,12 +1,28 @@
-"""Which keys each service type accepts and requires, per format (plain data, no imports).
+"""Which keys each service type accepts and requires, per format (plain data).
 
 The JSON Schemas describe every key a service may have; these tables say which of them make
 sense for a given ``type``. ``reconciler.validate.checker`` reports a key outside its type's set as
-an
-error, a missing required key as an error, and the keys in ``*_WARNED`` as warnings.
+an error and a missing required key as an error. The services.yaml tables (``TARGET_KEYS``,
+``TARGET_REQUIRED``, ``TASK_TYPES``) are not written here: ``config/kind_rules.py`` is generated
+from the schema models the kinds name (``scripts/gen_schemas.py``); locald.toml's are below.
 """
 
 from __future__ import annotations
+
+from reconciler.config.kind_rules import TARGET_KEYS, TARGET_REQUIRED, TASK_TYPES
+
+__all__ = [
+    "ALL_TARGET_KEYS",
+    "LOCALD_REQUIRED",
+    "LOCALD_TYPE_KEYS",
+    "NAME_PATTERN",
+    "SERVICE_COMMON",
+    "SIGNALS",
+    "TARGET_KEYS",
+    "TARGET_REQUIRED",
+    "TASK_TYPES",
+    "normalize_signal",
+]
 
 NAME_PATTERN = r"^[A-Za-z0-9_][A-Za-z0-9_-]*$"
 
@@ -14,29 +30,7 @@ SERVICE_COMMON = frozenset({
     "type", "target", "description", "network", "env", "dependencies", "depends_on",
     "health_check", "startup_timeout", "shutdown_timeout", "protect", "labels",
 })
-TARGET_KEYS: dict[str, frozenset[str]] = {
-    "process": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
-                          "stop_signal"}),
-    "docker": frozenset({"host", "image", "ports", "volumes", "command", "entrypoint", "port",
-                         "stop_signal", "restart", "init", "cpus", "memory", "pull",
-                         "networks"}),
-    "remote": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
-                         "stop_signal"}),
-    "package": frozenset({"host", "package", "version", "install_path"}),
-    "compose": frozenset({"files", "profiles", "env_file", "project_name"}),
-    "file": frozenset({"host", "path", "content", "source", "mode", "owner"}),
-}
 ALL_TARGET_KEYS = frozenset().union(*TARGET_KEYS.values())
-# Alternatives: at least one key of each tuple must be present.
-TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    "process": (("binary", "command"),),
-    "docker": (("image",),),
-    "remote": (("host",), ("binary", "command")),
-    "package": (("host",), ("package",), ("install_path",)),
-    "compose": (),  # without `files`: the compose.yaml (+ override) of the project dir
-    "file": (("path",), ("content", "source")),
-}
-TASK_TYPES = frozenset({"process", "docker", "remote"})
 
 LOCALD_TYPE_KEYS: dict[str, frozenset[str]] = {
     "exec": frozenset({"command", "workdir", "port", "env", "depends_on", "health_check",

@@ -1,35 +1,32 @@
-"""The pydantic models of services.yaml: the source of schemas/services.schema.json.
+"""The kind-independent pydantic models of services.yaml (settings, networks, hosts, stacks,
+the keys every service has).
 
-Both shapes of the service-harness format are here (the flat ``type: process|docker|remote|
-package|compose`` shape and the nested ``target: {type: ...}`` shape), plus reconciler's own keys
-(``command`` strings, ``depends_on`` with conditions, ``port: auto``, ``hosts``, ``uses``,
-``protect``, ``labels``, ``{secret: ...}`` env values). Services are one flat model with the
-keys of every type; which keys a type accepts and requires is checked by
-``reconciler.validate.checker`` (see ``reconciler.config.rules``). This module imports pydantic, so
-only ``scripts/gen_schemas.py`` and the tests import it, never the validate path.
+The services and tasks themselves are a union over ``type`` generated from the kind registry
+by :mod:`reconciler.actuators.schema` (each kind's keys live in its package's ``schema.py``),
+which adds them to :class:`ServicesFileBase`: together the source of
+schemas/services.schema.json. Both shapes of the service-harness format stay valid (the flat
+``type: process|docker|...`` shape and the nested ``target: {type: ...}`` shape), plus
+reconciler's own keys (``command`` strings, ``depends_on`` with conditions, ``port: auto``,
+``hosts``, ``uses``, ``protect``, ``labels``, ``{secret: ...}`` env values). This module imports
+pydantic, so only ``scripts/gen_schemas.py`` and the tests import it, never the validate path.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-Scalar = str | int | float | bool
-ServiceType = Literal["process", "docker", "remote", "package", "compose", "file"]
-ConditionName = Literal[
-    "service_started", "service_healthy", "service_completed_successfully"]
-# docker: the engine's restart policies; on-failure may cap its retries (on-failure:5)
-RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
-# docker: a memory size as `docker run --memory` reads it: 512k, 256m, 1.5g, 1gb (or bytes)
-MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?([bBkKmMgG]|[kKmMgG][bB])?$"
+from reconciler.config.schema_fields import (
+    DependencyRef,
+    DependsOn,
+    EnvValues,
+    HealthCheck,
+    Strict,
+)
+
 # what `replaces:` may name: the other desired-state files a services.yaml can be made from
 ReplacedFile = Literal["locald.toml", "Procfile", ".vendetta/config.yaml", ".par.yaml"]
-MemorySize = Annotated[str, Field(pattern=MEMORY_PATTERN)] | Annotated[int, Field(gt=0)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class Settings(Strict):
@@ -84,106 +81,16 @@ class Host(Strict):
     connect_timeout: float | None = Field(default=None, description="SSH connect timeout (s)")
 
 
-class Secret(Strict):
-    """A secret value: masked in every output, stored only as a keyed hash."""
+class ServiceCommon(Strict):
+    """The keys every service has, whatever its ``type`` (the flat shape adds the type's
+    keys beside them, the nested shape puts them under ``target:``)."""
 
-    secret: str
-
-
-class TcpProbe(Strict):
-    port: int | str
-    timeout: float | None = None
-
-
-class HealthCheck(Strict):
-    """A readiness probe: `command` (+ `args`), `http` URL or `tcp` port."""
-
-    command: str | None = None
-    args: list[Scalar] = Field(default_factory=list)
-    http: str | None = None
-    tcp: TcpProbe | None = None
-    interval: float = 30
-    retries: int = 3
-    timeout: float = 10
-    start_period: float = 0
-
-
-class DependencyRef(Strict):
-    """Nested-shape dependency: `{service: name}` or `{task: name}`."""
-
-    service: str | None = None
-    task: str | None = None
-
-
-class DependsOn(Strict):
-    condition: ConditionName = "service_healthy"
-
-
-class Target(Strict):
-    """Nested shape: what to run, tagged by `type`."""
-
-    type: ServiceType
-    binary: str | None = None
-    args: list[Scalar] = Field(default_factory=list)
-    working_dir: str | None = None
-    user: str | None = None
-    command: str | list[Scalar] | None = None
-    image: str | None = None
-    ports: list[int | str] = Field(default_factory=list)
-    volumes: list[str] = Field(default_factory=list)
-    entrypoint: str | list[Scalar] | None = None
-    host: str | None = None
-    package: str | None = None
-    version: str | int | float | None = None
-    install_path: str | None = None
-    files: str | list[str] | None = Field(
-        default=None, description="compose: Compose files, relative to this file "
-        "(default: the project's compose.yaml + override)")
-    profiles: str | list[str] | None = Field(
-        default=None, description="compose: the Compose profiles to enable")
-    env_file: str | None = Field(
-        default=None, description="compose: env file for ${VAR} in the Compose files "
-        "(default: .env next to the first file)")
-    project_name: str | None = Field(
-        default=None, description="compose: the Compose project name verbatim (default "
-        "<project>[_<session>]_<entry>; a fixed name opts out of session isolation)")
-    restart: str | None = Field(
-        default=None, pattern=RESTART_PATTERN, description="docker: restart policy: no | "
-        "always | unless-stopped | on-failure[:N] (default no)")
-    init: bool | None = Field(
-        default=None, description="docker: run an init as PID 1 (signals reach the process; "
-        "stops are fast)")
-    cpus: float | None = Field(default=None, gt=0, description="docker: CPU limit, e.g. 0.5")
-    memory: MemorySize | None = Field(
-        default=None, description="docker: memory limit: 256m, 1g (a number is bytes)")
-    pull: Literal["missing", "always", "never"] | None = Field(
-        default=None, description="docker: pull the image when missing (default), on every "
-        "create, or never")
-    networks: list[str] = Field(
-        default_factory=list, description="docker: existing Docker networks to join as well")
-    path: str | None = Field(default=None, description="file: the managed file's path")
-    content: str | None = Field(default=None, description="file: its content, inline")
-    source: str | None = Field(
-        default=None, description="file: a file whose content it holds, relative to this file")
-    mode: str | None = Field(default=None, pattern=r"^0?[0-7]{3}$",
-                             description="file: permission bits, octal (default 0644)")
-    owner: str | None = Field(default=None, description="file: user or user:group to chown to")
-    env: dict[str, Scalar | Secret] = Field(
-        default_factory=dict, description="nested shape: environment (merged over the "
-        "service's own `env`)")
-
-
-class Service(Target):
-    """A long-running service (flat shape: the `target` keys inline)."""
-
-    type: ServiceType | None = None  # type: ignore[assignment]
-    target: Target | None = None
     service_type: str | None = Field(
         default=None, description="daemon shape: the service's role (daemon, database, "
         "...); kept as the label `service_type`")
     description: str | None = None
     network: str | None = None
-    env: dict[str, Scalar | Secret] = Field(default_factory=dict)
+    env: EnvValues = Field(default_factory=dict)
     dependencies: list[str | DependencyRef] = Field(default_factory=list)
     depends_on: list[str] | dict[str, DependsOn | None] | None = None
     health_check: HealthCheck | None = None
@@ -195,8 +102,8 @@ class Service(Target):
     labels: dict[str, str] = Field(default_factory=dict)
 
 
-class Task(Service):
-    """A one-shot task: runs to completion once per spec change."""
+class TaskCommon(Strict):
+    """What a task has besides a service's keys."""
 
     task_type: str | None = Field(
         default=None, description="daemon shape: the task's role (migration, seed, ...); "
@@ -211,8 +118,8 @@ class Stack(Strict):
     version: str | int | float | None = None
 
 
-class ServicesFile(Strict):
-    """services.yaml"""
+class ServicesFileBase(Strict):
+    """services.yaml without ``services``/``tasks`` (added from the kind registry)."""
 
     model_config = ConfigDict(extra="forbid", title="reconciler services.yaml")
 
@@ -227,5 +134,3 @@ class ServicesFile(Strict):
     networks: dict[str, Network] = Field(default_factory=dict)
     hosts: dict[str, Host] = Field(default_factory=dict)
     uses: list[str | Stack] = Field(default_factory=list)
-    services: dict[str, Service] = Field(default_factory=dict)
-    tasks: dict[str, Task] = Field(default_factory=dict)

@@ -2,7 +2,8 @@
 
 ``check(docs)`` validates every services.yaml and locald.toml document with jsonschema against
 the checked-in schema files (generated from the pydantic models; imported lazily, and pydantic
-is never imported here), then applies the per-type key rules of
+is never imported here; a union over ``type`` is checked as one merged object, see
+``reconciler.validate.unions``), then applies the per-type key rules of
 ``reconciler.config.checks``. It reports ALL problems, each with file:line:col and a hint
 where one helps (e.g. "did you mean 'binary'?"). Semantic checks that need the whole model
 (dependencies, cycles, ports, references) live in ``reconciler.model.build``.
@@ -28,6 +29,7 @@ from typing import Any
 from reconciler.config import RawDocument
 from reconciler.config.checks import check_locald, check_services
 from reconciler.errors import Diagnostic, InternalError, error
+from reconciler.validate.unions import merged
 
 SCHEMA_FILES = {"services": "services.schema.json", "locald": "locald.schema.json"}
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"  # package data, = top-level schemas/
@@ -111,7 +113,7 @@ def load_schema(fmt: str) -> dict[str, Any]:
 def _validator(fmt: str) -> Any:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-    return Draft202012Validator(load_schema(fmt))
+    return Draft202012Validator(merged(load_schema(fmt)))
 
 
 def _dotted(path: Iterable[Any]) -> str:

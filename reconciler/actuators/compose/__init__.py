@@ -2,4 +2,5 @@
 
 from reconciler.actuators.base import Kind
 
-KIND = Kind("compose", "reconciler.actuators.compose.actuator:ComposeActuator")
+KIND = Kind("compose", "reconciler.actuators.compose.actuator:ComposeActuator",
+            schemas=("reconciler.actuators.compose.schema:ComposeTarget",))

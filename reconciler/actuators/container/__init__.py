@@ -3,4 +3,5 @@
 from reconciler.actuators.base import Kind
 
 KIND = Kind("container", "reconciler.actuators.container.actuator:ContainerActuator",
-            keeps_stopped=True)
+            keeps_stopped=True,
+            schemas=("reconciler.actuators.container.schema:DockerTarget",))

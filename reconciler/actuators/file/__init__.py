@@ -7,4 +7,5 @@ place (an UPDATE); a new path is a REPLACE (the old file is removed).
 from reconciler.actuators.base import Kind
 
 KIND = Kind("file", "reconciler.actuators.file.actuator:FileActuator",
-            in_place=frozenset({"path"}))
+            in_place=frozenset({"path"}),
+            schemas=("reconciler.actuators.file.schema:FileTarget",))

@@ -2,4 +2,5 @@
 
 from reconciler.actuators.base import Kind
 
-KIND = Kind("package", "reconciler.actuators.package.actuator:PackageActuator")
+KIND = Kind("package", "reconciler.actuators.package.actuator:PackageActuator",
+            schemas=("reconciler.actuators.package.schema:PackageTarget",))

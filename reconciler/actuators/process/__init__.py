@@ -2,4 +2,6 @@
 
 from reconciler.actuators.base import Kind
 
-KIND = Kind("process", "reconciler.actuators.process.actuator:ProcessActuator")
+KIND = Kind("process", "reconciler.actuators.process.actuator:ProcessActuator",
+            schemas=("reconciler.actuators.process.schema:ProcessTarget",
+                     "reconciler.actuators.process.schema:RemoteTarget"))

@@ -7,8 +7,9 @@ from pathlib import Path
 
 from cfg_testlib import write
 
+from reconciler.actuators.schema import generate
 from reconciler.config import load
-from reconciler.config.schema_export import dumps, generate
+from reconciler.config.schema_export import dumps
 from reconciler.errors import Severity
 from reconciler.validate.checker import SCHEMA_DIR, check
 

@@ -1,0 +1,53 @@
+"""The services.yaml keys of ``type: docker`` (kind ``container``).
+
+The one definition of these keys: the services schema and the per-type key rules are
+generated from this model (``scripts/gen_schemas.py``). Imports pydantic: never imported on
+the validate or plan path (``KIND.schemas`` names the class as a string).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field
+
+from reconciler.config.schema_fields import KindTarget, Scalar
+
+# the engine's restart policies; on-failure may cap its retries (on-failure:5)
+RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
+# a memory size as `docker run --memory` reads it: 512k, 256m, 1.5g, 1gb (or bytes)
+MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?([bBkKmMgG]|[kKmMgG][bB])?$"
+MemorySize = Annotated[str, Field(pattern=MEMORY_PATTERN)] | Annotated[int, Field(gt=0)]
+
+
+class DockerTarget(KindTarget):
+    """A Docker container, locally or through ``host``'s engine over SSH."""
+
+    REQUIRED: ClassVar[tuple[tuple[str, ...], ...]] = (("image",),)
+    SERVICE_KEYS: ClassVar[tuple[str, ...]] = ("port", "stop_signal")
+    TASK: ClassVar[bool] = True
+
+    type: Literal["docker"]
+    image: str | None = Field(default=None, description="docker: the image to run")
+    ports: list[int | str] = Field(
+        default_factory=list, description="docker: published ports (host:container)")
+    volumes: list[str] = Field(default_factory=list, description="docker: bind mounts, volumes")
+    command: str | list[Scalar] | None = Field(
+        default=None, description="docker: the command (overrides the image's)")
+    entrypoint: str | list[Scalar] | None = Field(
+        default=None, description="docker: the entrypoint (overrides the image's)")
+    host: str | None = Field(default=None, description="the SSH host whose engine runs it")
+    restart: str | None = Field(
+        default=None, pattern=RESTART_PATTERN, description="docker: restart policy: no | "
+        "always | unless-stopped | on-failure[:N] (default no)")
+    init: bool | None = Field(
+        default=None, description="docker: run an init as PID 1 (signals reach the process; "
+        "stops are fast)")
+    cpus: float | None = Field(default=None, gt=0, description="docker: CPU limit, e.g. 0.5")
+    memory: MemorySize | None = Field(
+        default=None, description="docker: memory limit: 256m, 1g (a number is bytes)")
+    pull: Literal["missing", "always", "never"] | None = Field(
+        default=None, description="docker: pull the image when missing (default), on every "
+        "create, or never")
+    networks: list[str] = Field(
+        default_factory=list, description="docker: existing Docker networks to join as well")
