@@ -16,10 +16,10 @@ SERVICE_COMMON = frozenset({
 })
 TARGET_KEYS: dict[str, frozenset[str]] = {
     "process": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
-                          "stop_signal"}),
+                          "stop_signal", "env_file"}),
     "docker": frozenset({"host", "image", "ports", "volumes", "command", "entrypoint", "port",
                          "stop_signal", "restart", "init", "cpus", "memory", "pull",
-                         "networks"}),
+                         "networks", "env_file"}),
     "remote": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
                          "stop_signal"}),
     "package": frozenset({"host", "package", "version", "install_path"}),

@@ -88,6 +88,13 @@ class Secret(Strict):
     secret: str
 
 
+class Sops(Strict):
+    """A value from a SOPS-encrypted file: `FILE#key.path`, the file relative to this one;
+    decrypted in memory only when used, stored only as a keyed hash."""
+
+    sops: str = Field(pattern=r"^[^#]+#[^#.]+(\.[^#.]+)*$")
+
+
 class TcpProbe(Strict):
     port: int | str
     timeout: float | None = None
@@ -141,7 +148,8 @@ class Target(Strict):
         default=None, description="compose: the Compose profiles to enable")
     env_file: str | None = Field(
         default=None, description="compose: env file for ${VAR} in the Compose files "
-        "(default: .env next to the first file)")
+        "(default: .env next to the first file); process/docker: a SOPS-encrypted dotenv "
+        "file whose variables become secret env values")
     project_name: str | None = Field(
         default=None, description="compose: the Compose project name verbatim (default "
         "<project>[_<session>]_<entry>; a fixed name opts out of session isolation)")
@@ -166,7 +174,7 @@ class Target(Strict):
     mode: str | None = Field(default=None, pattern=r"^0?[0-7]{3}$",
                              description="file: permission bits, octal (default 0644)")
     owner: str | None = Field(default=None, description="file: user or user:group to chown to")
-    env: dict[str, Scalar | Secret] = Field(
+    env: dict[str, Scalar | Secret | Sops] = Field(
         default_factory=dict, description="nested shape: environment (merged over the "
         "service's own `env`)")
 
@@ -181,7 +189,7 @@ class Service(Target):
         "...); kept as the label `service_type`")
     description: str | None = None
     network: str | None = None
-    env: dict[str, Scalar | Secret] = Field(default_factory=dict)
+    env: dict[str, Scalar | Secret | Sops] = Field(default_factory=dict)
     dependencies: list[str | DependencyRef] = Field(default_factory=list)
     depends_on: list[str] | dict[str, DependsOn | None] | None = None
     health_check: HealthCheck | None = None
