@@ -125,6 +125,9 @@ def test_apply_gives_the_process_the_clear_value_and_nothing_else_sees_it(
         "process.web: Replacing")
     assert seen.read_text() == f"{ROTATED}|{TOKEN}"
     _no_clear(project, [applied.stdout + applied.stderr], PASSWORD, ROTATED, TOKEN)
+    monkeypatch.delenv("SOPS_AGE_KEY_FILE")
+    destroyed = cli("destroy", "--auto-approve")  # a destroy needs no key
+    assert "2 destroyed" in destroyed.stdout
 
 
 def test_a_wrong_key_is_refused_naming_file_and_key_path(
