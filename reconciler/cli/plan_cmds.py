@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from reconciler.cli.age_key import AgeKeyFileOpt, with_age_key
 from reconciler.cli.app import app, globals_of
 from reconciler.cli.common import guarded
 from reconciler.cli.plan_run import run_apply, run_destroy, run_plan
@@ -54,14 +55,15 @@ def plan(
     = False,
     no_color: Annotated[bool, typer.Option("--no-color", help="Plain output (CI).")] = False,
     adopt: AdoptOpt = False,
+    age_key_file: AgeKeyFileOpt = None,
 ) -> None:
     """Show what apply would change, without changing anything; check it against the policy
     (exit 1 on deny). Never prompts."""
     g = globals_of(ctx)
-    raise typer.Exit(guarded(lambda: run_plan(
+    raise typer.Exit(guarded(lambda: with_age_key(age_key_file, lambda: run_plan(
         g, out=out, as_json=as_json, markdown=markdown, detailed_exitcode=detailed_exitcode,
         targets=target or (), replace=replace or (), destroy=destroy, refresh=refresh,
-        no_refresh=no_refresh, show_noop=show_noop, no_color=no_color, adopt=adopt)))
+        no_refresh=no_refresh, show_noop=show_noop, no_color=no_color, adopt=adopt))))
 
 
 @app.command()
@@ -73,12 +75,13 @@ def apply(
     replace: ReplaceOpt = None,
     parallelism: ParallelismOpt = 10,
     adopt: AdoptOpt = False,
+    age_key_file: AgeKeyFileOpt = None,
 ) -> None:
     """Make the world match the configuration."""
     g = globals_of(ctx)
-    raise typer.Exit(guarded(lambda: run_apply(
+    raise typer.Exit(guarded(lambda: with_age_key(age_key_file, lambda: run_apply(
         g, plan_file=plan_file, auto_approve=auto_approve, targets=target or (),
-        replace=replace or (), parallelism=parallelism, adopt=adopt)))
+        replace=replace or (), parallelism=parallelism, adopt=adopt))))
 
 
 @app.command()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from reconciler.cli.age_key import AgeKeyFileOpt, use_age_key
 from reconciler.cli.app import CliExit, Globals, app, echo, globals_of
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def sync(
         "--timeout", help="`rollback`: seconds to wait for the running agent.")] = 120.0,
     auto_approve: Annotated[bool, typer.Option(
         "--auto-approve", help="`destroy`: do not ask.")] = False,
+    age_key_file: AgeKeyFileOpt = None,
 ) -> None:
     """Follow a git branch (or tags): every new commit is validated, planned, checked
     against the budget and policy.yaml, and applied; drift is healed between fetches."""
@@ -87,6 +89,7 @@ def sync(
     from reconciler.sync.git import ssh_command
 
     g = globals_of(ctx)
+    use_age_key(age_key_file)
     if target == "status":
         return _status(g, as_json)
     if target == "destroy":

@@ -18,6 +18,7 @@ from typing import Annotated
 
 import typer
 
+from reconciler.cli.age_key import AgeKeyFileOpt, use_age_key
 from reconciler.cli.app import app, echo, globals_of
 
 
@@ -62,11 +63,13 @@ def watch(
     ui_token_file: Annotated[Path | None, typer.Option(
         "--ui-token-file", dir_okay=False, help="Read the dashboard's access token from FILE "
         "(default: a random token, printed).")] = None,
+    age_key_file: AgeKeyFileOpt = None,
 ) -> None:
     """Apply on every save and heal drift (crashed processes, removed containers)."""
     from reconciler.render.watch_stream import WatchStream
     from reconciler.watch.loop import Watcher, WatchOptions
 
+    use_age_key(age_key_file)
     project = globals_of(ctx).project()
     options = WatchOptions(debounce=debounce, interval=interval, poll=poll,
                            max_replace=max_replace, max_delete=max_delete,

@@ -5,12 +5,12 @@ the schema models the kinds name (reconciler/actuators/schema.py): do not edit.
 from __future__ import annotations
 
 TARGET_KEYS: dict[str, frozenset[str]] = {
-    "process": frozenset({"args", "binary", "command", "host", "port", "stop_signal", "user",
-        "working_dir"}),
-    "remote": frozenset({"args", "binary", "command", "host", "port", "stop_signal", "user",
-        "working_dir"}),
-    "docker": frozenset({"command", "cpus", "entrypoint", "host", "image", "init", "memory",
-        "networks", "port", "ports", "pull", "restart", "stop_signal", "volumes"}),
+    "process": frozenset({"args", "binary", "command", "env_file", "host", "port", "stop_signal",
+        "user", "working_dir"}),
+    "remote": frozenset({"args", "binary", "command", "env_file", "host", "port", "stop_signal",
+        "user", "working_dir"}),
+    "docker": frozenset({"command", "cpus", "entrypoint", "env_file", "host", "image", "init",
+        "memory", "networks", "port", "ports", "pull", "restart", "stop_signal", "volumes"}),
     "compose": frozenset({"env_file", "files", "profiles", "project_name"}),
     "package": frozenset({"host", "install_path", "package", "version"}),
     "file": frozenset({"content", "host", "mode", "owner", "path", "source"}),

@@ -14,7 +14,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 __all__ = ["ConditionName", "DependencyRef", "DependsOn", "EnvValues", "HealthCheck",
-           "KindTarget", "Scalar", "Secret", "Strict", "TcpProbe"]
+           "KindTarget", "Scalar", "Secret", "Sops", "Strict", "TcpProbe"]
 
 Scalar = str | int | float | bool
 ConditionName = Literal[
@@ -31,7 +31,14 @@ class Secret(Strict):
     secret: str
 
 
-EnvValues = dict[str, Scalar | Secret]
+class Sops(Strict):
+    """A value from a SOPS-encrypted file: `FILE#key.path`, the file relative to this one;
+    decrypted in memory only when used, stored only as a keyed hash."""
+
+    sops: str = Field(pattern=r"^[^#]+#[^#.]+(\.[^#.]+)*$")
+
+
+EnvValues = dict[str, Scalar | Secret | Sops]
 
 
 class TcpProbe(Strict):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from reconciler.config import RawDocument, interpolation_env, load
 from reconciler.errors import Diagnostic, Severity
 from reconciler.model.secrets import DEFAULT_KEY
+from reconciler.model.sops_refs import clear_secret_problems
 
 if TYPE_CHECKING:
     from reconciler.model.build import PortAllocator
@@ -61,19 +62,21 @@ def checked_documents(directory: Path) -> tuple[list[RawDocument], list[Diagnost
 def load_and_build(directory: Path, *, environ: Mapping[str, str], session: str | None = None,
                    strict: bool = False, secret_key: bytes = DEFAULT_KEY,
                    root: str | None = None, documents: Documents | None = None,
-                   ports: Callable[[list[RawDocument]], PortAllocator | None] | None = None
-                   ) -> Loaded:
+                   ports: Callable[[list[RawDocument]], PortAllocator | None] | None = None,
+                   decrypt: bool = False) -> Loaded:
     """Load and check the documents (``documents``, default :func:`checked_documents`), then,
     when they have no error, build them with the real host; every diagnostic, in the order
-    found (the build's sorted among themselves)."""
+    found (the build's sorted among themselves). ``decrypt`` lets the build decrypt SOPS
+    references (planning commands); without it they are checked by key name only."""
     from reconciler.engine.local_host import LocalHost
     from reconciler.model.build import build  # at call time: the fast paths stay light
 
     docs, diagnostics = documents() if documents is not None else checked_documents(directory)
     env = interpolation_env(docs, environ)
+    diagnostics = diagnostics + clear_secret_problems(docs)
     if has_errors(diagnostics):
         return Loaded(docs, env, None, diagnostics)
     desired, more = build(docs, env=env, session=session, strict=strict,
-                          secret_key=secret_key, host=LocalHost(env), root=root,
+                          secret_key=secret_key, host=LocalHost(env, decrypt=decrypt), root=root,
                           port_allocator=ports(docs) if ports is not None else None)
     return Loaded(docs, env, desired, diagnostics + more)

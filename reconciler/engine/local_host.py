@@ -6,10 +6,12 @@ engine runs on: server binaries on PATH or absolute globs (``shutil.which`` / ``
 ``os.access``), users and their homes (``pwd``), the effective uid, the stack catalog
 (``stacks/*.yaml`` beside the package and the directories of ``RECONCILER_STACKS_PATH``,
 parsed once per file modification time), ``type: package`` directories (checked and
-content-hashed by :mod:`reconciler.model.packaging`) and Compose files (found, parsed, their env
-files read and their paths resolved by :class:`~reconciler.config.compose_file.ComposeDisk`,
-which it inherits). It sits outside the pure layers: the pipeline, ``reconciler validate``
-and the pre-commit hook construct it with the build's environment.
+content-hashed by :mod:`reconciler.model.packaging`), SOPS-encrypted files
+(:mod:`reconciler.engine.sops`; decrypted only when ``decrypt``) and Compose files (found,
+parsed, their env files read and their paths resolved by
+:class:`~reconciler.config.compose_file.ComposeDisk`, which it inherits). It sits outside
+the pure layers: the pipeline, ``reconciler validate`` and the pre-commit hook construct it
+with the build's environment.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reconciler.config.compose_file import ComposeDisk
+from reconciler.engine.sops import SopsFiles
 from reconciler.errors import Diagnostic
 from reconciler.model import stacks
 from reconciler.model.host import PackageFacts
@@ -62,8 +65,15 @@ def _load_cached(path: Path, _mtime: int) -> tuple[stacks.Stack | None, list[Dia
 class LocalHost(ComposeDisk):
     """This machine, as model.build sees it; ``env`` is the build's environment."""
 
-    def __init__(self, env: Mapping[str, str]) -> None:
+    def __init__(self, env: Mapping[str, str], *, decrypt: bool = False) -> None:
         self.env = env
+        self.sops = SopsFiles(env, decrypt=decrypt)
+
+    def sops_keys(self, path: Path) -> frozenset[str]:
+        return self.sops.sops_keys(path)
+
+    def sops_value(self, path: Path, key_path: str) -> str:
+        return self.sops.sops_value(path, key_path)
 
     def locate(self, requirement: str, version: str | None) -> str | None:
         return locate(requirement, version)

@@ -117,12 +117,14 @@ class Project:
     def env(self, docs: Sequence[RawDocument]) -> dict[str, str]:
         return interpolation_env(docs, self.environ)
 
-    def desired(self, *, allocate: bool = True) -> tuple[DesiredState, list[Diagnostic]]:
-        """Load, validate and build (once); raise ConfigError when any error was found."""
+    def desired(self, *, allocate: bool = True, decrypt: bool = True
+                ) -> tuple[DesiredState, list[Diagnostic]]:
+        """Load, validate and build (once); raise ConfigError when any error was found.
+        ``decrypt`` False checks SOPS references by key name only (a destroy needs no key)."""
         loaded = load_and_build(self.directory, environ=self.environ, session=self.session,
                                 strict=self.strict, secret_key=self.store.secret_key(),
                                 root=os.path.abspath(self.directory), documents=self.documents,
-                                ports=self._allocator if allocate else None)
+                                ports=self._allocator if allocate else None, decrypt=decrypt)
         state, diagnostics = loaded.desired, loaded.diagnostics
         if state is None or loaded.errors:
             raise ConfigError(diagnostics)
@@ -197,7 +199,8 @@ class Project:
         from reconciler.engine import diff
         from reconciler.engine.plan import build as build_plan
 
-        desired, diagnostics = (given, []) if given is not None else self.desired()
+        desired, diagnostics = ((given, []) if given is not None
+                                else self.desired(decrypt=not destroy))
         holds = {} if destroy else self.store.holds()
         desired = without_held(desired, holds)
         records = upgrade_paths(self.store, desired)

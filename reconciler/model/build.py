@@ -201,7 +201,8 @@ def _dependencies(b: _Build) -> None:
 def _resolve(b: _Build) -> None:
     resolver = Resolver(b.by_name, b.env, strict=b.strict, secret_key=b.secret_key,
                         host_addresses={**_host_addresses(b.docs),
-                                        **overlay_addresses(b.docs, b.project, b.session)})
+                                        **overlay_addresses(b.docs, b.project, b.session)},
+                        sops=b.host)
     for draft in b.kept:
         if not is_compose_draft(draft):
             resource = resolver.resource(draft, b.deps.get(draft.name, ()))

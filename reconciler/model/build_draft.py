@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
+from reconciler.model.sops_refs import SopsRef, parse_ref
 from reconciler.model.types import LOCAL_HOST, Address, Condition, ProbeKind
 
 DEFAULT_STARTUP_TIMEOUT = 60.0
@@ -104,12 +105,15 @@ def stringify(value: Any) -> str:
 
 
 def env_of(raw: Any) -> dict[str, tuple[Any, bool]]:
-    """Env values with their explicit-secret flag (``{secret: ...}``)."""
+    """Env values with their explicit-secret flag (``{secret: ...}``); a ``{sops: ...}``
+    reference stays a :class:`~reconciler.model.sops_refs.SopsRef`, resolved by the Resolver."""
     out: dict[str, tuple[Any, bool]] = {}
     if not isinstance(raw, dict):
         return out
     for name, value in raw.items():
-        if isinstance(value, dict) and "secret" in value:
+        if isinstance(value, dict) and "sops" in value:
+            out[str(name)] = (parse_ref(value["sops"]) or SopsRef(str(value["sops"]), ""), True)
+        elif isinstance(value, dict) and "secret" in value:
             out[str(name)] = (stringify(value["secret"]), True)
         elif value is not None:
             out[str(name)] = (stringify(value), False)

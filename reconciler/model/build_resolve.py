@@ -29,6 +29,7 @@ from reconciler.model.build_draft import Draft
 from reconciler.model.build_wireguard import KIND as WIREGUARD
 from reconciler.model.build_wireguard import overlay_networks
 from reconciler.model.secrets import is_secret_name, marker
+from reconciler.model.sops_refs import SopsHost, SopsProblem, SopsRef, resolve_file
 from reconciler.model.topology import Topology, hosts_from_settings
 from reconciler.model.types import (
     LOCAL_HOST,
@@ -43,12 +44,22 @@ _URL_SCHEMES = {"postgres": "postgresql://postgres@{ip}:{port}/postgres",
                 "redis": "redis://{ip}:{port}/0"}
 
 
+class SopsReferenceProblem(ReferenceProblem):
+    """A ``{sops: ...}`` value that cannot be read, with the hint that goes with it."""
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message)
+        self.hint = hint
+
+
 class Resolver:
     """Expands the strings of every Draft; collects the diagnostics it finds."""
 
     def __init__(self, drafts: Mapping[str, Draft], env: Mapping[str, str], *, strict: bool,
-                 secret_key: bytes, host_addresses: Mapping[str, str]):
+                 secret_key: bytes, host_addresses: Mapping[str, str],
+                 sops: SopsHost | None = None):
         self.drafts = drafts
+        self.sops = sops
         self.env = env
         self.strict = strict
         self.secret_key = secret_key
@@ -131,6 +142,9 @@ class Resolver:
         if key not in draft.env:
             raise ReferenceProblem(f"service '{draft.name}' has no env var '{key}'")
         raw, explicit = draft.env[key]
+        if isinstance(raw, SopsRef):
+            self._memo[slot] = (self.sops_value(draft, key, raw), True)
+            return self._memo[slot]
         self._stack.append(slot)
         try:
             value, tainted = self.text(draft, raw, draft.where(*draft.env_path, key))
@@ -139,6 +153,18 @@ class Resolver:
         result = (value, explicit or tainted or is_secret_name(key))
         self._memo[slot] = result
         return result
+
+    def sops_value(self, draft: Draft, key: str, ref: SopsRef) -> str:
+        """The value ``ref`` names (never interpolated); a problem names file and key path."""
+        if not ref.key_path or self.sops is None:
+            raise ReferenceProblem(f"env '{key}' of '{draft.name}': invalid sops reference "
+                                   f"{ref.file!r} (write FILE#key.path, e.g. "
+                                   "secrets.enc.yaml#db.password)")
+        try:
+            return self.sops.sops_value(resolve_file(draft.doc, ref.file), ref.key_path)
+        except SopsProblem as exc:
+            raise SopsReferenceProblem(f"env '{key}' of '{draft.name}' ({{sops: {ref}}}): {exc}",
+                                       exc.hint) from None
 
     # -- strings ----------------------------------------------------------------------------
 
@@ -199,7 +225,9 @@ class Resolver:
                 try:
                     value, secret = self.env_value(draft, key)
                 except ReferenceProblem as exc:
-                    self.diagnostics.append(error(str(exc), draft.where(*draft.env_path, key)))
+                    hint = exc.hint if isinstance(exc, SopsReferenceProblem) else ""
+                    self.diagnostics.append(error(str(exc), draft.where(*draft.env_path, key),
+                                                  hint=hint))
                     continue
                 if secret:
                     secrets[f"env.{key}"] = value

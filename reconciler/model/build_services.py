@@ -34,6 +34,7 @@ from reconciler.model.build_draft import (
     volumes_of,
 )
 from reconciler.model.host import BuildHost
+from reconciler.model.sops_refs import SopsProblem, SopsRef, resolve_file
 from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
 
 COMPOSE_KEYS = ("files", "profiles", "env_file", "project_name")
@@ -111,6 +112,20 @@ def _health(draft: Draft, raw: Any, settings: dict[str, Any],
     return None
 
 
+def _sops_env_file(draft: Draft, env_file: str, nested: bool, problems: list[Diagnostic],
+                   host: BuildHost) -> None:
+    """Each variable of an encrypted dotenv ``env_file`` as a secret SOPS reference (the
+    service's own ``env`` wins); its names are read without decrypting."""
+    where = draft.where(*(("target",) if nested else ()), "env_file")
+    try:
+        names = host.sops_keys(resolve_file(draft.doc, env_file))
+    except SopsProblem as exc:
+        problems.append(error(f"env_file of '{draft.name}': {exc}", where, hint=exc.hint))
+        return
+    for name in sorted(names):
+        draft.env.setdefault(name, (SopsRef(env_file, name), True))
+
+
 def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
              settings: dict[str, Any], problems: list[Diagnostic], host: BuildHost) -> Draft:
     target: dict[str, Any] = svc["target"] if isinstance(svc.get("target"), dict) else svc
@@ -125,6 +140,8 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     draft.protect = bool(svc.get("protect"))
     draft.env = env_of({**as_dict(svc.get("env")),
                         **(as_dict(target.get("env")) if nested_env else {})})
+    if kind != "compose" and isinstance(target.get("env_file"), str):
+        _sops_env_file(draft, str(target["env_file"]), target is not svc, problems, host)
     draft.deps = _deps(draft, svc)
     port = svc.get("port", target.get("port"))
     draft.port_request = port if isinstance(port, int | str) else None

@@ -3,7 +3,8 @@
 model.build does no I/O. What it needs to know about the machine it plans for -- whether a
 stack's server binaries exist here (``locate``), whether a user exists and where its home is,
 the effective uid, the stack catalog, the checked, content-hashed package directories of
-``type: package`` services, and the Compose files of the project (which exist, their parsed
+``type: package`` services, SOPS-encrypted files (key names; values decrypted in memory
+when the build may), and the Compose files of the project (which exist, their parsed
 documents, the env files they interpolate from, and their symlink-resolved paths) -- comes
 through one ``BuildHost`` that the caller passes in.
 
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, InternalError
+from reconciler.model.sops_refs import SopsHost
 
 if TYPE_CHECKING:
     from reconciler.model.packaging import Problem
@@ -66,7 +68,7 @@ class ComposeHost(Protocol):
         """Whether ``path`` is an existing file (a service's ``env_file``)."""
 
 
-class BuildHost(ComposeHost, Protocol):
+class BuildHost(ComposeHost, SopsHost, Protocol):
     """Host facts and config reads that model.build asks for; nothing else reaches it."""
 
     def locate(self, requirement: str, version: str | None) -> str | None:
@@ -118,6 +120,12 @@ class NoHost:
 
     def load_stack(self, path: Path) -> tuple[Stack | None, list[Diagnostic]]:
         raise self._missing(f"to read {path}")
+
+    def sops_keys(self, path: Path) -> frozenset[str]:
+        raise self._missing(f"the keys of encrypted {path}")
+
+    def sops_value(self, path: Path, key_path: str) -> str:
+        raise self._missing(f"a value of encrypted {path}")
 
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         raise self._missing(f"to read the package in {directory}")

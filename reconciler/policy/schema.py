@@ -71,6 +71,13 @@ class ChangeWindowModel(_Strict):
     tz: str = Field("UTC", description="IANA time zone name.")
 
 
+class SecretsModel(_Strict):
+    """How secrets may be written in the repository."""
+
+    require_encrypted: bool = Field(False, description="Clear `{secret: ...}` values in "
+                                    "services files are an error: use `{sops: FILE#key}`.")
+
+
 class PolicyFile(_Strict):
     """A policy.yaml file."""
 
@@ -87,6 +94,8 @@ class PolicyFile(_Strict):
                                                  "that images must come from.")
     change_windows: list[ChangeWindowModel] | None = Field(
         None, description="When set, changes outside every window are denied.")
+    secrets: SecretsModel | None = Field(None, description="Rules for secrets in the "
+                                         "repository.")
 
 
 def policy_json_schema() -> dict[str, Any]:

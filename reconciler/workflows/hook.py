@@ -68,6 +68,20 @@ def export_staged(root: Path, paths: list[str], dest: Path) -> None:
         target.write_bytes(git_bytes(["show", f":{path}"], root))
 
 
+def export_encrypted(root: Path, dest: Path, directory: Path) -> None:
+    """The staged version of every SOPS-encrypted file a staged config references (their key
+    names are checked without decrypting); one that is not staged stays missing."""
+    from reconciler.config import load
+    from reconciler.model.sops_refs import references
+
+    wanted = {os.path.relpath(ref.file, dest) for ref in references(load(directory)[0])}
+    wanted = {path for path in wanted if not path.startswith("..")}
+    if not wanted:
+        return
+    listing = git(["ls-files", "-s", "-z", "--", *sorted(wanted)], root)
+    export_staged(root, [e.split("\t", 1)[1] for e in listing.split("\0") if "\t" in e], dest)
+
+
 def check_project(directory: Path) -> list[Diagnostic]:
     """What ``validate`` reports for ``directory``, plus its own policy.yaml."""
     from reconciler.engine.loading import load_and_build
@@ -88,7 +102,9 @@ def run_hook(project_dir: Path, *, out: TextIO = sys.stdout, err: TextIO = sys.s
         return 0
     with tempfile.TemporaryDirectory(prefix="reconciler-hook-") as temp:
         export_staged(root, paths, Path(temp))
-        diagnostics = check_project(Path(temp) / prefix if prefix else Path(temp))
+        directory = Path(temp) / prefix if prefix else Path(temp)
+        export_encrypted(root, Path(temp), directory)
+        diagnostics = check_project(directory)
         errors = 0
         for diagnostic in diagnostics:
             text = diagnostic.render().replace(temp + os.sep, "")

@@ -64,6 +64,7 @@ def one_shot() -> dict[tuple[str, ...], list[list[str]]]:
         ("state", "rotate-key"): [[]], ("state", "mv"): [["process.api", "process.x",
                                                            "--dry-run"], []],
         ("import", "resource"): [["process.api", "1"], []],
+        ("secrets", "init"): [["--key-file", "/dev/null"]], ("secrets", "show-refs"): [[]],
         ("status",): [[], ["--json"]], ("stop",): [["nosuch"]], ("sync",): [["status"]],
         ("ui",): [], ("unlock",): [[]], ("validate",): [[]], ("watch",): [],
     }

@@ -16,6 +16,7 @@ from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
 from reconciler.model.host import PackageFacts
 from reconciler.model.packaging import Problem
+from reconciler.model.sops_refs import SopsProblem
 from reconciler.model.stacks import Stack
 
 __all__ = ["FakeHost"]
@@ -30,7 +31,8 @@ class FakeHost:
     are parsed catalog entries (see :func:`reconciler.model.stacks.parse`), found as
     ``<stack_dir>/<name>.yaml``; ``packages`` maps a package directory to its facts or to
     its problems; ``files`` maps an absolute path to the text of a Compose or env file there
-    (no symlinks: ``resolve`` only makes a path absolute and normal). The ``.yaml`` / ``.yml``
+    (no symlinks: ``resolve`` only makes a path absolute and normal); ``sops`` maps an
+    encrypted file to its clear key paths and values. The ``.yaml`` / ``.yml``
     ones are parsed here, up front, as the stacks are (ruamel globs its plug-in directory
     whenever it builds a parser, which a no-I/O guard around the build would catch).
     """
@@ -42,6 +44,7 @@ class FakeHost:
     packages: Mapping[Path, PackageFacts | list[Problem]] = field(default_factory=dict)
     files: Mapping[Path, str] = field(default_factory=dict)
     stack_dir: Path = Path("/fake/stacks")
+    sops: Mapping[Path, Mapping[str, str]] = field(default_factory=dict)  # file -> key -> clear
     asked: list[str] = field(default_factory=list)  # every question, in order
     _parsed: dict[Path, tuple[RawDocument | None, list[Diagnostic]]] = field(
         init=False, default_factory=dict, repr=False)
@@ -120,6 +123,18 @@ class FakeHost:
     def file_exists(self, path: Path) -> bool:
         self.asked.append(f"exists {path}")
         return self._text(path) is not None
+
+    def sops_keys(self, path: Path) -> frozenset[str]:
+        self.asked.append(f"sops keys {path}")
+        if path not in self.sops:
+            raise SopsProblem(f"encrypted file {path} does not exist")
+        return frozenset(self.sops[path])
+
+    def sops_value(self, path: Path, key_path: str) -> str:
+        self.asked.append(f"sops value {path}#{key_path}")
+        if key_path not in self.sops_keys(path):
+            raise SopsProblem(f"key path '{key_path}' not found in {path}")
+        return self.sops[path][key_path]
 
 
 def _problems(found: Iterable[Problem] | None, directory: Path) -> Iterable[Problem]:

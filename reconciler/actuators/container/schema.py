@@ -51,3 +51,6 @@ class DockerTarget(KindTarget):
         "create, or never")
     networks: list[str] = Field(
         default_factory=list, description="docker: existing Docker networks to join as well")
+    env_file: str | None = Field(
+        default=None, description="a SOPS-encrypted dotenv file whose variables become "
+        "secret env values (the service's own `env` wins)")

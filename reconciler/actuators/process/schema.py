@@ -30,6 +30,9 @@ class ProcessTarget(KindTarget):
     command: str | list[Scalar] | None = Field(
         default=None, description="process: one shell command string (instead of binary)")
     host: str | None = Field(default=None, description="the SSH host it runs on")
+    env_file: str | None = Field(
+        default=None, description="a SOPS-encrypted dotenv file whose variables become "
+        "secret env values (the service's own `env` wins)")
 
 
 class RemoteTarget(ProcessTarget):

