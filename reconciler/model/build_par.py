@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from reconciler.actuators.task.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -38,8 +39,6 @@ COPY_SCRIPT = (
     'for pattern in "$@"; do for f in $pattern; do '
     'if [ -e "$f" ]; then mkdir -p "$dest/$(dirname "$f")" && cp -R "$f" "$dest/$f" '
     '|| exit 1; else echo "par include: $f not found in $src" >&2; fi; done; done')
-_TIMING = {"stop_signal": "SIGTERM", "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
-           "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
 
 
 def task_name(name: Any, index: int) -> str:
@@ -51,8 +50,9 @@ def task_name(name: Any, index: int) -> str:
 def _task(doc: RawDocument, name: str, path: tuple[str | int, ...],
           command: list[str]) -> Draft:
     draft = Draft(name, "task", doc, path, interpolate=False)
-    draft.spec = {"command": command, "cwd": absolute(doc, None), "env": {}, "user": None,
-                  "port": None, **_TIMING}
+    draft.spec = dict(process_spec(command, absolute(doc, None),
+                                   shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
+                                   startup_timeout=DEFAULT_STARTUP_TIMEOUT))
     return draft
 
 

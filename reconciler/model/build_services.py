@@ -15,6 +15,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
 from reconciler.errors import Diagnostic, error, warning
@@ -183,9 +184,10 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         workdir = target.get("working_dir")
         remote = kind == "remote" or draft.host != LOCAL_HOST
         cwd = str(workdir or "~") if remote else absolute(doc, workdir)
-        draft.spec = {"command": command, "cwd": cwd, "env": {},
-                      "user": str(target["user"]) if target.get("user") else None,
-                      "port": None, **timing}
+        draft.spec = dict(process_spec(
+            command, cwd, user=str(target["user"]) if target.get("user") else None,
+            stop_signal=signal or "SIGTERM", shutdown_timeout=shutdown,
+            startup_timeout=startup))
     draft.health = _health(draft, svc.get("health_check"), settings, ports)
     return draft
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.shape import duration_seconds
 from reconciler.errors import Diagnostic
@@ -36,7 +37,7 @@ from reconciler.model.build_draft import (
 from reconciler.model.types import LOCAL_HOST, ProbeKind
 
 _TIMING = {"stop_signal": "SIGTERM", "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
-           "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
+           "startup_timeout": DEFAULT_STARTUP_TIMEOUT}  # a container's (its signal: None)
 
 
 def project_dir(doc: RawDocument) -> str:
@@ -108,9 +109,10 @@ def _service(doc: RawDocument, name: str, svc: dict[str, Any],
         draft.port_request = fixed
         on_host = isinstance(remote, dict) and isinstance(remote.get("node"), str)
         draft.host = str(remote["node"]) if on_host and isinstance(remote, dict) else LOCAL_HOST
-        draft.spec = {"command": _command(svc.get("command")),
-                      "cwd": "~" if on_host else project_dir(doc), "env": {}, "user": None,
-                      "port": None, **_TIMING}
+        draft.spec = dict(process_spec(_command(svc.get("command")),
+                                       "~" if on_host else project_dir(doc),
+                                       shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
+                                       startup_timeout=DEFAULT_STARTUP_TIMEOUT))
     draft.health = _health(svc.get("healthcheck"))
     return draft
 

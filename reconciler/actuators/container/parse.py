@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reconciler.actuators.container.spec import ContainerSpec
 from reconciler.model.changes import Health, HealthStatus, Observed, Status
 from reconciler.model.types import Address
 
@@ -223,9 +224,9 @@ def _normpath(path: str) -> str:
     return "/" + "/".join(out)
 
 
-def named_volumes(spec: Mapping[str, Any], scope: str) -> list[str]:
+def named_volumes(spec: ContainerSpec, scope: str) -> list[str]:
     """Engine names of the named volumes a spec uses (to create them with labels)."""
-    return [volume_name(scope, v.split(":")[0]) for v in spec.get("volumes") or ()
+    return [volume_name(scope, v.split(":")[0]) for v in spec.get("volumes", [])
             if ":" in v and is_named_volume(v.split(":")[0])]
 
 
@@ -249,7 +250,7 @@ def restart_policy(text: str) -> dict[str, Any] | None:
     return policy
 
 
-def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
+def create_kwargs(*, name: str, spec: ContainerSpec, env: Mapping[str, str],
                   labels: Mapping[str, str], network: str, alias: str,
                   healthcheck: Mapping[str, Any] | None, scope: str,
                   project_dir: str) -> dict[str, Any]:
@@ -259,14 +260,13 @@ def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
     ``to_json()`` for a command probe (set as CMD-SHELL) or None. Raises ValueError on a
     malformed volume or port."""
     ports: dict[str, tuple[str, int | None]] = {}
-    for port in spec.get("ports") or ():
-        key = f"{int(port['container'])}/{port.get('proto', 'tcp')}"
-        host = port.get("host")
-        ports[key] = (str(port.get("host_ip") or "127.0.0.1"),
-                      int(host) if host is not None else None)
+    for port in spec.get("ports", []):
+        key = f"{int(port['container'])}/{port.get('protocol', 'tcp')}"
+        host = port["host"]
+        ports[key] = (port.get("host_ip") or "127.0.0.1", int(host) if host is not None else None)
     binds = []
-    for text in spec.get("volumes") or ():
-        source, target, mode, _ = parse_volume(str(text), scope, project_dir)
+    for text in spec.get("volumes", []):
+        source, target, mode, _ = parse_volume(text, scope, project_dir)
         binds.append(f"{source}:{target}:{mode}")
     kwargs: dict[str, Any] = {
         "image": spec["image"],
@@ -276,13 +276,13 @@ def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
         "detach": True,
         "network": network,
         "networking_config": {network: {"Aliases": [alias]}},
-        "restart_policy": restart_policy(str(spec.get("restart") or "no")),
+        "restart_policy": restart_policy(spec.get("restart") or "no"),
     }
     optional: dict[str, Any] = {
         "command": spec.get("command"), "entrypoint": spec.get("entrypoint"),
         "ports": ports or None, "volumes": binds or None,
         "init": True if spec.get("init") else None,
-        "nano_cpus": _nanos(float(spec["cpus"])) if spec.get("cpus") else None,
+        "nano_cpus": _nanos(spec["cpus"]) if spec.get("cpus") else None,
         "mem_limit": spec.get("memory"),
         # the engine sends it on every stop (ours and `docker stop`); with init: true it
         # reaches the process instead of a PID 1 that ignores it
