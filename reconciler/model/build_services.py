@@ -15,6 +15,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from reconciler.actuators.file.spec import FileFields
 from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
@@ -168,11 +169,11 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         draft.host = str(target.get("host") or LOCAL_HOST)
         from reconciler.model.build_package import package_spec
 
-        draft.spec = package_spec(draft, target, problems, host)
+        draft.spec = dict(package_spec(draft, target, problems, host))
     elif kind == "file":
         draft.kind = "file"
         draft.host = str(target.get("host") or LOCAL_HOST)
-        draft.spec = _file_spec(draft, target, problems)
+        draft.spec = dict(_file_spec(draft, target, problems))
         return draft
     else:
         draft.kind = "task" if section == "tasks" else "process"
@@ -193,7 +194,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
 
 
 def _file_spec(draft: Draft, target: dict[str, Any],
-               problems: list[Diagnostic]) -> dict[str, Any]:
+               problems: list[Diagnostic]) -> FileFields:
     """``{path, content, source, mode, owner}`` of a ``type: file`` entry (paths absolute)."""
     path = str(target.get("path") or "")
     if draft.host == LOCAL_HOST and path:

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.actuators.compose.spec import ComposeFields
 from reconciler.config.compose_file import ComposeDisk, interpolate, normalize_service
 from reconciler.config.compose_types import check_service
 from reconciler.config.raw import RawDocument
@@ -204,8 +205,8 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
         secrets = _mask_env(definition, secret_key)
         depends, problems = _dependencies(definition, name, svc, merged, enabled, where)
         diagnostics += problems
-        spec: dict[str, Any] = {"project": project, "files": abs_files, "service": svc,
-                                "profiles": list(profiles), "definition": definition}
+        spec: ComposeFields = {"project": project, "files": abs_files, "service": svc,
+                               "profiles": list(profiles), "definition": definition}
         if env_file:
             spec["env_file"] = str(host.resolve(env_path))
         resources.append(Resource(address=service_address(name, svc), spec=spec,

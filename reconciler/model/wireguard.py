@@ -20,7 +20,9 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
+
+from reconciler.actuators.wireguard.spec import WireguardSpec
 
 DEFAULT_LISTEN_PORT = 51820
 IFNAME_MAX = 15
@@ -215,14 +217,15 @@ def peers_of(net: NetworkDef, node: str) -> list[str]:
     return others if node == net.hub else [n for n in others if n == net.hub]
 
 
-def node_specs(net: NetworkDef, scope: str) -> dict[str, dict[str, Any]]:
+def node_specs(net: NetworkDef, scope: str) -> dict[str, WireguardSpec]:
     """One normalized spec per node with an address (JSON-able; diffed and hashed)."""
     hosts = {n.name: n.host for n in net.nodes}
-    specs: dict[str, dict[str, Any]] = {}
+    specs: dict[str, WireguardSpec] = {}
     for node in net.nodes:
         if node.name not in net.addresses:
             continue
-        role = "peer" if net.topology != "hub" else ("hub" if node.name == net.hub else "spoke")
+        role: Literal["peer", "hub", "spoke"] = \
+            "peer" if net.topology != "hub" else ("hub" if node.name == net.hub else "spoke")
         specs[node.name] = {
             "network": net.name,
             "interface": interface_name(net, scope, node.name),
