@@ -33,7 +33,7 @@ def _applies(users: list[str]) -> str:
     return "no type of service takes it here; remove it"
 
 
-def _signal(doc: RawDocument, path: tuple[str, ...], value: Any) -> list[Diagnostic]:
+def _signal(doc: RawDocument, path: tuple[str, ...], value: object) -> list[Diagnostic]:
     if not isinstance(value, str) or rules.normalize_signal(value) is not None:
         return []
     return [error(f"unknown stop signal '{value}'", doc.where(*path, "stop_signal"),

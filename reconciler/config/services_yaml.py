@@ -31,7 +31,7 @@ class YamlRecursive(Exception):
 class YamlDuplicateKey(Exception):
     """A key written twice in one mapping (ruamel's own wording and marks, for yaml_error)."""
 
-    def __init__(self, problem: str, problem_mark: Any, context_mark: Any):
+    def __init__(self, problem: str, problem_mark: object, context_mark: object):
         super().__init__(problem)
         self.problem, self.problem_mark = problem, problem_mark
         self.context, self.context_mark = "while constructing a mapping", context_mark
@@ -123,7 +123,7 @@ class YamlConverter:
         except Exception:  # a malformed !!int, !!timestamp, ...: keep its text
             return str(node.value)
 
-    def _enter(self, node: Any) -> None:
+    def _enter(self, node: object) -> None:
         if id(node) in self._active:
             raise YamlRecursive
         self._active.add(id(node))
@@ -160,7 +160,7 @@ class YamlConverter:
     def _key(self, node: Any) -> str:
         return _key(self._scalar(node)) if node.id == "scalar" else str(self.convert(node, ()))
 
-    def _mapping(self, node: Any, path: KeyPath) -> dict[str, Any]:
+    def _mapping(self, node: object, path: KeyPath) -> dict[str, Any]:
         self._enter(node)
         out: dict[str, Any] = {}
         for name, key, value in self._pairs(node):
@@ -192,7 +192,7 @@ def _duplicate(name: str, first: Any, second: Any) -> str:
     return f'found duplicate key "{name}"'
 
 
-def _key(key: Any) -> str:
+def _key(key: object) -> str:
     if isinstance(key, str):
         return str(key)
     if isinstance(key, bool):
@@ -202,7 +202,7 @@ def _key(key: Any) -> str:
     return str(_scalar(key))
 
 
-def _scalar(value: Any) -> Any:
+def _scalar(value: object) -> Any:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -85,7 +85,7 @@ def shell(command: str) -> list[str]:
     return ["/bin/sh", "-c", command]
 
 
-def argv(value: Any) -> list[str] | None:
+def argv(value: object) -> list[str] | None:
     """A command given as a string (split shell-style) or a list, as argv; None if absent."""
     if value is None:
         return None
@@ -97,13 +97,13 @@ def argv(value: Any) -> list[str] | None:
         return [str(value)]
 
 
-def stringify(value: Any) -> str:
+def stringify(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def env_of(raw: Any) -> dict[str, tuple[Any, bool]]:
+def env_of(raw: object) -> dict[str, tuple[Any, bool]]:
     """Env values with their explicit-secret flag (``{secret: ...}``)."""
     out: dict[str, tuple[Any, bool]] = {}
     if not isinstance(raw, dict):
@@ -120,7 +120,7 @@ _PORT = re.compile(
     r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp))?$")
 
 
-def parse_ports(draft: Draft, raw: Any) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def parse_ports(draft: Draft, raw: object) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
     """Docker ``ports`` entries (``5432`` or ``"15432:5432"``) as port mappings."""
     mappings: list[dict[str, Any]] = []
     problems: list[Diagnostic] = []
@@ -141,7 +141,7 @@ def parse_ports(draft: Draft, raw: Any) -> tuple[list[dict[str, Any]], list[Diag
     return mappings, problems
 
 
-def volumes_of(doc: RawDocument, raw: Any) -> list[str]:
+def volumes_of(doc: RawDocument, raw: object) -> list[str]:
     """Bind mounts with relative host paths made absolute (relative to the config file)."""
     out: list[str] = []
     for item in raw if isinstance(raw, list) else []:
@@ -153,7 +153,7 @@ def volumes_of(doc: RawDocument, raw: Any) -> list[str]:
     return out
 
 
-def number(value: Any, default: float) -> float:
+def number(value: object, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return default
     return float(value)

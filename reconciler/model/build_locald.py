@@ -33,7 +33,7 @@ from reconciler.model.build_draft import (
 from reconciler.model.types import ProbeKind
 
 
-def _health(draft: Draft, raw: Any) -> HealthDraft | None:
+def _health(draft: Draft, raw: object) -> HealthDraft | None:
     if isinstance(raw, str) and raw.strip():
         return HealthDraft(ProbeKind.COMMAND, raw)
     if not isinstance(raw, dict):
@@ -54,7 +54,7 @@ def _health(draft: Draft, raw: Any) -> HealthDraft | None:
     return None
 
 
-def _signal(svc: dict[str, Any]) -> str:
+def _signal(svc: Mapping[str, object]) -> str:
     return normalize_signal(str(svc.get("stop_signal") or "TERM")) or "SIGTERM"
 
 

@@ -16,7 +16,6 @@ the last task: ``depends_on: [install-deps]``.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from reconciler.actuators.task.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
@@ -41,7 +40,7 @@ COPY_SCRIPT = (
     '|| exit 1; else echo "par include: $f not found in $src" >&2; fi; done; done')
 
 
-def task_name(name: Any, index: int) -> str:
+def task_name(name: object, index: int) -> str:
     """``"Install frontend deps"`` -> ``install-frontend-deps``; ``par-init-<n>`` without."""
     slug = re.sub(r"[^a-z0-9_]+", "-", str(name or "").lower()).strip("-")
     return slug or f"par-init-{index + 1}"

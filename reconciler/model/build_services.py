@@ -86,7 +86,7 @@ def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _health(draft: Draft, raw: Any, settings: dict[str, Any],
+def _health(draft: Draft, raw: object, settings: dict[str, Any],
             ports: list[dict[str, Any]]) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None

@@ -45,12 +45,12 @@ def project_dir(doc: RawDocument) -> str:
     return os.path.dirname(os.path.abspath(doc.path.parent))
 
 
-def _seconds(value: Any, default: float) -> float:
+def _seconds(value: object, default: float) -> float:
     found = duration_seconds(value)
     return default if found is None else found
 
 
-def _health(raw: Any) -> HealthDraft | None:
+def _health(raw: object) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None
     timing: dict[str, Any] = {"interval": _seconds(raw.get("interval"), 30.0),
@@ -70,7 +70,7 @@ def _health(raw: Any) -> HealthDraft | None:
     return None
 
 
-def _command(raw: Any) -> list[str]:
+def _command(raw: object) -> list[str]:
     return shell(raw) if isinstance(raw, str) else (argv(raw) or [])
 
 

@@ -73,7 +73,7 @@ def interface_name(net: NetworkDef, scope: str, node: str) -> str:
     return f"wg-{stem}-{digest}"
 
 
-def _int(value: Any, path: Path, low: int, high: int, problems: list[Problem]) -> int | None:
+def _int(value: object, path: Path, low: int, high: int, problems: list[Problem]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -82,7 +82,7 @@ def _int(value: Any, path: Path, low: int, high: int, problems: list[Problem]) -
     return value
 
 
-def _nodes(data: Mapping[str, Any], problems: list[Problem]) -> list[NodeDef]:
+def _nodes(data: Mapping[str, object], problems: list[Problem]) -> list[NodeDef]:
     nodes: list[NodeDef] = []
     seen: dict[str, int] = {}
     raw = data.get("nodes")

@@ -44,7 +44,7 @@ class Outcome(StrEnum):
 _SEVERITY = {Outcome.ALLOW: 0, Outcome.WARN: 1, Outcome.REQUIRE_APPROVAL: 2, Outcome.DENY: 3}
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Any:
     """A JSON-like copy of ``value`` (plain dicts and lists) that CEL can take."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}

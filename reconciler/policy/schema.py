@@ -150,7 +150,7 @@ def validate_policy_data(doc: PolicyDocument) -> tuple[PolicyFile | None, list[D
         return None, sorted(diags, key=Diagnostic.sort_key)
 
 
-def _document_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _document_path(data: object, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Keep the part of a pydantic ``loc`` that names nodes of the document."""
     path: list[str | int] = []
     node = data

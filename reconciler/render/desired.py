@@ -27,7 +27,7 @@ ORIGINS: Mapping[str, tuple[str, ...]] = {
 SECTIONS = ("services", "tasks")
 
 
-def _mask(value: Any) -> Any:
+def _mask(value: object) -> Any:
     if isinstance(value, dict):
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -34,7 +34,7 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
-def dumps(value: Any) -> str:
+def dumps(value: object) -> str:
     """Canonical JSON for stored columns (sorted keys; unknown types as their str)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)

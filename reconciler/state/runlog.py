@@ -33,12 +33,12 @@ class RunLog:
 
     # -- runs and the audit journal ----------------------------------------------------------
 
-    def stamp(self, **values: Any) -> None:
+    def stamp(self, **values: object) -> None:
         """Add ``values`` (None ones dropped) to every audit row written from now on."""
         self._db.stamp.clear()
         self._db.stamp.update({k: v for k, v in values.items() if v is not None})
 
-    def begin_run(self, kind: str, *, meta: Mapping[str, Any]) -> str:
+    def begin_run(self, kind: str, *, meta: Mapping[str, object]) -> str:
         """Start a run (plan/apply/destroy/watch); returns its id (uuid4 hex)."""
         if not kind:
             raise ValueError("a run needs a kind")
@@ -48,7 +48,7 @@ class RunLog:
             insert_event(conn, run_id, "run.start", None, f"{kind} started", {"kind": kind})
         return run_id
 
-    def end_run(self, run_id: str, *, result: str, summary: Mapping[str, Any]) -> None:
+    def end_run(self, run_id: str, *, result: str, summary: Mapping[str, object]) -> None:
         """Close a run once; ending an unknown or already ended run raises ValueError."""
         with self._db.transaction() as conn:
             cursor = conn.execute("UPDATE runs SET ended_at = ?, result = ?, summary = ? "
@@ -60,7 +60,7 @@ class RunLog:
                          {"result": result, **summary})
 
     def append_event(self, run_id: str | None, kind: str, address: str | None, message: str,
-                     data: Mapping[str, Any]) -> None:
+                     data: Mapping[str, object]) -> None:
         with self._db.transaction() as conn:
             insert_event(conn, run_id, kind, address, message, data)
 

@@ -131,8 +131,8 @@ class StateStore(RunLog):
         rows = self._db.query("SELECT * FROM resources ORDER BY address")
         return {record.address: record for record in map(record_from_row, rows)}
 
-    def record(self, address: Address, *, spec: Mapping[str, Any], spec_hash: str,
-               depends_on: Sequence[str], facts: Mapping[str, Any], status: str,
+    def record(self, address: Address, *, spec: Mapping[str, object], spec_hash: str,
+               depends_on: Sequence[str], facts: Mapping[str, object], status: str,
                run_id: str | None) -> None:
         """Upsert the last-applied record of ``address`` and its audit row, atomically."""
         refuse_secrets(spec, facts)
@@ -165,7 +165,7 @@ class StateStore(RunLog):
             insert_event(conn, run_id, "state.forget", key, f"forgot {key}",
                          {"existed": cursor.rowcount > 0})
 
-    def update_facts(self, address: Address, facts: Mapping[str, Any]) -> None:
+    def update_facts(self, address: Address, facts: Mapping[str, object]) -> None:
         """Merge ``facts`` into the record's facts (dict.update); unknown address: ValueError."""
         key = str(address)
         with self._db.transaction() as conn:

@@ -118,7 +118,7 @@ def _dotted(path: Iterable[Any]) -> str:
     return ".".join(str(p) for p in path) or "the document"
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -132,7 +132,7 @@ def _kind(value: Any) -> str:
     return "list" if isinstance(value, list) else "mapping"
 
 
-def _properties(schema: Any) -> list[str]:
+def _properties(schema: object) -> list[str]:
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
     return list(props)
 
@@ -198,7 +198,7 @@ def _branches(err: Any, doc: RawDocument, path: tuple[Any, ...]) -> list[Diagnos
                   f"{_kind(err.instance)}", doc.where(*path), hint=hint)]
 
 
-def _suggest(value: Any, options: list[str]) -> str:
+def _suggest(value: object, options: list[str]) -> str:
     if not isinstance(value, str):
         return ""
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)

@@ -41,11 +41,11 @@ services:
 SCHEMA_URL = "https://reconciler.dev/schemas/services.schema.json"
 
 
-def _q(value: Any) -> str:
+def _q(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _block(name: str, fields: Mapping[str, Any]) -> list[str]:
+def _block(name: str, fields: Mapping[str, object]) -> list[str]:
     lines = [f"  {name}:"]
     for key, value in fields.items():
         if isinstance(value, Mapping):

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict
+from typing import NotRequired, TypedDict
 
 from reconciler.errors import TerminalError
 
@@ -47,7 +47,7 @@ class FileSpec:
     owner: str | None = None
 
     @classmethod
-    def of(cls, spec: Mapping[str, Any]) -> FileSpec:
+    def of(cls, spec: Mapping[str, object]) -> FileSpec:
         """Read a built spec (missing keys give the defaults)."""
         content = spec.get("content")
         return cls(path=str(spec.get("path") or ""),
