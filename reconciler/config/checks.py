@@ -56,7 +56,7 @@ def _one_service(doc: RawDocument, section: str, name: str,
     out: list[Diagnostic] = []
     target = svc.get("target")
     if isinstance(target, dict):
-        body: dict[str, Any] = target
+        body: dict[str, object] = target
         body_path: tuple[str, ...] = (*path, "target")
         kind = target.get("type")
         outer = svc.get("type")

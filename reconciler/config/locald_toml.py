@@ -68,7 +68,7 @@ def parse_toml(path: Path, text: str, fmt: str = "locald") -> tuple[
 
     file = str(path)
     try:
-        data: Any = tomllib.loads(text)
+        data: object = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         at = _ERROR_AT.search(message)

@@ -133,7 +133,7 @@ class YamlConverter:
         the merged ones it lacks (with ``<<: [*a, *b]`` the first source wins)."""
         own: list[tuple[str, Any, Any]] = []
         merged: list[tuple[str, Any, Any]] = []
-        seen: dict[str, Any] = {}
+        seen: dict[str, object] = {}
         for key, value in node.value:
             if key.tag == _MERGE:
                 sources = value.value if value.id == "sequence" else [value]
@@ -162,7 +162,7 @@ class YamlConverter:
 
     def _mapping(self, node: object, path: KeyPath) -> dict[str, Any]:
         self._enter(node)
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for name, key, value in self._pairs(node):
             child = (*path, name)
             self.positions.setdefault(child, self.pos(key.start_mark))
@@ -174,7 +174,7 @@ class YamlConverter:
 
     def _sequence(self, node: Any, path: KeyPath) -> list[Any]:
         self._enter(node)
-        out: list[Any] = []
+        out: list[object] = []
         for index, value in enumerate(node.value):
             child = (*path, index)
             self.positions.setdefault(child, self.pos(value.start_mark))

@@ -253,7 +253,7 @@ def field_diffs(before: Mapping[str, object], after: Mapping[str, object], *,
     found: list[tuple[tuple[tuple[int, Any], ...], FieldDiff]] = []
     for levels in tree.values():
         for level in levels:
-            parts: list[Any] = level.path(output_format="list")
+            parts: list[object] = level.path(output_format="list")
             old = None if level.t1 is notpresent else level.t1
             new = None if level.t2 is notpresent else level.t2
             top = str(parts[0]) if parts else ""

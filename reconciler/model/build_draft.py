@@ -132,7 +132,7 @@ def parse_ports(draft: Draft, raw: object) -> tuple[list[dict[str, Any]], list[D
                                   hint="use CONTAINER, 'HOST:CONTAINER' or 'IP:HOST:CONTAINER'"))
             continue
         host = match.group("host")
-        mapping: dict[str, Any] = {"host": int(host) if host else None,
+        mapping: dict[str, object] = {"host": int(host) if host else None,
                                    "container": int(match.group("container")),
                                    "host_ip": match.group("ip") or "127.0.0.1"}
         if match.group("proto") == "udp":

@@ -180,7 +180,7 @@ class Resolver:
     # -- resources --------------------------------------------------------------------------
 
     def resource(self, draft: Draft, depends_on: tuple[Dependency, ...]) -> Resource:
-        spec: dict[str, Any] = {}
+        spec: dict[str, object] = {}
         for key, value in draft.spec.items():
             leaks: list[bool] = []
             spec[key] = value if key == "env" else self._walk(draft, value, draft.where(key),

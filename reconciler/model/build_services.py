@@ -67,7 +67,7 @@ def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
     """The docker keys ``restart``, ``init``, ``cpus``, ``memory``, ``pull``, ``networks``
     as container spec fields. Only ``restart`` is always there; the others are left out at
     their default, so the spec hash of a container that does not use them stays the same."""
-    out: dict[str, Any] = {"restart": str(raw.get("restart") or "no")}
+    out: dict[str, object] = {"restart": str(raw.get("restart") or "no")}
     if raw.get("init") is True:
         out["init"] = True
     cpus = raw.get("cpus")
@@ -218,7 +218,7 @@ def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], lis
     """Every service, task and ``uses:`` stack of one services.yaml document; ``host``
     answers for ``type: package`` directories."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
+    settings: dict[str, object] = data["settings"] if isinstance(data.get("settings"), dict) else {}
     drafts: list[Draft] = []
     problems: list[Diagnostic] = []
     for index, use in enumerate(as_list(data.get("uses"))):

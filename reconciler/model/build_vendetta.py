@@ -92,7 +92,7 @@ def _service(doc: RawDocument, name: str, svc: dict[str, Any],
         if not ports and fixed is not None:
             ports = [{"host": fixed, "container": fixed, "host_ip": "127.0.0.1"}]
         draft.port_request = fixed
-        spec: dict[str, Any] = {"image": str(docker.get("image") or ""), "ports": ports,
+        spec: dict[str, object] = {"image": str(docker.get("image") or ""), "ports": ports,
                                 "volumes": [], "command": argv(svc.get("command")),
                                 "entrypoint": None, "restart": "no", "labels": {},
                                 **_TIMING, "stop_signal": None}
@@ -133,7 +133,7 @@ def vendetta_hosts(doc: RawDocument) -> dict[str, dict[str, Any]]:
         remote = svc.get("remote") if isinstance(svc, dict) else None
         if not isinstance(remote, dict) or not isinstance(remote.get("node"), str):
             continue
-        entry: dict[str, Any] = {"address": remote["node"]}
+        entry: dict[str, object] = {"address": remote["node"]}
         if isinstance(remote.get("user"), str):
             entry["user"] = remote["user"]
         if isinstance(remote.get("port"), int) and not isinstance(remote["port"], bool):

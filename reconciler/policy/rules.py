@@ -125,7 +125,7 @@ class Match:
         return True
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         if self.actions is not None:
             out["actions"] = sorted(self.actions)
         if self.kinds is not None:
@@ -197,7 +197,7 @@ class Rule:
             return self.message
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "layer": self.layer, "origin": str(self.origin),
+        out: dict[str, object] = {"id": self.id, "layer": self.layer, "origin": str(self.origin),
                                "decision": self.decision.value, "message": self.message}
         if self.description:
             out["description"] = self.description

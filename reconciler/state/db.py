@@ -141,7 +141,7 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
-        self.stamp: dict[str, Any] = {}
+        self.stamp: dict[str, object] = {}
 
     @property
     def location(self) -> str:

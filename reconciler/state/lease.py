@@ -61,7 +61,7 @@ def write_holder(conn: Conn, token: str, holder: str, ttl: float,
         "expires_at = excluded.expires_at, command = excluded.command",
         (token, holder, pid, pid_start(pid), socket.gethostname(), now, now, now + ttl,
          current_command()))
-    data: dict[str, Any] = {"holder": holder, "pid": pid, "hostname": socket.gethostname()}
+    data: dict[str, object] = {"holder": holder, "pid": pid, "hostname": socket.gethostname()}
     took_over = describe(previous) if previous is not None else None
     if took_over is not None:
         data["took_over_from"] = took_over

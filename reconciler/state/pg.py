@@ -119,7 +119,7 @@ class PgDatabase:
         self._lock = threading.RLock()
         self._conn: psycopg.Connection[Any] | None = None
         self._ready = False  # the schema exists at the current version
-        self.stamp: dict[str, Any] = {}
+        self.stamp: dict[str, object] = {}
 
     @property
     def location(self) -> str:

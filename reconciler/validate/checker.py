@@ -103,7 +103,7 @@ def _schema_bytes(fmt: str) -> bytes:
 
 def load_schema(fmt: str) -> dict[str, Any]:
     """The JSON Schema of ``fmt``, from the package data."""
-    loaded: dict[str, Any] = json.loads(_schema_bytes(fmt))
+    loaded: dict[str, object] = json.loads(_schema_bytes(fmt))
     return loaded
 
 

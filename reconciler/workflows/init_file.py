@@ -59,7 +59,7 @@ def _block(name: str, fields: Mapping[str, object]) -> list[str]:
 def from_procfile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     for name, command in (data.get("processes") or {}).items():
-        fields: dict[str, Any] = {"type": "process", "command": command}
+        fields: dict[str, object] = {"type": "process", "command": command}
         if name == "web" or "$PORT" in str(command):
             fields["port"] = "auto"
         lines += _block(str(name), fields)
@@ -75,7 +75,7 @@ def from_locald(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     gone = {n for n, k in kinds.items() if k not in ("exec", "worker", "container")}
     for name, entry in services.items():
         kind = kinds[name]
-        fields: dict[str, Any] = {}
+        fields: dict[str, object] = {}
         if kind in ("exec", "worker"):
             fields = {"type": "process", "command": entry.get("command", "")}
             if kind == "exec":

@@ -68,8 +68,8 @@ class ContainerActuator:
                  api_factory: Callable[[str | None], Any] | None = None):
         self._factory = client_factory or de.connect
         self._api_factory = api_factory or (None if client_factory else docker_socket.for_url)
-        self._clients: dict[str, Any] = {}
-        self._apis: dict[str, Any] = {}  # engine -> its read API (None: use the client's)
+        self._clients: dict[str, object] = {}
+        self._apis: dict[str, object] = {}  # engine -> its read API (None: use the client's)
         self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}

@@ -112,8 +112,8 @@ def observed_from_list(entry: Mapping[str, Any], recorded: Mapping[Address, Any]
     state = str(entry.get("State", ""))
     exit_code, engine_health = parse_status_text(str(entry.get("Status", "")))
     status, reason = _status_and_reason(state, exit_code, oom)
-    networks: Mapping[str, Any] = (entry.get("NetworkSettings") or {}).get("Networks") or {}
-    facts: dict[str, Any] = {
+    networks: Mapping[str, object] = (entry.get("NetworkSettings") or {}).get("Networks") or {}
+    facts: dict[str, object] = {
         "id": entry.get("Id", ""),
         "name": container_name(entry),
         "image": entry.get("Image", ""),
@@ -244,7 +244,7 @@ def restart_policy(text: str) -> dict[str, Any] | None:
                          "on-failure[:N]")
     if name == "no":
         return None
-    policy: dict[str, Any] = {"Name": name}
+    policy: dict[str, object] = {"Name": name}
     if count:
         policy["MaximumRetryCount"] = int(count)
     return policy
@@ -268,7 +268,7 @@ def create_kwargs(*, name: str, spec: ContainerSpec, env: Mapping[str, str],
     for text in spec.get("volumes", []):
         source, target, mode, _ = parse_volume(text, scope, project_dir)
         binds.append(f"{source}:{target}:{mode}")
-    kwargs: dict[str, Any] = {
+    kwargs: dict[str, object] = {
         "image": spec["image"],
         "name": name,
         "labels": dict(labels),
@@ -278,7 +278,7 @@ def create_kwargs(*, name: str, spec: ContainerSpec, env: Mapping[str, str],
         "networking_config": {network: {"Aliases": [alias]}},
         "restart_policy": restart_policy(spec.get("restart") or "no"),
     }
-    optional: dict[str, Any] = {
+    optional: dict[str, object] = {
         "command": spec.get("command"), "entrypoint": spec.get("entrypoint"),
         "ports": ports or None, "volumes": binds or None,
         "init": True if spec.get("init") else None,
