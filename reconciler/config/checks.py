@@ -9,7 +9,6 @@ and that names and stop signals are well-formed. Pure functions over a RawDocume
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from reconciler.config import rules
 from reconciler.config.raw import RawDocument, as_list
@@ -40,7 +39,7 @@ def _signal(doc: RawDocument, path: tuple[str, ...], value: object) -> list[Diag
                   hint="one of: " + ", ".join(sorted(rules.SIGNALS)))]
 
 
-def _required(doc: RawDocument, path: tuple[str, ...], body: dict[str, Any], what: str,
+def _required(doc: RawDocument, path: tuple[str, ...], body: dict[str, object], what: str,
               needed: tuple[tuple[str, ...], ...]) -> list[Diagnostic]:
     out = []
     for options in needed:
@@ -51,7 +50,7 @@ def _required(doc: RawDocument, path: tuple[str, ...], body: dict[str, Any], wha
 
 
 def _one_service(doc: RawDocument, section: str, name: str,
-                 svc: dict[str, Any]) -> list[Diagnostic]:
+                 svc: dict[str, object]) -> list[Diagnostic]:
     path = (section, name)
     out: list[Diagnostic] = []
     target = svc.get("target")
@@ -123,7 +122,7 @@ def check_services(doc: RawDocument) -> list[Diagnostic]:
     return out
 
 
-def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> list[Diagnostic]:
+def _locald_service(doc: RawDocument, name: str, svc: dict[str, object]) -> list[Diagnostic]:
     path = ("services", name)
     kind = svc.get("type", "exec")
     if not isinstance(kind, str) or kind not in rules.LOCALD_TYPE_KEYS:

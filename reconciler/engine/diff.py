@@ -265,7 +265,7 @@ def field_diffs(before: Mapping[str, object], after: Mapping[str, object], *,
     return tuple(diff for _, diff in found)
 
 
-def render_path(parts: list[Any]) -> str:
+def render_path(parts: list[object]) -> str:
     """``['env', 'LOG_LEVEL']`` -> ``env.LOG_LEVEL``; ``['ports', 0, 'host']`` ->
     ``ports[0].host``."""
     text = ""

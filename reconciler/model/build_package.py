@@ -14,7 +14,6 @@ error Diagnostic at validate and plan time, placed in the manifest or in service
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from reconciler.actuators.package.spec import PackageFields
 from reconciler.errors import Diagnostic, error
@@ -22,7 +21,7 @@ from reconciler.model.build_draft import Draft, absolute, stringify
 from reconciler.model.host import BuildHost
 
 
-def package_spec(draft: Draft, target: dict[str, Any], problems: list[Diagnostic],
+def package_spec(draft: Draft, target: dict[str, object], problems: list[Diagnostic],
                  host: BuildHost) -> PackageFields:
     """The normalized spec of package service ``draft``; problems are appended."""
     directory = absolute(draft.doc, str(target.get("package") or ""))

@@ -44,7 +44,7 @@ COMPOSE_IGNORED = frozenset({"env", "health_check", "startup_timeout", "shutdown
                              "network", "labels", "protect"})
 
 
-def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
+def _deps(draft: Draft, svc: dict[str, object]) -> list[DepDraft]:
     out: list[DepDraft] = []
     for index, dep in enumerate(as_list(svc.get("dependencies"))):
         name = dep if isinstance(dep, str) else (dep.get("service") or dep.get("task")
@@ -63,7 +63,7 @@ def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
     return out
 
 
-def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
+def docker_options(raw: dict[str, object]) -> dict[str, Any]:
     """The docker keys ``restart``, ``init``, ``cpus``, ``memory``, ``pull``, ``networks``
     as container spec fields. Only ``restart`` is always there; the others are left out at
     their default, so the spec hash of a container that does not use them stays the same."""
@@ -86,7 +86,7 @@ def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _health(draft: Draft, raw: object, settings: dict[str, Any],
+def _health(draft: Draft, raw: object, settings: dict[str, object],
             ports: list[dict[str, Any]]) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None
@@ -193,7 +193,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     return draft
 
 
-def _file_spec(draft: Draft, target: dict[str, Any],
+def _file_spec(draft: Draft, target: dict[str, object],
                problems: list[Diagnostic]) -> FileFields:
     """``{path, content, source, mode, owner}`` of a ``type: file`` entry (paths absolute)."""
     path = str(target.get("path") or "")

@@ -74,7 +74,7 @@ def _command(raw: object) -> list[str]:
     return shell(raw) if isinstance(raw, str) else (argv(raw) or [])
 
 
-def _service(doc: RawDocument, name: str, svc: dict[str, Any],
+def _service(doc: RawDocument, name: str, svc: dict[str, object],
              problems: list[Diagnostic]) -> Draft:
     draft = Draft(name, "process", doc, ("services", name), env_path=("env",))
     draft.env = env_of(svc.get("env"))

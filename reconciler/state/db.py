@@ -213,7 +213,7 @@ class Database:
                 raise
             conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         """Rows of a read query; an empty list while the database does not exist."""
         with self.reading() as conn:
             if conn is None:

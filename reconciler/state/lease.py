@@ -113,7 +113,7 @@ def holder_alive(row: dict[str, Any], *, now: float | None = None) -> bool:
     return float(row["expires_at"]) > (time.time() if now is None else now)
 
 
-def describe(row: dict[str, Any]) -> str:
+def describe(row: dict[str, object]) -> str:
     return f"{row['holder']} (pid {row['pid']} on {row['hostname']})"
 
 

@@ -109,7 +109,7 @@ def status_report(root: Path, *, session: str | None, state_dir: Path,
     return report
 
 
-def request_pin(root: Path, request: dict[str, Any]) -> int:
+def request_pin(root: Path, request: dict[str, object]) -> int:
     """Hand ``request`` to the running agent and wake it; returns its pid."""
     holder = AgentLock(root).holder() or {}
     pid = int(holder.get("pid") or 0)

@@ -114,7 +114,7 @@ def _validator(fmt: str) -> Any:
     return Draft202012Validator(load_schema(fmt))
 
 
-def _dotted(path: Iterable[Any]) -> str:
+def _dotted(path: Iterable[object]) -> str:
     return ".".join(str(p) for p in path) or "the document"
 
 
