@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
+from reconciler.jsonvalue import JSONScalar, JSONValue
 
 MAX_NODES = 200_000  # guards against "billion laughs" alias expansion
 
@@ -95,12 +96,12 @@ class YamlConverter:
     def pos(self, mark: Any) -> SourceRange:
         return SourceRange(self.file, mark.line + 1, mark.column + 1)
 
-    def load(self, text: str) -> Any:
+    def load(self, text: str) -> JSONValue:
         """Compose ``text`` and convert it (None for an empty document)."""
         root, self._constructor = compose(text)
         return None if root is None else self.convert(root, ())
 
-    def convert(self, node: Any, path: KeyPath) -> Any:
+    def convert(self, node: Any, path: KeyPath) -> JSONValue:
         self.count += 1
         if self.count > self.max_nodes or (self.max_depth is not None
                                            and len(path) > self.max_depth):
@@ -113,7 +114,7 @@ class YamlConverter:
             self.styles[path] = _STYLES.get(node.style or "", "plain")
         return self._scalar(node)
 
-    def _scalar(self, node: Any) -> Any:
+    def _scalar(self, node: Any) -> JSONScalar:
         if node.tag == _STR:
             return str(node.value)
         if not str(node.tag).startswith(_STANDARD) or node.id != "scalar":
@@ -160,9 +161,9 @@ class YamlConverter:
     def _key(self, node: Any) -> str:
         return _key(self._scalar(node)) if node.id == "scalar" else str(self.convert(node, ()))
 
-    def _mapping(self, node: object, path: KeyPath) -> dict[str, Any]:
+    def _mapping(self, node: object, path: KeyPath) -> dict[str, JSONValue]:
         self._enter(node)
-        out: dict[str, object] = {}
+        out: dict[str, JSONValue] = {}
         for name, key, value in self._pairs(node):
             child = (*path, name)
             self.positions.setdefault(child, self.pos(key.start_mark))
@@ -172,9 +173,9 @@ class YamlConverter:
         self._active.discard(id(node))
         return out
 
-    def _sequence(self, node: Any, path: KeyPath) -> list[Any]:
+    def _sequence(self, node: Any, path: KeyPath) -> list[JSONValue]:
         self._enter(node)
-        out: list[object] = []
+        out: list[JSONValue] = []
         for index, value in enumerate(node.value):
             child = (*path, index)
             self.positions.setdefault(child, self.pos(value.start_mark))
@@ -202,7 +203,7 @@ def _key(key: object) -> str:
     return str(_scalar(key))
 
 
-def _scalar(value: object) -> Any:
+def _scalar(value: object) -> JSONScalar:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.actuators.container.spec import PortMapping
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
 from reconciler.model.types import LOCAL_HOST, Address, Condition, ProbeKind
@@ -120,9 +121,9 @@ _PORT = re.compile(
     r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp))?$")
 
 
-def parse_ports(draft: Draft, raw: object) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def parse_ports(draft: Draft, raw: object) -> tuple[list[PortMapping], list[Diagnostic]]:
     """Docker ``ports`` entries (``5432`` or ``"15432:5432"``) as port mappings."""
-    mappings: list[dict[str, Any]] = []
+    mappings: list[PortMapping] = []
     problems: list[Diagnostic] = []
     for index, item in enumerate(raw if isinstance(raw, list) else []):
         match = _PORT.match(str(item).strip()) if not isinstance(item, bool) else None
@@ -132,9 +133,9 @@ def parse_ports(draft: Draft, raw: object) -> tuple[list[dict[str, Any]], list[D
                                   hint="use CONTAINER, 'HOST:CONTAINER' or 'IP:HOST:CONTAINER'"))
             continue
         host = match.group("host")
-        mapping: dict[str, object] = {"host": int(host) if host else None,
-                                   "container": int(match.group("container")),
-                                   "host_ip": match.group("ip") or "127.0.0.1"}
+        mapping: PortMapping = {"host": int(host) if host else None,
+                                "container": int(match.group("container")),
+                                "host_ip": match.group("ip") or "127.0.0.1"}
         if match.group("proto") == "udp":
             mapping["protocol"] = "udp"
         mappings.append(mapping)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from reconciler.actuators.container.spec import PortMapping
 from reconciler.actuators.file.spec import FileFields
 from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
@@ -87,7 +88,7 @@ def docker_options(raw: dict[str, object]) -> dict[str, Any]:
 
 
 def _health(draft: Draft, raw: object, settings: dict[str, object],
-            ports: list[dict[str, Any]]) -> HealthDraft | None:
+            ports: list[PortMapping]) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None
     interval = number(raw.get("interval"), number(settings.get("health_check_interval"), 30.0))
@@ -137,7 +138,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     signal = normalize_signal(str(svc.get("stop_signal") or target.get("stop_signal") or "TERM"))
     timing = {"stop_signal": signal or "SIGTERM", "shutdown_timeout": shutdown,
               "startup_timeout": startup}
-    ports: list[dict[str, Any]] = []
+    ports: list[PortMapping] = []
     if kind == "docker":
         draft.kind = "task" if section == "tasks" else "container"
         draft.host = str(target.get("host") or LOCAL_HOST)
