@@ -202,7 +202,7 @@ def interpolate(value: object, env: Mapping[str, str], source: SourceRange | Non
     unset: set[str] = set()
     failures: list[str] = []
 
-    def walk(node: object) -> Any:
+    def walk(node: object) -> object:
         if isinstance(node, str):
             return _substitute(node, env, unset, failures) if "$" in node else node
         if isinstance(node, dict):
@@ -250,7 +250,7 @@ def _port(value: object) -> str:
     return f"{text}/{protocol}" if protocol and protocol != "tcp" else text
 
 
-def normalize_service(body: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_service(body: Mapping[str, Any]) -> dict[str, object]:
     """One service's mapping in canonical form: environment/labels as dicts, ports/expose as
     strings, depends_on as ``{service: {condition: ...}}``, env_file as a list."""
     result = dict(body)

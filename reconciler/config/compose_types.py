@@ -234,7 +234,7 @@ def check_service(doc: RawDocument, name: str, body: Mapping[str, object],
     return {k: v for k, v in body.items() if str(k) not in bad}, diagnostics
 
 
-def _at(node: object, path: tuple[str | int, ...]) -> Any:
+def _at(node: object, path: tuple[str | int, ...]) -> object:
     for step in path:
         if isinstance(node, dict):
             node = node.get(step)

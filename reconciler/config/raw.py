@@ -56,7 +56,7 @@ class RawDocument:
         return node
 
 
-def as_list(value: object) -> list[Any]:
+def as_list(value: object) -> list[object]:
     """``value`` when it is a list, else an empty list (for reading unvalidated data)."""
     return value if isinstance(value, list) else []
 

@@ -231,7 +231,7 @@ def _identity_changed(resource: Resource, last: Mapping[str, object],
     return any(last.get(key) != resource.spec.get(key) for key in identity)
 
 
-def _excluded(spec: Mapping[str, object]) -> dict[str, Any]:
+def _excluded(spec: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in spec.items() if k in HASH_EXCLUDED_FIELDS}
 
 

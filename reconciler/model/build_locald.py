@@ -58,7 +58,7 @@ def _signal(svc: Mapping[str, object]) -> str:
     return normalize_signal(str(svc.get("stop_signal") or "TERM")) or "SIGTERM"
 
 
-def _process(command: list[str] | None, cwd: str, signal: str = "SIGTERM") -> dict[str, Any]:
+def _process(command: list[str] | None, cwd: str, signal: str = "SIGTERM") -> dict[str, object]:
     return dict(process_spec(command, cwd, stop_signal=signal,
                              shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
                              startup_timeout=DEFAULT_STARTUP_TIMEOUT))

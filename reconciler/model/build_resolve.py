@@ -166,7 +166,7 @@ class Resolver:
             self.diagnostics.append(error(problem, where, address=str(draft.address)))
         return result.value, tainted
 
-    def _walk(self, draft: Draft, value: object, where: SourceRange, leaks: list[bool]) -> Any:
+    def _walk(self, draft: Draft, value: object, where: SourceRange, leaks: list[bool]) -> object:
         if isinstance(value, str):
             expanded, tainted = self.text(draft, value, where)
             leaks.append(tainted)

@@ -64,7 +64,7 @@ def _deps(draft: Draft, svc: dict[str, object]) -> list[DepDraft]:
     return out
 
 
-def docker_options(raw: dict[str, object]) -> dict[str, Any]:
+def docker_options(raw: dict[str, object]) -> dict[str, object]:
     """The docker keys ``restart``, ``init``, ``cpus``, ``memory``, ``pull``, ``networks``
     as container spec fields. Only ``restart`` is always there; the others are left out at
     their default, so the spec hash of a container that does not use them stays the same."""

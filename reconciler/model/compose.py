@@ -46,7 +46,7 @@ def _target(volume: object) -> str:
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-def merge_service(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, Any]:
+def merge_service(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
     """An override file's service merged onto the base, by Compose's rules: mappings merge,
     ports-like lists concatenate, volumes merge by target path, everything else replaces."""
     result = dict(base)

@@ -81,7 +81,7 @@ class ChangeFacts:
     def address(self) -> str:
         return str(self.change.address)
 
-    def activation(self, now: datetime) -> dict[str, Any]:
+    def activation(self, now: datetime) -> dict[str, object]:
         addr = self.change.address
         return {"action": self.action, "address": self.address, "kind": addr.kind,
                 "name": addr.name, "host": addr.host, "labels": dict(self.labels),

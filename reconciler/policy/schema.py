@@ -13,7 +13,7 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -89,7 +89,7 @@ class PolicyFile(_Strict):
         None, description="When set, changes outside every window are denied.")
 
 
-def policy_json_schema() -> dict[str, Any]:
+def policy_json_schema() -> dict[str, object]:
     """The JSON Schema of policy.yaml (draft 2020-12)."""
     schema = PolicyFile.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}

@@ -19,7 +19,7 @@ _PORT = re.compile(r"^(?:(?:(?P<ip>\[[^\]]*\]|[^:]*):)?(?P<host>[\d-]*):)?(?P<co
                    r"(?:/(?P<proto>\w+))?$")
 
 
-def compose_ports(raw: object) -> list[dict[str, Any]]:
+def compose_ports(raw: object) -> list[dict[str, object]]:
     """Compose ``ports`` (strings after normalisation) as container-style mappings."""
     out: list[dict[str, Any]] = []
     for item in raw if isinstance(raw, list) else []:

@@ -21,7 +21,7 @@ HEADLINE = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in
             Action.NOOP: "is up to date", Action.READ: "will be read"}
 
 
-def mask(value: object, name: str = "") -> Any:
+def mask(value: object, name: str = "") -> object:
     """``value`` with every secret (marker, or under a secret-looking name) replaced."""
     if value is None:
         return None

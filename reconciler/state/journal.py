@@ -48,13 +48,13 @@ def current_user() -> str:
         return str(os.getuid())
 
 
-def event_from_row(row: Any) -> dict[str, Any]:
+def event_from_row(row: Any) -> dict[str, object]:
     return {"id": row["id"], "time": row["time"], "run_id": row["run_id"], "kind": row["kind"],
             "address": row["address"], "message": row["message"],
             "data": loads(row["data"]) or {}}
 
 
-def run_from_row(row: Any) -> dict[str, Any]:
+def run_from_row(row: Any) -> dict[str, object]:
     return {"id": row["id"], "kind": row["kind"], "started_at": row["started_at"],
             "ended_at": row["ended_at"], "result": row["result"],
             "meta": loads(row["meta"]) or {}, "summary": loads(row["summary"]),

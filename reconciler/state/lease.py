@@ -122,7 +122,7 @@ def read_lease(db: Backend) -> dict[str, Any] | None:
     return dict(zip(rows[0].keys(), tuple(rows[0]), strict=True)) if rows else None
 
 
-def _row(cursor: Any) -> dict[str, Any] | None:
+def _row(cursor: Any) -> dict[str, object] | None:
     found = cursor.fetchone()
     return None if found is None else dict(zip([d[0] for d in cursor.description], found,
                                                strict=True))
@@ -235,7 +235,7 @@ class Lease:
         self.release()
 
 
-def force_unlock(db: Backend) -> dict[str, Any] | None:
+def force_unlock(db: Backend) -> dict[str, object] | None:
     """Remove the lease whoever holds it; return the removed row (None when unlocked)."""
     if not db.exists():
         return None

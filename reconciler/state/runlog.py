@@ -89,7 +89,7 @@ class RunLog:
         """Append Policy Decision Records (``DecisionRecord.to_json()`` dicts)."""
         audit.insert_decisions(self._db, run_id, records)
 
-    def decisions(self, *, run_id: str | None = None) -> list[dict[str, Any]]:
+    def decisions(self, *, run_id: str | None = None) -> list[dict[str, object]]:
         return audit.decisions(self._db, run_id=run_id)
 
     def approve(self, *, who: str, inputs_hash: str, plan_file: str,
@@ -98,17 +98,17 @@ class RunLog:
         return audit.insert_approval(self._db, who=who, inputs_hash=inputs_hash,
                                      plan_file=plan_file, addresses=addresses)
 
-    def approvals(self) -> list[dict[str, Any]]:
+    def approvals(self) -> list[dict[str, object]]:
         return audit.approvals(self._db)
 
     def approved_hashes(self) -> set[str]:
         return audit.approved_hashes(self._db)
 
-    def export(self) -> list[dict[str, Any]]:
+    def export(self) -> list[dict[str, object]]:
         """The whole audit log (runs, events, decisions, approvals) as plain dicts."""
         return list(audit.export(self._db))
 
-    def prune_audit(self, before: float) -> dict[str, Any]:
+    def prune_audit(self, before: float) -> dict[str, object]:
         """Remove audit rows older than ``before``, leaving a checkpoint (state/prune.py)."""
         return prune.prune(self._db, before)
 

@@ -268,7 +268,7 @@ class StateStore(RunLog):
         self._leases = [held for held in self._leases if held.token is not None] + [lease]
         return lease
 
-    def lease_info(self) -> dict[str, Any] | None:
+    def lease_info(self) -> dict[str, object] | None:
         """The current lease row plus ``alive`` (whether its holder still owns it)."""
         if self._db.dialect == "postgresql":
             from reconciler.state import pg_lease
@@ -277,7 +277,7 @@ class StateStore(RunLog):
         row = read_lease(self._db)
         return None if row is None else {**row, "alive": holder_alive(row)}
 
-    def unlock(self) -> dict[str, Any] | None:
+    def unlock(self) -> dict[str, object] | None:
         """Force-remove the lease; return what was removed (None when not locked)."""
         if self._db.dialect == "postgresql":
             from reconciler.state import pg_lease

@@ -101,7 +101,7 @@ def _schema_bytes(fmt: str) -> bytes:
                             hint="reinstall reconciler (the schemas ship as package data)") from exc
 
 
-def load_schema(fmt: str) -> dict[str, Any]:
+def load_schema(fmt: str) -> dict[str, object]:
     """The JSON Schema of ``fmt``, from the package data."""
     loaded: dict[str, object] = json.loads(_schema_bytes(fmt))
     return loaded

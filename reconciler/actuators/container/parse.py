@@ -234,7 +234,7 @@ def _nanos(seconds: float) -> int:
     return int(seconds * 1_000_000_000)
 
 
-def restart_policy(text: str) -> dict[str, Any] | None:
+def restart_policy(text: str) -> dict[str, object] | None:
     """``no`` -> None, ``always`` -> ``{"Name": "always"}``, ``on-failure:5`` ->
     ``{"Name": "on-failure", "MaximumRetryCount": 5}``. Raises ValueError on anything else."""
     name, _, count = text.partition(":")
@@ -253,7 +253,7 @@ def restart_policy(text: str) -> dict[str, Any] | None:
 def create_kwargs(*, name: str, spec: ContainerSpec, env: Mapping[str, str],
                   labels: Mapping[str, str], network: str, alias: str,
                   healthcheck: Mapping[str, Any] | None, scope: str,
-                  project_dir: str) -> dict[str, Any]:
+                  project_dir: str) -> dict[str, object]:
     """Keyword arguments for ``client.containers.create`` from a container spec.
 
     ``env`` holds clear values (apply time only); ``healthcheck`` is a HealthCheck's

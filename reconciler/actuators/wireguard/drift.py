@@ -14,8 +14,6 @@ older than :data:`STALE_HANDSHAKE` seconds; a peer that never shook hands is not
 
 from __future__ import annotations
 
-from typing import Any
-
 from reconciler.actuators.wireguard.parse import InterfaceReport, PeerDump, normalize_ips
 from reconciler.actuators.wireguard.spec import WireguardSpec
 
@@ -75,7 +73,7 @@ def drift(spec: WireguardSpec, report: InterfaceReport, now: int,
     return reasons
 
 
-def facts(spec: WireguardSpec, report: InterfaceReport, now: int) -> dict[str, Any]:
+def facts(spec: WireguardSpec, report: InterfaceReport, now: int) -> dict[str, object]:
     """What state records about a node: public values only (never the private key)."""
     matched, _ = match_peers(spec, report)
     return {
