@@ -62,5 +62,5 @@ class EventBus:
             for subscriber in list(self._subscribers):
                 subscriber(clean)
 
-    def emit(self, kind: str, address: object = None, message: str = "", **data: Any) -> None:
+    def emit(self, kind: str, address: object = None, message: str = "", **data: object) -> None:
         self(Event(kind, None if address is None else str(address), message, data))

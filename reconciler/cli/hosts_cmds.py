@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -65,7 +65,7 @@ def list_hosts(
              f"{'yes' if row['sudo'] else 'no':<5} {nets} {labels}".rstrip())
 
 
-def check_host(project: Project, name: str) -> dict[str, Any]:
+def check_host(project: Project, name: str) -> dict[str, object]:
     """Connect (or reuse the connection) and time one round trip."""
     from reconciler.errors import ReconcilerError
 

@@ -38,7 +38,7 @@ def _size(count: int) -> str:
     return f"{count} B"  # pragma: no cover
 
 
-def status_rows(network: str | None, project: Any) -> list[dict[str, Any]]:
+def status_rows(network: str | None, project: Any) -> list[dict[str, object]]:
     """One row per (node, peer) of every wireguard node (a node without peers: one row)."""
     from reconciler.engine import observe
 

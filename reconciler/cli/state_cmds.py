@@ -33,7 +33,7 @@ app.add_typer(state_app, name="state")
 AsJson = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
 
 
-def _record_json(record: ResourceRecord, held: bool) -> dict[str, Any]:
+def _record_json(record: ResourceRecord, held: bool) -> dict[str, object]:
     return {"address": str(record.address), "kind": record.address.kind,
             "status": record.status, "held": held, "spec_hash": record.spec_hash,
             "depends_on": list(record.depends_on), "spec": record.spec,

@@ -13,12 +13,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import Diagnostic, Severity
 
 
-def diagnostic_json(d: Diagnostic) -> dict[str, Any]:
+def diagnostic_json(d: Diagnostic) -> dict[str, object]:
     return {"severity": d.severity.value, "summary": d.summary, "detail": d.detail,
             "hint": d.hint, "address": d.address,
             "source": str(d.source) if d.source is not None else None}

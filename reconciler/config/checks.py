@@ -9,7 +9,6 @@ and that names and stop signals are well-formed. Pure functions over a RawDocume
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from reconciler.config import rules
 from reconciler.config.raw import RawDocument, as_list
@@ -33,14 +32,14 @@ def _applies(users: list[str]) -> str:
     return "no type of service takes it here; remove it"
 
 
-def _signal(doc: RawDocument, path: tuple[str, ...], value: Any) -> list[Diagnostic]:
+def _signal(doc: RawDocument, path: tuple[str, ...], value: object) -> list[Diagnostic]:
     if not isinstance(value, str) or rules.normalize_signal(value) is not None:
         return []
     return [error(f"unknown stop signal '{value}'", doc.where(*path, "stop_signal"),
                   hint="one of: " + ", ".join(sorted(rules.SIGNALS)))]
 
 
-def _required(doc: RawDocument, path: tuple[str, ...], body: dict[str, Any], what: str,
+def _required(doc: RawDocument, path: tuple[str, ...], body: dict[str, object], what: str,
               needed: tuple[tuple[str, ...], ...]) -> list[Diagnostic]:
     out = []
     for options in needed:
@@ -51,12 +50,12 @@ def _required(doc: RawDocument, path: tuple[str, ...], body: dict[str, Any], wha
 
 
 def _one_service(doc: RawDocument, section: str, name: str,
-                 svc: dict[str, Any]) -> list[Diagnostic]:
+                 svc: dict[str, object]) -> list[Diagnostic]:
     path = (section, name)
     out: list[Diagnostic] = []
     target = svc.get("target")
     if isinstance(target, dict):
-        body: dict[str, Any] = target
+        body: dict[str, object] = target
         body_path: tuple[str, ...] = (*path, "target")
         kind = target.get("type")
         outer = svc.get("type")
@@ -123,7 +122,7 @@ def check_services(doc: RawDocument) -> list[Diagnostic]:
     return out
 
 
-def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> list[Diagnostic]:
+def _locald_service(doc: RawDocument, name: str, svc: dict[str, object]) -> list[Diagnostic]:
     path = ("services", name)
     kind = svc.get("type", "exec")
     if not isinstance(kind, str) or kind not in rules.LOCALD_TYPE_KEYS:

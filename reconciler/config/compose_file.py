@@ -195,14 +195,14 @@ def _substitute(text: str, env: Mapping[str, str], unset: set[str],
     return _VAR.sub(one, text)
 
 
-def interpolate(value: Any, env: Mapping[str, str], source: SourceRange | None,
+def interpolate(value: object, env: Mapping[str, str], source: SourceRange | None,
                 ) -> tuple[Any, list[Diagnostic]]:
     """``value`` with ``${VAR}``, ``${VAR:-default}``, ``${VAR:?err}``, ``$$`` substituted in
     every string (keys untouched), as Compose does; unset variables warn, ``?`` errors."""
     unset: set[str] = set()
     failures: list[str] = []
 
-    def walk(node: Any) -> Any:
+    def walk(node: object) -> object:
         if isinstance(node, str):
             return _substitute(node, env, unset, failures) if "$" in node else node
         if isinstance(node, dict):
@@ -219,7 +219,7 @@ def interpolate(value: Any, env: Mapping[str, str], source: SourceRange | None,
     return result, found
 
 
-def _scalar(value: Any) -> str | None:
+def _scalar(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
@@ -227,7 +227,7 @@ def _scalar(value: Any) -> str | None:
     return str(value)
 
 
-def _pairs(value: Any) -> dict[str, str | None]:
+def _pairs(value: object) -> dict[str, str | None]:
     """``environment`` / ``labels`` in either form as a dict (``["A=1", "B"]`` or a mapping)."""
     if isinstance(value, dict):
         return {str(k): _scalar(v) for k, v in value.items()}
@@ -238,7 +238,7 @@ def _pairs(value: Any) -> dict[str, str | None]:
     return result
 
 
-def _port(value: Any) -> str:
+def _port(value: object) -> str:
     if not isinstance(value, dict):
         return str(value)
     text = str(value.get("target", ""))
@@ -250,7 +250,7 @@ def _port(value: Any) -> str:
     return f"{text}/{protocol}" if protocol and protocol != "tcp" else text
 
 
-def normalize_service(body: Mapping[str, Any]) -> dict[str, Any]:
+def normalize_service(body: Mapping[str, Any]) -> dict[str, object]:
     """One service's mapping in canonical form: environment/labels as dicts, ports/expose as
     strings, depends_on as ``{service: {condition: ...}}``, env_file as a list."""
     result = dict(body)

@@ -31,12 +31,12 @@ _NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolea
           dict: "a mapping", list: "a list", type(None): "null"}
 
 
-def _name(value: Any) -> str:
+def _name(value: object) -> str:
     return _NAMES.get(type(value), type(value).__name__)
 
 
 def _scalar(kind: str) -> Type:
-    def ok(value: Any) -> bool:
+    def ok(value: object) -> bool:
         if kind == "str":
             return isinstance(value, str)
         if kind == "int":
@@ -60,14 +60,14 @@ STR, INT, NUM, BOOL, SCALAR, NULL = (_scalar(k) for k in
                                      ("str", "int", "num", "bool", "scalar", "null"))
 
 
-def _any(value: Any, path: tuple[str | int, ...]) -> list[Problem]:
+def _any(value: object, path: tuple[str | int, ...]) -> list[Problem]:
     return []
 
 
 def one_of(*types: Type, wanted: str) -> Type:
     """The first type without problems; else the problems of the one matching the value's
     shape (a mapping for a mapping type...), else ``wanted``."""
-    def check(value: Any, path: tuple[str | int, ...]) -> list[Problem]:
+    def check(value: object, path: tuple[str | int, ...]) -> list[Problem]:
         results = [t(value, path) for t in types]
         if any(not r for r in results):
             return []
@@ -77,7 +77,7 @@ def one_of(*types: Type, wanted: str) -> Type:
 
 
 def list_of(item: Type) -> Type:
-    def check(value: Any, path: tuple[str | int, ...]) -> list[Problem]:
+    def check(value: object, path: tuple[str | int, ...]) -> list[Problem]:
         if not isinstance(value, list):
             return [(path, "a list")]
         return [p for i, v in enumerate(value) for p in item(v, (*path, i))]
@@ -85,7 +85,7 @@ def list_of(item: Type) -> Type:
 
 
 def map_of(item: Type) -> Type:
-    def check(value: Any, path: tuple[str | int, ...]) -> list[Problem]:
+    def check(value: object, path: tuple[str | int, ...]) -> list[Problem]:
         if not isinstance(value, dict):
             return [(path, "a mapping")]
         return [p for k, v in value.items() for p in item(v, (*path, k))]
@@ -94,7 +94,7 @@ def map_of(item: Type) -> Type:
 
 def obj(props: Mapping[str, Type], required: tuple[str, ...] = (), *, open_: bool = False,
         ) -> Type:
-    def check(value: Any, path: tuple[str | int, ...]) -> list[Problem]:
+    def check(value: object, path: tuple[str | int, ...]) -> list[Problem]:
         if not isinstance(value, dict):
             return [(path, "a mapping")]
         found = [((*path, k), "present (it is required)") for k in required if k not in value]
@@ -183,7 +183,7 @@ def _was_interpolated(doc: RawDocument, name: str, path: tuple[str | int, ...]) 
     return isinstance(raw, str) and "$" in raw
 
 
-def _volume_problems(volumes: Any) -> list[Problem]:
+def _volume_problems(volumes: object) -> list[Problem]:
     found: list[Problem] = []
     for i, volume in enumerate(volumes if isinstance(volumes, list) else []):
         if isinstance(volume, str) and (volume.startswith(":") or "::" in volume
@@ -193,7 +193,7 @@ def _volume_problems(volumes: Any) -> list[Problem]:
     return found
 
 
-def check_service(doc: RawDocument, name: str, body: Mapping[str, Any],
+def check_service(doc: RawDocument, name: str, body: Mapping[str, object],
                   ) -> tuple[dict[str, Any], list[Diagnostic]]:
     """Service ``name`` of ``doc`` (``body`` already interpolated) against the Compose
     types: the body without the keys that have problems, and a diagnostic per problem."""
@@ -234,7 +234,7 @@ def check_service(doc: RawDocument, name: str, body: Mapping[str, Any],
     return {k: v for k, v in body.items() if str(k) not in bad}, diagnostics
 
 
-def _at(node: Any, path: tuple[str | int, ...]) -> Any:
+def _at(node: object, path: tuple[str | int, ...]) -> object:
     for step in path:
         if isinstance(node, dict):
             node = node.get(step)

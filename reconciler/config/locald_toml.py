@@ -68,7 +68,7 @@ def parse_toml(path: Path, text: str, fmt: str = "locald") -> tuple[
 
     file = str(path)
     try:
-        data: Any = tomllib.loads(text)
+        data: object = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         at = _ERROR_AT.search(message)
@@ -81,7 +81,7 @@ def parse_toml(path: Path, text: str, fmt: str = "locald") -> tuple[
     return RawDocument(path, fmt, _plain(data), text, positions_of(text, file)), []
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Any:
     """tomllib values as JSON-like data: dates and times become ISO strings."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

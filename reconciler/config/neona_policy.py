@@ -17,7 +17,6 @@ few of them; this module says which, so the file can be a policy layer (see
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from reconciler.config.raw import RawDocument, as_dict
 from reconciler.errors import Diagnostic, SourceRange, error, warning
@@ -86,6 +85,6 @@ def load_neona(path: Path) -> tuple[RawDocument | None, list[Diagnostic]]:
     return parse_neona(path, text)
 
 
-def describe(value: Any) -> str:
+def describe(value: object) -> str:
     """``true`` / ``false`` as the file writes them."""
     return "true" if value is True else "false"

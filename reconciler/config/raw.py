@@ -56,11 +56,11 @@ class RawDocument:
         return node
 
 
-def as_list(value: Any) -> list[Any]:
+def as_list(value: object) -> list[object]:
     """``value`` when it is a list, else an empty list (for reading unvalidated data)."""
     return value if isinstance(value, list) else []
 
 
-def as_dict(value: Any) -> dict[str, Any]:
+def as_dict(value: object) -> dict[str, Any]:
     """``value`` when it is a mapping, else an empty one (for reading unvalidated data)."""
     return value if isinstance(value, dict) else {}

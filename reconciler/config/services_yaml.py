@@ -16,6 +16,7 @@ from typing import Any
 
 from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
+from reconciler.jsonvalue import JSONScalar, JSONValue
 
 MAX_NODES = 200_000  # guards against "billion laughs" alias expansion
 
@@ -31,7 +32,7 @@ class YamlRecursive(Exception):
 class YamlDuplicateKey(Exception):
     """A key written twice in one mapping (ruamel's own wording and marks, for yaml_error)."""
 
-    def __init__(self, problem: str, problem_mark: Any, context_mark: Any):
+    def __init__(self, problem: str, problem_mark: object, context_mark: object):
         super().__init__(problem)
         self.problem, self.problem_mark = problem, problem_mark
         self.context, self.context_mark = "while constructing a mapping", context_mark
@@ -95,12 +96,12 @@ class YamlConverter:
     def pos(self, mark: Any) -> SourceRange:
         return SourceRange(self.file, mark.line + 1, mark.column + 1)
 
-    def load(self, text: str) -> Any:
+    def load(self, text: str) -> JSONValue:
         """Compose ``text`` and convert it (None for an empty document)."""
         root, self._constructor = compose(text)
         return None if root is None else self.convert(root, ())
 
-    def convert(self, node: Any, path: KeyPath) -> Any:
+    def convert(self, node: Any, path: KeyPath) -> JSONValue:
         self.count += 1
         if self.count > self.max_nodes or (self.max_depth is not None
                                            and len(path) > self.max_depth):
@@ -113,7 +114,7 @@ class YamlConverter:
             self.styles[path] = _STYLES.get(node.style or "", "plain")
         return self._scalar(node)
 
-    def _scalar(self, node: Any) -> Any:
+    def _scalar(self, node: Any) -> JSONScalar:
         if node.tag == _STR:
             return str(node.value)
         if not str(node.tag).startswith(_STANDARD) or node.id != "scalar":
@@ -123,7 +124,7 @@ class YamlConverter:
         except Exception:  # a malformed !!int, !!timestamp, ...: keep its text
             return str(node.value)
 
-    def _enter(self, node: Any) -> None:
+    def _enter(self, node: object) -> None:
         if id(node) in self._active:
             raise YamlRecursive
         self._active.add(id(node))
@@ -133,7 +134,7 @@ class YamlConverter:
         the merged ones it lacks (with ``<<: [*a, *b]`` the first source wins)."""
         own: list[tuple[str, Any, Any]] = []
         merged: list[tuple[str, Any, Any]] = []
-        seen: dict[str, Any] = {}
+        seen: dict[str, object] = {}
         for key, value in node.value:
             if key.tag == _MERGE:
                 sources = value.value if value.id == "sequence" else [value]
@@ -160,9 +161,9 @@ class YamlConverter:
     def _key(self, node: Any) -> str:
         return _key(self._scalar(node)) if node.id == "scalar" else str(self.convert(node, ()))
 
-    def _mapping(self, node: Any, path: KeyPath) -> dict[str, Any]:
+    def _mapping(self, node: object, path: KeyPath) -> dict[str, JSONValue]:
         self._enter(node)
-        out: dict[str, Any] = {}
+        out: dict[str, JSONValue] = {}
         for name, key, value in self._pairs(node):
             child = (*path, name)
             self.positions.setdefault(child, self.pos(key.start_mark))
@@ -172,9 +173,9 @@ class YamlConverter:
         self._active.discard(id(node))
         return out
 
-    def _sequence(self, node: Any, path: KeyPath) -> list[Any]:
+    def _sequence(self, node: Any, path: KeyPath) -> list[JSONValue]:
         self._enter(node)
-        out: list[Any] = []
+        out: list[JSONValue] = []
         for index, value in enumerate(node.value):
             child = (*path, index)
             self.positions.setdefault(child, self.pos(value.start_mark))
@@ -192,7 +193,7 @@ def _duplicate(name: str, first: Any, second: Any) -> str:
     return f'found duplicate key "{name}"'
 
 
-def _key(key: Any) -> str:
+def _key(key: object) -> str:
     if isinstance(key, str):
         return str(key)
     if isinstance(key, bool):
@@ -202,7 +203,7 @@ def _key(key: Any) -> str:
     return str(_scalar(key))
 
 
-def _scalar(value: Any) -> Any:
+def _scalar(value: object) -> JSONScalar:
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, int):

@@ -30,7 +30,7 @@ _KINDS = {"str": "a string", "int": "an integer", "number": "a number", "bool": 
           "any": "any value"}
 
 
-def duration_seconds(value: Any) -> float | None:
+def duration_seconds(value: object) -> float | None:
     """``"1m30s"`` -> 90.0, ``5`` -> 5.0; None when ``value`` is not a duration."""
     if isinstance(value, bool):
         return None
@@ -45,11 +45,11 @@ def duration_seconds(value: Any) -> float | None:
     return sum(float(n) * _UNITS[u] for n, u in parts)
 
 
-def _scalar(value: Any) -> bool:
+def _scalar(value: object) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _fits(kind: str, value: Any) -> bool:
+def _fits(kind: str, value: object) -> bool:
     number = isinstance(value, int | float) and not isinstance(value, bool)
     if kind == "str":
         return isinstance(value, str)
@@ -72,7 +72,7 @@ def _fits(kind: str, value: Any) -> bool:
     return True  # "any"
 
 
-def check_mapping(doc: RawDocument, path: KeyPath, value: Any, spec: Spec, *,
+def check_mapping(doc: RawDocument, path: KeyPath, value: object, spec: Spec, *,
                   ignored: Mapping[str, str] | None = None,
                   what: str = "") -> list[Diagnostic]:
     """Every problem of ``value`` (at ``path`` of ``doc``) against ``spec``."""

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
 
 from reconciler.actuators.base import Actuator, ActuatorContext
 from reconciler.engine.gates import NodeState, Tracker, wait_dependencies, wait_ready
@@ -232,7 +231,7 @@ class Applier:
         raise ActuatorError("unreachable")  # pragma: no cover
 
     def _record(self, resource: Resource, observed: Observed | None) -> None:
-        facts: dict[str, Any] = dict(observed.facts) if observed is not None else {}
+        facts: dict[str, object] = dict(observed.facts) if observed is not None else {}
         status = observed.status.value if observed is not None else "unknown"
         self.store.record(resource.address, spec=resource.portable_spec(),
                           spec_hash=resource.hash(),

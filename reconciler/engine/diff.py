@@ -226,12 +226,12 @@ def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, Any]
     return (Action.UPDATE, tuple(reasons)) if reasons else (Action.NOOP, ())
 
 
-def _identity_changed(resource: Resource, last: Mapping[str, Any],
+def _identity_changed(resource: Resource, last: Mapping[str, object],
                       identity: frozenset[str]) -> bool:
     return any(last.get(key) != resource.spec.get(key) for key in identity)
 
 
-def _excluded(spec: Mapping[str, Any]) -> dict[str, Any]:
+def _excluded(spec: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in spec.items() if k in HASH_EXCLUDED_FIELDS}
 
 
@@ -239,7 +239,7 @@ def _plain(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return None if spec is None else dict(spec)
 
 
-def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any], *,
+def field_diffs(before: Mapping[str, object], after: Mapping[str, object], *,
                 kind: str = "") -> tuple[FieldDiff, ...]:
     """Path-addressed differences between two specs, sorted by path. A difference
     ``forces_replace`` unless its top-level field is hash-excluded or, for a kind with
@@ -253,7 +253,7 @@ def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any], *,
     found: list[tuple[tuple[tuple[int, Any], ...], FieldDiff]] = []
     for levels in tree.values():
         for level in levels:
-            parts: list[Any] = level.path(output_format="list")
+            parts: list[object] = level.path(output_format="list")
             old = None if level.t1 is notpresent else level.t1
             new = None if level.t2 is notpresent else level.t2
             top = str(parts[0]) if parts else ""
@@ -265,7 +265,7 @@ def field_diffs(before: Mapping[str, Any], after: Mapping[str, Any], *,
     return tuple(diff for _, diff in found)
 
 
-def render_path(parts: list[Any]) -> str:
+def render_path(parts: list[object]) -> str:
     """``['env', 'LOG_LEVEL']`` -> ``env.LOG_LEVEL``; ``['ports', 0, 'host']`` ->
     ``ports[0].host``."""
     text = ""

@@ -24,7 +24,7 @@ import shutil
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.config.compose_file import ComposeDisk
 from reconciler.engine.sops import SopsFiles
@@ -44,7 +44,7 @@ def search_path(env: Mapping[str, str]) -> list[Path]:
     return [*extra, stacks.BUILTIN_DIR]
 
 
-def _natural(path: str) -> list[Any]:
+def _natural(path: str) -> list[object]:
     return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", path)]
 
 

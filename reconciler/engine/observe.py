@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 ObservedState = dict[Address, Observed]
 
 
-def recorded_facts(record: ResourceRecord) -> dict[str, Any]:
+def recorded_facts(record: ResourceRecord) -> dict[str, object]:
     """What an actuator gets as ``recorded``: the stored facts plus spec_hash and status."""
     return {**record.facts, "spec_hash": record.spec_hash, "status": record.status}
 

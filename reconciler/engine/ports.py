@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import socket
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler import actuators
 from reconciler.errors import HostUnreachable
@@ -110,7 +110,7 @@ def readopt(fresh: Sequence[str],
     return found
 
 
-def primary_port(spec: Mapping[str, Any]) -> int | None:
+def primary_port(spec: Mapping[str, object]) -> int | None:
     """The port an auto allocation stands for: ``port``, or a container's first host port."""
     port = spec.get("port")
     if isinstance(port, int):

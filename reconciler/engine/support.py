@@ -89,7 +89,7 @@ def write_lines(path: Path, lines: Collection[str]) -> None:
             temp.unlink(missing_ok=True)
 
 
-def without_held(desired: DesiredState, holds: Mapping[str, Any]) -> DesiredState:
+def without_held(desired: DesiredState, holds: Mapping[str, object]) -> DesiredState:
     """``desired`` without the services held stopped (``reconciler stop``): a running held
     service is planned as a delete, a stopped one stays stopped, until ``reconciler start``."""
     if not holds:
@@ -101,7 +101,7 @@ def without_held(desired: DesiredState, holds: Mapping[str, Any]) -> DesiredStat
 HELD = ActionReason(ReasonCode.REQUESTED, "stopped: held by `reconciler stop` until `start`")
 
 
-def explain_held(changes: Sequence[Change], holds: Mapping[str, Any]) -> list[Change]:
+def explain_held(changes: Sequence[Change], holds: Mapping[str, object]) -> list[Change]:
     """The deletes of held services say why (not "no longer in the configuration")."""
     return [replace(c, reasons=(HELD,)) if str(c.address) in holds and
             c.action is Action.DELETE else c for c in changes]

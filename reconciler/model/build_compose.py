@@ -27,7 +27,6 @@ import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error, warning
@@ -178,7 +177,7 @@ def compose_part(docs: Sequence[RawDocument], entries: Sequence[Draft], *,
     order = order_start
     claimed: set[Path] = set()
     for draft in entries:
-        spec: Mapping[str, Any] = draft.spec
+        spec: Mapping[str, object] = draft.spec
         claimed.update(_entry_files(draft, host))
         resources, problems = entry_compose_resources(
             draft.name, spec, project_dir=host.resolve(draft.doc.path.parent), scope=scope,

@@ -14,6 +14,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.actuators.container.spec import PortMapping
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
 from reconciler.model.sops_refs import SopsRef, parse_ref
@@ -86,7 +87,7 @@ def shell(command: str) -> list[str]:
     return ["/bin/sh", "-c", command]
 
 
-def argv(value: Any) -> list[str] | None:
+def argv(value: object) -> list[str] | None:
     """A command given as a string (split shell-style) or a list, as argv; None if absent."""
     if value is None:
         return None
@@ -98,13 +99,13 @@ def argv(value: Any) -> list[str] | None:
         return [str(value)]
 
 
-def stringify(value: Any) -> str:
+def stringify(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
-def env_of(raw: Any) -> dict[str, tuple[Any, bool]]:
+def env_of(raw: object) -> dict[str, tuple[Any, bool]]:
     """Env values with their explicit-secret flag (``{secret: ...}``); a ``{sops: ...}``
     reference stays a :class:`~reconciler.model.sops_refs.SopsRef`, resolved by the Resolver."""
     out: dict[str, tuple[Any, bool]] = {}
@@ -124,9 +125,9 @@ _PORT = re.compile(
     r"^(?:(?P<ip>\d+\.\d+\.\d+\.\d+):)?(?:(?P<host>\d+):)?(?P<container>\d+)(?:/(?P<proto>tcp|udp))?$")
 
 
-def parse_ports(draft: Draft, raw: Any) -> tuple[list[dict[str, Any]], list[Diagnostic]]:
+def parse_ports(draft: Draft, raw: object) -> tuple[list[PortMapping], list[Diagnostic]]:
     """Docker ``ports`` entries (``5432`` or ``"15432:5432"``) as port mappings."""
-    mappings: list[dict[str, Any]] = []
+    mappings: list[PortMapping] = []
     problems: list[Diagnostic] = []
     for index, item in enumerate(raw if isinstance(raw, list) else []):
         match = _PORT.match(str(item).strip()) if not isinstance(item, bool) else None
@@ -136,16 +137,16 @@ def parse_ports(draft: Draft, raw: Any) -> tuple[list[dict[str, Any]], list[Diag
                                   hint="use CONTAINER, 'HOST:CONTAINER' or 'IP:HOST:CONTAINER'"))
             continue
         host = match.group("host")
-        mapping: dict[str, Any] = {"host": int(host) if host else None,
-                                   "container": int(match.group("container")),
-                                   "host_ip": match.group("ip") or "127.0.0.1"}
+        mapping: PortMapping = {"host": int(host) if host else None,
+                                "container": int(match.group("container")),
+                                "host_ip": match.group("ip") or "127.0.0.1"}
         if match.group("proto") == "udp":
             mapping["protocol"] = "udp"
         mappings.append(mapping)
     return mappings, problems
 
 
-def volumes_of(doc: RawDocument, raw: Any) -> list[str]:
+def volumes_of(doc: RawDocument, raw: object) -> list[str]:
     """Bind mounts with relative host paths made absolute (relative to the config file)."""
     out: list[str] = []
     for item in raw if isinstance(raw, list) else []:
@@ -157,7 +158,7 @@ def volumes_of(doc: RawDocument, raw: Any) -> list[str]:
     return out
 
 
-def number(value: Any, default: float) -> float:
+def number(value: object, default: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return default
     return float(value)

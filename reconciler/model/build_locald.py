@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_list
 from reconciler.config.rules import normalize_signal
 from reconciler.model.build_draft import (
@@ -32,7 +33,7 @@ from reconciler.model.build_draft import (
 from reconciler.model.types import ProbeKind
 
 
-def _health(draft: Draft, raw: Any) -> HealthDraft | None:
+def _health(draft: Draft, raw: object) -> HealthDraft | None:
     if isinstance(raw, str) and raw.strip():
         return HealthDraft(ProbeKind.COMMAND, raw)
     if not isinstance(raw, dict):
@@ -53,10 +54,14 @@ def _health(draft: Draft, raw: Any) -> HealthDraft | None:
     return None
 
 
-def _timing(svc: dict[str, Any]) -> dict[str, Any]:
-    signal = normalize_signal(str(svc.get("stop_signal") or "TERM")) or "SIGTERM"
-    return {"stop_signal": signal, "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
-            "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
+def _signal(svc: Mapping[str, object]) -> str:
+    return normalize_signal(str(svc.get("stop_signal") or "TERM")) or "SIGTERM"
+
+
+def _process(command: list[str] | None, cwd: str, signal: str = "SIGTERM") -> dict[str, object]:
+    return dict(process_spec(command, cwd, stop_signal=signal,
+                             shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
+                             startup_timeout=DEFAULT_STARTUP_TIMEOUT))
 
 
 def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> Draft:
@@ -83,22 +88,22 @@ def _locald_service(doc: RawDocument, name: str, svc: dict[str, Any]) -> Draft:
         draft.spec = {"image": str(svc.get("image") or ""), "ports": ports,
                       "volumes": volumes_of(doc, svc.get("volumes")),
                       "command": argv(svc.get("command")), "entrypoint": None,
-                      "restart": "no", "labels": {}, **_timing(svc)}
+                      "restart": "no", "labels": {}, "stop_signal": _signal(svc),
+                      "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
+                      "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
         if not svc.get("stop_signal"):
             draft.spec["stop_signal"] = None  # the image's STOPSIGNAL, as for type: docker
     elif kind == "site":
         draft.port_request = fixed or "auto"
-        draft.spec = {"command": ["python3", "-m", "http.server", "${" + name + ".port}",
-                                  "--bind", "127.0.0.1", "--directory",
-                                  absolute(doc, str(svc.get("path") or "."))],
-                      "cwd": absolute(doc, None), "env": {}, "user": None, "port": None,
-                      **_timing(svc)}
+        draft.spec = _process(["python3", "-m", "http.server", "${" + name + ".port}",
+                               "--bind", "127.0.0.1", "--directory",
+                               absolute(doc, str(svc.get("path") or "."))],
+                              absolute(doc, None), _signal(svc))
     else:
         draft.port_request = fixed or ("auto" if kind == "exec" else None)
         command = svc.get("command")
-        draft.spec = {"command": shell(command) if isinstance(command, str) else argv(command),
-                      "cwd": absolute(doc, svc.get("workdir")), "env": {}, "user": None,
-                      "port": None, **_timing(svc)}
+        draft.spec = _process(shell(command) if isinstance(command, str) else argv(command),
+                              absolute(doc, svc.get("workdir")), _signal(svc))
     draft.health = _health(draft, svc.get("health_check"))
     return draft
 
@@ -121,9 +126,6 @@ def procfile_drafts(doc: RawDocument, dotenv: Mapping[str, str],
         draft = Draft(str(name), "process", doc, ("processes", str(name)), interpolate=False)
         draft.env = {k: (env.get(k, v), False) for k, v in dotenv.items()}
         draft.port_request = "auto" if name == "web" else None
-        draft.spec = {"command": shell(str(command)), "cwd": absolute(doc, None), "env": {},
-                      "user": None, "port": None, "stop_signal": "SIGTERM",
-                      "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
-                      "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
+        draft.spec = _process(shell(str(command)), absolute(doc, None))
         drafts.append(draft)
     return drafts

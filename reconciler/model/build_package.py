@@ -14,22 +14,22 @@ error Diagnostic at validate and plan time, placed in the manifest or in service
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Any
 
+from reconciler.actuators.package.spec import PackageFields
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_draft import Draft, absolute, stringify
 from reconciler.model.host import BuildHost
 
 
-def package_spec(draft: Draft, target: dict[str, Any], problems: list[Diagnostic],
-                 host: BuildHost) -> dict[str, Any]:
+def package_spec(draft: Draft, target: dict[str, object], problems: list[Diagnostic],
+                 host: BuildHost) -> PackageFields:
     """The normalized spec of package service ``draft``; problems are appended."""
     directory = absolute(draft.doc, str(target.get("package") or ""))
     version = stringify(target.get("version") or "")
     install_path = str(target.get("install_path") or "")
     address = str(draft.address)
-    spec: dict[str, Any] = {"package": directory, "version": version,
-                            "install_path": install_path, "content_hash": ""}
+    spec: PackageFields = {"package": directory, "version": version,
+                           "install_path": install_path, "content_hash": ""}
     if not target.get("package") or not install_path:
         return spec  # validate already reports the missing key
     bad_install = _bad_install_path(install_path)

@@ -16,8 +16,8 @@ the last task: ``depends_on: [install-deps]``.
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from reconciler.actuators.task.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -38,11 +38,9 @@ COPY_SCRIPT = (
     'for pattern in "$@"; do for f in $pattern; do '
     'if [ -e "$f" ]; then mkdir -p "$dest/$(dirname "$f")" && cp -R "$f" "$dest/$f" '
     '|| exit 1; else echo "par include: $f not found in $src" >&2; fi; done; done')
-_TIMING = {"stop_signal": "SIGTERM", "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
-           "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
 
 
-def task_name(name: Any, index: int) -> str:
+def task_name(name: object, index: int) -> str:
     """``"Install frontend deps"`` -> ``install-frontend-deps``; ``par-init-<n>`` without."""
     slug = re.sub(r"[^a-z0-9_]+", "-", str(name or "").lower()).strip("-")
     return slug or f"par-init-{index + 1}"
@@ -51,8 +49,9 @@ def task_name(name: Any, index: int) -> str:
 def _task(doc: RawDocument, name: str, path: tuple[str | int, ...],
           command: list[str]) -> Draft:
     draft = Draft(name, "task", doc, path, interpolate=False)
-    draft.spec = {"command": command, "cwd": absolute(doc, None), "env": {}, "user": None,
-                  "port": None, **_TIMING}
+    draft.spec = dict(process_spec(command, absolute(doc, None),
+                                   shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
+                                   startup_timeout=DEFAULT_STARTUP_TIMEOUT))
     return draft
 
 

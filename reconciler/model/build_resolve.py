@@ -192,7 +192,7 @@ class Resolver:
             self.diagnostics.append(error(problem, where, address=str(draft.address)))
         return result.value, tainted
 
-    def _walk(self, draft: Draft, value: Any, where: SourceRange, leaks: list[bool]) -> Any:
+    def _walk(self, draft: Draft, value: object, where: SourceRange, leaks: list[bool]) -> object:
         if isinstance(value, str):
             expanded, tainted = self.text(draft, value, where)
             leaks.append(tainted)
@@ -206,7 +206,7 @@ class Resolver:
     # -- resources --------------------------------------------------------------------------
 
     def resource(self, draft: Draft, depends_on: tuple[Dependency, ...]) -> Resource:
-        spec: dict[str, Any] = {}
+        spec: dict[str, object] = {}
         for key, value in draft.spec.items():
             leaks: list[bool] = []
             spec[key] = value if key == "env" else self._walk(draft, value, draft.where(key),

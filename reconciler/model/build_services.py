@@ -15,6 +15,9 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from reconciler.actuators.container.spec import PortMapping
+from reconciler.actuators.file.spec import FileFields
+from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
 from reconciler.errors import Diagnostic, error, warning
@@ -43,7 +46,7 @@ COMPOSE_IGNORED = frozenset({"env", "health_check", "startup_timeout", "shutdown
                              "network", "labels", "protect"})
 
 
-def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
+def _deps(draft: Draft, svc: dict[str, object]) -> list[DepDraft]:
     out: list[DepDraft] = []
     for index, dep in enumerate(as_list(svc.get("dependencies"))):
         name = dep if isinstance(dep, str) else (dep.get("service") or dep.get("task")
@@ -62,11 +65,11 @@ def _deps(draft: Draft, svc: dict[str, Any]) -> list[DepDraft]:
     return out
 
 
-def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
+def docker_options(raw: dict[str, object]) -> dict[str, object]:
     """The docker keys ``restart``, ``init``, ``cpus``, ``memory``, ``pull``, ``networks``
     as container spec fields. Only ``restart`` is always there; the others are left out at
     their default, so the spec hash of a container that does not use them stays the same."""
-    out: dict[str, Any] = {"restart": str(raw.get("restart") or "no")}
+    out: dict[str, object] = {"restart": str(raw.get("restart") or "no")}
     if raw.get("init") is True:
         out["init"] = True
     cpus = raw.get("cpus")
@@ -85,8 +88,8 @@ def docker_options(raw: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _health(draft: Draft, raw: Any, settings: dict[str, Any],
-            ports: list[dict[str, Any]]) -> HealthDraft | None:
+def _health(draft: Draft, raw: object, settings: dict[str, object],
+            ports: list[PortMapping]) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None
     interval = number(raw.get("interval"), number(settings.get("health_check_interval"), 30.0))
@@ -152,7 +155,7 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     signal = normalize_signal(str(svc.get("stop_signal") or target.get("stop_signal") or "TERM"))
     timing = {"stop_signal": signal or "SIGTERM", "shutdown_timeout": shutdown,
               "startup_timeout": startup}
-    ports: list[dict[str, Any]] = []
+    ports: list[PortMapping] = []
     if kind == "docker":
         draft.kind = "task" if section == "tasks" else "container"
         draft.host = str(target.get("host") or LOCAL_HOST)
@@ -184,11 +187,11 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         draft.host = str(target.get("host") or LOCAL_HOST)
         from reconciler.model.build_package import package_spec
 
-        draft.spec = package_spec(draft, target, problems, host)
+        draft.spec = dict(package_spec(draft, target, problems, host))
     elif kind == "file":
         draft.kind = "file"
         draft.host = str(target.get("host") or LOCAL_HOST)
-        draft.spec = _file_spec(draft, target, problems)
+        draft.spec = dict(_file_spec(draft, target, problems))
         return draft
     else:
         draft.kind = "task" if section == "tasks" else "process"
@@ -200,15 +203,16 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         workdir = target.get("working_dir")
         remote = kind == "remote" or draft.host != LOCAL_HOST
         cwd = str(workdir or "~") if remote else absolute(doc, workdir)
-        draft.spec = {"command": command, "cwd": cwd, "env": {},
-                      "user": str(target["user"]) if target.get("user") else None,
-                      "port": None, **timing}
+        draft.spec = dict(process_spec(
+            command, cwd, user=str(target["user"]) if target.get("user") else None,
+            stop_signal=signal or "SIGTERM", shutdown_timeout=shutdown,
+            startup_timeout=startup))
     draft.health = _health(draft, svc.get("health_check"), settings, ports)
     return draft
 
 
-def _file_spec(draft: Draft, target: dict[str, Any],
-               problems: list[Diagnostic]) -> dict[str, Any]:
+def _file_spec(draft: Draft, target: dict[str, object],
+               problems: list[Diagnostic]) -> FileFields:
     """``{path, content, source, mode, owner}`` of a ``type: file`` entry (paths absolute)."""
     path = str(target.get("path") or "")
     if draft.host == LOCAL_HOST and path:
@@ -232,7 +236,7 @@ def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], lis
     """Every service, task and ``uses:`` stack of one services.yaml document; ``host``
     answers for ``type: package`` directories."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
+    settings: dict[str, object] = data["settings"] if isinstance(data.get("settings"), dict) else {}
     drafts: list[Draft] = []
     problems: list[Diagnostic] = []
     for index, use in enumerate(as_list(data.get("uses"))):

@@ -183,7 +183,7 @@ def _document(stack: stacks.Stack, variant: stacks.Variant, instance: str,
     return RawDocument(stack.doc.path, "services", data, stack.doc.text, positions), instance
 
 
-def _rename_deps(svc: dict[str, Any], rename: Mapping[str, str]) -> None:
+def _rename_deps(svc: dict[str, object], rename: Mapping[str, str]) -> None:
     deps = svc.get("depends_on")
     if isinstance(deps, list):
         svc["depends_on"] = [rename.get(str(d), str(d)) for d in deps]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.shape import duration_seconds
 from reconciler.errors import Diagnostic
@@ -36,7 +37,7 @@ from reconciler.model.build_draft import (
 from reconciler.model.types import LOCAL_HOST, ProbeKind
 
 _TIMING = {"stop_signal": "SIGTERM", "shutdown_timeout": DEFAULT_SHUTDOWN_TIMEOUT,
-           "startup_timeout": DEFAULT_STARTUP_TIMEOUT}
+           "startup_timeout": DEFAULT_STARTUP_TIMEOUT}  # a container's (its signal: None)
 
 
 def project_dir(doc: RawDocument) -> str:
@@ -44,12 +45,12 @@ def project_dir(doc: RawDocument) -> str:
     return os.path.dirname(os.path.abspath(doc.path.parent))
 
 
-def _seconds(value: Any, default: float) -> float:
+def _seconds(value: object, default: float) -> float:
     found = duration_seconds(value)
     return default if found is None else found
 
 
-def _health(raw: Any) -> HealthDraft | None:
+def _health(raw: object) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None
     timing: dict[str, Any] = {"interval": _seconds(raw.get("interval"), 30.0),
@@ -69,11 +70,11 @@ def _health(raw: Any) -> HealthDraft | None:
     return None
 
 
-def _command(raw: Any) -> list[str]:
+def _command(raw: object) -> list[str]:
     return shell(raw) if isinstance(raw, str) else (argv(raw) or [])
 
 
-def _service(doc: RawDocument, name: str, svc: dict[str, Any],
+def _service(doc: RawDocument, name: str, svc: dict[str, object],
              problems: list[Diagnostic]) -> Draft:
     draft = Draft(name, "process", doc, ("services", name), env_path=("env",))
     draft.env = env_of(svc.get("env"))
@@ -91,7 +92,7 @@ def _service(doc: RawDocument, name: str, svc: dict[str, Any],
         if not ports and fixed is not None:
             ports = [{"host": fixed, "container": fixed, "host_ip": "127.0.0.1"}]
         draft.port_request = fixed
-        spec: dict[str, Any] = {"image": str(docker.get("image") or ""), "ports": ports,
+        spec: dict[str, object] = {"image": str(docker.get("image") or ""), "ports": ports,
                                 "volumes": [], "command": argv(svc.get("command")),
                                 "entrypoint": None, "restart": "no", "labels": {},
                                 **_TIMING, "stop_signal": None}
@@ -108,9 +109,10 @@ def _service(doc: RawDocument, name: str, svc: dict[str, Any],
         draft.port_request = fixed
         on_host = isinstance(remote, dict) and isinstance(remote.get("node"), str)
         draft.host = str(remote["node"]) if on_host and isinstance(remote, dict) else LOCAL_HOST
-        draft.spec = {"command": _command(svc.get("command")),
-                      "cwd": "~" if on_host else project_dir(doc), "env": {}, "user": None,
-                      "port": None, **_TIMING}
+        draft.spec = dict(process_spec(_command(svc.get("command")),
+                                       "~" if on_host else project_dir(doc),
+                                       shutdown_timeout=DEFAULT_SHUTDOWN_TIMEOUT,
+                                       startup_timeout=DEFAULT_STARTUP_TIMEOUT))
     draft.health = _health(svc.get("healthcheck"))
     return draft
 
@@ -131,7 +133,7 @@ def vendetta_hosts(doc: RawDocument) -> dict[str, dict[str, Any]]:
         remote = svc.get("remote") if isinstance(svc, dict) else None
         if not isinstance(remote, dict) or not isinstance(remote.get("node"), str):
             continue
-        entry: dict[str, Any] = {"address": remote["node"]}
+        entry: dict[str, object] = {"address": remote["node"]}
         if isinstance(remote.get("user"), str):
             entry["user"] = remote["user"]
         if isinstance(remote.get("port"), int) and not isinstance(remote["port"], bool):

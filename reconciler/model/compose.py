@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.actuators.compose.spec import ComposeFields
 from reconciler.config.compose_file import ComposeDisk, interpolate, normalize_service
 from reconciler.config.compose_types import check_service
 from reconciler.config.raw import RawDocument
@@ -38,14 +39,14 @@ _CONCATENATED = frozenset({"ports", "expose", "dns", "dns_search", "tmpfs", "ext
                            "env_file", "cap_add", "cap_drop", "extra_hosts"})
 
 
-def _target(volume: Any) -> str:
+def _target(volume: object) -> str:
     if isinstance(volume, dict):
         return str(volume.get("target", ""))
     parts = str(volume).split(":")
     return parts[1] if len(parts) > 1 else parts[0]
 
 
-def merge_service(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+def merge_service(base: Mapping[str, object], override: Mapping[str, object]) -> dict[str, object]:
     """An override file's service merged onto the base, by Compose's rules: mappings merge,
     ports-like lists concatenate, volumes merge by target path, everything else replaces."""
     result = dict(base)
@@ -68,7 +69,7 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)")
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
 
 
-def seconds(value: Any, default: float) -> float:
+def seconds(value: object, default: float) -> float:
     """A Compose duration (``1m30s``, ``500ms``, a number of seconds) in seconds."""
     if value is None or isinstance(value, bool):
         return default
@@ -101,7 +102,7 @@ def _enabled(definition: Mapping[str, Any], profiles: Sequence[str]) -> bool:
     return "*" in profiles or any(p in profiles for p in wanted)
 
 
-def _health(definition: Mapping[str, Any]) -> HealthCheck | None:
+def _health(definition: Mapping[str, object]) -> HealthCheck | None:
     check = definition.get("healthcheck")
     if not isinstance(check, Mapping) or check.get("disable") is True:
         return None
@@ -116,7 +117,7 @@ def _health(definition: Mapping[str, Any]) -> HealthCheck | None:
                        start_period=seconds(check.get("start_period"), 0.0))
 
 
-def _mask_env(definition: dict[str, Any], key: bytes) -> dict[str, str]:
+def _mask_env(definition: Mapping[str, object], key: bytes) -> dict[str, str]:
     """Replace secret-looking environment values by markers; return the clear values."""
     secrets: dict[str, str] = {}
     env = definition.get("environment")
@@ -204,8 +205,8 @@ def compose_resources(doc: RawDocument | Sequence[RawDocument], *, project_dir: 
         secrets = _mask_env(definition, secret_key)
         depends, problems = _dependencies(definition, name, svc, merged, enabled, where)
         diagnostics += problems
-        spec: dict[str, Any] = {"project": project, "files": abs_files, "service": svc,
-                                "profiles": list(profiles), "definition": definition}
+        spec: ComposeFields = {"project": project, "files": abs_files, "service": svc,
+                               "profiles": list(profiles), "definition": definition}
         if env_file:
             spec["env_file"] = str(host.resolve(env_path))
         resources.append(Resource(address=service_address(name, svc), spec=spec,

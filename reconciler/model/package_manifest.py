@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from reconciler.errors import SourceRange
 
@@ -91,7 +90,7 @@ def read_manifest(path: Path) -> tuple[Manifest | None, list[Problem]]:
                     setup, keep, path), []
 
 
-def _parse(path: Path, text: str) -> Any:
+def _parse(path: Path, text: str) -> object:
     if path.suffix == ".toml":
         import tomllib
 

@@ -19,7 +19,7 @@ from typing import Any
 ROOT_TOKEN = "{project}"
 
 
-def portable(value: Any, root: str) -> Any:
+def portable(value: object, root: str) -> Any:
     """``value`` (a spec or part of one) with paths under ``root`` written from ``{project}``."""
     if not root:
         return value
@@ -37,7 +37,7 @@ def portable(value: Any, root: str) -> Any:
     return value
 
 
-def localize(value: Any, root: str) -> Any:
+def localize(value: object, root: str) -> Any:
     """The inverse of :func:`portable`: ``{project}`` paths under this checkout's ``root``."""
     if not root:
         return value

@@ -83,7 +83,7 @@ def _services_project(data: dict[str, Any], doc: RawDocument) -> tuple[str | Non
                   if isinstance(data.get(k), dict)}
 
 
-def _locald_project(data: dict[str, Any], doc: RawDocument) -> tuple[str | None,
+def _locald_project(data: Mapping[str, object], doc: RawDocument) -> tuple[str | None,
                                                                       dict[str, Any]]:
     project = data.get("project")
     name = project.get("name") if isinstance(project, dict) else None

@@ -82,7 +82,7 @@ class Redactor:
         found = {form for v in values if len(v) >= 3 for form in (v, json.dumps(v)[1:-1])}
         self._values = sorted(set(self._values) | found, key=len, reverse=True)
 
-    def scrub(self, value: Any) -> Any:
+    def scrub(self, value: object) -> Any:
         """``value`` with every string in it (keys aside) redacted, through mappings and lists."""
         if isinstance(value, str):
             return self(value)

@@ -106,7 +106,7 @@ def valid_name(name: str) -> bool:
     return re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) is not None
 
 
-def substitute(value: Any, params: Mapping[str, str]) -> Any:
+def substitute(value: object, params: Mapping[str, str]) -> Any:
     """``value`` with every ``${param}`` of :data:`PARAMS` replaced, recursively."""
     if isinstance(value, str):
         return _PARAM.sub(lambda m: params.get(m.group(1), m.group(0)), value)

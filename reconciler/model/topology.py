@@ -53,11 +53,11 @@ class HostSpec:
                 "sudo": self.sudo, "labels": dict(self.labels), "networks": dict(self.networks)}
 
 
-def _text(value: Any) -> str | None:
+def _text(value: object) -> str | None:
     return str(value) if isinstance(value, str | int | float) and str(value) else None
 
 
-def hosts_from_settings(settings: Mapping[str, Any]) -> dict[str, HostSpec]:
+def hosts_from_settings(settings: Mapping[str, object]) -> dict[str, HostSpec]:
     """Every host of a desired state's settings: network nodes first, ``hosts:`` wins."""
     found: dict[str, HostSpec] = {}
     default_kh = default_known_hosts(settings)
@@ -108,7 +108,7 @@ def alias_host(name: str, settings: Mapping[str, Any] | None = None) -> HostSpec
     return HostSpec(name, name, known_hosts=default_known_hosts(settings or {}), alias=True)
 
 
-def default_known_hosts(settings: Mapping[str, Any]) -> str | None:
+def default_known_hosts(settings: Mapping[str, object]) -> str | None:
     """``settings.known_hosts`` of services.yaml (or a top-level ``known_hosts``)."""
     inner = settings.get("settings")
     if isinstance(inner, Mapping) and _text(inner.get("known_hosts")):

@@ -150,13 +150,13 @@ class DesiredState:
         return sorted(self.resources.values(), key=lambda r: (r.order, str(r.address)))
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: object) -> str:
     """Canonical JSON: sorted keys, no whitespace; the input of every hash."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)
 
 
-def spec_hash(spec: Mapping[str, Any]) -> str:
+def spec_hash(spec: Mapping[str, object]) -> str:
     """SHA-256 of the canonical JSON of ``spec`` without :data:`HASH_EXCLUDED_FIELDS`."""
     kept = {k: v for k, v in spec.items() if k not in HASH_EXCLUDED_FIELDS}
     return hashlib.sha256(canonical_json(kept).encode()).hexdigest()

@@ -20,7 +20,9 @@ import ipaddress
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Literal
+
+from reconciler.actuators.wireguard.spec import WireguardSpec
 
 DEFAULT_LISTEN_PORT = 51820
 IFNAME_MAX = 15
@@ -71,7 +73,7 @@ def interface_name(net: NetworkDef, scope: str, node: str) -> str:
     return f"wg-{stem}-{digest}"
 
 
-def _int(value: Any, path: Path, low: int, high: int, problems: list[Problem]) -> int | None:
+def _int(value: object, path: Path, low: int, high: int, problems: list[Problem]) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -80,7 +82,7 @@ def _int(value: Any, path: Path, low: int, high: int, problems: list[Problem]) -
     return value
 
 
-def _nodes(data: Mapping[str, Any], problems: list[Problem]) -> list[NodeDef]:
+def _nodes(data: Mapping[str, object], problems: list[Problem]) -> list[NodeDef]:
     nodes: list[NodeDef] = []
     seen: dict[str, int] = {}
     raw = data.get("nodes")
@@ -215,14 +217,15 @@ def peers_of(net: NetworkDef, node: str) -> list[str]:
     return others if node == net.hub else [n for n in others if n == net.hub]
 
 
-def node_specs(net: NetworkDef, scope: str) -> dict[str, dict[str, Any]]:
+def node_specs(net: NetworkDef, scope: str) -> dict[str, WireguardSpec]:
     """One normalized spec per node with an address (JSON-able; diffed and hashed)."""
     hosts = {n.name: n.host for n in net.nodes}
-    specs: dict[str, dict[str, Any]] = {}
+    specs: dict[str, WireguardSpec] = {}
     for node in net.nodes:
         if node.name not in net.addresses:
             continue
-        role = "peer" if net.topology != "hub" else ("hub" if node.name == net.hub else "spoke")
+        role: Literal["peer", "hub", "spoke"] = \
+            "peer" if net.topology != "hub" else ("hub" if node.name == net.hub else "spoke")
         specs[node.name] = {
             "network": net.name,
             "interface": interface_name(net, scope, node.name),

@@ -33,7 +33,7 @@ class CelCheck:
     source: SourceRange
     program: Any = field(compare=False, repr=False)
 
-    def evaluate(self, activation: dict[str, Any]) -> bool:
+    def evaluate(self, activation: dict[str, object]) -> bool:
         try:
             result = self.program.execute(activation)
         except Exception as exc:  # the binding raises KeyError, TypeError, ValueError...

@@ -44,7 +44,7 @@ class Outcome(StrEnum):
 _SEVERITY = {Outcome.ALLOW: 0, Outcome.WARN: 1, Outcome.REQUIRE_APPROVAL: 2, Outcome.DENY: 3}
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> Any:
     """A JSON-like copy of ``value`` (plain dicts and lists) that CEL can take."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -81,7 +81,7 @@ class ChangeFacts:
     def address(self) -> str:
         return str(self.change.address)
 
-    def activation(self, now: datetime) -> dict[str, Any]:
+    def activation(self, now: datetime) -> dict[str, object]:
         addr = self.change.address
         return {"action": self.action, "address": self.address, "kind": addr.kind,
                 "name": addr.name, "host": addr.host, "labels": dict(self.labels),
@@ -125,7 +125,7 @@ class Match:
         return True
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         if self.actions is not None:
             out["actions"] = sorted(self.actions)
         if self.kinds is not None:
@@ -197,7 +197,7 @@ class Rule:
             return self.message
 
     def describe(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "layer": self.layer, "origin": str(self.origin),
+        out: dict[str, object] = {"id": self.id, "layer": self.layer, "origin": str(self.origin),
                                "decision": self.decision.value, "message": self.message}
         if self.description:
             out["description"] = self.description

@@ -13,7 +13,7 @@ import difflib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -98,7 +98,7 @@ class PolicyFile(_Strict):
                                          "repository.")
 
 
-def policy_json_schema() -> dict[str, Any]:
+def policy_json_schema() -> dict[str, object]:
     """The JSON Schema of policy.yaml (draft 2020-12)."""
     schema = PolicyFile.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
@@ -159,7 +159,7 @@ def validate_policy_data(doc: PolicyDocument) -> tuple[PolicyFile | None, list[D
         return None, sorted(diags, key=Diagnostic.sort_key)
 
 
-def _document_path(data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _document_path(data: object, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Keep the part of a pydantic ``loc`` that names nodes of the document."""
     path: list[str | int] = []
     node = data

@@ -19,7 +19,7 @@ _PORT = re.compile(r"^(?:(?:(?P<ip>\[[^\]]*\]|[^:]*):)?(?P<host>[\d-]*):)?(?P<co
                    r"(?:/(?P<proto>\w+))?$")
 
 
-def compose_ports(raw: Any) -> list[dict[str, Any]]:
+def compose_ports(raw: object) -> list[dict[str, object]]:
     """Compose ``ports`` (strings after normalisation) as container-style mappings."""
     out: list[dict[str, Any]] = []
     for item in raw if isinstance(raw, list) else []:
@@ -35,7 +35,7 @@ def compose_ports(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def policy_spec(kind: str, spec: Mapping[str, Any]) -> dict[str, Any]:
+def policy_spec(kind: str, spec: Mapping[str, object]) -> dict[str, Any]:
     """The spec a policy rule sees for a resource of ``kind``."""
     view = dict(spec)
     definition = spec.get("definition")

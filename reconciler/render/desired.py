@@ -27,7 +27,7 @@ ORIGINS: Mapping[str, tuple[str, ...]] = {
 SECTIONS = ("services", "tasks")
 
 
-def _mask(value: Any) -> Any:
+def _mask(value: object) -> object:
     if isinstance(value, dict):
         return {k: _mask(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -77,7 +77,7 @@ def resource_document(resource: Resource,
 
 
 def desired_document(desired: DesiredState,
-                     docs: Sequence[RawDocument] = ()) -> dict[str, Any]:
+                     docs: Sequence[RawDocument] = ()) -> dict[str, object]:
     return {"format_version": "1", "project": desired.project, "session": desired.session,
             "scope": desired.scope,
             "resources": [resource_document(r, docs) for r in desired.ordered()]}

@@ -8,7 +8,7 @@ or the implicit ordering's kind. Both outputs are deterministic.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from reconciler.engine.plan import Plan
@@ -25,7 +25,7 @@ def _change(plan: Plan, node: str) -> Change:
     return change
 
 
-def _edge_label(data: dict[str, Any]) -> str:
+def _edge_label(data: dict[str, object]) -> str:
     condition = data.get("condition")
     return str(condition) if condition else str(data.get("kind", ""))
 

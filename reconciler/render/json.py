@@ -8,7 +8,7 @@ field changes meaning or disappears; new fields may be added within a version.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.model.changes import Change
 from reconciler.render.plan_values import leaf_name, mask
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 DOCUMENT_VERSION = "1"
 
 
-def change_entry(change: Change, depends_on: tuple[str, ...]) -> dict[str, Any]:
+def change_entry(change: Change, depends_on: tuple[str, ...]) -> dict[str, object]:
     address = change.address
     return {
         "address": str(address),
@@ -38,7 +38,7 @@ def change_entry(change: Change, depends_on: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def plan_document(plan: Plan) -> dict[str, Any]:
+def plan_document(plan: Plan) -> dict[str, object]:
     """The plan as a JSON-able dict, valid against ``schemas/plan.schema.json``."""
     return {
         "format_version": DOCUMENT_VERSION,

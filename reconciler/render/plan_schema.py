@@ -107,7 +107,7 @@ class PlanDocument(_Strict):
     policy: PolicySection | None = Field(None, description="absent when policy was not run")
 
 
-def generate_schema() -> dict[str, Any]:
+def generate_schema() -> dict[str, object]:
     """The JSON Schema (draft 2020-12) of :class:`PlanDocument`."""
     schema = PlanDocument.model_json_schema()
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,

@@ -21,7 +21,7 @@ HEADLINE = {Action.CREATE: "will be created", Action.UPDATE: "will be updated in
             Action.NOOP: "is up to date", Action.READ: "will be read"}
 
 
-def mask(value: Any, name: str = "") -> Any:
+def mask(value: object, name: str = "") -> object:
     """``value`` with every secret (marker, or under a secret-looking name) replaced."""
     if value is None:
         return None
@@ -39,7 +39,7 @@ def leaf_name(path: str) -> str:
     return path.rsplit(".", 1)[-1].split("[", 1)[0]
 
 
-def show(value: Any, name: str = "") -> str:
+def show(value: object, name: str = "") -> str:
     """One value as it appears in a plan line (JSON, or the sensitive placeholder)."""
     masked = mask(value, name)
     if masked == SENSITIVE:

@@ -8,7 +8,7 @@ the JSON object is :class:`reconciler.render.plan_schema.PolicySection`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from reconciler.policy.evaluation import Decision, PolicyResult
@@ -23,7 +23,7 @@ def policy_result(result: PolicyResult) -> str:
     return "needs_approval" if result.needs_approval else "allowed"
 
 
-def policy_json(result: PolicyResult, sources: tuple[tuple[str, str], ...]) -> dict[str, Any]:
+def policy_json(result: PolicyResult, sources: tuple[tuple[str, str], ...]) -> dict[str, object]:
     """The plan JSON's ``policy`` object: every decision, rule-level and final."""
     return {"result": policy_result(result),
             "sources": [{"layer": layer, "file": file} for layer, file in sources],

@@ -66,14 +66,14 @@ def _last_digest(conn: Any) -> str | None:
     return str(data["digest"]) if isinstance(data, dict) and data.get("digest") else None
 
 
-def decision_from_row(row: Any) -> dict[str, Any]:
+def decision_from_row(row: Any) -> dict[str, object]:
     out = {name: row[name] for name in DECISION_FIELDS}
     out["final"] = bool(out["final"])
     out["run_id"] = row["run_id"]
     return out
 
 
-def decisions(db: Backend, *, run_id: str | None = None) -> list[dict[str, Any]]:
+def decisions(db: Backend, *, run_id: str | None = None) -> list[dict[str, object]]:
     """Decision records in insertion order (of one run, if given)."""
     where, params = ("WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
     rows = db.query(f"SELECT * FROM decisions {where} ORDER BY rowid", params)
@@ -81,7 +81,7 @@ def decisions(db: Backend, *, run_id: str | None = None) -> list[dict[str, Any]]
 
 
 def insert_approval(db: Backend, *, who: str, inputs_hash: str, plan_file: str,
-                    addresses: Sequence[str]) -> dict[str, Any]:
+                    addresses: Sequence[str]) -> dict[str, object]:
     """Record that ``who`` approved the plan whose inputs hash is ``inputs_hash``."""
     approval = {"id": uuid.uuid4().hex, "time": time.time(), "who": who,
                 "inputs_hash": inputs_hash, "plan_file": plan_file,
@@ -98,13 +98,13 @@ def insert_approval(db: Backend, *, who: str, inputs_hash: str, plan_file: str,
     return approval
 
 
-def approval_from_row(row: Any) -> dict[str, Any]:
+def approval_from_row(row: Any) -> dict[str, object]:
     return {"id": row["id"], "time": row["time"], "who": row["who"],
             "inputs_hash": row["inputs_hash"], "plan_file": row["plan_file"],
             "addresses": loads(row["addresses"]) or []}
 
 
-def approvals(db: Backend) -> list[dict[str, Any]]:
+def approvals(db: Backend) -> list[dict[str, object]]:
     return [approval_from_row(r) for r in db.query("SELECT * FROM approvals ORDER BY rowid")]
 
 

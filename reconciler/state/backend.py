@@ -24,7 +24,7 @@ STAMP: ContextVar[Mapping[str, Any] | None] = ContextVar("audit_stamp", default=
 
 
 @contextmanager
-def stamping(stamp: Mapping[str, Any]) -> Iterator[None]:
+def stamping(stamp: Mapping[str, object]) -> Iterator[None]:
     """Make ``stamp`` the current thread's audit stamp for the duration of a transaction."""
     previous = STAMP.get()
     STAMP.set(dict(stamp))
@@ -37,7 +37,7 @@ def stamping(stamp: Mapping[str, Any]) -> Iterator[None]:
 class Conn(Protocol):
     """The connection a transaction yields (sqlite3.Connection, or the PostgreSQL adapter)."""
 
-    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def execute(self, sql: str, parameters: object = ..., /) -> Any: ...
 
 
 class Backend(Protocol):
@@ -53,7 +53,7 @@ class Backend(Protocol):
 
     def transaction(self) -> AbstractContextManager[Any]: ...
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]: ...
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]: ...
 
     def exists(self) -> bool: ...
 

@@ -34,7 +34,7 @@ DIR_MODE = 0o700
 FILE_MODE = 0o600
 
 
-def dumps(value: Any) -> str:
+def dumps(value: object) -> str:
     """Canonical JSON for stored columns (sorted keys; unknown types as their str)."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
                       default=str)
@@ -141,7 +141,7 @@ class Database:
         self.path = path
         self._lock = threading.RLock()
         self._conn: sqlite3.Connection | None = None
-        self.stamp: dict[str, Any] = {}
+        self.stamp: dict[str, object] = {}
 
     @property
     def location(self) -> str:
@@ -213,7 +213,7 @@ class Database:
                 raise
             conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
         """Rows of a read query; an empty list while the database does not exist."""
         with self.reading() as conn:
             if conn is None:

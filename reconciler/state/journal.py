@@ -22,7 +22,7 @@ from reconciler.state.db import dumps, loads
 
 
 def insert_event(conn: Conn, run_id: str | None, kind: str,
-                 address: str | None, message: str, data: Mapping[str, Any]) -> None:
+                 address: str | None, message: str, data: Mapping[str, object]) -> None:
     """Append one audit row (with the backend's stamp); call inside an open transaction."""
     if not kind:
         raise ValueError("an event needs a kind")
@@ -33,7 +33,7 @@ def insert_event(conn: Conn, run_id: str | None, kind: str,
 
 
 def insert_run(conn: Conn, run_id: str, kind: str,
-               meta: Mapping[str, Any]) -> None:
+               meta: Mapping[str, object]) -> None:
     conn.execute(
         'INSERT INTO runs (id, kind, started_at, meta, pid, hostname, "user") '
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -48,13 +48,13 @@ def current_user() -> str:
         return str(os.getuid())
 
 
-def event_from_row(row: Any) -> dict[str, Any]:
+def event_from_row(row: Any) -> dict[str, object]:
     return {"id": row["id"], "time": row["time"], "run_id": row["run_id"], "kind": row["kind"],
             "address": row["address"], "message": row["message"],
             "data": loads(row["data"]) or {}}
 
 
-def run_from_row(row: Any) -> dict[str, Any]:
+def run_from_row(row: Any) -> dict[str, object]:
     return {"id": row["id"], "kind": row["kind"], "started_at": row["started_at"],
             "ended_at": row["ended_at"], "result": row["result"],
             "meta": loads(row["meta"]) or {}, "summary": loads(row["summary"]),

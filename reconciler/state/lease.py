@@ -61,7 +61,7 @@ def write_holder(conn: Conn, token: str, holder: str, ttl: float,
         "expires_at = excluded.expires_at, command = excluded.command",
         (token, holder, pid, pid_start(pid), socket.gethostname(), now, now, now + ttl,
          current_command()))
-    data: dict[str, Any] = {"holder": holder, "pid": pid, "hostname": socket.gethostname()}
+    data: dict[str, object] = {"holder": holder, "pid": pid, "hostname": socket.gethostname()}
     took_over = describe(previous) if previous is not None else None
     if took_over is not None:
         data["took_over_from"] = took_over
@@ -113,7 +113,7 @@ def holder_alive(row: dict[str, Any], *, now: float | None = None) -> bool:
     return float(row["expires_at"]) > (time.time() if now is None else now)
 
 
-def describe(row: dict[str, Any]) -> str:
+def describe(row: dict[str, object]) -> str:
     return f"{row['holder']} (pid {row['pid']} on {row['hostname']})"
 
 
@@ -122,7 +122,7 @@ def read_lease(db: Backend) -> dict[str, Any] | None:
     return dict(zip(rows[0].keys(), tuple(rows[0]), strict=True)) if rows else None
 
 
-def _row(cursor: Any) -> dict[str, Any] | None:
+def _row(cursor: Any) -> dict[str, object] | None:
     found = cursor.fetchone()
     return None if found is None else dict(zip([d[0] for d in cursor.description], found,
                                                strict=True))
@@ -235,7 +235,7 @@ class Lease:
         self.release()
 
 
-def force_unlock(db: Backend) -> dict[str, Any] | None:
+def force_unlock(db: Backend) -> dict[str, object] | None:
     """Remove the lease whoever holds it; return the removed row (None when unlocked)."""
     if not db.exists():
         return None

@@ -40,7 +40,7 @@ class Row(tuple[Any, ...]):
 
     names: tuple[str, ...]
 
-    def __new__(cls, names: tuple[str, ...], values: Sequence[Any]) -> Row:
+    def __new__(cls, names: tuple[str, ...], values: Sequence[object]) -> Row:
         row = super().__new__(cls, values)
         row.names = names
         return row
@@ -119,7 +119,7 @@ class PgDatabase:
         self._lock = threading.RLock()
         self._conn: psycopg.Connection[Any] | None = None
         self._ready = False  # the schema exists at the current version
-        self.stamp: dict[str, Any] = {}
+        self.stamp: dict[str, object] = {}
 
     @property
     def location(self) -> str:
@@ -183,7 +183,7 @@ class PgDatabase:
             finally:
                 self._drop_if_broken()
 
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
         with self.reading() as conn:
             return [] if conn is None else list(conn.execute(sql, params).fetchall())
 

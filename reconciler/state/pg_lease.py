@@ -102,12 +102,12 @@ def lock_held(db: PgDatabase) -> bool:
     return bool(rows and rows[0][0])
 
 
-def lease_info(db: PgDatabase) -> dict[str, Any] | None:
+def lease_info(db: PgDatabase) -> dict[str, object] | None:
     row = read_lease(db)
     return None if row is None else {**row, "alive": lock_held(db)}
 
 
-def force_unlock(db: PgDatabase) -> dict[str, Any] | None:
+def force_unlock(db: PgDatabase) -> dict[str, object] | None:
     """Remove the holder row and end the sessions holding the lock; the removed row."""
     from reconciler.state.journal import insert_event
 
@@ -126,7 +126,7 @@ def force_unlock(db: PgDatabase) -> dict[str, Any] | None:
     return row
 
 
-def read_lease_in(conn: Any) -> dict[str, Any] | None:
+def read_lease_in(conn: Any) -> dict[str, object] | None:
     cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, renewed_at, "
                           "expires_at, command FROM lease WHERE id = 1")
     found = cursor.fetchone()

@@ -36,7 +36,7 @@ class ResourceRecord:
     run_id: str | None
 
 
-def _clear_secret(name: str, value: Any) -> bool:
+def _clear_secret(name: str, value: object) -> bool:
     if not is_secret_name(name) or _PUBLIC_MARK in name.lower():
         return False
     if value is None or value == "" or isinstance(value, bool | int | float):
@@ -44,7 +44,7 @@ def _clear_secret(name: str, value: Any) -> bool:
     return not is_marker(value)
 
 
-def _scan(where: str, mapping: Mapping[str, Any], *, recursive: bool) -> None:
+def _scan(where: str, mapping: Mapping[str, object], *, recursive: bool) -> None:
     for key, value in mapping.items():
         name = str(key)
         if _clear_secret(name, value):
@@ -59,7 +59,7 @@ def _scan(where: str, mapping: Mapping[str, Any], *, recursive: bool) -> None:
                     _scan(f"{where}.{name}[{index}]", item, recursive=True)
 
 
-def refuse_secrets(spec: Mapping[str, Any], facts: Mapping[str, Any]) -> None:
+def refuse_secrets(spec: Mapping[str, object], facts: Mapping[str, object]) -> None:
     """Raise ``ValueError`` when ``spec["env"]`` or ``facts`` holds a clear secret."""
     env = spec.get("env")
     if isinstance(env, Mapping):

@@ -33,12 +33,12 @@ class RunLog:
 
     # -- runs and the audit journal ----------------------------------------------------------
 
-    def stamp(self, **values: Any) -> None:
+    def stamp(self, **values: object) -> None:
         """Add ``values`` (None ones dropped) to every audit row written from now on."""
         self._db.stamp.clear()
         self._db.stamp.update({k: v for k, v in values.items() if v is not None})
 
-    def begin_run(self, kind: str, *, meta: Mapping[str, Any]) -> str:
+    def begin_run(self, kind: str, *, meta: Mapping[str, object]) -> str:
         """Start a run (plan/apply/destroy/watch); returns its id (uuid4 hex)."""
         if not kind:
             raise ValueError("a run needs a kind")
@@ -48,7 +48,7 @@ class RunLog:
             insert_event(conn, run_id, "run.start", None, f"{kind} started", {"kind": kind})
         return run_id
 
-    def end_run(self, run_id: str, *, result: str, summary: Mapping[str, Any]) -> None:
+    def end_run(self, run_id: str, *, result: str, summary: Mapping[str, object]) -> None:
         """Close a run once; ending an unknown or already ended run raises ValueError."""
         with self._db.transaction() as conn:
             cursor = conn.execute("UPDATE runs SET ended_at = ?, result = ?, summary = ? "
@@ -60,7 +60,7 @@ class RunLog:
                          {"result": result, **summary})
 
     def append_event(self, run_id: str | None, kind: str, address: str | None, message: str,
-                     data: Mapping[str, Any]) -> None:
+                     data: Mapping[str, object]) -> None:
         with self._db.transaction() as conn:
             insert_event(conn, run_id, kind, address, message, data)
 
@@ -89,7 +89,7 @@ class RunLog:
         """Append Policy Decision Records (``DecisionRecord.to_json()`` dicts)."""
         audit.insert_decisions(self._db, run_id, records)
 
-    def decisions(self, *, run_id: str | None = None) -> list[dict[str, Any]]:
+    def decisions(self, *, run_id: str | None = None) -> list[dict[str, object]]:
         return audit.decisions(self._db, run_id=run_id)
 
     def approve(self, *, who: str, inputs_hash: str, plan_file: str,
@@ -98,17 +98,17 @@ class RunLog:
         return audit.insert_approval(self._db, who=who, inputs_hash=inputs_hash,
                                      plan_file=plan_file, addresses=addresses)
 
-    def approvals(self) -> list[dict[str, Any]]:
+    def approvals(self) -> list[dict[str, object]]:
         return audit.approvals(self._db)
 
     def approved_hashes(self) -> set[str]:
         return audit.approved_hashes(self._db)
 
-    def export(self) -> list[dict[str, Any]]:
+    def export(self) -> list[dict[str, object]]:
         """The whole audit log (runs, events, decisions, approvals) as plain dicts."""
         return list(audit.export(self._db))
 
-    def prune_audit(self, before: float) -> dict[str, Any]:
+    def prune_audit(self, before: float) -> dict[str, object]:
         """Remove audit rows older than ``before``, leaving a checkpoint (state/prune.py)."""
         return prune.prune(self._db, before)
 

@@ -137,8 +137,8 @@ class StateStore(RunLog):
         rows = self._db.query("SELECT * FROM resources ORDER BY address")
         return {record.address: record for record in map(record_from_row, rows)}
 
-    def record(self, address: Address, *, spec: Mapping[str, Any], spec_hash: str,
-               depends_on: Sequence[str], facts: Mapping[str, Any], status: str,
+    def record(self, address: Address, *, spec: Mapping[str, object], spec_hash: str,
+               depends_on: Sequence[str], facts: Mapping[str, object], status: str,
                run_id: str | None) -> None:
         """Upsert the last-applied record of ``address`` and its audit row, atomically."""
         refuse_secrets(spec, facts)
@@ -171,7 +171,7 @@ class StateStore(RunLog):
             insert_event(conn, run_id, "state.forget", key, f"forgot {key}",
                          {"existed": cursor.rowcount > 0})
 
-    def update_facts(self, address: Address, facts: Mapping[str, Any]) -> None:
+    def update_facts(self, address: Address, facts: Mapping[str, object]) -> None:
         """Merge ``facts`` into the record's facts (dict.update); unknown address: ValueError."""
         key = str(address)
         with self._db.transaction() as conn:
@@ -274,7 +274,7 @@ class StateStore(RunLog):
         self._leases = [held for held in self._leases if held.token is not None] + [lease]
         return lease
 
-    def lease_info(self) -> dict[str, Any] | None:
+    def lease_info(self) -> dict[str, object] | None:
         """The current lease row plus ``alive`` (whether its holder still owns it)."""
         if self._db.dialect == "postgresql":
             from reconciler.state import pg_lease
@@ -283,7 +283,7 @@ class StateStore(RunLog):
         row = read_lease(self._db)
         return None if row is None else {**row, "alive": holder_alive(row)}
 
-    def unlock(self) -> dict[str, Any] | None:
+    def unlock(self) -> dict[str, object] | None:
         """Force-remove the lease; return what was removed (None when not locked)."""
         if self._db.dialect == "postgresql":
             from reconciler.state import pg_lease

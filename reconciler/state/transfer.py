@@ -62,7 +62,7 @@ def check(source: StateStore, dest: StateStore) -> tuple[int, int]:
 
 def copy(source: StateStore, dest: StateStore) -> dict[str, Any]:
     """Bring ``dest`` up to ``source``; returns what was copied (see the module docstring)."""
-    summary: dict[str, Any] = {"from": source.location, "to": dest.location}
+    summary: dict[str, object] = {"from": source.location, "to": dest.location}
     with dest.lease("state-copy", audit=False):  # lease rows would shift the serial
         theirs, ours = check(source, dest)
         summary.update(serial=theirs, previous_serial=ours)

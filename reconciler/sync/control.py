@@ -16,7 +16,6 @@ import os
 import signal
 import time
 from pathlib import Path
-from typing import Any
 
 from reconciler.engine.project import Project
 from reconciler.errors import ReconcilerError, UserError
@@ -87,7 +86,7 @@ def synced_project(root: Path, *, session: str | None, state_dir: Path,
 
 
 def status_report(root: Path, *, session: str | None, state_dir: Path,
-                  health: bool = True, state_url: str | None = None) -> dict[str, Any]:
+                  health: bool = True, state_url: str | None = None) -> dict[str, object]:
     root = root.absolute()
     status = SyncStatus.load(root)
     lock = AgentLock(root)
@@ -109,7 +108,7 @@ def status_report(root: Path, *, session: str | None, state_dir: Path,
     return report
 
 
-def request_pin(root: Path, request: dict[str, Any]) -> int:
+def request_pin(root: Path, request: dict[str, object]) -> int:
     """Hand ``request`` to the running agent and wake it; returns its pid."""
     holder = AgentLock(root).holder() or {}
     pid = int(holder.get("pid") or 0)

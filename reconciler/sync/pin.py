@@ -11,14 +11,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from reconciler.sync.status import SyncStatus
 
 PIN_REQUEST = "pin-request.json"
 
 
-def hand_over(root: Path, request: dict[str, Any]) -> None:
+def hand_over(root: Path, request: dict[str, object]) -> None:
     """Leave ``request`` for the agent of ``root`` (written whole, then renamed)."""
     temp = root / f".{PIN_REQUEST}.tmp"
     temp.write_text(json.dumps(request))

@@ -103,9 +103,9 @@ def _schema_bytes(fmt: str) -> bytes:
                             hint="reinstall reconciler (the schemas ship as package data)") from exc
 
 
-def load_schema(fmt: str) -> dict[str, Any]:
+def load_schema(fmt: str) -> dict[str, object]:
     """The JSON Schema of ``fmt``, from the package data."""
-    loaded: dict[str, Any] = json.loads(_schema_bytes(fmt))
+    loaded: dict[str, object] = json.loads(_schema_bytes(fmt))
     return loaded
 
 
@@ -116,11 +116,11 @@ def _validator(fmt: str) -> Any:
     return Draft202012Validator(merged(load_schema(fmt)))
 
 
-def _dotted(path: Iterable[Any]) -> str:
+def _dotted(path: Iterable[object]) -> str:
     return ".".join(str(p) for p in path) or "the document"
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -134,7 +134,7 @@ def _kind(value: Any) -> str:
     return "list" if isinstance(value, list) else "mapping"
 
 
-def _properties(schema: Any) -> list[str]:
+def _properties(schema: object) -> list[str]:
     props = schema.get("properties", {}) if isinstance(schema, dict) else {}
     return list(props)
 
@@ -200,7 +200,7 @@ def _branches(err: Any, doc: RawDocument, path: tuple[Any, ...]) -> list[Diagnos
                   f"{_kind(err.instance)}", doc.where(*path), hint=hint)]
 
 
-def _suggest(value: Any, options: list[str]) -> str:
+def _suggest(value: object, options: list[str]) -> str:
     if not isinstance(value, str):
         return ""
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)

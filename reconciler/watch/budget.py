@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from reconciler.engine.plan import Plan, to_json
 from reconciler.model.changes import Action, Change, ReasonCode
@@ -80,7 +79,7 @@ def without(plan: Plan, held: set[str]) -> Plan:
     return replace(plan, dag=graph)
 
 
-def saved_plan_document(plan: Plan, project_dir: Path, session: str | None) -> dict[str, Any]:
+def saved_plan_document(plan: Plan, project_dir: Path, session: str | None) -> dict[str, object]:
     """The document ``reconciler plan -out FILE`` writes, so ``apply FILE`` accepts it."""
     return {"kind": SAVED_PLAN_KIND, "format_version": 1,
             "project_dir": str(project_dir.resolve()), "session": session,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import ConfigError, Severity
 from reconciler.model.types import Address
@@ -74,13 +74,13 @@ class Reporter:
                                             f"crash loop: {attempts} restarts",
                                             {"attempts": attempts, "retry_in": retry_in})
 
-    def facts(self, address: str, facts: dict[str, Any]) -> None:
+    def facts(self, address: str, facts: dict[str, object]) -> None:
         """Merge ``{"watch": facts}`` into the record of ``address``."""
         # ValueError: never applied (its first start failed); the events say it
         with contextlib.suppress(ValueError):
             self.project.store.update_facts(Address.parse(address), {"watch": facts})
 
-    def record(self, result: str, summary: dict[str, Any]) -> None:
+    def record(self, result: str, summary: dict[str, object]) -> None:
         """A state run of kind ``watch`` for an outcome that applied nothing."""
         store = self.project.store
         run_id = store.begin_run("watch", meta={"outcome": result})

@@ -42,11 +42,11 @@ services:
 SCHEMA_FILE = "services.schema.json"
 
 
-def _q(value: Any) -> str:
+def _q(value: object) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _block(name: str, fields: Mapping[str, Any]) -> list[str]:
+def _block(name: str, fields: Mapping[str, object]) -> list[str]:
     lines = [f"  {name}:"]
     for key, value in fields.items():
         if isinstance(value, Mapping):
@@ -60,7 +60,7 @@ def _block(name: str, fields: Mapping[str, Any]) -> list[str]:
 def from_procfile(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     lines: list[str] = []
     for name, command in (data.get("processes") or {}).items():
-        fields: dict[str, Any] = {"type": "process", "command": command}
+        fields: dict[str, object] = {"type": "process", "command": command}
         if name == "web" or "$PORT" in str(command):
             fields["port"] = "auto"
         lines += _block(str(name), fields)
@@ -76,7 +76,7 @@ def from_locald(data: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     gone = {n for n, k in kinds.items() if k not in ("exec", "worker", "container")}
     for name, entry in services.items():
         kind = kinds[name]
-        fields: dict[str, Any] = {}
+        fields: dict[str, object] = {}
         if kind in ("exec", "worker"):
             fields = {"type": "process", "command": entry.get("command", "")}
             if kind == "exec":

@@ -61,7 +61,7 @@ def collect(project: Project) -> list[dict[str, Any]]:
 
 
 def row(resource: Resource, seen: Observed | None, health: Health | None,
-        recorded: bool) -> dict[str, Any]:
+        recorded: bool) -> dict[str, object]:
     state = seen.status.value if seen is not None else ("missing" if recorded else "absent")
     detail = seen.reason if seen is not None else ""
     if seen is not None and seen.running and seen.spec_hash not in (None, resource.hash()):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any
 
 from reconciler.actuators.compose.cli import PsRow
 
@@ -36,7 +35,7 @@ def entry_dir(files: Sequence[str]) -> str | None:
     return posixpath.dirname(posixpath.normpath(first)) if first.startswith("/") else None
 
 
-def recorded_dirs(facts: Mapping[str, Any]) -> set[str]:
+def recorded_dirs(facts: Mapping[str, object]) -> set[str]:
     """The origins a recorded service was applied from (its ``working_dir`` and files)."""
     found: set[str] = set()
     working_dir = facts.get("working_dir")

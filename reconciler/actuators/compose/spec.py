@@ -2,16 +2,30 @@
 
 model.build_compose writes the spec as a JSON-able mapping (the hashed and stored source of
 truth); :meth:`ComposeSpec.of` is the parse boundary the Compose actuator reads it (and a
-last-applied spec) through, the only place a key is looked up by string.
+last-applied spec) through, the only place a key is looked up by string. :class:`ComposeFields`
+is the stored shape itself, the keys model.compose writes.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-__all__ = ["ComposeSpec"]
+from reconciler.jsonvalue import JSONObject
+
+__all__ = ["ComposeFields", "ComposeSpec"]
+
+
+class ComposeFields(TypedDict):
+    """What ``Resource.spec`` holds for one Compose service (JSON-able, hashed as is)."""
+
+    project: str
+    files: list[str]  # absolute
+    service: str
+    profiles: list[str]
+    definition: JSONObject  # the merged service body (secret env values masked)
+    env_file: NotRequired[str]  # absolute; only when the entry names one
 
 
 @dataclass(frozen=True, slots=True)

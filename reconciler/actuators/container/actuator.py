@@ -33,6 +33,7 @@ from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container import ports as container_ports
 from reconciler.actuators.container import socket as docker_socket
 from reconciler.actuators.container import stopping
+from reconciler.actuators.container.spec import ContainerSpec, spec_of
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.model.changes import OWNED_BY, Action, Change, Health, Observed
@@ -67,8 +68,8 @@ class ContainerActuator:
                  api_factory: Callable[[str | None], Any] | None = None):
         self._factory = client_factory or de.connect
         self._api_factory = api_factory or (None if client_factory else docker_socket.for_url)
-        self._clients: dict[str, Any] = {}
-        self._apis: dict[str, Any] = {}  # engine -> its read API (None: use the client's)
+        self._clients: dict[str, object] = {}
+        self._apis: dict[str, object] = {}  # engine -> its read API (None: use the client's)
         self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
@@ -146,7 +147,8 @@ class ContainerActuator:
               ctx: ActuatorContext) -> Observed | None:
         client, url = self.client(ctx), engine_url(ctx)
         if change.action is Action.DELETE or resource is None:
-            self._remove(client, url, ctx, change.address, change.before)
+            self._remove(client, url, ctx, change.address,
+                         spec_of(change.before) if change.before else None)
             self._cleanup_scope(client, url, ctx)
             return None
         if change.action is Action.UPDATE and not any(
@@ -155,17 +157,19 @@ class ContainerActuator:
             if current is not None and current.running:
                 return current  # only how we talk to it changed (timeouts): nothing to do
         if change.action is not Action.CREATE:  # observe just found none for a create
-            self._remove(client, url, ctx, change.address, change.before)
+            self._remove(client, url, ctx, change.address,
+                         spec_of(change.before) if change.before else None)
         return self._create(client, url, resource, ctx)
 
     def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
         ctx.events(Event("node.log", str(address), message))
 
     def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
-                spec: Mapping[str, Any] | None) -> None:
+                spec: ContainerSpec | None) -> None:
         """Stop and remove every container of the scope that claims ``address``: ``spec``
         (the last-applied one) gives the stop signal and the bound on the wait."""
-        timeout, signal = stopping.stop_timeout(spec), (spec or {}).get("stop_signal")
+        timeout = stopping.stop_timeout(spec)
+        signal = spec.get("stop_signal") if spec is not None else None
         filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
                              f"{cp.LABEL_ADDRESS}={address}"]}
         with de.engine_errors(url, f"listing containers of {address}"):
@@ -184,11 +188,11 @@ class ContainerActuator:
 
     def _create(self, client: Any, url: str | None, resource: Resource,
                 ctx: ActuatorContext) -> Observed:
-        spec = resource.spec
+        spec = spec_of(resource.spec)
         name = f"{ctx.scope}-{resource.name}"
-        image = str(spec["image"])
+        image = spec["image"]
         project_dir = str(Path(ctx.project_dir or ".").resolve())
-        labels = {**{str(k): str(v) for k, v in (spec.get("labels") or {}).items()},
+        labels = {**spec.get("labels", {}),
                   **resource.labels, **container_ports.port_label(spec),
                   **cp.owner_labels(ctx.project, ctx.scope, resource.address, resource.hash(),
                                     ctx.state_id, state_dir_mark(ctx))}
@@ -202,10 +206,10 @@ class ContainerActuator:
                 healthcheck=command_check, scope=ctx.scope, project_dir=project_dir)
         except ValueError as exc:
             raise TerminalError(f"{resource.address}: {exc}") from None
-        engine, pull = url or LOCAL_HOST, str(spec.get("pull") or "missing")
+        engine, pull = url or LOCAL_HOST, spec.get("pull", "missing")
         if self._prepared.image(client, url, engine, image, pull):
             self._emit(ctx, resource.address, f"pulled image {image}")
-        de.check_networks(client, url, [str(n) for n in spec.get("networks") or ()])
+        de.check_networks(client, url, spec.get("networks", []))
 
         def prepare() -> None:
             self._prepared.network(client, url, engine, ctx.project, ctx.scope,
@@ -227,8 +231,8 @@ class ContainerActuator:
                 cid = cc.create(client, url, ctx.scope, kwargs, on_missing)
             try:
                 with de.engine_errors(url, f"starting container {name}", image=image):
-                    for network in spec.get("networks") or ():
-                        client.api.connect_container_to_network(cid, str(network),
+                    for network in spec.get("networks", []):
+                        client.api.connect_container_to_network(cid, network,
                                                                 aliases=[resource.name])
                     client.api.start(cid)
             except Exception:

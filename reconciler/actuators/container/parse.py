@@ -21,6 +21,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from reconciler.actuators.container.spec import ContainerSpec
 from reconciler.model.changes import Health, HealthStatus, Observed, Status
 from reconciler.model.types import Address
 
@@ -111,8 +112,8 @@ def observed_from_list(entry: Mapping[str, Any], recorded: Mapping[Address, Any]
     state = str(entry.get("State", ""))
     exit_code, engine_health = parse_status_text(str(entry.get("Status", "")))
     status, reason = _status_and_reason(state, exit_code, oom)
-    networks: Mapping[str, Any] = (entry.get("NetworkSettings") or {}).get("Networks") or {}
-    facts: dict[str, Any] = {
+    networks: Mapping[str, object] = (entry.get("NetworkSettings") or {}).get("Networks") or {}
+    facts: dict[str, object] = {
         "id": entry.get("Id", ""),
         "name": container_name(entry),
         "image": entry.get("Image", ""),
@@ -223,9 +224,9 @@ def _normpath(path: str) -> str:
     return "/" + "/".join(out)
 
 
-def named_volumes(spec: Mapping[str, Any], scope: str) -> list[str]:
+def named_volumes(spec: ContainerSpec, scope: str) -> list[str]:
     """Engine names of the named volumes a spec uses (to create them with labels)."""
-    return [volume_name(scope, v.split(":")[0]) for v in spec.get("volumes") or ()
+    return [volume_name(scope, v.split(":")[0]) for v in spec.get("volumes", [])
             if ":" in v and is_named_volume(v.split(":")[0])]
 
 
@@ -233,7 +234,7 @@ def _nanos(seconds: float) -> int:
     return int(seconds * 1_000_000_000)
 
 
-def restart_policy(text: str) -> dict[str, Any] | None:
+def restart_policy(text: str) -> dict[str, object] | None:
     """``no`` -> None, ``always`` -> ``{"Name": "always"}``, ``on-failure:5`` ->
     ``{"Name": "on-failure", "MaximumRetryCount": 5}``. Raises ValueError on anything else."""
     name, _, count = text.partition(":")
@@ -243,32 +244,31 @@ def restart_policy(text: str) -> dict[str, Any] | None:
                          "on-failure[:N]")
     if name == "no":
         return None
-    policy: dict[str, Any] = {"Name": name}
+    policy: dict[str, object] = {"Name": name}
     if count:
         policy["MaximumRetryCount"] = int(count)
     return policy
 
 
-def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
+def create_kwargs(*, name: str, spec: ContainerSpec, env: Mapping[str, str],
                   labels: Mapping[str, str], network: str, alias: str,
                   healthcheck: Mapping[str, Any] | None, scope: str,
-                  project_dir: str) -> dict[str, Any]:
+                  project_dir: str) -> dict[str, object]:
     """Keyword arguments for ``client.containers.create`` from a container spec.
 
     ``env`` holds clear values (apply time only); ``healthcheck`` is a HealthCheck's
     ``to_json()`` for a command probe (set as CMD-SHELL) or None. Raises ValueError on a
     malformed volume or port."""
     ports: dict[str, tuple[str, int | None]] = {}
-    for port in spec.get("ports") or ():
-        key = f"{int(port['container'])}/{port.get('proto', 'tcp')}"
-        host = port.get("host")
-        ports[key] = (str(port.get("host_ip") or "127.0.0.1"),
-                      int(host) if host is not None else None)
+    for port in spec.get("ports", []):
+        key = f"{int(port['container'])}/{port.get('protocol', 'tcp')}"
+        host = port["host"]
+        ports[key] = (port.get("host_ip") or "127.0.0.1", int(host) if host is not None else None)
     binds = []
-    for text in spec.get("volumes") or ():
-        source, target, mode, _ = parse_volume(str(text), scope, project_dir)
+    for text in spec.get("volumes", []):
+        source, target, mode, _ = parse_volume(text, scope, project_dir)
         binds.append(f"{source}:{target}:{mode}")
-    kwargs: dict[str, Any] = {
+    kwargs: dict[str, object] = {
         "image": spec["image"],
         "name": name,
         "labels": dict(labels),
@@ -276,13 +276,13 @@ def create_kwargs(*, name: str, spec: Mapping[str, Any], env: Mapping[str, str],
         "detach": True,
         "network": network,
         "networking_config": {network: {"Aliases": [alias]}},
-        "restart_policy": restart_policy(str(spec.get("restart") or "no")),
+        "restart_policy": restart_policy(spec.get("restart") or "no"),
     }
-    optional: dict[str, Any] = {
+    optional: dict[str, object] = {
         "command": spec.get("command"), "entrypoint": spec.get("entrypoint"),
         "ports": ports or None, "volumes": binds or None,
         "init": True if spec.get("init") else None,
-        "nano_cpus": _nanos(float(spec["cpus"])) if spec.get("cpus") else None,
+        "nano_cpus": _nanos(spec["cpus"]) if spec.get("cpus") else None,
         "mem_limit": spec.get("memory"),
         # the engine sends it on every stop (ours and `docker stop`); with init: true it
         # reaches the process instead of a PID 1 that ignores it

@@ -18,15 +18,15 @@ from typing import Any
 from reconciler.actuators.base import ActuatorContext, readoptable
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import parse as cp
+from reconciler.actuators.container.spec import ContainerSpec
 
 LABEL_PORT = "io.reconciler.port"  # the published (host) port the container was made with
 
 
-def port_label(spec: Mapping[str, Any]) -> dict[str, str]:
+def port_label(spec: ContainerSpec) -> dict[str, str]:
     """``{LABEL_PORT: "<first host port>"}``, or nothing when the spec publishes none."""
-    ports = spec.get("ports")
-    first = ports[0] if isinstance(ports, list) and ports else None
-    host = first.get("host") if isinstance(first, Mapping) else None
+    ports = spec.get("ports", [])
+    host = ports[0]["host"] if ports else None
     return {LABEL_PORT: str(host)} if isinstance(host, int) else {}
 
 

@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from reconciler.actuators.container import engine as de
+from reconciler.actuators.container.spec import ContainerSpec
 
 DEFAULT_STOP_TIMEOUT = 10
 
 
-def stop_timeout(spec: Mapping[str, Any] | None) -> int:
+def stop_timeout(spec: ContainerSpec | None) -> int:
     """The engine takes whole seconds: a fraction rounds UP (0.5 s is no instant SIGKILL)."""
-    value = (spec or {}).get("shutdown_timeout")
+    value = spec.get("shutdown_timeout") if spec is not None else None
     if isinstance(value, bool) or not isinstance(value, int | float):
         return DEFAULT_STOP_TIMEOUT
     return max(0, math.ceil(value))

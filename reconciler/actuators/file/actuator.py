@@ -98,7 +98,7 @@ def _hash(desired: Sequence[Resource], address: Address) -> str | None:
     return None
 
 
-def _facts(path: str, seen: Mapping[str, str], *, written: str) -> dict[str, Any]:
+def _facts(path: str, seen: Mapping[str, str], *, written: str) -> dict[str, object]:
     return {"path": path, "sha256": seen["sha256"], "mode": seen["mode"],
             "owner": seen["owner"], "written": written}
 

@@ -2,8 +2,9 @@
 
 model.build_services writes the spec ``{path, content, source, mode, owner}`` as a JSON-able
 mapping (hashed and stored as is); :meth:`FileSpec.of` is the parse boundary the file actuator
-reads it through. Exactly one of ``content`` (inline text) and ``source`` (an absolute path of
-a file on this machine, read when the file is written and observed) is set.
+reads it through; :class:`FileFields` is the stored shape itself. Exactly one of ``content``
+(inline text) and ``source`` (an absolute path of a file on this machine, read when the file
+is written and observed) is set.
 """
 
 from __future__ import annotations
@@ -12,13 +13,24 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 from reconciler.errors import TerminalError
 
-__all__ = ["DEFAULT_MODE", "FileSpec", "digest"]
+__all__ = ["DEFAULT_MODE", "FileFields", "FileSpec", "digest"]
 
 DEFAULT_MODE = "0644"
+
+
+class FileFields(TypedDict):
+    """What ``Resource.spec`` holds for a ``file`` resource (JSON-able, hashed as is)."""
+
+    path: str  # absolute
+    content: str | None
+    source: str | None  # an absolute path on this machine
+    mode: str  # four octal digits
+    owner: str | None
+    env: NotRequired[dict[str, str]]  # only when the entry sets env (unused by the kind)
 
 
 def digest(data: bytes) -> str:
@@ -35,7 +47,7 @@ class FileSpec:
     owner: str | None = None
 
     @classmethod
-    def of(cls, spec: Mapping[str, Any]) -> FileSpec:
+    def of(cls, spec: Mapping[str, object]) -> FileSpec:
         """Read a built spec (missing keys give the defaults)."""
         content = spec.get("content")
         return cls(path=str(spec.get("path") or ""),

@@ -6,15 +6,46 @@ as last-applied state and shown in plans, so it stays the source of truth, byte 
 through: the only place a key is looked up by string and the only ``Any`` on their path.
 Defaults are the ones the actuators applied before: no stop signal means SIGTERM, an empty
 ``user`` or ``cwd`` means none.
+
+:class:`ProcessFields` is the stored shape itself (the keys and value types every builder
+writes) and :func:`process_spec` the one constructor the builders call; the ``process`` and
+``task`` kind packages re-export both from their ``spec`` module.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
-__all__ = ["ProcessSpec"]
+__all__ = ["ProcessFields", "ProcessSpec", "process_spec"]
+
+
+class ProcessFields(TypedDict):
+    """What ``Resource.spec`` holds for a process or task (JSON-able, hashed as is).
+
+    ``env`` is filled by the resolve step (secret markers, never values) and ``port`` with
+    the allocated port; a ``stop_signal`` of None leaves the signal to the default.
+    """
+
+    command: list[str] | None  # None only for a locald service that names none
+    cwd: str | None
+    env: dict[str, str]
+    user: str | None
+    port: int | None
+    stop_signal: str | None
+    shutdown_timeout: float
+    startup_timeout: float
+
+
+def process_spec(command: list[str] | None, cwd: str | None, *, shutdown_timeout: float,
+                 startup_timeout: float, user: str | None = None,
+                 stop_signal: str | None = "SIGTERM") -> ProcessFields:
+    """The spec of one process or task, as every builder writes it (key order included:
+    plans and snapshots show it)."""
+    return {"command": command, "cwd": cwd, "env": {}, "user": user, "port": None,
+            "stop_signal": stop_signal, "shutdown_timeout": shutdown_timeout,
+            "startup_timeout": startup_timeout}
 
 
 @dataclass(frozen=True, slots=True)

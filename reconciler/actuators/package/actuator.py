@@ -172,7 +172,7 @@ def _report(index: int, p: str) -> str:
             " done; true")
 
 
-def install_script(path: str, release: str, upload: str, marker: Mapping[str, Any],
+def install_script(path: str, release: str, upload: str, marker: Mapping[str, object],
                    setup: list[str] | None, keep: int) -> str:
     """The install: foreign check, extract, setup, atomic switch, marker, prune, report."""
     p, rel, up = shlex.quote(path), shlex.quote(release), shlex.quote(upload)

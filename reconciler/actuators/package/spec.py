@@ -2,16 +2,26 @@
 
 model.build_package writes the spec as a JSON-able mapping (the hashed and stored source of
 truth); :meth:`PackageSpec.of` is the parse boundary the package actuator reads it through,
-the only place a key is looked up by string.
+the only place a key is looked up by string. :class:`PackageFields` is the stored shape itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 
-__all__ = ["PackageSpec"]
+__all__ = ["PackageFields", "PackageSpec"]
+
+
+class PackageFields(TypedDict):
+    """What ``Resource.spec`` holds for a ``package`` resource (JSON-able, hashed as is)."""
+
+    package: str  # the package directory, absolute
+    version: str
+    install_path: str
+    content_hash: str  # empty until the package could be read
+    env: NotRequired[dict[str, str]]  # secret markers; added by the resolve step
 
 
 @dataclass(frozen=True, slots=True)

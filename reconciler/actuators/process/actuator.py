@@ -98,7 +98,7 @@ class ProcessActuator:
 
     def _observe_one(self, address: Address, procs: list[proc_scan.ProcInfo],
                      rec: Mapping[str, Any] | None, ctx: ActuatorContext,
-                     booted: str, clock: Any = None) -> Observed | None:
+                     booted: str, clock: object = None) -> Observed | None:
         leaders = [p for p in procs if p.is_leader]
         owners = [o for o in (foreign_owner(p.marks.get(proc_scan.STATE_VAR),
                                             p.marks.get(proc_scan.STATE_DIR_VAR), ctx)
@@ -296,5 +296,5 @@ def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
                     adopted=adopted)
 
 
-def _event(kind: str, address: Address, message: str, **data: Any) -> Event:
+def _event(kind: str, address: Address, message: str, **data: object) -> Event:
     return Event(kind, str(address), message, data)

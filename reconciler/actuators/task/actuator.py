@@ -186,5 +186,5 @@ def _user(name: str) -> pwd.struct_passwd:
                             hint="create the user or remove `user:` from the task") from None
 
 
-def _log_event(address: Address, message: str, **data: Any) -> Event:
+def _log_event(address: Address, message: str, **data: object) -> Event:
     return Event("node.log", str(address), message, data)

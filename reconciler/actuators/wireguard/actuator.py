@@ -55,6 +55,7 @@ from reconciler.actuators.wireguard.render import (
     shell,
     wg_quick_config,
 )
+from reconciler.actuators.wireguard.spec import WireguardSpec, spec_of
 from reconciler.errors import HostUnreachable, TerminalError, TransientError
 from reconciler.events import Event
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
@@ -130,10 +131,10 @@ class WireguardActuator:
         hosts = {r.address.host for r in desired} | {a.host for a in recorded}
         for host in hosts:
             self._learn(host, ctx.transport)
-        specs: dict[Address, Mapping[str, Any]] = {r.address: r.spec for r in desired}
+        specs = {r.address: spec_of(r.spec) for r in desired}
         for address, facts in recorded.items():
             if address not in specs and facts.get("interface"):
-                specs[address] = {"interface": facts["interface"]}
+                specs[address] = WireguardSpec(interface=str(facts["interface"]))
         if not specs:
             return {}
         report = report_of(ctx.transport, [str(s["interface"]) for s in specs.values()])
@@ -146,7 +147,7 @@ class WireguardActuator:
                                              recorded.get(address), ctx.scope)
         return result
 
-    def _observed(self, address: Address, spec: Mapping[str, Any], seen: InterfaceReport,
+    def _observed(self, address: Address, spec: WireguardSpec, seen: InterfaceReport,
                   now: int, recorded: Mapping[str, Any] | None, scope: str) -> Observed:
         ours = seen.owner == scope
         spec_hash = seen.spec_hash if ours else None
@@ -177,7 +178,7 @@ class WireguardActuator:
             return self._ensure(change, resource, ctx)
 
     def _ensure(self, change: Change, resource: Resource, ctx: ActuatorContext) -> Observed:
-        spec, address, transport = resource.spec, change.address, ctx.transport
+        spec, address, transport = spec_of(resource.spec), change.address, ctx.transport
         name = str(spec["interface"])
         before = dict(change.before) if change.before is not None else None
         rotate = rotates(change)
@@ -187,7 +188,7 @@ class WireguardActuator:
         old_key = old.dump.public_key if old is not None and old.dump is not None else None
         steps: list[str] = []
         if before and before.get("interface") not in (None, name):
-            steps.append(self._teardown_script(str(before["interface"]), before))
+            steps.append(self._teardown_script(str(before["interface"]), spec_of(before)))
         steps += [ensure_key_script(name, rotate=rotate), create_script(name),
                   f"printf '%s %s\\n' {shlex.quote(ctx.scope)} {resource.hash()} > "
                   f"{shlex.quote(owner_path(name))}",
@@ -216,7 +217,7 @@ class WireguardActuator:
         return self._observed(address, spec, final.interfaces[name], final.now, None,
                               ctx.scope)
 
-    def _exchange(self, spec: Mapping[str, Any], me: PeerConfig, stale: str | None,
+    def _exchange(self, spec: WireguardSpec, me: PeerConfig, stale: str | None,
                   ctx: ActuatorContext) -> tuple[list[PeerConfig], bool]:
         """Read each peer's public key on its host and install our entry there."""
         wanted: list[PeerConfig] = []
@@ -245,7 +246,7 @@ class WireguardActuator:
 
     # -- delete --------------------------------------------------------------------------------
 
-    def _teardown_script(self, name: str, spec: Mapping[str, Any]) -> str:
+    def _teardown_script(self, name: str, spec: WireguardSpec) -> str:
         q = shlex.quote(name)
         lines = [f"ip link del dev {q} 2>/dev/null || true", remove_keys_script(name)]
         if spec.get("config_path"):
@@ -255,7 +256,7 @@ class WireguardActuator:
     def _delete(self, change: Change, ctx: ActuatorContext) -> None:
         """Remove the node's entry from every peer (matched by key or by its allowed IPs, so
         this works when the node itself is gone), then its interface and keys."""
-        spec: Mapping[str, Any] = change.before or {}
+        spec = spec_of(change.before or {"interface": ""})
         name = str(spec.get("interface") or "")
         if not name:
             return
@@ -280,8 +281,9 @@ class WireguardActuator:
                              "longer accept it); keep the host under `hosts:` to remove it"))
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
-        seen = report_of(ctx.transport, [str(resource.spec["interface"])])
-        report = seen.interfaces.get(str(resource.spec["interface"]))
+        interface = spec_of(resource.spec)["interface"]
+        seen = report_of(ctx.transport, [interface])
+        report = seen.interfaces.get(interface)
         if report is None or not report.exists or not report.up:
             return Health(HealthStatus.UNHEALTHY, "interface missing or down")
         return Health(HealthStatus.HEALTHY, f"{len(report.dump.peers) if report.dump else 0} "

@@ -14,15 +14,13 @@ older than :data:`STALE_HANDSHAKE` seconds; a peer that never shook hands is not
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from reconciler.actuators.wireguard.parse import InterfaceReport, PeerDump, normalize_ips
+from reconciler.actuators.wireguard.spec import WireguardSpec
 
 STALE_HANDSHAKE = 300  # seconds; WireGuard drops a session 180 s after its last handshake
 
 
-def match_peers(spec: Mapping[str, Any], report: InterfaceReport) -> tuple[
+def match_peers(spec: WireguardSpec, report: InterfaceReport) -> tuple[
         dict[str, PeerDump], list[PeerDump]]:
     """(node -> its observed peer entry, entries that match no node of the spec)."""
     observed = list(report.dump.peers) if report.dump is not None else []
@@ -36,7 +34,7 @@ def match_peers(spec: Mapping[str, Any], report: InterfaceReport) -> tuple[
     return matched, [p for p in observed if id(p) not in used]
 
 
-def drift(spec: Mapping[str, Any], report: InterfaceReport, now: int,
+def drift(spec: WireguardSpec, report: InterfaceReport, now: int,
           stale_after: int = STALE_HANDSHAKE) -> list[str]:
     """Why ``report`` does not match ``spec``; empty when it does."""
     if not report.exists:
@@ -69,13 +67,13 @@ def drift(spec: Mapping[str, Any], report: InterfaceReport, now: int,
         age = now - seen.latest_handshake
         if keepalive and seen.latest_handshake and age > stale_after:
             reasons.append(f"peer {node} handshake stale ({age} s ago)")
-    for peer in extra:
-        reasons.append(f"unexpected peer {peer.public_key[:8]}... "
-                       f"({','.join(peer.allowed_ips) or 'no allowed IPs'})")
+    for unknown in extra:
+        reasons.append(f"unexpected peer {unknown.public_key[:8]}... "
+                       f"({','.join(unknown.allowed_ips) or 'no allowed IPs'})")
     return reasons
 
 
-def facts(spec: Mapping[str, Any], report: InterfaceReport, now: int) -> dict[str, Any]:
+def facts(spec: WireguardSpec, report: InterfaceReport, now: int) -> dict[str, object]:
     """What state records about a node: public values only (never the private key)."""
     matched, _ = match_peers(spec, report)
     return {

@@ -12,9 +12,8 @@ where they differ. :func:`wg_quick_config` renders an equivalent wg-quick file w
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler.actuators.wireguard.keys import (
     hidden_dump_script,
@@ -23,6 +22,7 @@ from reconciler.actuators.wireguard.keys import (
     private_key_path,
 )
 from reconciler.actuators.wireguard.parse import InterfaceDump, InterfaceReport, normalize_ips
+from reconciler.actuators.wireguard.spec import WireguardSpec
 
 Argv = list[str]
 
@@ -71,7 +71,7 @@ def create_script(interface: str) -> str:
             "failed' >&2; exit 1; }\nfi")
 
 
-def interface_commands(spec: Mapping[str, Any], report: InterfaceReport | None,
+def interface_commands(spec: WireguardSpec, report: InterfaceReport | None,
                        *, rotated: bool) -> list[Argv]:
     """``wg``/``ip`` commands that give an existing interface its own settings (not peers)."""
     name = str(spec["interface"])
@@ -125,7 +125,7 @@ def shell(commands: Iterable[Argv]) -> str:
     return "\n".join(["set -e", *(shlex.join(c) for c in commands)])
 
 
-def wg_quick_config(spec: Mapping[str, Any], peers: Sequence[PeerConfig]) -> str:
+def wg_quick_config(spec: WireguardSpec, peers: Sequence[PeerConfig]) -> str:
     """A wg-quick compatible file for ``spec``; the private key is loaded from its file."""
     name = str(spec["interface"])
     lines = ["# written by reconciler; the private key stays in its file on this node",

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import networkx as nx
 
 
-def change_to_json(change: Change) -> dict[str, Any]:
+def change_to_json(change: Change) -> dict[str, object]:
     source = change.source
     return {
         "address": str(change.address),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import docker.errors
@@ -13,14 +14,17 @@ import requests
 from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.health import published_target
+from reconciler.actuators.container.spec import spec_of
+from reconciler.config import load
 from reconciler.errors import ReconcilerError, TerminalError, TransientError
+from reconciler.model.build import build
 from reconciler.model.changes import Observed, Status
 from reconciler.model.types import Address, ProbeKind
 
 SPEC: dict[str, Any] = {
     "image": "reconciler-test/busybox:1",
     "ports": [{"host": 8080, "container": 80, "host_ip": "127.0.0.1"},
-              {"host": None, "container": 53, "proto": "udp"}],
+              {"host": None, "container": 53, "host_ip": "127.0.0.1", "protocol": "udp"}],
     "volumes": ["data:/data", "./conf:/etc/app:ro", "/srv/logs:/logs"],
     "command": ["sleep", "60"], "entrypoint": None,
     "env": {"A": "1", "DB_PASSWORD": "(sensitive:abc)"},
@@ -51,6 +55,20 @@ def test_create_kwargs_translate_every_spec_key() -> None:
     assert (out["init"], out["nano_cpus"], out["mem_limit"]) == (True, 500_000_000, "256m")
     assert out["command"] == ["sleep", "60"] and "entrypoint" not in out
     assert "healthcheck" not in out
+
+
+def test_a_udp_port_from_services_yaml_is_published_as_udp(tmp_path: Path) -> None:
+    # the builder writes ``protocol: udp``; create_kwargs read ``proto`` and published tcp
+    (tmp_path / "services.yaml").write_text(
+        "services:\n  dns:\n    type: docker\n    image: reconciler-test/busybox:1\n"
+        "    ports: ['15353:53/udp', '8080:80']\n")
+    docs, problems = load(tmp_path)
+    assert problems == []
+    desired, diagnostics = build(docs, env={})
+    assert diagnostics == []
+    (resource,) = desired.resources.values()
+    out = kwargs(spec=spec_of(resource.spec))
+    assert out["ports"] == {"53/udp": ("127.0.0.1", 15353), "80/tcp": ("127.0.0.1", 8080)}
 
 
 def test_restart_no_and_missing_optionals_are_left_out() -> None:

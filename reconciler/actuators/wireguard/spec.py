@@ -1,0 +1,48 @@
+"""The ``wireguard`` kind's spec: what ``Resource.spec`` holds for one node's interface.
+
+:class:`WireguardSpec` is the one definition of the keys
+:func:`reconciler.model.wireguard.node_specs` writes and the WireGuard actuator reads
+(through :func:`spec_of`): the network, the interface name, the node's overlay address,
+listen port, MTU, role, endpoint, advertised IPs, keepalive, optional wg-quick config path,
+and one :class:`PeerSpec` per peer. Only ``interface`` is certain: an orphan found in state is
+observed from its interface alone. The mapping itself stays the stored, hashed source of
+truth. Imports nothing but the standard library (the model layer imports it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, Required, TypedDict, cast
+
+__all__ = ["PeerSpec", "WireguardSpec", "spec_of"]
+
+
+class PeerSpec(TypedDict):
+    """A peer node as this node sees it: its interface, endpoint and the IPs it routes."""
+
+    node: str
+    interface: str
+    endpoint: str  # host:listen_port
+    allowed_ips: list[str]
+
+
+class WireguardSpec(TypedDict, total=False):
+    network: str
+    interface: Required[str]
+    address: str  # the node's overlay address with its prefix, e.g. 198.19.0.1/24
+    listen_port: int
+    mtu: int | None
+    role: Literal["peer", "hub", "spoke"]
+    endpoint: str
+    allowed_ips: list[str]
+    persistent_keepalive: int
+    config_path: str | None
+    peers: list[PeerSpec]
+
+
+def spec_of(spec: Mapping[str, object]) -> WireguardSpec:
+    """The typed view of a wireguard resource's spec (or a last-applied one from state).
+
+    node_specs builds it as a :class:`WireguardSpec`, so this is the one place the stored
+    mapping is taken at its word."""
+    return cast(WireguardSpec, spec)
