@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.actuators.container import engine as de
+from reconciler.transports.docker import errors as de
 
 DEFAULT_STOP_TIMEOUT = 10
 

@@ -10,12 +10,13 @@ import docker.errors
 import pytest
 import requests
 
-from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.health import published_target
 from reconciler.errors import ReconcilerError, TerminalError, TransientError
 from reconciler.model.changes import Observed, Status
 from reconciler.model.types import Address, ProbeKind
+from reconciler.transports.docker import engines
+from reconciler.transports.docker import errors as de
 
 SPEC: dict[str, Any] = {
     "image": "reconciler-test/busybox:1",
@@ -106,7 +107,7 @@ def test_importing_the_actuator_does_not_import_docker() -> None:
 def test_unreachable_engine_is_a_terminal_error_with_a_hint(tmp_path: Any) -> None:
     url = f"unix://{tmp_path}/no-such-docker.sock"
     with pytest.raises(TerminalError) as info:
-        de.connect(url)
+        engines.connect(url)
     assert info.value.message.startswith(f"cannot reach the Docker engine at {url}")
     assert "systemctl start docker" in info.value.hint
 
