@@ -3,8 +3,10 @@ engine, and no docker SDK import for what needs no engine."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +16,8 @@ from reconciler.model.topology import HostSpec
 from reconciler.transports.docker import engines
 from reconciler.transports.local import LocalTransport
 from reconciler.transports.ssh import SshTransport
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class _Client:
@@ -110,3 +114,28 @@ def test_an_ssh_host_without_an_engine_url_is_a_clear_error() -> None:
 def test_importing_the_engine_layer_does_not_import_docker(module: str) -> None:
     code = f"import sys, {module}; sys.exit(1 if 'docker' in sys.modules else 0)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+PROBE = """\
+import runpy, sys
+sys.argv = ["reconciler", *sys.argv[1:]]
+try:
+    runpy.run_module("reconciler", run_name="__main__")
+except SystemExit as done:
+    assert not done.code, done.code
+print(sorted(m for m in sys.modules if m.split(".")[0] == "docker"
+             or m.startswith("reconciler.transports.docker")), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("command", [("validate",), ("plan", "--refresh=false"), ("plan",)])
+def test_validate_and_plan_of_local_processes_never_import_docker(
+        command: tuple[str, ...], tmp_path: Path) -> None:
+    project = tmp_path / "quickstart"
+    shutil.copytree(ROOT / "examples" / "quickstart", project,
+                    ignore=shutil.ignore_patterns(".reconciler"))
+    done = subprocess.run([sys.executable, "-c", PROBE, "-C", str(project), "--state-dir",
+                           str(tmp_path / "state"), *command], capture_output=True, text=True,
+                          timeout=60, check=False, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "[]"
