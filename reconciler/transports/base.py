@@ -70,4 +70,15 @@ class Transport(Protocol):
         puts it under ``sudo -n``)."""
         ...
 
+    def exit_code(self, pid: int) -> int | None:
+        """How a process :meth:`spawn` started here ended (negative: killed by that signal);
+        None while it runs, when it is not one of ours, or when the transport cannot know
+        (a remote host's processes are not children of this one)."""
+        ...
+
+    def reap(self) -> None:
+        """Collect the spawned children that ended, so none stays a zombie (nothing to do
+        where the processes are not children of this one)."""
+        ...
+
     def close(self) -> None: ...

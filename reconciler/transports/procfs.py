@@ -20,7 +20,7 @@ import os
 import signal
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import NamedTuple
 
 from reconciler.errors import TerminalError
 from reconciler.transports.base import Transport
@@ -202,15 +202,6 @@ def _read_text(path: str) -> str | None:
 
 # -- signalling what a scan found -------------------------------------------------------------
 
-@runtime_checkable
-class ChildTracker(Protocol):
-    """A transport that remembers the children it spawned (the local transport)."""
-
-    def exit_code(self, pid: int) -> int | None: ...
-
-    def reap(self) -> None: ...
-
-
 def parse_signal(name: str) -> signal.Signals:
     """``SIGTERM``, ``TERM`` or ``15``; TerminalError for anything else."""
     text = name.strip().upper()
@@ -242,8 +233,7 @@ def exit_reason(transport: Transport, rec: Mapping[str, object],
     if rec.get("boot_id") and booted and rec.get("boot_id") != booted:
         return None, "not running since the machine rebooted"
     pid = rec.get("pid")
-    code = transport.exit_code(pid) if isinstance(transport, ChildTracker) and \
-        isinstance(pid, int) else None
+    code = transport.exit_code(pid) if isinstance(pid, int) else None
     if code is None:
         return None, "exited"
     if code < 0:

@@ -7,10 +7,9 @@ may run several at once. Host keys are always verified against known_hosts (the 
 :class:`HostUnreachable` naming the host and the key's fingerprint, with the hint
 ``reconciler hosts trust NAME``. Key material and passwords are never put in messages.
 
-``run`` quotes argv for the remote shell; ``env`` and ``cwd`` travel in a small script on
-stdin (``sh -s``), so values never appear in a process list. ``sudo: true`` on the host wraps
-every command in ``sudo -n``; nothing else runs as root unless the login user is root.
-``round_trips`` counts executed commands (tests check batching with it).
+``run`` quotes argv for the remote shell; ``env`` and ``cwd`` travel in a script on stdin
+(``sh -s``), so values never appear in a process list. ``sudo: true`` on the host wraps every
+command in ``sudo -n``. ``round_trips`` counts executed commands (tests check batching).
 """
 
 from __future__ import annotations
@@ -162,6 +161,12 @@ class SshTransport:
     def wrap(self, command: str) -> str:
         """The command line actually sent: under ``sudo -n`` when the host says sudo."""
         return f"sudo -n -- sh -c {shlex.quote(command)}" if self.spec.sudo else command
+
+    def exit_code(self, pid: int) -> int | None:
+        return None  # the host's processes are children of its init, not of this process
+
+    def reap(self) -> None:
+        return None  # nothing to collect here: the host's init reaps what we start there
 
     def docker_url(self) -> str | None:
         """``ssh://user@address:port``: the host's own engine, through this connection."""

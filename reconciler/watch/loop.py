@@ -266,8 +266,7 @@ class Watcher:
             self._run_id = str(event.data["run_id"])
 
     def _reap(self) -> None:  # collect the exited children this watcher started
-        if callable(reap := getattr(self.project.transports.get(LOCAL_HOST), "reap", None)):
-            reap()
+        self.project.transports.get(LOCAL_HOST).reap()
 
     def _track_pids(self) -> None:
         pids: dict[str, tuple[int, int]] = {}

@@ -93,9 +93,9 @@ class NullSource:
 
 def events_error(what: str, exc: BaseException) -> str:
     """One line for a docker SDK failure of the event stream, mapped by the engine boundary
-    (:func:`reconciler.actuators.container.engine.unreachable`): the reason and its hint,
+    (:func:`reconciler.transports.docker.errors.unreachable`): the reason and its hint,
     never the SDK's raw exception text nor an ``error:`` prefix of its own."""
-    from reconciler.actuators.container.engine import unreachable
+    from reconciler.transports.docker.errors import unreachable
 
     return f"{what}: {unreachable(None, exc).render_short()}"
 
@@ -124,9 +124,9 @@ class DockerEvents:
 
         self._stop.clear()
         try:
-            import docker
+            from reconciler.transports.docker.calls import events_client
 
-            self._client = docker.from_env()
+            self._client = events_client()
             self._stream = self._client.events(decode=True, filters={
                 "type": "container", "event": list(self.EVENTS),
                 "label": f"{LABEL_SCOPE}={self.scope}"})

@@ -21,11 +21,11 @@ import pytest
 from infra.components import missing, require
 from infra.container_scope import IMAGE, Scope, container_scope, get, wait_for
 
-from reconciler.actuators.container import socket as docker_socket
 from reconciler.actuators.container.actuator import ContainerActuator
 from reconciler.errors import TerminalError
 from reconciler.model.changes import Action, Change, HealthStatus, Observed, ReasonCode, Status
 from reconciler.model.types import HealthCheck, ProbeKind, Resource
+from reconciler.transports.docker import socket as docker_socket
 
 pytestmark = pytest.mark.integration
 

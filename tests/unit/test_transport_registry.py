@@ -33,5 +33,7 @@ def test_local_and_ssh_answer_the_same_capabilities() -> None:
     assert remote.docker_url() == "ssh://deploy@198.18.0.11:2222"
     assert local.wrap("docker ps") == "docker ps"
     assert remote.wrap("docker ps") == "sudo -n -- sh -c 'docker ps'"
+    assert remote.exit_code(1) is None and remote.reap() is None  # not children of ours
+    assert local.exit_code(1) is None  # not a child this transport spawned
     done = local.run_script("echo $((6 * 7))\n", timeout=10)
     assert (done.returncode, done.stdout) == (0, "42\n")

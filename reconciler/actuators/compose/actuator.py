@@ -92,7 +92,7 @@ def _projects(desired: Sequence[Resource], recorded: Mapping[Address, Mapping[st
 
 def _spellings(rows: Sequence[PsRow], ctx: ActuatorContext) -> dict[str, str]:
     """Each container origin with its symlinks resolved (local files only)."""
-    if ctx.transport.host != "local":
+    if not ctx.transport.is_local:
         return {}
     return {where: os.path.realpath(where) for where in {origin(r) for r in rows} if where}
 
@@ -239,7 +239,7 @@ class ComposeActuator:
                                         hint="run `reconciler validate` to see the error")
                 hashes = parse_config_hashes(done.stdout)
             known = project.known | {os.path.realpath(d) for d in project.known
-                                     if ctx.transport.host == "local"}
+                                     if ctx.transport.is_local}
             spellings = _spellings(rows, ctx)
             for service, found in by_service.items():
                 address = project.address(service)

@@ -158,7 +158,7 @@ class ComposeCLI:
         """Run a full argv (built from :meth:`project_args`); never raises on failure."""
         quiet = {"COMPOSE_INTERACTIVE_NO_CLI": "1", "COMPOSE_ANSI": "never",
                  "COMPOSE_PROGRESS": "plain"}
-        env = {**os.environ, **quiet} if self.transport.host == "local" else quiet
+        env = {**os.environ, **quiet} if self.transport.is_local else quiet
         return self.transport.run(list(args), env=env, timeout=timeout)
 
     def config_hashes(self, project: str, files: Sequence[str], profiles: Sequence[str] = (),

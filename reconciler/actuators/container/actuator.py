@@ -7,14 +7,16 @@ spec hash, state id; container/parse.py: one labelled by another state is observ
 its service name as alias, and publishes ports on 127.0.0.1 unless told otherwise (the first
 host port also as a label, read back after a state loss: container/ports.py). Observe is ONE
 list call filtered by the scope label; an exited container with code 137 gets one inspect to
-tell an OOM kill from a SIGKILL; on a local socket both go through container/socket.py (no
-docker SDK import). Named volumes are ``<scope>_<name>``, labelled, kept across replace and
-delete, removed only when ``ctx.remove_volumes`` is set (``destroy --volumes``).
+tell an OOM kill from a SIGKILL; on a local socket both go through the stdlib socket client
+(no docker SDK import). The engine's client, identity, error mapping and the bound on creates
+in flight come from the transport layer (reconciler/transports/docker/), shared with other
+kinds. Named volumes are ``<scope>_<name>``, labelled, kept across replace and delete,
+removed only when ``ctx.remove_volumes`` is set (``destroy --volumes``).
 A container is stopped with its ``stop_signal`` (also its StopSignal) and SIGKILLed only at
 the end of ``shutdown_timeout`` (container/stopping.py). Creates run in parallel: the image
 check and the scope network are done once per engine, the create is optimistic (no lookups
 first; one create per scope at a time, starts in parallel: container/create.py). Spec keys:
-docs/containers.md. Engine failures are mapped in container/engine.py.
+docs/containers.md.
 """
 
 from __future__ import annotations
@@ -27,84 +29,54 @@ from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.container import create as cc
-from reconciler.actuators.container import engine as de
+from reconciler.actuators.container import engine as ce
 from reconciler.actuators.container import health as container_health
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container import ports as container_ports
-from reconciler.actuators.container import socket as docker_socket
 from reconciler.actuators.container import stopping
 from reconciler.actuators.container.spec import ContainerSpec, spec_of
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.model.changes import OWNED_BY, Action, Change, Health, Observed
 from reconciler.model.secrets import reveal_env
-from reconciler.model.types import LOCAL_HOST, Address, ProbeKind, Resource
+from reconciler.model.types import Address, ProbeKind, Resource
+from reconciler.transports.docker import engines
+from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.engines import Engine
 
 # UPDATE changes only hash-excluded fields; these need a new container, the rest do not
 _RECREATE_ON_UPDATE = ("labels", "health")
 
 
-def engine_url(ctx: ActuatorContext) -> str | None:
-    """The engine for ctx's transport: on an SSH host its own engine (``ssh://user@addr:port``,
+def engine_of(ctx: ActuatorContext) -> Engine:
+    """The engine of ctx's transport: on an SSH host its own engine (``ssh://user@addr:port``,
     reached through the run's SSH connection), else ``ctx.docker_url`` or the local one."""
-    if ctx.transport.host != LOCAL_HOST:
-        url = de.ssh_url(ctx.transport)
-        if url is None:
-            raise TerminalError(f"no Docker engine for host {ctx.transport.host}",
-                                hint="containers run on local or SSH hosts (`hosts:`)")
-        return url
-    docker_url = ctx.docker_url
-    return str(docker_url) if docker_url else None
+    return engines.engine_of(ctx.transport, ctx.docker_url)
 
 
 class ContainerActuator:
-    """Actuator for ``container`` resources; one docker client per engine, thread-safe.
-    ``api_factory(url)`` gives a local engine's read API (None: ``client.api``); default
-    :func:`docker_socket.for_url`, unless only a ``client_factory`` is injected."""
+    """Actuator for ``container`` resources; its docker clients come from the transport
+    layer (:class:`~reconciler.transports.docker.engines.DockerEngines`: one per engine,
+    thread-safe). ``client_factory(url)`` / ``api_factory(url)`` replace how a local engine's
+    client and read API are made (tests)."""
 
     kind: str = "container"
 
     def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
                  api_factory: Callable[[str | None], Any] | None = None):
-        self._factory = client_factory or de.connect
-        self._api_factory = api_factory or (None if client_factory else docker_socket.for_url)
-        self._clients: dict[str, object] = {}
-        self._apis: dict[str, object] = {}  # engine -> its read API (None: use the client's)
-        self._remote: dict[str, tuple[object, Any]] = {}  # url -> (its run's transport, client)
+        self._engines = engines.DockerEngines(client_factory, api_factory)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
         self._prepared = cc.Preparer()
-        self._slots = cc.EngineSlots()  # creates and starts in flight per engine
+        self._slots = engines.EngineSlots()  # creates and starts in flight per engine
 
     def client(self, ctx: ActuatorContext) -> Any:
-        url = engine_url(ctx)
-        key = url or LOCAL_HOST
-        if ctx.transport.host != LOCAL_HOST:  # one client per host per run (its transport)
-            with self._scope_lock(f"engine {key}"):
-                bound, client = self._remote.get(key, (None, None))
-                if bound is not ctx.transport:
-                    if client is not None:
-                        de.close_quietly(client)
-                    client = de.connect_over(ctx.transport)
-                    self._remote[key] = (ctx.transport, client)
-                return client
-        with self._lock:
-            if key not in self._clients:
-                self._clients[key] = self._factory(url)
-            return self._clients[key]
+        return self._engines.client(ctx.transport, engine_of(ctx))
 
     def read_api(self, ctx: ActuatorContext) -> Any:
-        """The API to list and inspect with: a local engine's from the api factory (the
-        stdlib socket client by default) when it gives one, else the client's."""
-        if ctx.transport.host == LOCAL_HOST and self._api_factory is not None:
-            url = engine_url(ctx)
-            with self._lock:
-                if (url or LOCAL_HOST) not in self._apis:
-                    self._apis[url or LOCAL_HOST] = self._api_factory(url)
-                api = self._apis[url or LOCAL_HOST]
-            if api is not None:
-                return api
-        return self.client(ctx).api
+        """The API to list and inspect with (a local engine's stdlib socket client by
+        default, else the client's)."""
+        return self._engines.read_api(ctx.transport, engine_of(ctx))
 
     def _scope_lock(self, scope: str) -> threading.Lock:
         with self._lock:
@@ -114,7 +86,7 @@ class ContainerActuator:
 
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
-        api, url = self.read_api(ctx), engine_url(ctx)
+        api, url = self.read_api(ctx), engine_of(ctx).url
         with de.engine_errors(url, "listing containers"):
             entries = api.containers(all=True, filters=cp.scope_filter(ctx.scope))
         found: dict[Address, list[Observed]] = {}
@@ -132,7 +104,7 @@ class ContainerActuator:
         return {address: cp.pick_primary(seen) for address, seen in found.items()}
 
     def owned_ports(self, ctx: ActuatorContext) -> dict[str, int]:  # the PortOwner hook
-        return container_ports.owned_ports(self.read_api(ctx), engine_url(ctx), ctx)
+        return container_ports.owned_ports(self.read_api(ctx), engine_of(ctx).url, ctx)
 
     @staticmethod
     def _oom(api: Any, entry: Mapping[str, Any]) -> bool:
@@ -145,7 +117,7 @@ class ContainerActuator:
 
     def apply(self, change: Change, resource: Resource | None,
               ctx: ActuatorContext) -> Observed | None:
-        client, url = self.client(ctx), engine_url(ctx)
+        client, url = self.client(ctx), engine_of(ctx).url
         if change.action is Action.DELETE or resource is None:
             self._remove(client, url, ctx, change.address,
                          spec_of(change.before) if change.before else None)
@@ -206,10 +178,10 @@ class ContainerActuator:
                 healthcheck=command_check, scope=ctx.scope, project_dir=project_dir)
         except ValueError as exc:
             raise TerminalError(f"{resource.address}: {exc}") from None
-        engine, pull = url or LOCAL_HOST, spec.get("pull", "missing")
+        engine, pull = engine_of(ctx).key, spec.get("pull", "missing")
         if self._prepared.image(client, url, engine, image, pull):
             self._emit(ctx, resource.address, f"pulled image {image}")
-        de.check_networks(client, url, spec.get("networks", []))
+        ce.check_networks(client, url, spec.get("networks", []))
 
         def prepare() -> None:
             self._prepared.network(client, url, engine, ctx.project, ctx.scope,
@@ -222,12 +194,12 @@ class ContainerActuator:
 
         # one create of a scope at a time (a cleanup cannot drop the network meanwhile); the
         # starts run in parallel (the shape it had before; see container/create.py).
-        with self._slots.slot(engine, local=ctx.transport.host == LOCAL_HOST):
+        with self._slots.slot(engine, local=ctx.transport.is_local):
             with self._scope_lock(ctx.scope):
                 prepare()
                 for volume in cp.named_volumes(spec, ctx.scope):
                     with self._scope_lock(f"volume {volume}"):
-                        de.ensure_volume(client, url, ctx.project, ctx.scope, volume)
+                        ce.ensure_volume(client, url, ctx.project, ctx.scope, volume)
                 cid = cc.create(client, url, ctx.scope, kwargs, on_missing)
             try:
                 with de.engine_errors(url, f"starting container {name}", image=image):
@@ -267,11 +239,11 @@ class ContainerActuator:
             for network in client.api.networks(names=[ctx.scope]):
                 labels = network.get("Labels") or {}
                 if network.get("Name") == ctx.scope and labels.get(cp.LABEL_SCOPE) == ctx.scope:
-                    self._prepared.forget(url or LOCAL_HOST, f"network {ctx.scope}")
+                    self._prepared.forget(engine_of(ctx).key, f"network {ctx.scope}")
                     stopping.remove_network(client, network["Id"])
 
     # -- health -------------------------------------------------------------------------
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
         return container_health.health(resource, observed, ctx,
-                                       lambda: (self.client(ctx), engine_url(ctx)))
+                                       lambda: (self.client(ctx), engine_of(ctx).url))

@@ -11,7 +11,8 @@ Owns how a container's ``Resource.health`` is answered:
 * without a check, the engine's own health state (the image's HEALTHCHECK) decides; a running
   container whose image has none is healthy.
 
-The docker client comes from the actuator (one per engine) through a callable, so a probe
+The docker client comes from the actuator (one per engine, from
+:class:`reconciler.transports.docker.engines.DockerEngines`) through a callable, so a probe
 that needs no engine never opens one.
 """
 
@@ -23,10 +24,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import parse as cp
 from reconciler.model.changes import Health, HealthStatus, Observed
-from reconciler.model.types import LOCAL_HOST, ProbeKind, Resource
+from reconciler.model.types import ProbeKind, Resource
+from reconciler.transports.docker import errors as de
 
 # () -> (docker client, engine url or None for the local engine)
 EngineFor = Callable[[], tuple[Any, str | None]]
@@ -40,7 +41,7 @@ def health(resource: Resource, observed: Observed, ctx: ActuatorContext,
         from reconciler.health import probes
 
         target = published_target(check.kind, check.target, observed)
-        if ctx.transport.host != LOCAL_HOST:  # published on the host: probe it there
+        if not ctx.transport.is_local:  # published on the host: probe it there
             from reconciler.transports import procs_remote as proc_remote
 
             return proc_remote.probe(replace(check, target=target), ctx.transport)

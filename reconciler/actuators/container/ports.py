@@ -16,9 +16,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, readoptable
-from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.spec import ContainerSpec
+from reconciler.transports.docker import errors as de
 
 LABEL_PORT = "io.reconciler.port"  # the published (host) port the container was made with
 

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from reconciler.actuators.container import engine as de
 from reconciler.actuators.container.spec import ContainerSpec
+from reconciler.transports.docker import errors as de
 
 DEFAULT_STOP_TIMEOUT = 10
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from reconciler.transports import procfs as proc_scan
 from reconciler.transports import procs_remote as proc_remote
 from reconciler.transports.base import Transport
-from reconciler.transports.procfs import ChildTracker, ProcInfo, is_same_process
+from reconciler.transports.procfs import ProcInfo, is_same_process
 
 POLL_FIRST = 0.005   # first back-off step when a process cannot be watched through a pidfd
 POLL_MAX = 0.05
@@ -154,7 +154,7 @@ def wait_gone(procs: Sequence[ProcInfo], timeout: float, *, transport: Transport
     try:
         while True:
             alive = watch.alive()
-            if isinstance(transport, ChildTracker):
+            if transport is not None:
                 transport.reap()  # our own children that just ended: no zombies left behind
             left = deadline - time.monotonic()
             if not alive or left <= 0:

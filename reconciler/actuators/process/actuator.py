@@ -48,7 +48,7 @@ from reconciler.model.changes import (
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports import procfs as proc_scan
 from reconciler.transports.pidwatch import ExitWatch
-from reconciler.transports.procfs import ChildTracker, exit_reason, parse_signal
+from reconciler.transports.procfs import exit_reason, parse_signal
 
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
 # Without an apply's exit watch (ctx.exit_watch), a start waits this long for an
@@ -210,7 +210,7 @@ class ProcessActuator:
                  began: float) -> TerminalError:
         """The error of a process that ended while its apply still watched it."""
         self._forget_listener(resource.address)
-        code = ctx.transport.exit_code(pid) if isinstance(ctx.transport, ChildTracker) else None
+        code = ctx.transport.exit_code(pid)
         return crash_error(resource, code, log_path, time.monotonic() - began, EARLY_EXIT_WINDOW)
 
     def _snapshot(self, address: Address,

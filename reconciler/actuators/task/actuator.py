@@ -155,15 +155,13 @@ class TaskActuator:
             data = ctx.transport.read_file(str(exit_file))
             if data and data.strip():
                 return int(data.strip())
-            if isinstance(ctx.transport, proc_scan.ChildTracker):
-                ctx.transport.reap()
+            ctx.transport.reap()
             alive = stat is not None and proc_scan.is_same_process(pid, stat.starttime)
             if not alive:
                 data = ctx.transport.read_file(str(exit_file))
                 if data and data.strip():
                     return int(data.strip())
-                code = ctx.transport.exit_code(pid) \
-                    if isinstance(ctx.transport, proc_scan.ChildTracker) else None
+                code = ctx.transport.exit_code(pid)
                 return code if code is not None else 128 + signal.SIGKILL
             if time.monotonic() >= deadline:
                 proc_stop.stop_owned(ctx.scope, address, signal.SIGTERM, 5.0,

@@ -142,6 +142,10 @@ class ScriptedTransport:
         self.answers = answers
         self.ran: list[list[str]] = []
 
+    @property
+    def is_local(self) -> bool:
+        return self.host == "local"
+
     def run(self, argv: Sequence[str], **_: object) -> CommandResult:
         self.ran.append(list(argv))
         for prefix, answer in self.answers.items():

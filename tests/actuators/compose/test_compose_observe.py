@@ -26,6 +26,8 @@ PROJECT = {"v1": "ccapture", "v2": "ccapture2"}
 class CapturedTransport:
     """Replays the captured outputs of one flavor; records every command."""
 
+    is_local = False  # captured elsewhere: no local paths to resolve
+
     def __init__(self, flavor: str, ps: str) -> None:
         self.host = f"captured-{flavor}"
         self.flavor = flavor

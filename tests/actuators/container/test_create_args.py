@@ -11,7 +11,6 @@ import docker.errors
 import pytest
 import requests
 
-from reconciler.actuators.container import engine as de
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.health import published_target
 from reconciler.actuators.container.spec import spec_of
@@ -20,6 +19,8 @@ from reconciler.errors import ReconcilerError, TerminalError, TransientError
 from reconciler.model.build import build
 from reconciler.model.changes import Observed, Status
 from reconciler.model.types import Address, ProbeKind
+from reconciler.transports.docker import engines
+from reconciler.transports.docker import errors as de
 
 SPEC: dict[str, Any] = {
     "image": "reconciler-test/busybox:1",
@@ -124,7 +125,7 @@ def test_importing_the_actuator_does_not_import_docker() -> None:
 def test_unreachable_engine_is_a_terminal_error_with_a_hint(tmp_path: Any) -> None:
     url = f"unix://{tmp_path}/no-such-docker.sock"
     with pytest.raises(TerminalError) as info:
-        de.connect(url)
+        engines.connect(url)
     assert info.value.message.startswith(f"cannot reach the Docker engine at {url}")
     assert "systemctl start docker" in info.value.hint
 

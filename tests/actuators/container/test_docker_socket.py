@@ -19,12 +19,12 @@ import docker.utils
 import pytest
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import engine as de
-from reconciler.actuators.container import socket as ds
 from reconciler.actuators.container.actuator import ContainerActuator
 from reconciler.errors import TerminalError, TransientError
 from reconciler.model.changes import Status
 from reconciler.model.types import Address
+from reconciler.transports.docker import errors as de
+from reconciler.transports.docker import socket as ds
 from reconciler.transports.local import LocalTransport
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -16,10 +16,10 @@ import requests
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.actuator import ContainerActuator
-from reconciler.actuators.container.create import EngineSlots, local_slots
 from reconciler.errors import TerminalError
 from reconciler.model.changes import Action, Change
 from reconciler.model.types import Address, Resource
+from reconciler.transports.docker.engines import EngineSlots, local_slots
 from reconciler.transports.local import LocalTransport
 
 IMAGE = "reconciler-test/busybox:1"

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import socket as docker_socket
 from reconciler.actuators.container.actuator import ContainerActuator
 from reconciler.engine import diff
 from reconciler.model.changes import Action, Change, Observed
 from reconciler.model.types import Address, DesiredState, Resource
+from reconciler.transports.docker import socket as docker_socket
 from reconciler.transports.local import LocalTransport
 
 IMAGE = "reconciler-test/busybox:1"

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.container import engine as de
-from reconciler.actuators.container.actuator import engine_url
+from reconciler.actuators.container.actuator import engine_of
 from reconciler.errors import TerminalError
 from reconciler.model.topology import HostSpec
 from reconciler.transports.base import CommandResult
+from reconciler.transports.docker import engines
 from reconciler.transports.ssh import SshTransport
 
 HOSTS = """
@@ -108,15 +108,14 @@ def _ctx(transport: Any, docker_url: str | None = None) -> ActuatorContext:
 
 def test_engine_of_an_ssh_host_is_its_own_over_ssh() -> None:
     h1 = _Ssh(HostSpec(name="h1", address="198.18.0.11", user="deploy", port=2222))
-    assert de.ssh_url(h1) == "ssh://deploy@198.18.0.11:2222"
+    assert engine_of(_ctx(h1)) == engines.Engine("h1", "ssh://deploy@198.18.0.11:2222", False)
     h2 = _Ssh(HostSpec(name="h2", address="198.18.0.12"))
-    assert engine_url(_ctx(h2, docker_url="tcp://127.0.0.1:2375")) == "ssh://198.18.0.12:22"
+    assert engine_of(_ctx(h2, docker_url="tcp://127.0.0.1:2375")).url == "ssh://198.18.0.12:22"
 
 
 def test_engine_of_a_transport_that_is_not_ssh_is_an_error() -> None:
     with pytest.raises(TerminalError, match="no Docker engine for host elsewhere"):
-        engine_url(_ctx(_Other()))
-    assert de.ssh_url(_Other()) is None
+        engine_of(_ctx(_Other()))
 
 
 class _Refusing(_Ssh):
@@ -151,6 +150,6 @@ def test_an_unusable_remote_engine_is_one_clear_error(answer: CommandResult,
                                                       needle: str) -> None:
     host = _Refusing(HostSpec(name="h1", address="198.18.0.11"), answer)
     with pytest.raises(TerminalError) as caught:
-        de.connect_over(host)
+        engines.connect_over(host)
     assert needle in str(caught.value) and caught.value.hint
     assert host.sent == ["docker version --format '{{.Server.APIVersion}}'"]

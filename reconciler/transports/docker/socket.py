@@ -1,6 +1,6 @@
 """A read-only Docker engine client over the local unix socket, stdlib only.
 
-Owns the cheap path of container observation: importing the docker SDK (with requests and
+Owns the cheap path of observing an engine: importing the docker SDK (with requests and
 urllib3) costs more than the whole rest of a no-op ``plan``, so observe lists and inspects
 through :class:`SocketAPI` (``http.client`` on an ``AF_UNIX`` socket) when the engine is a
 local unix socket (:func:`for_url`), and through the SDK otherwise (remote engines, TLS,
@@ -8,10 +8,11 @@ Docker CLI contexts). The methods have the signatures and return shapes of the S
 low-level ``client.api`` for what observe needs, so callers use either the same way.
 
 Failures are never tracebacks: a socket that is missing, refuses or forbids the connection is
-:func:`reconciler.actuators.container.engine.unreachable` (a TerminalError with the start hint), a
-timeout is a TransientError, and an HTTP error answer raises :class:`EngineAPIError` (404:
-:class:`NotFound`), shaped like the SDK's ``APIError`` (``status_code``, ``explanation``) so
-that :func:`reconciler.actuators.container.engine.engine_errors` maps both the same way.
+:func:`reconciler.transports.docker.errors.unreachable` (a TerminalError with the start hint), a
+timeout is a TransientError, and an HTTP error answer raises ``EngineAPIError`` (404:
+``NotFound``; both in :mod:`reconciler.transports.docker.errors`), shaped like the SDK's
+``APIError`` (``status_code``, ``explanation``) so that
+:func:`reconciler.transports.docker.errors.engine_errors` maps both the same way.
 """
 
 from __future__ import annotations
@@ -26,25 +27,15 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from reconciler.actuators.container.engine import describe, unreachable
 from reconciler.errors import TransientError
+from reconciler.transports.docker.errors import EngineAPIError, NotFound, describe, unreachable
+
+__all__ = ["DEFAULT_SOCKET_PATH", "EngineAPIError", "NotFound", "SocketAPI", "convert_filters",
+           "for_url"]
 
 DEFAULT_SOCKET_PATH = "/var/run/docker.sock"
 DEFAULT_TIMEOUT = 60.0  # the docker SDK's default for API calls
 _STALE = (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
-
-
-class EngineAPIError(Exception):
-    """The engine answered a request with an HTTP error (like the SDK's ``APIError``)."""
-
-    def __init__(self, status_code: int, explanation: str):
-        super().__init__(f"{status_code}: {explanation}")
-        self.status_code = status_code
-        self.explanation = explanation
-
-
-class NotFound(EngineAPIError):
-    """A 404: the object is gone (like the SDK's ``NotFound``)."""
 
 
 class _UnixConnection(http.client.HTTPConnection):

@@ -1,8 +1,8 @@
 """A host's Docker engine over the run's pooled SSH connection (ssh -> docker -> command).
 
-Owns the docker SDK plumbing that makes the container actuator talk to the engine of an SSH
-host. Every HTTP connection the SDK opens is one SSH *channel* on the host's pooled, already
-verified connection (:class:`reconciler.transports.ssh.SshTransport`) running
+Owns the docker SDK plumbing that lets a kind talk to the engine of an SSH host. Every HTTP
+connection the SDK opens is one SSH *channel* on the host's pooled, already verified
+connection (:class:`reconciler.transports.ssh.SshTransport`) running
 ``docker system dial-stdio`` (under ``sudo -n`` when the host says ``sudo: true``), which is
 what ``docker -H ssh://`` does. Nothing else is dialled, so:
 
@@ -12,7 +12,7 @@ what ``docker -H ssh://`` does. Nothing else is dialled, so:
 * the identity file, jump host and timeouts are the host's ``hosts:`` entry;
 * the engine needs no TCP port and no socket forwarding: only the docker CLI on the host.
 
-Imported lazily (by :func:`reconciler.actuators.container.engine.connect_over`): it imports the
+Imported lazily (by :func:`reconciler.transports.docker.engines.connect_over`): it imports the
 docker SDK at module level.
 """
 
@@ -23,6 +23,8 @@ from typing import Any
 
 from docker.transport.basehttpadapter import BaseHTTPAdapter
 from docker.transport.sshconn import SSHConnection, SSHConnectionPool
+
+from reconciler.transports.ssh import SshTransport
 
 DIAL_STDIO = "docker system dial-stdio"
 MAX_CHANNELS = 4  # engine channels per host at once (of sshd's default MaxSessions 10)
@@ -72,7 +74,7 @@ class DialStdioAdapter(BaseHTTPAdapter):  # type: ignore[misc]
         self._pool.close()
 
 
-def channel_opener(transport: Any) -> OpenChannel:
+def channel_opener(transport: SshTransport) -> OpenChannel:
     """Open channels on ``transport``'s pooled connection (reconnecting once if it dropped)."""
 
     def open_channel() -> Any:
@@ -84,10 +86,10 @@ def channel_opener(transport: Any) -> OpenChannel:
     return open_channel
 
 
-def client_over(transport: Any, url: str, *, timeout: float = 60.0) -> Any:
+def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> Any:
     """A ``docker.DockerClient`` for the engine of ``transport``'s host, API version
     negotiated (the lower of the SDK's default and the engine's). Raises whatever the SDK
-    raises; :func:`reconciler.actuators.container.engine.connect_over` maps it."""
+    raises; :func:`reconciler.transports.docker.engines.connect_over` maps it."""
     import docker
     from docker.constants import DEFAULT_DOCKER_API_VERSION
     from docker.utils import version_lt
