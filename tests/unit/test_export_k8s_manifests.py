@@ -1,0 +1,131 @@
+"""The Kubernetes export on literal models (reconciler/export/): workloads, probes, init
+containers, Secrets (inline base64, or external and never in clear), the diagnostic for each
+resource that does not map, and byte-identical output."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from reconciler.errors import Severity, SourceRange
+from reconciler.export.k8s_manifests import kubernetes
+from reconciler.export.k8s_yaml import files, stream
+from reconciler.model.secrets import marker
+from reconciler.model.types import (
+    Address,
+    Condition,
+    Dependency,
+    DesiredState,
+    HealthCheck,
+    ProbeKind,
+    Resource,
+)
+
+CLEAR = "s3cr3t-value-x9"
+
+
+def src(line: int) -> SourceRange:
+    return SourceRange(file="/p/services.yaml", line=line, column=3)
+
+
+def container(name: str, line: int, **spec: Any) -> dict[str, Any]:
+    return {"image": f"{name}:1", "ports": [], "volumes": [], "command": None,
+            "entrypoint": None, "env": {}, **spec}
+
+
+def model() -> DesiredState:
+    db = Resource(Address("container", "db"),
+                  container("db", 2, env={"DB_PASSWORD": marker(CLEAR), "PGDATA": "/d"},
+                            ports=[{"host": 15432, "container": 5432, "host_ip": "127.0.0.1"}],
+                            volumes=["pgdata:/var/lib/postgresql/data"]),
+                  health=HealthCheck(ProbeKind.COMMAND, "pg_isready -U postgres", 2, 1, 5, 9),
+                  source=src(2), secrets={"env.DB_PASSWORD": CLEAR}, order=0)
+    api = Resource(Address("container", "api"),
+                   container("api", 9, ports=[{"host": 18080, "container": 80}],
+                             command=["serve", "--port", "80"]),
+                   depends_on=(Dependency(Address("container", "db"), Condition.HEALTHY),
+                               Dependency(Address("process", "tool"), Condition.STARTED)),
+                   health=HealthCheck(ProbeKind.HTTP, "http://127.0.0.1:18080/up?x=1", 5, 2, 3),
+                   source=src(9), order=1)
+    tool = Resource(Address("process", "tool"), {"command": ["tool"], "cwd": "/p", "env": {}},
+                    source=src(20), order=2)
+    remote = Resource(Address("container", "edge", "web1"), container("edge", 30),
+                      source=src(30), order=3)
+    return DesiredState("shop", {r.address: r for r in (db, api, tool, remote)})
+
+
+def by_name(manifests: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {f"{m['kind']}/{m['metadata']['name']}": m for m in manifests}
+
+
+def test_containers_become_workloads_services_config_maps_and_secrets() -> None:
+    out = by_name(kubernetes(model()).manifests)
+    assert sorted(out) == ["ConfigMap/db-env", "Deployment/api", "Secret/db-secrets",
+                           "Service/api", "Service/db", "StatefulSet/db"]
+    db = out["StatefulSet/db"]
+    assert db["spec"]["volumeClaimTemplates"][0]["metadata"]["name"] == "pgdata"
+    assert db["metadata"]["labels"]["io.reconciler.address"] == "container.db"
+    assert out["Service/db"]["spec"]["ports"][0]["port"] == 5432
+    assert out["ConfigMap/db-env"]["data"] == {"PGDATA": "/d"}
+    assert out["Secret/db-secrets"]["data"] == {
+        "DB_PASSWORD": base64.b64encode(CLEAR.encode()).decode()}
+    pod = out["Deployment/api"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["args"] == ["serve", "--port", "80"]
+
+
+def test_health_checks_become_probes_with_their_timing() -> None:
+    out = by_name(kubernetes(model()).manifests)
+    api = out["Deployment/api"]["spec"]["template"]["spec"]["containers"][0]
+    # the published port 18080 of the check is the container's port 80
+    assert api["readinessProbe"] == {"httpGet": {"path": "/up?x=1", "port": 80, "scheme": "HTTP"},
+                                     "periodSeconds": 5, "timeoutSeconds": 2,
+                                     "failureThreshold": 3}
+    assert "startupProbe" not in api
+    db = out["StatefulSet/db"]["spec"]["template"]["spec"]["containers"][0]
+    assert db["livenessProbe"]["exec"] == {"command": ["pg_isready", "-U", "postgres"]}
+    assert db["startupProbe"]["failureThreshold"] == 5 + 5  # 9 s / 2 s rounded up, + retries
+
+
+def test_a_dependency_is_an_init_container_waiting_for_its_service() -> None:
+    result = kubernetes(model())
+    pod = by_name(result.manifests)["Deployment/api"]["spec"]["template"]["spec"]
+    [wait] = pod["initContainers"]
+    assert wait["name"] == "wait-for-db"
+    assert "nc -z -w 2 db 5432" in wait["command"][2]
+    # the dependency on a local process cannot be waited for: said, not dropped
+    assert any("dependency process.tool is not exported" in d.summary
+               for d in result.diagnostics)
+
+
+def test_what_does_not_map_gets_a_warning_with_its_place() -> None:
+    result = kubernetes(model())
+    found = {d.address: d for d in result.diagnostics if "not exported (" in d.summary
+             or "SSH host" in d.summary}
+    assert str(found["process.tool"].source) == "/p/services.yaml:20:3"
+    assert "local process has no image" in found["process.tool"].summary
+    assert "SSH host 'web1'" in found["container.edge@web1"].summary
+    assert all(d.severity is Severity.WARNING for d in result.diagnostics)
+    assert result.unmapped
+
+
+def test_external_secrets_are_referenced_and_never_in_the_output() -> None:
+    result = kubernetes(model(), "external")
+    text = stream(result.manifests)
+    assert CLEAR not in text and base64.b64encode(CLEAR.encode()).decode() not in text
+    assert "kind: Secret" not in text
+    pod = by_name(result.manifests)["StatefulSet/db"]["spec"]["template"]["spec"]
+    assert {"secretRef": {"name": "db-secrets"}} in pod["containers"][0]["envFrom"]
+    assert result.notes == ["container.db: create Secret 'db-secrets' with keys DB_PASSWORD "
+                            "(kubectl create secret generic db-secrets --from-literal=KEY=...)"]
+    assert CLEAR not in "".join(result.notes) + "".join(d.render() for d in result.diagnostics)
+
+
+def test_the_output_is_byte_identical_and_sorted() -> None:
+    first, second = kubernetes(model()), kubernetes(model())
+    assert stream(first.manifests) == stream(second.manifests)
+    assert files(first.manifests) == files(second.manifests)
+    assert list(files(first.manifests)) == [
+        "configmap-db-env.yaml", "secret-db-secrets.yaml", "service-api.yaml",
+        "service-db.yaml", "statefulset-db.yaml", "deployment-api.yaml"]
+    text = stream(first.manifests)
+    assert text.startswith("---\napiVersion: v1\ndata:\n") and "&id" not in text
