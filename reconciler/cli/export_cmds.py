@@ -28,6 +28,22 @@ def _fixed_ports(_docs: Any) -> Any:
     return lambda _address: next(numbers)
 
 
+def _read_files(paths: list[str]) -> dict[str, str]:
+    """The text of each path that is a regular file small enough for a ConfigMap; the rest
+    are left out (the export warns about their mounts)."""
+    from reconciler.export.k8s_volumes import CONFIG_MAP_LIMIT
+
+    found: dict[str, str] = {}
+    for path in paths:
+        try:
+            place = Path(path)
+            if place.is_file() and place.stat().st_size <= CONFIG_MAP_LIMIT:
+                found[path] = place.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return found
+
+
 @export_app.command("kubernetes")
 def export_kubernetes(
     ctx: typer.Context,
@@ -48,6 +64,7 @@ def export_kubernetes(
     from reconciler.engine.loading import load_and_build
     from reconciler.errors import ConfigError, UserError
     from reconciler.export.k8s_manifests import kubernetes
+    from reconciler.export.k8s_volumes import bind_sources
     from reconciler.export.k8s_yaml import files, stream
 
     if secrets not in ("inline", "external"):
@@ -58,7 +75,8 @@ def export_kubernetes(
                             ports=_fixed_ports)
     if loaded.errors or loaded.desired is None:
         raise ConfigError(loaded.diagnostics)
-    result = kubernetes(loaded.desired, "external" if secrets == "external" else "inline")
+    result = kubernetes(loaded.desired, "external" if secrets == "external" else "inline",
+                        _read_files(bind_sources(loaded.desired)))
     for diagnostic in [*loaded.diagnostics, *result.diagnostics]:
         echo(diagnostic.render(), err=True)
     for note in result.notes:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.errors import Diagnostic, Severity
-from reconciler.export.k8s_pod import pod_template, secret_name
+from reconciler.export.k8s_pod import files_name, pod_template, secret_name
 from reconciler.export.k8s_workload import Workload, dns_name, workloads
 from reconciler.model.types import DesiredState
 
@@ -80,10 +80,12 @@ def _secret(work: Workload, labels: dict[str, str]) -> dict[str, Any]:
             "metadata": _meta(secret_name(work), labels), "data": data}
 
 
-def kubernetes(desired: DesiredState, secrets: SecretsMode = "inline") -> Export:
+def kubernetes(desired: DesiredState, secrets: SecretsMode = "inline",
+               files: Mapping[str, str] | None = None) -> Export:
     """Every manifest for ``desired``, sorted (apply order, then name), and a warning for
-    each resource or part that does not map."""
-    found, problems = workloads(desired)
+    each resource or part that does not map. ``files``: the text of the bind-mounted files
+    the driver could read, by path (:func:`~reconciler.export.k8s_volumes.bind_sources`)."""
+    found, problems = workloads(desired, files)
     out = Export(diagnostics=problems)
     by_address = {w.address: w for w in found}
     for work in found:
@@ -93,6 +95,11 @@ def kubernetes(desired: DesiredState, secrets: SecretsMode = "inline") -> Export
             out.manifests.append({"apiVersion": "v1", "kind": "ConfigMap",
                                   "metadata": _meta(config_map, labels),
                                   "data": dict(sorted(work.env.items()))})
+        mounted = {v.key: v.content for v in work.volumes if v.kind == "file"}
+        if mounted:
+            out.manifests.append({"apiVersion": "v1", "kind": "ConfigMap",
+                                  "metadata": _meta(files_name(work), labels),
+                                  "data": dict(sorted(mounted.items()))})
         secret = secret_name(work) if work.secret_env else None
         if secret is not None and secrets == "inline":
             out.manifests.append(_secret(work, labels))

@@ -15,13 +15,18 @@ from reconciler.errors import Diagnostic, warning
 from reconciler.export.k8s_workload import Workload
 from reconciler.model.types import HealthCheck, ProbeKind
 
-__all__ = ["WAIT_IMAGE", "pod_template", "probes", "secret_name"]
+__all__ = ["WAIT_IMAGE", "files_name", "pod_template", "probes", "secret_name"]
 
 WAIT_IMAGE = "busybox:1.36"
 
 
 def secret_name(work: Workload) -> str:
     return f"{work.name}-secrets"
+
+
+def files_name(work: Workload) -> str:
+    """The ConfigMap of the workload's bind-mounted files."""
+    return f"{work.name}-files"
 
 
 def _seconds(value: float) -> int:
@@ -112,7 +117,9 @@ def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | No
     if work.ports:
         container["ports"] = [{"containerPort": p.port, "protocol": p.protocol,
                                "name": f"{p.protocol.lower()}-{p.port}"} for p in work.ports]
-    mounts = [{"name": v.name, "mountPath": v.target} for v in work.volumes]
+    mounts = [{"name": v.name, "mountPath": v.target}
+              | ({"subPath": v.key, "readOnly": True} if v.kind == "file" else {})
+              for v in work.volumes]
     if mounts:
         container["volumeMounts"] = mounts
     container.update(probes(work, problems))
@@ -121,8 +128,10 @@ def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | No
              if (w := _wait(work, t, by_address, problems)) is not None]
     if waits:
         spec["initContainers"] = waits
-    tmpfs = [{"name": v.name, "emptyDir": {"medium": "Memory"}}
-             for v in work.volumes if v.kind == "tmpfs"]
-    if tmpfs:
-        spec["volumes"] = tmpfs
+    pod_volumes = [{"name": v.name, "emptyDir": {"medium": "Memory"}}
+                   for v in work.volumes if v.kind == "tmpfs"]
+    if any(v.kind == "file" for v in work.volumes):
+        pod_volumes.append({"name": "files", "configMap": {"name": files_name(work)}})
+    if pod_volumes:
+        spec["volumes"] = pod_volumes
     return {"metadata": {"labels": dict(labels)}, "spec": spec}

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import Diagnostic, warning
+from reconciler.export.k8s_volumes import Volume
+from reconciler.export.k8s_volumes import volumes as mounts_of
 from reconciler.model.secrets import is_marker, is_secret_name
 from reconciler.model.types import LOCAL_HOST, DesiredState, HealthCheck, Resource
 
@@ -29,15 +31,6 @@ _WHY = {
 class Port:
     port: int
     protocol: str = "TCP"
-
-
-@dataclass(frozen=True, slots=True)
-class Volume:
-    """``kind``: ``claim`` (a named volume: a StatefulSet claim) or ``tmpfs`` (emptyDir)."""
-
-    name: str
-    target: str
-    kind: str = "claim"
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,28 +93,6 @@ def _compose_ports(definition: Mapping[str, Any]) -> tuple[list[Port], dict[int,
     return ports, published, bad
 
 
-def _volumes(items: Sequence[Any], res: Resource, problems: list[Diagnostic]) -> list[Volume]:
-    out: list[Volume] = []
-    for item in items:
-        if isinstance(item, Mapping):
-            kind, source, target = (str(item.get("type", "volume")), str(item.get("source", "")),
-                                    str(item.get("target", "")))
-        else:
-            source, _, rest = str(item).partition(":")
-            target = rest.split(":")[0]
-            kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
-        if kind == "tmpfs":
-            out.append(Volume(dns_name(f"tmpfs-{target}"), target, "tmpfs"))
-        elif kind == "volume" and source and target:
-            out.append(Volume(dns_name(source), target))
-        else:
-            problems.append(warning(
-                f"{res.address}: volume {item!r} is not exported (a {kind} mount of a host path)",
-                res.source, address=str(res.address),
-                hint="use a named volume (it becomes a PersistentVolumeClaim) or a ConfigMap"))
-    return out
-
-
 def _argv(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
@@ -130,7 +101,8 @@ def _argv(value: Any) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value)
 
 
-def _from_container(res: Resource, problems: list[Diagnostic]) -> Workload:
+def _from_container(res: Resource, files: Mapping[str, str],
+                    problems: list[Diagnostic]) -> Workload:
     spec = res.spec
     env, secret_env = {}, {}
     for key, value in sorted(dict(spec.get("env") or {}).items()):
@@ -144,12 +116,12 @@ def _from_container(res: Resource, problems: list[Diagnostic]) -> Workload:
                  if p.get("host")}
     return Workload(dns_name(res.name), str(res.address), str(spec["image"]),
                     _argv(spec.get("entrypoint")), _argv(spec.get("command")), env, secret_env,
-                    _sorted(ports), published, tuple(_volumes(spec.get("volumes") or [], res,
-                                                            problems)), res.health,
+                    _sorted(ports), published, mounts_of(res, files, problems), res.health,
                     tuple(str(d.target) for d in res.depends_on), res)
 
 
-def _from_compose(res: Resource, problems: list[Diagnostic]) -> Workload | None:
+def _from_compose(res: Resource, files: Mapping[str, str],
+                  problems: list[Diagnostic]) -> Workload | None:
     definition: Mapping[str, Any] = res.spec.get("definition") or {}
     if not definition.get("image"):
         problems.append(warning(f"{res.address}: a Compose service without an image is not "
@@ -171,13 +143,15 @@ def _from_compose(res: Resource, problems: list[Diagnostic]) -> Workload | None:
     return Workload(dns_name(name), str(res.address), str(definition["image"]),
                     _argv(definition.get("entrypoint")), _argv(definition.get("command")), env,
                     secret_env, _sorted(ports), published,
-                    tuple(_volumes(definition.get("volumes") or [], res, problems)), res.health,
+                    mounts_of(res, files, problems), res.health,
                     tuple(str(d.target) for d in res.depends_on), res)
 
 
-def workloads(desired: DesiredState) -> tuple[list[Workload], list[Diagnostic]]:
+def workloads(desired: DesiredState, files: Mapping[str, str] | None = None
+              ) -> tuple[list[Workload], list[Diagnostic]]:
     """The exportable workloads of ``desired`` (sorted by name) and a warning per resource
-    (or part of one) that does not map."""
+    (or part of one) that does not map; ``files``: the text of bind-mounted files by path."""
+    files = files or {}
     problems: list[Diagnostic] = []
     out: list[Workload] = []
     for res in desired.ordered():
@@ -187,9 +161,9 @@ def workloads(desired: DesiredState) -> tuple[list[Workload], list[Diagnostic]]:
                                     address=str(res.address),
                                     hint="hosts are places; a cluster schedules pods itself"))
         elif res.kind == "container":
-            out.append(_from_container(res, problems))
+            out.append(_from_container(res, files, problems))
         elif res.kind == "compose" and "service" in res.spec:
-            if (made := _from_compose(res, problems)) is not None:
+            if (made := _from_compose(res, files, problems)) is not None:
                 out.append(made)
         else:
             why = _WHY.get(res.kind, f"kind '{res.kind}' has no Kubernetes form")

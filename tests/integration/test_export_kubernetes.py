@@ -23,7 +23,8 @@ VERSION = kubernetes_validate.latest_version()
 
 # project name -> the files copied into it (Compose files under the name Compose reads)
 PROJECTS: dict[str, dict[str, Path]] = {
-    "kubernetes-example": {"services.yaml": ROOT / "examples/kubernetes/services.yaml"},
+    "kubernetes-example": {"services.yaml": ROOT / "examples/kubernetes/services.yaml",
+                           "nginx.conf": ROOT / "examples/kubernetes/nginx.conf"},
     "seeds": {"compose.yaml": ROOT / "tests/fuzz_corpus/seeds/compose.yaml",
               "compose.override.yaml": ROOT / "tests/fuzz_corpus/seeds/compose.override.yaml"},
     "capture": {"compose.yaml": ROOT / "tests/actuators/compose/fixtures/capture_compose.yaml"},
@@ -70,10 +71,12 @@ def test_every_manifest_validates_and_a_rerun_is_identical(tmp_path: Path, name:
 def test_the_example_exports_every_kind_it_uses(tmp_path: Path) -> None:
     done = export(copy(tmp_path, "kubernetes-example"))
     kinds = sorted(f"{m['kind']}/{m['metadata']['name']}" for m in documents(done.stdout))
-    assert kinds == ["ConfigMap/api-env", "ConfigMap/db-env", "Deployment/api",
-                     "Deployment/cache", "Secret/db-secrets", "Service/api", "Service/cache",
-                     "Service/db", "StatefulSet/db"]
+    assert kinds == ["ConfigMap/api-env", "ConfigMap/api-files", "ConfigMap/db-env",
+                     "Deployment/api", "Deployment/cache", "Secret/db-secrets", "Service/api",
+                     "Service/cache", "Service/db", "StatefulSet/db"]
     assert done.stderr == ""
+    [files] = [m for m in documents(done.stdout) if m["metadata"]["name"] == "api-files"]
+    assert files["data"] == {"nginx.conf": (ROOT / "examples/kubernetes/nginx.conf").read_text()}
 
 
 def test_one_file_per_resource_with_the_same_bytes_as_the_stream(tmp_path: Path) -> None:
@@ -82,7 +85,7 @@ def test_one_file_per_resource_with_the_same_bytes_as_the_stream(tmp_path: Path)
     done = export(project, "-o", str(out))
     assert done.returncode == 0 and done.stdout == "", done.stderr
     written = sorted(p.name for p in out.iterdir())
-    assert "statefulset-db.yaml" in written and len(written) == 9
+    assert "statefulset-db.yaml" in written and len(written) == 10
     stream = export(project).stdout
     assert stream.rstrip("\n") == "".join(f"---\n{(out / n).read_text()}" for n in [
         f"{m['kind'].lower()}-{m['metadata']['name']}.yaml"

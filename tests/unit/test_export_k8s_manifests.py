@@ -9,6 +9,7 @@ from typing import Any
 
 from reconciler.errors import Severity, SourceRange
 from reconciler.export.k8s_manifests import kubernetes
+from reconciler.export.k8s_volumes import bind_sources
 from reconciler.export.k8s_yaml import files, stream
 from reconciler.model.secrets import marker
 from reconciler.model.types import (
@@ -129,3 +130,24 @@ def test_the_output_is_byte_identical_and_sorted() -> None:
         "service-db.yaml", "statefulset-db.yaml", "deployment-api.yaml"]
     text = stream(first.manifests)
     assert text.startswith("---\napiVersion: v1\ndata:\n") and "&id" not in text
+
+
+def test_a_bind_mounted_file_becomes_a_config_map_key_and_a_directory_a_warning() -> None:
+    web = Resource(Address("compose", "compose.web"),
+                   {"files": ["/p/compose.yaml"], "service": "web",
+                    "definition": {"image": "nginx:1", "volumes": [
+                        "./conf/site.conf:/etc/nginx/conf.d/default.conf:ro", "./data:/data"]}},
+                   source=src(2))
+    desired = DesiredState("p", {web.address: web})
+    assert bind_sources(desired) == ["/p/conf/site.conf", "/p/data"]
+    result = kubernetes(desired, files={"/p/conf/site.conf": "server {}\n"})
+    out = by_name(result.manifests)
+    assert out["ConfigMap/web-files"]["data"] == {"site.conf": "server {}\n"}
+    pod = out["Deployment/web"]["spec"]["template"]["spec"]
+    assert pod["containers"][0]["volumeMounts"] == [
+        {"name": "files", "mountPath": "/etc/nginx/conf.d/default.conf", "subPath": "site.conf",
+         "readOnly": True}]
+    assert pod["volumes"] == [{"name": "files", "configMap": {"name": "web-files"}}]
+    [warned] = result.diagnostics
+    assert "volume './data:/data' is not exported" in warned.summary
+    assert str(warned.source) == "/p/services.yaml:2:3"
