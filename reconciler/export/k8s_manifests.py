@@ -53,8 +53,8 @@ def _selector(labels: Mapping[str, str]) -> dict[str, str]:
 def _workload(work: Workload, labels: dict[str, str], template: dict[str, Any]
               ) -> dict[str, Any]:
     claims = [v for v in work.volumes if v.kind == "claim"]
-    spec: dict[str, Any] = {"replicas": 1, "selector": {"matchLabels": _selector(labels)},
-                            "template": template}
+    spec: dict[str, Any] = {"replicas": work.replicas,
+                            "selector": {"matchLabels": _selector(labels)}, "template": template}
     if not claims:
         return {"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": _meta(work.name, labels), "spec": spec}

@@ -122,6 +122,8 @@ def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | No
               for v in work.volumes]
     if mounts:
         container["volumeMounts"] = mounts
+    if work.resources:
+        container["resources"] = {k: dict(v) for k, v in work.resources.items()}
     container.update(probes(work, problems))
     spec: dict[str, Any] = {"containers": [container]}
     waits = [w for t in sorted(set(work.depends_on))

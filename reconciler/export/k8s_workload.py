@@ -11,6 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.errors import Diagnostic, warning
+from reconciler.export.k8s_resources import (
+    compose_replicas,
+    compose_resources,
+    container_resources,
+)
 from reconciler.export.k8s_volumes import Volume
 from reconciler.export.k8s_volumes import volumes as mounts_of
 from reconciler.model.secrets import is_marker, is_secret_name
@@ -49,6 +54,8 @@ class Workload:
     volumes: tuple[Volume, ...] = ()
     health: HealthCheck | None = None
     depends_on: tuple[str, ...] = ()  # addresses
+    replicas: int = 1
+    resources: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     resource: Resource | None = None
 
 
@@ -117,7 +124,8 @@ def _from_container(res: Resource, files: Mapping[str, str],
     return Workload(dns_name(res.name), str(res.address), str(spec["image"]),
                     _argv(spec.get("entrypoint")), _argv(spec.get("command")), env, secret_env,
                     _sorted(ports), published, mounts_of(res, files, problems), res.health,
-                    tuple(str(d.target) for d in res.depends_on), res)
+                    tuple(str(d.target) for d in res.depends_on),
+                    resources=container_resources(spec), resource=res)
 
 
 def _from_compose(res: Resource, files: Mapping[str, str],
@@ -144,7 +152,9 @@ def _from_compose(res: Resource, files: Mapping[str, str],
                     _argv(definition.get("entrypoint")), _argv(definition.get("command")), env,
                     secret_env, _sorted(ports), published,
                     mounts_of(res, files, problems), res.health,
-                    tuple(str(d.target) for d in res.depends_on), res)
+                    tuple(str(d.target) for d in res.depends_on),
+                    replicas=compose_replicas(definition),
+                    resources=compose_resources(definition), resource=res)
 
 
 def workloads(desired: DesiredState, files: Mapping[str, str] | None = None

@@ -9,6 +9,7 @@ from typing import Any
 
 from reconciler.errors import Severity, SourceRange
 from reconciler.export.k8s_manifests import kubernetes
+from reconciler.export.k8s_resources import cpu, memory
 from reconciler.export.k8s_volumes import bind_sources
 from reconciler.export.k8s_yaml import files, stream
 from reconciler.model.secrets import marker
@@ -151,3 +152,23 @@ def test_a_bind_mounted_file_becomes_a_config_map_key_and_a_directory_a_warning(
     [warned] = result.diagnostics
     assert "volume './data:/data' is not exported" in warned.summary
     assert str(warned.source) == "/p/services.yaml:2:3"
+
+
+def test_cpus_memory_and_replicas_become_resources_and_replicas() -> None:
+    assert [memory(v) for v in ("512m", "1g", "100k", "2048", 4096, "50MB", "lots", "0m")] == [
+        "512Mi", "1Gi", "100Ki", "2048", "4096", "50Mi", None, None]
+    assert [cpu(v) for v in (0.5, "2", 0, "x")] == ["500m", "2000m", None, None]
+    box = Resource(Address("container", "box"), container("box", 1, cpus=1.5, memory="256m"),
+                   source=src(1))
+    web = Resource(Address("compose", "compose.web"),
+                   {"files": ["/p/compose.yaml"], "service": "web", "definition": {
+                       "image": "nginx:1", "deploy": {"replicas": 3, "resources": {
+                           "limits": {"cpus": "0.25", "memory": "64M"},
+                           "reservations": {"memory": "32M"}}}}}, source=src(5))
+    out = by_name(kubernetes(DesiredState("p", {box.address: box, web.address: web})).manifests)
+    assert out["Deployment/box"]["spec"]["replicas"] == 1
+    assert out["Deployment/box"]["spec"]["template"]["spec"]["containers"][0]["resources"] == {
+        "limits": {"cpu": "1500m", "memory": "256Mi"}}
+    assert out["Deployment/web"]["spec"]["replicas"] == 3
+    assert out["Deployment/web"]["spec"]["template"]["spec"]["containers"][0]["resources"] == {
+        "limits": {"cpu": "250m", "memory": "64Mi"}, "requests": {"memory": "32Mi"}}
