@@ -7,6 +7,7 @@ its keys. Labels keep the reconciler address (``io.reconciler.address``)."""
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -37,13 +38,25 @@ class Export:
         return any(d.severity in (Severity.WARNING, Severity.ERROR) for d in self.diagnostics)
 
 
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+ADDRESS_KEY = "io.reconciler.address"
+
+
 def _meta(name: str, labels: Mapping[str, str]) -> dict[str, Any]:
-    return {"name": name, "labels": dict(labels)}
+    """Name and labels; an address too long (or odd) for a label value is an annotation."""
+    meta: dict[str, Any] = {"name": name, "labels": dict(labels)}
+    address = labels.get(ADDRESS_KEY)
+    if address is None:
+        return meta
+    if len(address) > 63 or not _LABEL_VALUE.match(address):
+        del meta["labels"][ADDRESS_KEY]
+        meta["annotations"] = {ADDRESS_KEY: address}
+    return meta
 
 
 def _labels(project: str, work: Workload) -> dict[str, str]:
     return {"app.kubernetes.io/name": work.name, "app.kubernetes.io/instance": dns_name(project),
-            "app.kubernetes.io/managed-by": "reconciler", "io.reconciler.address": work.address}
+            "app.kubernetes.io/managed-by": "reconciler", ADDRESS_KEY: work.address}
 
 
 def _selector(labels: Mapping[str, str]) -> dict[str, str]:

@@ -136,4 +136,5 @@ def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | No
         pod_volumes.append({"name": "files", "configMap": {"name": files_name(work)}})
     if pod_volumes:
         spec["volumes"] = pod_volumes
-    return {"metadata": {"labels": dict(labels)}, "spec": spec}
+    return {"metadata": {"labels": {k: v for k, v in labels.items() if len(v) <= 63}},
+            "spec": spec}

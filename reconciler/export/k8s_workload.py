@@ -139,6 +139,11 @@ def _from_compose(res: Resource, files: Mapping[str, str],
     env, secret_env = {}, {}
     for key, value in sorted(dict(definition.get("environment") or {}).items()):
         text = "" if value is None else str(value)
+        if value is None:
+            problems.append(warning(f"{res.address}: environment {key} has no value in the "
+                                    "Compose file (Compose takes it from its own environment); "
+                                    "exported empty", res.source, address=str(res.address),
+                                    hint="give it a value (or `${VAR}`) in the file"))
         if is_secret_name(key) or f"env.{key}" in res.secrets:
             secret_env[key] = res.secrets.get(f"env.{key}", text)
         else:

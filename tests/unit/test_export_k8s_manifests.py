@@ -172,3 +172,24 @@ def test_cpus_memory_and_replicas_become_resources_and_replicas() -> None:
     assert out["Deployment/web"]["spec"]["replicas"] == 3
     assert out["Deployment/web"]["spec"]["template"]["spec"]["containers"][0]["resources"] == {
         "limits": {"cpu": "250m", "memory": "64Mi"}, "requests": {"memory": "32Mi"}}
+
+
+def test_an_address_too_long_for_a_label_is_an_annotation() -> None:
+    name = "a" * 70
+    box = Resource(Address("container", name), container("box", 1), source=src(1))
+    [deployment] = kubernetes(DesiredState("p", {box.address: box})).manifests
+    assert deployment["metadata"]["annotations"] == {"io.reconciler.address": f"container.{name}"}
+    assert "io.reconciler.address" not in deployment["metadata"]["labels"]
+    assert deployment["metadata"]["name"] == "a" * 63
+    assert "io.reconciler.address" not in deployment["spec"]["template"]["metadata"]["labels"]
+
+
+def test_a_compose_variable_without_a_value_is_exported_empty_with_a_warning() -> None:
+    web = Resource(Address("compose", "compose.web"),
+                   {"files": ["/p/compose.yaml"], "service": "web",
+                    "definition": {"image": "nginx:1", "environment": {"A": "1", "B": None}}},
+                   source=src(4))
+    result = kubernetes(DesiredState("p", {web.address: web}))
+    assert by_name(result.manifests)["ConfigMap/web-env"]["data"] == {"A": "1", "B": ""}
+    [warned] = result.diagnostics
+    assert "environment B has no value" in warned.summary
