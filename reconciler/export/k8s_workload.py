@@ -32,6 +32,11 @@ _WHY = {
 }
 
 
+_HINTS = {"task": "write a Kubernetes Job (or an init container) for it by hand",
+          "package": "bake it into the image", "file": "mount it from a ConfigMap",
+          "wireguard": "use the cluster's network"}
+
+
 @dataclass(frozen=True, slots=True)
 class Port:
     port: int
@@ -184,7 +189,8 @@ def workloads(desired: DesiredState, files: Mapping[str, str] | None = None
             why = _WHY.get(res.kind, f"kind '{res.kind}' has no Kubernetes form")
             problems.append(warning(f"{res.address}: not exported ({why})", res.source,
                                     address=str(res.address),
-                                    hint="give it an image (`type: docker`) to export it"))
+                                    hint=_HINTS.get(res.kind, "give it an image "
+                                                    "(`type: docker`) to export it")))
     seen: dict[str, str] = {}
     for work in out:
         if work.name in seen:
