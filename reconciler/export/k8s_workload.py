@@ -6,6 +6,7 @@ warning naming its file:line and why, never a silent drop."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,7 +110,7 @@ def _argv(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        return ("/bin/sh", "-c", value)
+        return tuple(shlex.split(value))  # Compose splits a string the shell's way, no shell
     return tuple(str(v) for v in value)
 
 

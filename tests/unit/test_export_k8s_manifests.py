@@ -193,3 +193,14 @@ def test_a_compose_variable_without_a_value_is_exported_empty_with_a_warning() -
     assert by_name(result.manifests)["ConfigMap/web-env"]["data"] == {"A": "1", "B": ""}
     [warned] = result.diagnostics
     assert "environment B has no value" in warned.summary
+
+
+def test_a_compose_command_string_is_split_like_compose_does() -> None:
+    cache = Resource(Address("compose", "compose.cache"),
+                     {"files": ["/p/compose.yaml"], "service": "cache",
+                      "definition": {"image": "redis:7", "command": "redis-server --save ''",
+                                     "entrypoint": "docker-entrypoint.sh"}}, source=src(1))
+    out = by_name(kubernetes(DesiredState("p", {cache.address: cache})).manifests)
+    [box] = out["Deployment/cache"]["spec"]["template"]["spec"]["containers"]
+    assert box["args"] == ["redis-server", "--save", ""]
+    assert box["command"] == ["docker-entrypoint.sh"]
