@@ -67,7 +67,7 @@ def globals_of(ctx: typer.Context) -> Globals:
 COMMAND_MODULES = ("config_cmds", "plan_cmds", "service_cmds", "state_cmds", "run_cmds",
                    "policy_cmds", "ops_cmds", "doctor_cmds", "watch_cmds", "hook_cmds",
                    "net_cmds", "hosts_cmds", "import_cmds", "ui_cmds",
-                   "sync_cmds", "secrets_cmds")  # the order of `--help`
+                   "sync_cmds", "secrets_cmds", "export_cmds")  # the order of `--help`
 
 
 def load_commands() -> None:

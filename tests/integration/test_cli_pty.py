@@ -47,7 +47,9 @@ def one_shot() -> dict[tuple[str, ...], list[list[str]]]:
     return {
         ("apply",): [[]], ("approve",): [["tfplan"], []], ("audit", "export"): [[]],
         ("config", "show"): [[], ["--json"]], ("destroy",): [[]], ("doctor",): [[]],
-        ("exec",): [["api", "--", "true"], []], ("graph",): [[], ["--format", "mermaid"]],
+        ("exec",): [["api", "--", "true"], []],
+        ("export", "kubernetes"): [[], ["--secrets=external", "--strict"], ["--secrets=x"]],
+        ("graph",): [[], ["--format", "mermaid"]],
         ("history",): [[], ["--json"]], ("hook", "install"): [[]], ("hook", "run"): [[]],
         ("hosts", "facts"): [[], ["nohost"]], ("hosts", "list"): [[]],
         ("hosts", "test"): [[]], ("hosts", "trust"): [["nohost"]],
