@@ -14,12 +14,14 @@ SERVICE_COMMON = frozenset({
     "type", "target", "description", "network", "env", "dependencies", "depends_on",
     "health_check", "startup_timeout", "shutdown_timeout", "protect", "labels",
 })
+# docker keys that only mean something with `cluster:` (a swarm service)
+SWARM_KEYS = frozenset({"cluster", "replicas", "constraints", "publish_mode", "update"})
 TARGET_KEYS: dict[str, frozenset[str]] = {
     "process": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
                           "stop_signal"}),
     "docker": frozenset({"host", "image", "ports", "volumes", "command", "entrypoint", "port",
                          "stop_signal", "restart", "init", "cpus", "memory", "pull",
-                         "networks"}),
+                         "networks", *SWARM_KEYS}),
     "remote": frozenset({"host", "binary", "args", "working_dir", "user", "command", "port",
                          "stop_signal"}),
     "package": frozenset({"host", "package", "version", "install_path"}),

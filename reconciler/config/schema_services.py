@@ -117,6 +117,26 @@ class DependsOn(Strict):
     condition: ConditionName = "service_healthy"
 
 
+class SwarmUpdate(Strict):
+    """swarm: how a changed service rolls (Docker's update_config)."""
+
+    parallelism: int | None = Field(default=None, ge=0,
+                                    description="tasks updated at once (default 1; 0: all)")
+    delay: float | None = Field(default=None, ge=0, description="seconds between batches")
+    failure_action: Literal["pause", "continue", "rollback"] | None = None
+    order: Literal["stop-first", "start-first"] | None = Field(
+        default=None, description="start-first: the new task runs before the old one stops")
+
+
+class Cluster(Strict):
+    """A cluster engine services run on with `cluster: NAME`."""
+
+    type: Literal["swarm"]
+    docker_host: str | None = Field(
+        default=None, description="its manager's engine: unix:///path or ssh://user@host "
+        "(default: the local engine)")
+
+
 class Target(Strict):
     """Nested shape: what to run, tagged by `type`."""
 
@@ -166,6 +186,15 @@ class Target(Strict):
     mode: str | None = Field(default=None, pattern=r"^0?[0-7]{3}$",
                              description="file: permission bits, octal (default 0644)")
     owner: str | None = Field(default=None, description="file: user or user:group to chown to")
+    cluster: str | None = Field(
+        default=None, description="docker: run as a service of this cluster (`clusters:`)")
+    replicas: int | None = Field(default=None, ge=0, description="swarm: number of tasks")
+    constraints: list[str] = Field(
+        default_factory=list, description="swarm: placement constraints (node.labels.x==y)")
+    publish_mode: Literal["ingress", "host"] | None = Field(
+        default=None, description="swarm: publish ports through the routing mesh (ingress, "
+        "needs ip_vs) or on each task's node (host)")
+    update: SwarmUpdate | None = None
     env: dict[str, Scalar | Secret] = Field(
         default_factory=dict, description="nested shape: environment (merged over the "
         "service's own `env`)")
@@ -220,6 +249,7 @@ class ServicesFile(Strict):
     settings: Settings = Field(default_factory=lambda: Settings())
     networks: dict[str, Network] = Field(default_factory=dict)
     hosts: dict[str, Host] = Field(default_factory=dict)
+    clusters: dict[str, Cluster] = Field(default_factory=dict)
     uses: list[str | Stack] = Field(default_factory=list)
     services: dict[str, Service] = Field(default_factory=dict)
     tasks: dict[str, Task] = Field(default_factory=dict)

@@ -27,6 +27,7 @@ COMPONENTS = (
     "postgres-bin",
     "redis-bin",
     "git",
+    "swarm",
 )
 SETUP_HINT = "run scripts/setup-test-env.sh"
 
@@ -135,6 +136,13 @@ def _check_git() -> str | None:
     return None if shutil.which("git") else "git is not installed"
 
 
+def _check_swarm() -> str | None:
+    for tool in ("dockerd", "docker"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` is not installed (docker.io)"
+    return _check_docker() or _check_netns()
+
+
 _CHECKS: dict[str, Callable[[], str | None]] = {
     "docker": _check_docker,
     "compose-v1": _check_compose_v1,
@@ -145,6 +153,7 @@ _CHECKS: dict[str, Callable[[], str | None]] = {
     "postgres-bin": _check_postgres_bin,
     "redis-bin": _check_redis_bin,
     "git": _check_git,
+    "swarm": _check_swarm,
 }
 
 

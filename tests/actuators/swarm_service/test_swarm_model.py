@@ -1,0 +1,93 @@
+"""``cluster:`` services build into ``swarm_service`` resources (no engine needed).
+
+The spec the model builds (replicas, constraints, host-mode ports, restart words mapped onto
+swarm's conditions, update config with its defaults, secrets kept out of the spec), the API
+body the actuator sends, and the validation errors: an undeclared cluster, swarm keys without
+`cluster:`, a task on a cluster, a bad publish mode.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.actuators.swarm_service.spec import of, service_body
+from reconciler.engine.project import Project
+from reconciler.errors import ConfigError
+from reconciler.model.types import Address
+
+HEAD = "name: sw\nclusters:\n  lab: {type: swarm, docker_host: 'unix:///tmp/m.sock'}\n"
+WEB = """\
+services:
+  web:
+    type: docker
+    cluster: lab
+    image: app:1
+    command: ["httpd", "-f"]
+    env: {GREETING: hi, TOKEN: {secret: s3cret}}
+    replicas: 3
+    constraints: ["node.role==worker"]
+    ports: ["8080:80", 53/udp]
+    publish_mode: host
+    restart: on-failure:4
+    update: {order: start-first, delay: 2}
+    labels: {team: web}
+"""
+
+
+def build(tmp_path: Path, text: str) -> Project:
+    (tmp_path / "services.yaml").write_text(text)
+    return Project(tmp_path, state_dir=tmp_path / ".state")
+
+
+def test_a_cluster_service_is_a_swarm_service(tmp_path: Path) -> None:
+    desired, _ = build(tmp_path, HEAD + WEB).desired()
+    resource = desired.resources[Address("swarm_service", "web")]
+    spec = of(resource.spec)
+    assert spec["docker_host"] == "unix:///tmp/m.sock" and spec["replicas"] == 3
+    assert spec["ports"] == [
+        {"target": 80, "published": 8080, "protocol": "tcp", "mode": "host"},
+        {"target": 53, "published": 53, "protocol": "udp", "mode": "host"}]
+    assert spec["restart"] == {"condition": "on-failure", "max_attempts": 4}
+    assert spec["update"] == {"parallelism": 1, "delay": 2, "failure_action": "pause",
+                              "order": "start-first"}
+    assert spec["env"]["GREETING"] == "hi" and "s3cret" not in str(resource.spec)
+    assert resource.secrets == {"env.TOKEN": "s3cret"}
+
+    body = service_body(spec, "sw_web", {"io.reconciler.scope": "sw"},
+                        {**spec["env"], "TOKEN": "s3cret"})
+    container = body["task_template"]["ContainerSpec"]
+    assert container["Env"] == ["GREETING=hi", "TOKEN=s3cret"]
+    assert container["Labels"] == {"team": "web", "io.reconciler.scope": "sw"}
+    assert body["task_template"]["Placement"] == {"Constraints": ["node.role==worker"]}
+    assert body["mode"] == {"replicated": {"Replicas": 3}}
+    assert body["update_config"]["Order"] == "start-first"
+    assert body["update_config"]["Delay"] == 2_000_000_000
+    assert body["endpoint_spec"]["Ports"][0]["PublishMode"] == "host"
+
+
+def test_default_cluster_engine_is_the_local_one(tmp_path: Path) -> None:
+    text = ("name: sw\nclusters:\n  here: {type: swarm}\nservices:\n"
+            "  a: {type: docker, cluster: here, image: app:1}\n")
+    desired, _ = build(tmp_path, text).desired()
+    spec = of(desired.resources[Address("swarm_service", "a")].spec)
+    assert spec["docker_host"] is None and spec["replicas"] == 1
+    assert spec["restart"]["condition"] == "any" and spec["ports"] == []
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("name: sw\nservices:\n  a: {type: docker, cluster: nope, image: x}\n",
+     "unknown cluster 'nope'"),
+    ("name: sw\nservices:\n  a: {type: docker, image: x, replicas: 2}\n",
+     "'replicas' of 'a' needs `cluster:`"),
+    (HEAD + "tasks:\n  t: {type: docker, cluster: lab, image: x}\n", "cannot run on cluster"),
+    (HEAD + "services:\n  a: {type: docker, cluster: lab, image: x, publish_mode: mesh}\n",
+     "publish_mode"),
+    ("name: sw\nclusters:\n  k: {type: kubernetes}\nservices: {}\n", "clusters"),
+])
+def test_invalid_cluster_entries(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        build(tmp_path, text).plan()
+    rendered = caught.value.render()
+    assert message in rendered and "services.yaml:" in rendered
