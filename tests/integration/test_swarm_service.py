@@ -4,7 +4,9 @@ Each node is a dockerd of its own in a namespace host (the `swarm` fixture); the
 `clusters:` points at the manager's socket. Shown: create (all replicas running, one per node:
 a host-mode published port keeps two tasks off one node), plan after apply is empty, an env
 change rolls the same service (its id stays) to tasks that all carry the new value, scaling
-1 -> 3, and destroy leaving no service, task or network of ours on the swarm. The CLI calls
+1 -> 3, a service scaled by hand showing as drift, a command the image lacks failing the
+apply with the tasks' own errors (and destroy finding that never-recorded service on its
+cluster), and destroy leaving no service, task or network of ours on the swarm. The CLI calls
 are bounded (infra.cli: 180 s each) and the rollouts by `startup_timeout`.
 """
 
@@ -127,5 +129,26 @@ def test_scale_one_to_three(swarm: SwarmLab, manager_api: Any,
     tasks = running_tasks(manager_api, scaled["ID"])
     assert len({t["NodeID"] for t in tasks}) == 3
     cli("plan", "--detailed-exitcode")
+
+    swarm.manager.docker("service", "scale", "--detach", f"{scaled['Spec']['Name']}=1")
+    drift = cli("plan", "--detailed-exitcode", expect=2).stdout
+    assert "scaled by hand to 1 (want 3)" in drift
+    cli("destroy", "--auto-approve")
+    assert ours(manager_api, scope) == []
+
+
+def test_a_rollout_that_cannot_converge_fails_with_the_task_errors(
+        swarm: SwarmLab, manager_api: Any, project: tuple[Path, Cli, str]) -> None:
+    directory, cli, scope = project
+    (directory / "services.yaml").write_text(
+        f"name: {directory.name}\nclusters:\n  lab: {{type: swarm, docker_host: "
+        f"'{swarm.manager.docker_host}'}}\nservices:\n  bad:\n    type: docker\n"
+        f"    cluster: lab\n    image: {BUSYBOX_IMAGE}\n    command: [/no/such/binary]\n"
+        "    restart: 'no'\n    startup_timeout: 15\n")
+    failed = cli("apply", "--auto-approve", expect=1)
+    output = failed.stdout + failed.stderr
+    assert "did not converge within 15 s: 0/1 tasks running" in output
+    # the task's own error, as the node that ran it reported it
+    assert ": failed: " in output and "/no/such/binary" in output, output
     cli("destroy", "--auto-approve")
     assert ours(manager_api, scope) == []

@@ -58,6 +58,11 @@ def marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
 class SwarmServiceActuator:
     kind = "swarm_service"
 
+    def __init__(self) -> None:
+        # address -> the cluster engine observe last found it on: a service the state never
+        # recorded (a failed first apply, a lost state) is removed from where it is
+        self._found_on: dict[Address, str | None] = {}
+
     def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         engines: dict[str | None, None] = {}  # the cluster managers to ask, in order
@@ -73,6 +78,7 @@ class SwarmServiceActuator:
         for url in engines:
             for seen in self._observe_engine(url, ctx):
                 seen = _judge(seen, wanted.get(seen.address))
+                self._found_on[seen.address] = url
                 result[seen.address] = replace(seen, adopted=seen.address not in recorded)
         return result
 
@@ -105,12 +111,15 @@ class SwarmServiceActuator:
               ctx: ActuatorContext) -> Observed | None:
         before = change.before or {}
         old_url = str(before["docker_host"]) if before.get("docker_host") else None
+        if change.before is None:
+            old_url = self._found_on.get(change.address)
         if change.action is Action.DELETE or resource is None:
             self._remove(old_url, change.address, ctx)
             return None
         spec = of(resource.spec)
         url = spec["docker_host"]
-        if change.before is not None and old_url != url:
+        known = change.before is not None or change.address in self._found_on
+        if known and old_url != url:
             self._remove(old_url, change.address, ctx)  # moved to another cluster engine
         return self._deploy(url, spec, resource, ctx)
 

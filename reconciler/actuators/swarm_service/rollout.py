@@ -58,12 +58,15 @@ def engine_errors(url: str | None, what: str) -> Iterator[None]:
 
 
 def task_errors(tasks: Sequence[Mapping[str, Any]]) -> list[str]:
-    """``node: state: error`` of every failed or rejected task (newest first, deduplicated)."""
+    """``node: state: error`` of every failed or rejected task and of every task that should
+    run and does not yet (pulling, starting, pending: their own message), newest first."""
     out: list[str] = []
     for task in sorted(tasks, key=lambda t: str(t.get("UpdatedAt", "")), reverse=True):
         status = task.get("Status") or {}
-        if status.get("State") in FAILED_TASK:
-            line = (f"{str(task.get('NodeID', '?'))[:12]}: {status.get('State')}: "
+        state = status.get("State")
+        stuck = task.get("DesiredState") == "running" and state != "running"
+        if state in FAILED_TASK or stuck:
+            line = (f"{str(task.get('NodeID') or 'no node')[:12]}: {state}: "
                     f"{status.get('Err') or status.get('Message') or 'no message'}")
             if line not in out:
                 out.append(line)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.actuators.swarm_service.rollout import current_tasks, running, task_errors
 from reconciler.actuators.swarm_service.spec import of, service_body
 from reconciler.engine.project import Project
 from reconciler.errors import ConfigError
@@ -91,3 +92,22 @@ def test_invalid_cluster_entries(tmp_path: Path, text: str, message: str) -> Non
         build(tmp_path, text).plan()
     rendered = caught.value.render()
     assert message in rendered and "services.yaml:" in rendered
+
+
+def test_task_errors_and_the_tasks_of_the_current_spec() -> None:
+    new, old = {"Image": "app:2"}, {"Image": "app:1"}
+    service = {"Spec": {"TaskTemplate": {"ContainerSpec": new}}}
+    tasks = [
+        {"NodeID": "n1aaaaaaaaaaaaaa", "DesiredState": "running", "Spec": {"ContainerSpec": new},
+         "Status": {"State": "running"}, "UpdatedAt": "3"},
+        {"NodeID": "n2", "DesiredState": "shutdown", "Spec": {"ContainerSpec": new},
+         "Status": {"State": "failed", "Err": "exit 1"}, "UpdatedAt": "2"},
+        {"NodeID": "n3", "DesiredState": "running", "Spec": {"ContainerSpec": new},
+         "Status": {"State": "preparing", "Message": "pulling"}, "UpdatedAt": "4"},
+        {"NodeID": "n4", "DesiredState": "running", "Spec": {"ContainerSpec": old},
+         "Status": {"State": "running"}, "UpdatedAt": "1"},
+    ]
+    fresh = current_tasks(service, tasks)
+    assert [t["NodeID"] for t in fresh] == ["n1aaaaaaaaaaaaaa", "n2", "n3"]
+    assert [t["NodeID"] for t in running(fresh)] == ["n1aaaaaaaaaaaaaa"]
+    assert task_errors(tasks) == ["n3: preparing: pulling", "n2: failed: exit 1"]

@@ -91,6 +91,9 @@ class SwarmLab:
         ndir = self.network.dir / f"s{index}"
         ndir.mkdir(mode=0o700)
         address = self.network.add_namespace(name, index)
+        # No way out but the bridge: the image pull a swarm task tries first fails at once
+        # ("network is unreachable") instead of waiting for a registry that never answers.
+        run(["ip", "-n", name, "route", "del", "default"])
         config = ndir / "daemon.json"
         config.write_text(json.dumps({
             "bip": NODE_BIP,
