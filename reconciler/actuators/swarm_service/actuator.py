@@ -19,7 +19,7 @@ from typing import Any
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.swarm_service import rollout
 from reconciler.actuators.swarm_service.spec import SwarmServiceSpec, of, service_body
-from reconciler.errors import TerminalError
+from reconciler.errors import HostUnreachable, TerminalError, TransientError
 from reconciler.model.changes import (
     OWNED_BY,
     Action,
@@ -76,7 +76,11 @@ class SwarmServiceActuator:
         wanted = {r.address: r for r in desired if r.kind == self.kind}
         result: dict[Address, Observed] = {}
         for url in engines:
-            for seen in self._observe_engine(url, ctx):
+            try:
+                found = self._observe_engine(url, ctx)
+            except TransientError as exc:  # plan `~ host unreachable` for these, not abort
+                raise HostUnreachable(exc.message, hint=exc.hint) from None
+            for seen in found:
                 seen = _judge(seen, wanted.get(seen.address))
                 self._found_on[seen.address] = url
                 result[seen.address] = replace(seen, adopted=seen.address not in recorded)

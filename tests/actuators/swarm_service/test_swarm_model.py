@@ -111,3 +111,12 @@ def test_task_errors_and_the_tasks_of_the_current_spec() -> None:
     assert [t["NodeID"] for t in fresh] == ["n1aaaaaaaaaaaaaa", "n2", "n3"]
     assert [t["NodeID"] for t in running(fresh)] == ["n1aaaaaaaaaaaaaa"]
     assert task_errors(tasks) == ["n3: preparing: pulling", "n2: failed: exit 1"]
+
+
+def test_an_unreachable_cluster_plans_its_services_as_unreachable(tmp_path: Path) -> None:
+    text = (f"name: sw\nclusters:\n  lab: {{type: swarm, docker_host: "
+            f"'unix://{tmp_path}/absent.sock'}}\nservices:\n"
+            "  a: {type: docker, cluster: lab, image: app:1}\n")
+    [change] = build(tmp_path, text).plan().plan.changes
+    assert change.address == Address("swarm_service", "a")
+    assert "host unreachable: swarm manager unix://" in change.reason_text()
