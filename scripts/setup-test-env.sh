@@ -221,7 +221,7 @@ fi
 docker compose version >/dev/null 2>&1 || fail "'docker compose version' does not work"
 
 # --- 7. Final checks -----------------------------------------------------------------------
-for tool in wireguard-go wg ip ssh ssh-keygen unshare nsenter pgrep iptables age-keygen; do
+for tool in wireguard-go wg ip ssh ssh-keygen unshare nsenter pgrep iptables age-keygen dockerd; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool not found after install"
 done
 [ -x /usr/sbin/sshd ] || fail "/usr/sbin/sshd not found after install"

@@ -38,6 +38,7 @@ PACKAGES: tuple[str, ...] = (
     "reconciler.actuators.package",
     "reconciler.actuators.wireguard",
     "reconciler.actuators.file",
+    "reconciler.actuators.swarm_service",
 )
 
 

@@ -118,6 +118,15 @@ class Stack(Strict):
     version: str | int | float | None = None
 
 
+class Cluster(Strict):
+    """A cluster engine services run on with `cluster: NAME`."""
+
+    type: Literal["swarm"]
+    docker_host: str | None = Field(
+        default=None, description="its manager's engine: unix:///path or ssh://user@host "
+        "(default: the local engine)")
+
+
 class ServicesFileBase(Strict):
     """services.yaml without ``services``/``tasks`` (added from the kind registry)."""
 
@@ -133,4 +142,5 @@ class ServicesFileBase(Strict):
     settings: Settings = Field(default_factory=lambda: Settings())
     networks: dict[str, Network] = Field(default_factory=dict)
     hosts: dict[str, Host] = Field(default_factory=dict)
+    clusters: dict[str, Cluster] = Field(default_factory=dict)
     uses: list[str | Stack] = Field(default_factory=list)

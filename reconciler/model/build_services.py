@@ -36,6 +36,12 @@ from reconciler.model.build_draft import (
     stringify,
     volumes_of,
 )
+from reconciler.model.build_swarm import (
+    SWARM_KIND,
+    clusters_of,
+    misplaced_swarm_keys,
+    swarm_spec,
+)
 from reconciler.model.host import BuildHost
 from reconciler.model.sops_refs import SopsProblem, SopsRef, resolve_file
 from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
@@ -130,7 +136,8 @@ def _sops_env_file(draft: Draft, env_file: str, nested: bool, problems: list[Dia
 
 
 def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
-             settings: dict[str, Any], problems: list[Diagnostic], host: BuildHost) -> Draft:
+             settings: dict[str, Any], problems: list[Diagnostic], host: BuildHost,
+             clusters: dict[str, dict[str, Any]]) -> Draft:
     target: dict[str, Any] = svc["target"] if isinstance(svc.get("target"), dict) else svc
     kind = str(target.get("type") or svc.get("type") or "process")
     nested_env = target is not svc and isinstance(target.get("env"), dict)
@@ -156,7 +163,12 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     timing = {"stop_signal": signal or "SIGTERM", "shutdown_timeout": shutdown,
               "startup_timeout": startup}
     ports: list[PortMapping] = []
-    if kind == "docker":
+    if kind == "docker" and target.get("cluster") is not None:
+        draft.kind = SWARM_KIND
+        draft.spec = {**swarm_spec(draft, section, target, clusters, problems),
+                      "startup_timeout": startup}
+    elif kind == "docker":
+        problems.extend(misplaced_swarm_keys(draft, target))
         draft.kind = "task" if section == "tasks" else "container"
         draft.host = str(target.get("host") or LOCAL_HOST)
         if section == "tasks" and draft.host != LOCAL_HOST:
@@ -236,7 +248,8 @@ def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], lis
     """Every service, task and ``uses:`` stack of one services.yaml document; ``host``
     answers for ``type: package`` directories."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    settings: dict[str, object] = data["settings"] if isinstance(data.get("settings"), dict) else {}
+    settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
+    clusters = clusters_of(data)
     drafts: list[Draft] = []
     problems: list[Diagnostic] = []
     for index, use in enumerate(as_list(data.get("uses"))):
@@ -255,5 +268,5 @@ def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], lis
         for name, svc in (entries.items() if isinstance(entries, dict) else []):
             if isinstance(svc, dict):
                 drafts.append(_service(doc, section, str(name), svc, settings, problems,
-                                       host))
+                                       host, clusters))
     return drafts, problems

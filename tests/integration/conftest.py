@@ -4,6 +4,7 @@ Docker: `docker_client` (session), `busybox_image`, `docker_cleanup` (per test: 
 names, removed at teardown), `compose_cli` (parametrized: Compose v1 and v2).
 SSH hosts: `ssh_lab` (session: bridge, subnet, client key, known_hosts), `ssh_hosts` (per test:
 `make_hosts(n)` -> list[SshHost], removed at the end of the test).
+Docker Swarm: `swarm` (module: a real 1-manager + 2-worker swarm, `SwarmLab`).
 WireGuard: `wireguard_available`, `wireguard` (per test: start wireguard-go interfaces).
 Every fixture first calls `require(...)`: under CI=true a missing component fails the test.
 Every integration test is marked `integration` automatically.
@@ -22,6 +23,7 @@ from infra.components import compose_v1_binary, missing, require
 from infra.docker_env import BUSYBOX_IMAGE, ComposeCli, DockerCleanup, compose_cli
 from infra.netns_hosts import SshHost, SshHostLab
 from infra.netns_net import Network
+from infra.swarm import SwarmLab
 from infra.wireguard import WireguardLab
 
 INTEGRATION_DIR = Path(__file__).resolve().parent
@@ -134,3 +136,18 @@ def wireguard(wireguard_available: bool, request: pytest.FixtureRequest) -> Iter
     lab = WireguardLab(manifest)
     yield lab
     lab.close()
+
+
+# --- Docker Swarm ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def swarm(busybox_image: str) -> Iterator[SwarmLab]:
+    """A real swarm of three dockerd instances in namespace hosts (1 manager, 2 workers), the
+    test image loaded into each; removed (by pid and name) after the module."""
+    require("swarm")
+    lab = SwarmLab(busybox_image)
+    yield lab
+    problems = lab.close()
+    if problems:
+        pytest.fail("swarm clean-up: " + "; ".join(problems), pytrace=False)

@@ -45,6 +45,7 @@ def test_wireguard_is_an_in_place_kind_keyed_by_interface_and_listen_port() -> N
     in_place = {name: registry.kind(name).in_place for name in registry.supported_kinds()}
     assert in_place.pop("wireguard") == frozenset({"interface", "listen_port"})
     assert in_place.pop("file") == frozenset({"path"})  # a managed file is rewritten in place
+    assert in_place.pop("swarm_service") == frozenset({"docker_host"})  # a service rolls
     assert set(in_place.values()) == {None}
 
 

@@ -11,13 +11,24 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from reconciler.config.schema_fields import KindTarget, Scalar
+from reconciler.config.schema_fields import KindTarget, Scalar, Strict
 
 # the engine's restart policies; on-failure may cap its retries (on-failure:5)
 RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
 # a memory size as `docker run --memory` reads it: 512k, 256m, 1.5g, 1gb (or bytes)
 MEMORY_PATTERN = r"^[0-9]+(\.[0-9]+)?([bBkKmMgG]|[kKmMgG][bB])?$"
 MemorySize = Annotated[str, Field(pattern=MEMORY_PATTERN)] | Annotated[int, Field(gt=0)]
+
+
+class SwarmUpdate(Strict):
+    """swarm: how a changed service rolls (Docker's update_config)."""
+
+    parallelism: int | None = Field(default=None, ge=0,
+                                    description="tasks updated at once (default 1; 0: all)")
+    delay: float | None = Field(default=None, ge=0, description="seconds between batches")
+    failure_action: Literal["pause", "continue", "rollback"] | None = None
+    order: Literal["stop-first", "start-first"] | None = Field(
+        default=None, description="start-first: the new task runs before the old one stops")
 
 
 class DockerTarget(KindTarget):
@@ -54,3 +65,12 @@ class DockerTarget(KindTarget):
     env_file: str | None = Field(
         default=None, description="a SOPS-encrypted dotenv file whose variables become "
         "secret env values (the service's own `env` wins)")
+    cluster: str | None = Field(
+        default=None, description="docker: run as a service of this cluster (`clusters:`)")
+    replicas: int | None = Field(default=None, ge=0, description="swarm: number of tasks")
+    constraints: list[str] = Field(
+        default_factory=list, description="swarm: placement constraints (node.labels.x==y)")
+    publish_mode: Literal["ingress", "host"] | None = Field(
+        default=None, description="swarm: publish ports through the routing mesh (ingress, "
+        "needs ip_vs) or on each task's node (host)")
+    update: SwarmUpdate | None = None

@@ -28,6 +28,7 @@ COMPONENTS = (
     "redis-bin",
     "git",
     "sops",
+    "swarm",
 )
 SETUP_HINT = "run scripts/setup-test-env.sh"
 
@@ -144,6 +145,13 @@ def _check_sops() -> str | None:
     return None if shutil.which("age-keygen") else "age-keygen is not installed (apt: age)"
 
 
+def _check_swarm() -> str | None:
+    for tool in ("dockerd", "docker"):
+        if shutil.which(tool) is None:
+            return f"`{tool}` is not installed (docker.io)"
+    return _check_docker() or _check_netns()
+
+
 _CHECKS: dict[str, Callable[[], str | None]] = {
     "docker": _check_docker,
     "compose-v1": _check_compose_v1,
@@ -155,6 +163,7 @@ _CHECKS: dict[str, Callable[[], str | None]] = {
     "redis-bin": _check_redis_bin,
     "git": _check_git,
     "sops": _check_sops,
+    "swarm": _check_swarm,
 }
 
 
