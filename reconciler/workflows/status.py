@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler import actuators
 from reconciler.engine.ports import primary_port
 from reconciler.model.changes import Health, HealthStatus, Observed
+from reconciler.workflows.status_swarm import add_tasks
 
 if TYPE_CHECKING:
     from reconciler.engine.project import Project
@@ -40,6 +41,7 @@ def collect(project: Project) -> list[dict[str, Any]]:
         healths = list(pool.map(probe, resources))
     rows = [row(r, observed.get(r.address), h, r.address in records)
             for r, h in zip(resources, healths, strict=True)]
+    add_tasks(rows, observed, [r.address for r in resources])  # swarm services
     for line, resource in zip(rows, resources, strict=True):
         record = records.get(resource.address)
         watch = record.facts.get("watch") if record is not None else None
