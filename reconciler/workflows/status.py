@@ -41,7 +41,6 @@ def collect(project: Project) -> list[dict[str, Any]]:
         healths = list(pool.map(probe, resources))
     rows = [row(r, observed.get(r.address), h, r.address in records)
             for r, h in zip(resources, healths, strict=True)]
-    add_tasks(rows, observed, [r.address for r in resources])  # swarm services
     for line, resource in zip(rows, resources, strict=True):
         record = records.get(resource.address)
         watch = record.facts.get("watch") if record is not None else None
@@ -53,6 +52,7 @@ def collect(project: Project) -> list[dict[str, Any]]:
         if str(resource.address) in held:
             line["state"], line["held"] = "stopped", True
             line["detail"] = f"held by `reconciler stop` ({held[str(resource.address)]['who']})"
+    add_tasks(rows, observed, [r.address for r in resources])  # swarm services
     for address, record in sorted(records.items()):
         if address not in desired.resources:
             rows.append({"address": str(address), "kind": address.kind, "name": address.name,

@@ -22,7 +22,8 @@ KIND = "swarm_service"
 def add_tasks(rows: list[dict[str, Any]], observed: Mapping[Any, Observed],
               addresses: list[Any]) -> None:
     """Add ``replicas``, ``running`` and ``nodes`` to the rows of swarm services (in place),
-    and a ``N/M tasks on NODES`` detail where the row has none."""
+    and a ``N/M tasks on NODES`` detail where the row has none (after watch's restart note,
+    which says what watch did, not where the tasks run)."""
     names: dict[str | None, dict[str, str]] = {}
     for line, address in zip(rows, addresses, strict=True):
         seen = observed.get(address)
@@ -36,7 +37,9 @@ def add_tasks(rows: list[dict[str, Any]], observed: Mapping[Any, Observed],
         line["replicas"] = seen.facts.get("replicas")
         line["running"] = seen.facts.get("running")
         line["nodes"] = sorted(names[url].get(n, n[:12]) for n in ids)
-        line["detail"] = line["detail"] or task_detail(line)
+        detail = line.get("detail") or ""
+        line["detail"] = (f"{detail}; {task_detail(line)}" if "watch" in line and detail
+                          else detail or task_detail(line))
 
 
 def task_detail(line: Mapping[str, Any]) -> str:

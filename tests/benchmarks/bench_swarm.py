@@ -66,7 +66,10 @@ def compose_yaml(replicas: int, gen: dict[str, str]) -> str:
 
 
 def run(args: list[str], cwd: Path | None = None) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    # as an installed package runs: bytecode cached (a PYTHONDONTWRITEBYTECODE=1 environment
+    # would compile every module from source on every CLI call)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPATH"] = str(ROOT)
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False,
                           env=env, timeout=LIMIT)
     if done.returncode not in (0, 2):

@@ -74,3 +74,11 @@ def test_an_unreachable_manager_leaves_short_ids_and_a_reason_stays(
     assert table[0]["nodes"] == ["0123456789ab"]
     assert table[0]["detail"] == "scaled by hand to 1 (want 3)"
     assert status_swarm.task_detail({"running": 0, "replicas": 1, "nodes": []}) == "0/1 tasks"
+
+
+def test_watch_restart_note_keeps_the_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(status_swarm, "node_names", lambda url: {"id-alpha": "alpha"})
+    table = rows()
+    table[0].update(watch={"state": "restarting"}, detail="restarting (watch): 1 restart(s)")
+    status_swarm.add_tasks(table, observed(nodes=["id-alpha"], running=3), [WEB, API])
+    assert table[0]["detail"] == "restarting (watch): 1 restart(s); 3/3 tasks on alpha"
