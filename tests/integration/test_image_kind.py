@@ -130,3 +130,18 @@ def test_build_rebuild_replaces_dependents_and_destroy(project_dir: Path, docker
     assert not docker_client.api.images(
         filters={"label": f"io.reconciler.scope={project_dir.name}"}, all=True)
     assert not docker_client.api.containers(all=True, filters={"name": web})
+
+
+def test_a_tag_held_by_an_image_not_ours_is_not_taken(project_dir: Path, docker_client: Any,
+                                                      busybox_image: str) -> None:
+    tag = f"{project_dir.name}:1"
+    docker_client.api.tag(busybox_image, project_dir.name, "1")  # cleaned up by tag
+    write_config(project_dir, tag, "hello")
+    project = Project(project_dir, state_dir=project_dir / ".state")
+    run = project.plan()
+    with project.locked():
+        result = project.execute(run)
+    assert not result.ok
+    messages = [r.message for r in result.root_causes()]
+    assert any(f"image {tag} exists and is not ours" in m for m in messages), messages
+    assert image_id(docker_client, tag) == image_id(docker_client, busybox_image)

@@ -29,7 +29,6 @@ from reconciler.model.changes import (
 )
 from reconciler.model.types import Address, Resource
 from reconciler.transports.docker import build, engines
-from reconciler.transports.docker.images import image_present
 
 LABEL_PROJECT = "io.reconciler.project"
 LABEL_SCOPE = "io.reconciler.scope"
@@ -96,13 +95,11 @@ class ImageActuator:
                 self._remove_unused(client, url, str(image["Id"]), change.address, ctx)
             return None
         spec = spec_of(resource.spec)
-        if image_present(client, spec["tag"], url):
-            labels = client.api.inspect_image(spec["tag"]).get("Config", {}).get("Labels") or {}
-            if labels.get(LABEL_SCOPE) != ctx.scope or labels.get(LABEL_ADDRESS) != str(
-                    resource.address):
-                raise TerminalError(f"image {spec['tag']} exists and is not ours",
-                                    hint="give the image entry another `tag:`, or remove "
-                                         "that image")
+        labels = build.tag_labels(client, url, spec["tag"])
+        if labels is not None and (labels.get(LABEL_SCOPE) != ctx.scope
+                                   or labels.get(LABEL_ADDRESS) != str(resource.address)):
+            raise TerminalError(f"image {spec['tag']} exists and is not ours",
+                                hint="give the image entry another `tag:`, or remove that image")
         image_id = build.build_image(client, url, context=spec["context"],
                                      dockerfile=spec["dockerfile"], tag=spec["tag"],
                                      target=spec["build_target"], args=spec["build_args"],

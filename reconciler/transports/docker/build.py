@@ -3,9 +3,10 @@
 :func:`build_image` sends a context through the SDK (which reads ``.dockerignore`` and adds
 a Dockerfile from outside the context, like ``docker build -f``) and returns the new image's
 id; a failing step is a TerminalError with the builder's last lines. :func:`owned_images`
-is one image list filtered by a label, :func:`users_of` the containers (running or not) made
-from an image, :func:`remove_image` removes one (a missing image is fine). The SDK is
-imported inside the functions; failures are mapped by ``errors.engine_errors``.
+is one image list filtered by a label, :func:`tag_labels` the labels of a tagged image,
+:func:`users_of` the containers (running or not) made from an image, :func:`remove_image`
+removes one (a missing image is fine). The SDK is imported inside the functions; failures
+are mapped by ``errors.engine_errors``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from reconciler.errors import TerminalError
 from reconciler.transports.docker.errors import engine_errors, is_not_found
 
-__all__ = ["build_image", "owned_images", "remove_image", "users_of"]
+__all__ = ["build_image", "owned_images", "remove_image", "tag_labels", "users_of"]
 
 
 def build_image(client: Any, url: str | None, *, context: str, dockerfile: str, tag: str,
@@ -46,6 +47,19 @@ def build_image(client: Any, url: str | None, *, context: str, dockerfile: str, 
         if not image_id:
             image_id = str(client.api.inspect_image(tag)["Id"])
     return image_id
+
+
+def tag_labels(client: Any, url: str | None, tag: str) -> dict[str, str] | None:
+    """The labels of the image ``tag`` names; None when no image has that tag."""
+    with engine_errors(url, f"inspecting image {tag}", image=tag):
+        try:
+            found = client.api.inspect_image(tag)
+        except Exception as exc:
+            if is_not_found(exc):
+                return None
+            raise
+    return {str(k): str(v) for k, v in ((found.get("Config") or {}).get("Labels")
+                                        or {}).items()}
 
 
 def owned_images(client: Any, url: str | None, label: str) -> list[Mapping[str, Any]]:
