@@ -97,6 +97,7 @@ class SwarmServiceActuator:
                 services = client.services(filters={"label": f"{LABEL_SCOPE}={ctx.scope}"})
                 ids = [str(s["ID"]) for s in services]
                 tasks = client.tasks(filters={"service": ids}) if ids else []
+                down = rollout.down_nodes(client) if ids else {}
         finally:
             client.close()
         by_service: dict[str, list[Mapping[str, Any]]] = {}
@@ -112,7 +113,7 @@ class SwarmServiceActuator:
             if address.kind != self.kind:
                 continue
             out.append(_observed(address, url, service, by_service.get(str(service["ID"]), []),
-                                 ctx))
+                                 ctx, down))
         return out
 
     def apply(self, change: Change, resource: Resource | None,
@@ -200,7 +201,10 @@ def _find(client: Any, url: str | None, name: str) -> Mapping[str, Any] | None:
 
 
 def _observed(address: Address, url: str | None, service: Mapping[str, Any],
-              tasks: Sequence[Mapping[str, Any]], ctx: ActuatorContext) -> Observed:
+              tasks: Sequence[Mapping[str, Any]], ctx: ActuatorContext,
+              down: Mapping[str, str] | None = None) -> Observed:
+    """What a service is: its tasks running against its replicas; ``down``: the nodes the
+    manager does not see ready (id -> hostname), named in the reason when they held tasks."""
     spec = service.get("Spec") or {}
     labels = spec.get("Labels") or {}
     replicas = int(((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas", 0))
@@ -218,6 +222,11 @@ def _observed(address: Address, url: str | None, service: Mapping[str, Any],
     errors = rollout.task_errors(tasks)
     if reason and errors:
         reason += f" ({errors[0]})"
+    lost = sorted({(down or {})[str(t.get("NodeID"))] for t in tasks
+                   if str(t.get("NodeID")) in (down or {})
+                   and (t.get("Status") or {}).get("State") == "running"})
+    if reason and lost:
+        reason += f"; node {', '.join(lost)} down"
     status = Status.RUNNING if not reason else Status.EXITED
     return Observed(address, status, labels.get(LABEL_SPEC_HASH), reason=reason, facts=facts)
 

@@ -94,12 +94,16 @@ def wait_converged(client: Any, url: str | None, service_id: str, name: str, rep
 
 
 def wait_removed(client: Any, url: str | None, service_id: str, timeout: float = 60.0) -> None:
-    """Wait (bounded) until no task of a removed service is left on any node (the manager
-    refuses a task filter naming a removed service: its whole task list is read instead)."""
+    """Wait (bounded) until no task of a removed service is left on any node that is up (the
+    manager refuses a task filter naming a removed service: its whole task list is read
+    instead). A task on a node that is down stays listed until that node comes back and
+    shuts it down: it is not waited for."""
     deadline = time.monotonic() + timeout
     while True:
         with engine_errors(url, "waiting for the tasks of a removed service"):
-            left = [t for t in client.tasks() if t.get("ServiceID") == service_id]
+            gone = down_nodes(client)
+            left = [t for t in client.tasks() if t.get("ServiceID") == service_id
+                    and str(t.get("NodeID") or "") not in gone]
         if not left:
             return
         if time.monotonic() > deadline:
@@ -107,3 +111,15 @@ def wait_removed(client: Any, url: str | None, service_id: str, timeout: float =
                                 f"are still there after {timeout:.0f} s",
                                 hint="look at `docker service ps` on the manager")
         time.sleep(POLL)
+
+
+def down_nodes(client: Any) -> dict[str, str]:
+    """Node id -> ``id12 (hostname)`` of every node the manager does not see ready (down, unknown,
+    disconnected): ONE node list."""
+    out = {}
+    for node in client.nodes():
+        if (node.get("Status") or {}).get("State") != "ready":
+            node_id = str(node.get("ID"))
+            host = str((node.get("Description") or {}).get("Hostname") or "no hostname")
+            out[node_id] = f"{node_id[:12]} ({host[:24]})"
+    return out
