@@ -31,7 +31,8 @@ SERVICE_COMMON = frozenset({
     "health_check", "startup_timeout", "shutdown_timeout", "protect", "labels",
 })
 # docker keys that only mean something with `cluster:` (a swarm service)
-SWARM_KEYS = frozenset({"cluster", "replicas", "constraints", "publish_mode", "update"})
+SWARM_KEYS = frozenset({"cluster", "replicas", "constraints", "max_replicas_per_node",
+                        "publish_mode", "update"})
 ALL_TARGET_KEYS = frozenset().union(*TARGET_KEYS.values())
 
 LOCALD_TYPE_KEYS: dict[str, frozenset[str]] = {

@@ -56,7 +56,8 @@ def swarm_spec(draft: Draft, section: str, target: dict[str, Any],
     ports = [{"target": m["container"], "published": m["host"] or m["container"],
               "protocol": m.get("protocol", "tcp"), "mode": mode} for m in mappings]
     replicas = target.get("replicas")
-    return {
+    per_node = _count(target.get("max_replicas_per_node"))
+    return ({"max_replicas_per_node": per_node} if per_node else {}) | {
         "cluster": name,
         "docker_host": str(host) if host else None,
         "image": str(target.get("image") or ""),
@@ -71,6 +72,10 @@ def swarm_spec(draft: Draft, section: str, target: dict[str, Any],
         "labels": dict(draft.labels),
         "init": target.get("init") is True,
     }
+
+
+def _count(raw: Any) -> int:
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
 
 
 def _restart(raw: Any) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from infra.docker_env import BUSYBOX_IMAGE, ComposeCli, DockerCleanup, compose_c
 from infra.netns_hosts import SshHost, SshHostLab
 from infra.netns_net import Network
 from infra.swarm import SwarmLab
+from infra.swarm_project import SwarmProject, new_project
 from infra.wireguard import WireguardLab
 
 INTEGRATION_DIR = Path(__file__).resolve().parent
@@ -151,3 +152,26 @@ def swarm(busybox_image: str) -> Iterator[SwarmLab]:
     problems = lab.close()
     if problems:
         pytest.fail("swarm clean-up: " + "; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def manager_api(swarm: SwarmLab) -> Iterator[Any]:
+    """The low-level Docker API client of the swarm's manager."""
+    import docker
+
+    client = docker.APIClient(base_url=swarm.manager.docker_host, timeout=60)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def swarm_project(tmp_path: Path, manager_api: Any) -> Iterator[SwarmProject]:
+    """A project dir, its CLI and its scope; its services and secrets are removed from the
+    swarm after the test (by id)."""
+    project = new_project(tmp_path)
+    yield project
+    label = {"label": f"io.reconciler.scope={project.scope}"}
+    for service in manager_api.services(filters=label):
+        manager_api.remove_service(service["ID"])
+    for secret in manager_api.secrets(filters=label):
+        manager_api.remove_secret(secret["ID"])

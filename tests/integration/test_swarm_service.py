@@ -13,14 +13,12 @@ are bounded (infra.cli: 180 s each) and the rollouts by `startup_timeout`.
 from __future__ import annotations
 
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-from infra.cli import Cli
-from infra.docker_env import BUSYBOX_IMAGE, unique_name
+from infra.docker_env import BUSYBOX_IMAGE
 from infra.swarm import SwarmLab
+from infra.swarm_project import SwarmProject, ours, running_tasks
 
 SERVICES = """\
 name: {project}
@@ -48,41 +46,9 @@ def write(project: Path, swarm: SwarmLab, *, greeting: str = "hello", replicas: 
         greeting=greeting, replicas=replicas))
 
 
-@pytest.fixture
-def manager_api(swarm: SwarmLab) -> Iterator[Any]:
-    import docker
-
-    client = docker.APIClient(base_url=swarm.manager.docker_host, timeout=60)
-    yield client
-    client.close()
-
-
-@pytest.fixture
-def project(tmp_path: Path, manager_api: Any) -> Iterator[tuple[Path, Cli, str]]:
-    """A project dir, its CLI and its scope; its services are removed from the swarm after."""
-    name = unique_name("sw")
-    directory = tmp_path / name
-    directory.mkdir()
-    session = "s1"
-    yield directory, Cli(directory, session), f"{name}_{session}"
-    for service in manager_api.services(filters={"label": f"io.reconciler.scope={name}_{session}"}):
-        manager_api.remove_service(service["ID"])
-
-
-def ours(api: Any, scope: str) -> list[dict[str, Any]]:
-    services: list[dict[str, Any]] = api.services(
-        filters={"label": f"io.reconciler.scope={scope}"})
-    return services
-
-
-def running_tasks(api: Any, service_id: str) -> list[dict[str, Any]]:
-    return [t for t in api.tasks(filters={"service": service_id, "desired-state": "running"})
-            if t["Status"]["State"] == "running"]
-
-
 def test_create_noop_roll_and_destroy(swarm: SwarmLab, manager_api: Any,
-                                      project: tuple[Path, Cli, str]) -> None:
-    directory, cli, scope = project
+                                      swarm_project: SwarmProject) -> None:
+    directory, cli, scope = swarm_project.directory, swarm_project.cli, swarm_project.scope
     write(directory, swarm)
     cli("apply", "--auto-approve")
     [service] = ours(manager_api, scope)
@@ -114,8 +80,8 @@ def test_create_noop_roll_and_destroy(swarm: SwarmLab, manager_api: Any,
 
 
 def test_scale_one_to_three(swarm: SwarmLab, manager_api: Any,
-                            project: tuple[Path, Cli, str]) -> None:
-    directory, cli, scope = project
+                            swarm_project: SwarmProject) -> None:
+    directory, cli, scope = swarm_project.directory, swarm_project.cli, swarm_project.scope
     write(directory, swarm, replicas=1)
     cli("apply", "--auto-approve")
     [service] = ours(manager_api, scope)
@@ -138,8 +104,8 @@ def test_scale_one_to_three(swarm: SwarmLab, manager_api: Any,
 
 
 def test_a_rollout_that_cannot_converge_fails_with_the_task_errors(
-        swarm: SwarmLab, manager_api: Any, project: tuple[Path, Cli, str]) -> None:
-    directory, cli, scope = project
+        swarm: SwarmLab, manager_api: Any, swarm_project: SwarmProject) -> None:
+    directory, cli, scope = swarm_project.directory, swarm_project.cli, swarm_project.scope
     (directory / "services.yaml").write_text(
         f"name: {directory.name}\nclusters:\n  lab: {{type: swarm, docker_host: "
         f"'{swarm.manager.docker_host}'}}\nservices:\n  bad:\n    type: docker\n"

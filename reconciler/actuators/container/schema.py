@@ -70,6 +70,9 @@ class DockerTarget(KindTarget):
     replicas: int | None = Field(default=None, ge=0, description="swarm: number of tasks")
     constraints: list[str] = Field(
         default_factory=list, description="swarm: placement constraints (node.labels.x==y)")
+    max_replicas_per_node: int | None = Field(
+        default=None, ge=0, description="swarm: at most this many tasks on one node (0: no "
+        "limit)")
     publish_mode: Literal["ingress", "host"] | None = Field(
         default=None, description="swarm: publish ports through the routing mesh (ingress, "
         "needs ip_vs) or on each task's node (host)")

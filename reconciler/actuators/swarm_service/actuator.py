@@ -7,7 +7,9 @@ spec hash, state id and directory) as service and container labels; one marked b
 state is reported (``owned_by``) and never taken over. Apply creates the service, or updates
 it in place with its ``update_config`` (so a change rolls task by task), scales it through
 its replica count, removes it on delete, and waits (bounded by ``startup_timeout``) until the
-rollout converged, failing with the tasks' errors.
+rollout converged, failing with the tasks' errors. Secret env values go to the tasks as swarm
+secrets (:mod:`.secrets`); a REPLACE (``--replace``) bumps the task template's ForceUpdate
+counter, which redeploys every task of the same spec.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.swarm_service import rollout
+from reconciler.actuators.swarm_service import secrets as swarm_secrets
 from reconciler.actuators.swarm_service.spec import SwarmServiceSpec, of
 from reconciler.errors import HostUnreachable, TerminalError, TransientError
 from reconciler.model.changes import (
@@ -94,6 +97,7 @@ class SwarmServiceActuator:
                 services = client.services(filters={"label": f"{LABEL_SCOPE}={ctx.scope}"})
                 ids = [str(s["ID"]) for s in services]
                 tasks = client.tasks(filters={"service": ids}) if ids else []
+                down = rollout.down_nodes(client) if ids else {}
         finally:
             client.close()
         by_service: dict[str, list[Mapping[str, Any]]] = {}
@@ -109,7 +113,7 @@ class SwarmServiceActuator:
             if address.kind != self.kind:
                 continue
             out.append(_observed(address, url, service, by_service.get(str(service["ID"]), []),
-                                 ctx))
+                                 ctx, down))
         return out
 
     def apply(self, change: Change, resource: Resource | None,
@@ -126,32 +130,40 @@ class SwarmServiceActuator:
         known = change.before is not None or change.address in self._found_on
         if known and old_url != url:
             self._remove(old_url, change.address, ctx)  # moved to another cluster engine
-        return self._deploy(url, spec, resource, ctx)
+        return self._deploy(url, spec, resource, ctx, force=change.action is Action.REPLACE)
 
     def _deploy(self, url: str | None, spec: SwarmServiceSpec, resource: Resource,
-                ctx: ActuatorContext) -> Observed:
+                ctx: ActuatorContext, *, force: bool) -> Observed:
+        """Create or update the service; ``force`` (``--replace``) redeploys every task."""
         name = service_name(ctx, resource.address)
-        env = {**spec["env"], **{k[4:]: v for k, v in resource.secrets.items()
-                                 if k.startswith("env.")}}
-        body = service_body(spec, name, marks(ctx, resource), env)
+        owner_marks = marks(ctx, resource)
         client = rollout.api(url)
         try:
             existing = _find(client, url, name)
+            if existing is not None:
+                labels = existing["Spec"].get("Labels") or {}
+                owner = foreign_owner(labels.get(LABEL_STATE_ID),
+                                      labels.get(LABEL_STATE_DIR), ctx)
+                if owner is not None or labels.get(LABEL_SCOPE) != ctx.scope:
+                    raise TerminalError(f"swarm service {name} exists and is not ours",
+                                        hint="remove or rename that service")
+            env, refs = swarm_secrets.ensure(client, url, name, spec["env"], resource.secrets,
+                                             owner_marks)
             with rollout.engine_errors(url, f"deploying service {name}"):
                 if existing is None:
+                    body = service_body(spec, name, owner_marks, env, refs)
                     service_id = str(client.create_service(**body)["ID"])
                 else:
-                    labels = existing["Spec"].get("Labels") or {}
-                    owner = foreign_owner(labels.get(LABEL_STATE_ID),
-                                          labels.get(LABEL_STATE_DIR), ctx)
-                    if owner is not None or labels.get(LABEL_SCOPE) != ctx.scope:
-                        raise TerminalError(f"swarm service {name} exists and is not ours",
-                                            hint="remove or rename that service")
+                    counter = int((existing["Spec"].get("TaskTemplate") or {})
+                                  .get("ForceUpdate") or 0)
+                    body = service_body(spec, name, owner_marks, env, refs,
+                                        force_update=counter + 1 if force else counter)
                     service_id = str(existing["ID"])
                     client.update_service(service_id, existing["Version"]["Index"], **body,
                                           fetch_current_spec=False)
             service, tasks = rollout.wait_converged(client, url, service_id, name,
                                                     spec["replicas"], spec["startup_timeout"])
+            swarm_secrets.prune(client, url, owner_marks, {r["name"] for r in refs})
         finally:
             client.close()
         return _observed(resource.address, url, service, tasks, ctx)
@@ -161,7 +173,9 @@ class SwarmServiceActuator:
         client = rollout.api(url)
         try:
             existing = _find(client, url, name)
+            ours = {LABEL_SCOPE: ctx.scope, LABEL_ADDRESS: str(address)}
             if existing is None:
+                swarm_secrets.prune(client, url, ours, set())
                 return
             labels = existing["Spec"].get("Labels") or {}
             if labels.get(LABEL_SCOPE) != ctx.scope:
@@ -169,6 +183,7 @@ class SwarmServiceActuator:
             with rollout.engine_errors(url, f"removing service {name}"):
                 client.remove_service(existing["ID"])
             rollout.wait_removed(client, url, str(existing["ID"]))
+            swarm_secrets.prune(client, url, ours, set())
         finally:
             client.close()
 
@@ -186,7 +201,10 @@ def _find(client: Any, url: str | None, name: str) -> Mapping[str, Any] | None:
 
 
 def _observed(address: Address, url: str | None, service: Mapping[str, Any],
-              tasks: Sequence[Mapping[str, Any]], ctx: ActuatorContext) -> Observed:
+              tasks: Sequence[Mapping[str, Any]], ctx: ActuatorContext,
+              down: Mapping[str, str] | None = None) -> Observed:
+    """What a service is: its tasks running against its replicas; ``down``: the nodes the
+    manager does not see ready (id -> hostname), named in the reason when they held tasks."""
     spec = service.get("Spec") or {}
     labels = spec.get("Labels") or {}
     replicas = int(((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas", 0))
@@ -204,6 +222,11 @@ def _observed(address: Address, url: str | None, service: Mapping[str, Any],
     errors = rollout.task_errors(tasks)
     if reason and errors:
         reason += f" ({errors[0]})"
+    lost = sorted({(down or {})[str(t.get("NodeID"))] for t in tasks
+                   if str(t.get("NodeID")) in (down or {})
+                   and (t.get("Status") or {}).get("State") == "running"})
+    if reason and lost:
+        reason += f"; node {', '.join(lost)} down"
     status = Status.RUNNING if not reason else Status.EXITED
     return Observed(address, status, labels.get(LABEL_SPEC_HASH), reason=reason, facts=facts)
 

@@ -45,6 +45,7 @@ class SwarmServiceSpec(TypedDict):
     env: dict[str, str]
     replicas: int
     constraints: list[str]
+    max_replicas_per_node: int
     ports: list[PortSpec]
     restart: RestartSpec
     update: UpdateSpec
@@ -66,6 +67,7 @@ def of(spec: Mapping[str, Any]) -> SwarmServiceSpec:
             env={str(k): str(v) for k, v in (spec.get("env") or {}).items()},
             replicas=int(spec["replicas"]),
             constraints=[str(c) for c in spec.get("constraints") or []],
+            max_replicas_per_node=int(spec.get("max_replicas_per_node") or 0),
             ports=[PortSpec(target=int(p["target"]), published=int(p["published"]),
                             protocol=p.get("protocol", "tcp"), mode=p.get("mode", "ingress"))
                    for p in spec.get("ports") or []],

@@ -11,7 +11,7 @@ import contract lets only ``reconciler.transports`` import it), lazily.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from reconciler.errors import TerminalError, TransientError
@@ -54,20 +54,26 @@ def engine_errors(url: str | None, what: str) -> Iterator[None]:
 
 
 def service_body(spec: Mapping[str, Any], name: str, marks: Mapping[str, str],
-                 env: Mapping[str, str]) -> dict[str, Any]:
+                 env: Mapping[str, str], secrets: Sequence[Mapping[str, str]] = (),
+                 force_update: int = 0) -> dict[str, Any]:
     """``create_service`` keyword arguments: ``marks`` become service and container labels,
-    ``env`` is the environment with clear secret values."""
+    ``env`` is the container environment, ``secrets`` the swarm secrets mounted (``id``,
+    ``name``, ``file``: /run/secrets/FILE), ``force_update`` the task template's counter
+    (a new value redeploys every task)."""
     from docker import types
 
     container = types.ContainerSpec(
         spec["image"], command=spec["command"] or None,
         env=[f"{k}={v}" for k, v in sorted(env.items())],
-        labels={**spec["labels"], **marks}, init=spec["init"] or None)
+        labels={**spec["labels"], **marks}, init=spec["init"] or None,
+        secrets=[types.SecretReference(s["id"], s["name"], filename=s["file"])
+                 for s in secrets] or None)
     restart = types.RestartPolicy(condition=spec["restart"]["condition"],
                                   max_attempts=spec["restart"]["max_attempts"])
     template = types.TaskTemplate(
-        container, restart_policy=restart,
-        placement=types.Placement(constraints=spec["constraints"] or None))
+        container, restart_policy=restart, force_update=force_update or None,
+        placement=types.Placement(constraints=spec["constraints"] or None,
+                                  maxreplicas=spec.get("max_replicas_per_node") or None))
     update = spec["update"]
     ports = [{"Protocol": p["protocol"], "TargetPort": p["target"],
               "PublishedPort": p["published"], "PublishMode": p["mode"]} for p in spec["ports"]]

@@ -152,6 +152,16 @@ class SwarmLab:
             node.docker("load", "-i", str(archive), timeout=120)
         archive.unlink()
 
+    def kill(self, node: SwarmNode) -> None:
+        """Crash a node: SIGKILL its dockerd by pid (what it started stays until close())."""
+        proc, started = self._procs[self.nodes.index(node)]
+        kill_pid(proc.pid, started)
+        proc.wait(30)
+
+    def node_id(self, node: SwarmNode) -> str:
+        """The swarm's id of a node."""
+        return node.docker("info", "--format", "{{.Swarm.NodeID}}").strip()
+
     def close(self) -> list[str]:
         """Tear the swarm down by pid and name; returns the problems met (never raises)."""
         problems: list[str] = []
