@@ -15,6 +15,8 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
     "compose": frozenset({"env_file", "files", "profiles", "project_name"}),
     "package": frozenset({"host", "install_path", "package", "version"}),
     "file": frozenset({"content", "host", "mode", "owner", "path", "source"}),
+    "docker-attach": frozenset({"container", "host", "port"}),
+    "process-attach": frozenset({"host", "pid", "port", "process_name"}),
 }
 # alternatives: at least one key of each tuple must be set
 TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -24,5 +26,7 @@ TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "compose": (),
     "package": (("host",), ("package",), ("install_path",)),
     "file": (("path",), ("content", "source")),
+    "docker-attach": (("container",),),
+    "process-attach": (("process_name", "pid"),),
 }
 TASK_TYPES = frozenset({"process", "remote", "docker"})

@@ -10,4 +10,6 @@ leaves it alone. ``observed_only`` makes the generic diff plan it as a no-op tha
 from reconciler.actuators.base import Kind
 
 KIND = Kind("attached", "reconciler.actuators.attached.actuator:AttachedActuator",
-            observed_only=True)
+            observed_only=True,
+            schemas=("reconciler.actuators.attached.schema:DockerAttachTarget",
+                     "reconciler.actuators.attached.schema:ProcessAttachTarget"))

@@ -8,9 +8,10 @@ fails with that endpoint's probe message instead of reconciler starting anything
 starts, stops or replaces anything: the diff never plans it (``observed_only``), and were it
 asked, it only reports what it sees.
 
-Health: the entry's own health check when it has one; else by target -- ``port``: a TCP
-connect to the port on the resource's host; ``container``: the engine says the container is
-running (``docker inspect``); ``process``: ``pgrep -f`` finds the pattern.
+Health: first that the object is there -- ``container``: the engine says the container is
+running (``docker inspect``); ``process``: its ``pid`` is alive (``kill -0``) or ``pgrep -f``
+finds the pattern -- then the entry's own health check when it has one; a bare ``port``
+without one: a TCP connect to the port on the resource's host.
 """
 
 from __future__ import annotations
@@ -37,17 +38,29 @@ class AttachedActuator:
         return None if resource is None else _seen(resource)
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
+        spec = AttachedSpec.of(resource.spec)
+        own = _exists(spec, ctx)
+        if own is not None and own.status is not HealthStatus.HEALTHY:
+            return own
         if resource.health is not None:
             return probe(resource.health, ctx.transport)
-        spec = AttachedSpec.of(resource.spec)
-        if spec.target == "container" and spec.container:
-            return _container(spec.container, ctx)
-        if spec.target == "process" and spec.process:
-            return _process(spec.process, ctx)
+        if own is not None:
+            return own
         if spec.port is not None:
             where = "127.0.0.1" if ctx.transport.is_local else ctx.transport.host
             return probe_tcp(f"{where}:{spec.port}", 5.0)
         return Health(HealthStatus.HEALTHY, "attached; nothing to probe")
+
+
+def _exists(spec: AttachedSpec, ctx: ActuatorContext) -> Health | None:
+    """Whether the attached container runs / process lives; None for a bare port."""
+    if spec.target == "container" and spec.container:
+        return _container(spec.container, ctx)
+    if spec.target == "process" and spec.pid is not None:
+        return _pid(spec.pid, ctx)
+    if spec.target == "process" and spec.process:
+        return _process(spec.process, ctx)
+    return None
 
 
 def _seen(resource: Resource) -> Observed:
@@ -71,3 +84,10 @@ def _process(pattern: str, ctx: ActuatorContext) -> Health:
     if done.ok and pids:
         return Health(HealthStatus.HEALTHY, f"process {pattern!r}: pid {pids[0]}")
     return Health(HealthStatus.UNHEALTHY, f"attached process {pattern!r}: not running")
+
+
+def _pid(pid: int, ctx: ActuatorContext) -> Health:
+    done = ctx.transport.run(["kill", "-0", str(pid)], timeout=30)
+    if done.ok:
+        return Health(HealthStatus.HEALTHY, f"process {pid} alive")
+    return Health(HealthStatus.UNHEALTHY, f"attached process {pid}: not running")

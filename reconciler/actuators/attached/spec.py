@@ -1,9 +1,10 @@
 """AttachedSpec: the typed view of an ``attached`` resource's spec.
 
-The builders write ``{target, port, container, process}``: ``target`` says what is watched
-(``port``: a TCP port on the resource's host; ``container``: a container by name;
-``process``: a process by a command-line pattern, as ``pgrep -f`` matches it). The mapping is
-what is hashed and stored; :meth:`AttachedSpec.of` is the actuator's parse boundary.
+The builders write ``{target, port, container, process, pid}``: ``target`` says what is
+watched (``port``: a TCP port on the resource's host; ``container``: a container by name;
+``process``: a process by its ``pid`` or a command-line pattern, as ``pgrep -f`` matches
+it). The mapping is what is hashed and stored; :meth:`AttachedSpec.of` is the actuator's
+parse boundary.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ class AttachedFields(TypedDict):
     port: int | None
     container: str | None
     process: str | None
+    pid: int | None
 
 
 def attached_spec(target: Target, *, port: int | None = None, container: str | None = None,
-                  process: str | None = None) -> AttachedFields:
+                  process: str | None = None, pid: int | None = None) -> AttachedFields:
     """The spec the builders write (one place, so every builder writes the same keys)."""
-    return {"target": target, "port": port, "container": container, "process": process}
+    return {"target": target, "port": port, "container": container, "process": process,
+            "pid": pid}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,7 @@ class AttachedSpec:
     port: int | None = None
     container: str | None = None
     process: str | None = None
+    pid: int | None = None
 
     @classmethod
     def of(cls, spec: Mapping[str, object]) -> AttachedSpec:
@@ -45,4 +49,5 @@ class AttachedSpec:
         return cls(target=str(spec.get("target") or "port"),
                    port=port if isinstance(port, int) and not isinstance(port, bool) else None,
                    container=str(spec["container"]) if spec.get("container") else None,
-                   process=str(spec["process"]) if spec.get("process") else None)
+                   process=str(spec["process"]) if spec.get("process") else None,
+                   pid=pid if isinstance(pid := spec.get("pid"), int) else None)

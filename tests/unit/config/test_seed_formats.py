@@ -88,7 +88,7 @@ services:
     assert result.errors == []
     web = result.resource("attached.web")
     assert dict(web.spec) == {"target": "port", "port": 13000, "container": None,
-                              "process": None}
+                              "process": None, "pid": None}
     api = result.resource("process.api")
     assert api.spec["command"][-1].endswith("http://127.0.0.1:13000")
     assert [(d.target, d.condition) for d in api.depends_on] == [
