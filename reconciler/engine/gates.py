@@ -115,7 +115,9 @@ def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: 
     if health.status is HealthStatus.HEALTHY:
         events.emit("node.healthy", resource.address, "healthy")
         return
-    hint = "see `reconciler logs " + resource.name + "`"
+    hint = f"{resource.address} is attached, not managed: start it yourself" \
+        if traits is not None and traits.observed_only else \
+        "see `reconciler logs " + resource.name + "`"
     if health.status is HealthStatus.UNHEALTHY:
         raise TerminalError(
             f"{resource.address} not healthy: {health.detail}",

@@ -87,5 +87,9 @@ def test_dependant_of_a_down_endpoint_fails_and_nothing_is_started(
         text.replace(f"port: {port}\n", f"port: {port}\n    healthcheck: "
                      f"{{url: 'http://127.0.0.1:{port}/', interval: 100ms, retries: 2}}\n", 1))
     failed = cli("apply", "--auto-approve", expect=1)
-    assert "web" in failed.stdout + failed.stderr
+    assert "attached.web is attached, not managed: start it yourself" in \
+        failed.stdout + failed.stderr
     assert list(proc_scan.scan(scope)) == []
+    web = next(line for line in cli("status").stdout.splitlines()
+               if line.startswith("attached.web"))
+    assert "unhealthy" in web.split()  # status probes it though it has nothing of ours
