@@ -82,7 +82,9 @@ class Kind:
     - ``in_place``: the identity fields of a kind converged live (``wg syncconf``): a change
       of any other field, or drift, is an in-place UPDATE; None for replace-on-change kinds;
     - ``keeps_stopped``: a stopped object still exists in the world (a container), so
-      bringing it back is a REPLACE rather than a CREATE.
+      bringing it back is a REPLACE rather than a CREATE;
+    - ``observed_only``: attached, not managed (kind ``attached``): never created, replaced
+      or deleted, so every change of it is a no-op that says so (health still gates it).
 
     ``schemas`` names (``"module:Class"``, never imported at run time) the pydantic model of
     each services.yaml ``type:`` the kind declares (a ``KindTarget`` subclass in the package's
@@ -95,6 +97,7 @@ class Kind:
     one_shot: bool = False
     in_place: frozenset[str] | None = None
     keeps_stopped: bool = False
+    observed_only: bool = False
     schemas: tuple[str, ...] = ()
 
 

@@ -40,6 +40,7 @@ PACKAGES: tuple[str, ...] = (
     "reconciler.actuators.file",
     "reconciler.actuators.swarm_service",
     "reconciler.actuators.image",
+    "reconciler.actuators.attached",
 )
 
 

@@ -60,6 +60,10 @@ def parse_file(path: Path, text: str, fmt: str) -> tuple[RawDocument | None, lis
     doc, diagnostics = parse_yaml(path, text, fmt)
     if doc is not None and doc.data is None:  # an empty file is an empty mapping
         doc = RawDocument(doc.path, doc.format, {}, doc.text, doc.positions)
+    if doc is not None and fmt == "services":
+        from reconciler.config.harness import fold_type_case
+
+        fold_type_case(doc.data)  # the harness's `type: Docker` / `type: Process`
     return doc, diagnostics
 
 

@@ -16,6 +16,8 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
     "package": frozenset({"host", "install_path", "package", "version"}),
     "file": frozenset({"content", "host", "mode", "owner", "path", "source"}),
     "image": frozenset({"build_args", "build_target", "context", "dockerfile", "tag"}),
+    "docker-attach": frozenset({"container", "host", "port"}),
+    "process-attach": frozenset({"host", "pid", "port", "process_name"}),
 }
 # alternatives: at least one key of each tuple must be set
 TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -26,5 +28,7 @@ TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "package": (("host",), ("package",), ("install_path",)),
     "file": (("path",), ("content", "source")),
     "image": (("tag",),),
+    "docker-attach": (("container",),),
+    "process-attach": (("process_name", "pid"),),
 }
 TASK_TYPES = frozenset({"process", "remote", "docker"})

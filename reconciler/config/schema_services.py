@@ -88,6 +88,9 @@ class ServiceCommon(Strict):
     service_type: str | None = Field(
         default=None, description="daemon shape: the service's role (daemon, database, "
         "...); kept as the label `service_type`")
+    name: str | None = Field(
+        default=None, description="daemon shape: the service's display name; kept as the "
+        "label `display_name`")
     description: str | None = None
     network: str | None = None
     env: EnvValues = Field(default_factory=dict)
@@ -108,6 +111,9 @@ class TaskCommon(Strict):
     task_type: str | None = Field(
         default=None, description="daemon shape: the task's role (migration, seed, ...); "
         "kept as the label `task_type`")
+    config: dict[str, object] = Field(
+        default_factory=dict, description="daemon shape: the harness task's own settings; "
+        "not read by reconciler (a warning)")
 
 
 class Stack(Strict):

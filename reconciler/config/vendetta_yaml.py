@@ -6,8 +6,9 @@ file:line:col). What reconciler reads: ``name``, ``services.<name>`` with ``comm
 retries}``, ``docker: {image, ports, memory, cpu}`` and ``remote: {node, user, port}``.
 ``agents``, ``mcp``, ``plugins`` and ``extends`` configure the tool's coding agents and its
 own file layering, which mean nothing to a reconciler: each is one warning at its position,
-never a refusal. :mod:`reconciler.model.build_vendetta` turns the checked document into
-Drafts.
+never a refusal. A service with only a ``port`` (no ``command``, no ``docker``) is an external
+endpoint (:func:`is_endpoint`). :mod:`reconciler.model.build_vendetta` turns the checked
+document into Drafts.
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def parse_vendetta(path: Path, text: str) -> tuple[RawDocument | None, list[Diag
     return doc, diagnostics
 
 
+def is_endpoint(svc: dict[str, object]) -> bool:
+    """A service with a ``port`` but neither ``command`` nor ``docker``: something that runs
+    elsewhere (started by hand, another tool), which others depend on and reference."""
+    port = svc.get("port")
+    return (svc.get("command") in (None, "", []) and not isinstance(svc.get("docker"), dict)
+            and isinstance(port, int) and not isinstance(port, bool))
+
+
 def check_vendetta(doc: RawDocument) -> list[Diagnostic]:
     """Shape problems (errors) and keys without a meaning here (warnings) of ``doc``."""
     out = check_mapping(doc, (), doc.data, TOP, ignored=IGNORED, what=".vendetta/config.yaml")
@@ -53,9 +62,11 @@ def check_vendetta(doc: RawDocument) -> list[Diagnostic]:
             continue
         path = ("services", name)
         docker = svc.get("docker")
-        if svc.get("command") in (None, "", []) and not isinstance(docker, dict):
-            out.append(error(f"vendetta service '{name}' needs 'command' or 'docker'",
-                             doc.where(*path)))
+        if svc.get("command") in (None, "", []) and not isinstance(docker, dict) \
+                and not is_endpoint(svc):
+            out.append(error(f"vendetta service '{name}' needs 'command', 'docker' or 'port'",
+                             doc.where(*path),
+                             hint="a service with only a 'port' is an external endpoint"))
         if isinstance(docker, dict) and not docker.get("image"):
             out.append(error(f"vendetta service '{name}': 'docker' needs 'image'",
                              doc.where(*path, "docker")))

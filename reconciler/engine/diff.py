@@ -26,6 +26,9 @@ Rules, in the order they are tried for an address:
 * running with another spec hash: REPLACE (SPEC_CHANGED); same hash but hash-excluded fields
   changed: UPDATE (SPEC_CHANGED); otherwise NOOP.
 
+An ``observed_only`` kind (``attached``) is always a NOOP with the reason "attached, not
+managed", on destroy too: it is never created, replaced or deleted.
+
 Kinds with ``in_place`` identity fields (WireGuard) are converged live by
 their actuator, so an existing object (observed, running or drifted) is not replaced: a spec
 change is an UPDATE (SPEC_CHANGED, field diffs with ``forces_replace`` False) and drift is an
@@ -72,6 +75,7 @@ DESTROY = ActionReason(ReasonCode.REQUESTED, "destroy")
 REPLACE_REQUESTED = ActionReason(ReasonCode.REQUESTED, "replacement requested")
 TASK_PENDING = ActionReason(ReasonCode.TASK_PENDING, "task not yet run for this spec")
 UNKNOWN_SPEC = ActionReason(ReasonCode.DRIFT, "drift: the running object's spec is unknown")
+ATTACHED = ActionReason(ReasonCode.ATTACHED, "attached, not managed")
 
 
 def compute(desired: DesiredState, observed: Mapping[Address, Observed],
@@ -90,6 +94,10 @@ def compute(desired: DesiredState, observed: Mapping[Address, Observed],
             changes.append(Change(resource.address, Action.UPDATE, _plain(last),
                                   dict(resource.spec), reasons=(_unreachable(seen),),
                                   source=resource.source, order=resource.order))
+        elif (kind_of(resource.kind) or _PLAIN).observed_only:
+            changes.append(Change(resource.address, Action.NOOP, None, None,
+                                  reasons=(ATTACHED,), source=resource.source,
+                                  order=resource.order))
         elif destroy:
             change = _destroy_change(resource.address, seen, last)
             if last is None and owned_elsewhere(seen) is not None:

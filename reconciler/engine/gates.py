@@ -6,7 +6,9 @@ Compose's: not during ``start_period``, then at most once per ``interval``; ``re
 failures in a row fail the node, and so does ``startup_timeout`` (default 60 s) running out
 first (:func:`reconciler.health.probes.wait_healthy`). ``status`` probes once. A dependency
 that is not part of the plan (already running) is probed the same way before its dependant
-starts, unless its condition is ``service_started``.
+starts, unless its condition is ``service_started``. An attached resource (an
+``observed_only`` kind) is probed even without a health check of its own: its actuator says
+whether the container runs, the process lives, the port is open (``ATTACHED_CHECK`` timing).
 """
 
 from __future__ import annotations
@@ -17,15 +19,26 @@ from collections.abc import Callable, Iterable, Mapping
 from enum import StrEnum
 
 from reconciler.actuators.base import Actuator, ActuatorContext
+from reconciler.actuators.registry import kind as kind_of
 from reconciler.engine.observe import recorded_facts
 from reconciler.errors import TerminalError
 from reconciler.events import EventBus
 from reconciler.health.probes import wait_healthy
 from reconciler.model.changes import Health, HealthStatus, Observed, Status
-from reconciler.model.types import Address, Condition, DesiredState, Resource
+from reconciler.model.types import (
+    Address,
+    Condition,
+    DesiredState,
+    HealthCheck,
+    ProbeKind,
+    Resource,
+)
 from reconciler.state import StateStore
 
 DEFAULT_STARTUP_TIMEOUT = 60.0
+# the timing of an attached resource's probe when it has no health check of its own (the
+# probe itself is its actuator's: is the container running, the process alive, the port open)
+ATTACHED_CHECK = HealthCheck(ProbeKind.TCP, "", interval=1.0, timeout=5.0, retries=3)
 
 
 class NodeState(StrEnum):
@@ -81,6 +94,9 @@ def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: 
     its ``start_period`` (Compose's rule) or the startup timeout passed, and the process's
     own error at once when ``crashed`` says it ended (the apply's exit watch)."""
     check = resource.health
+    traits = kind_of(resource.kind)
+    if check is None and traits is not None and traits.observed_only:
+        check = ATTACHED_CHECK  # nothing of ours started it: always make sure it is there
     if check is None:
         return
     configured = resource.spec.get("startup_timeout")
@@ -99,7 +115,9 @@ def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: 
     if health.status is HealthStatus.HEALTHY:
         events.emit("node.healthy", resource.address, "healthy")
         return
-    hint = "see `reconciler logs " + resource.name + "`"
+    hint = f"{resource.address} is attached, not managed: start it yourself" \
+        if traits is not None and traits.observed_only else \
+        "see `reconciler logs " + resource.name + "`"
     if health.status is HealthStatus.UNHEALTHY:
         raise TerminalError(
             f"{resource.address} not healthy: {health.detail}",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from reconciler.actuators.attached.spec import attached_spec
 from reconciler.actuators.container.spec import PortMapping
 from reconciler.actuators.file.spec import FileFields
 from reconciler.actuators.process.spec import process_spec
@@ -148,6 +149,11 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     for role in ("service_type", "task_type"):  # the daemon shape's roles, kept as labels
         if isinstance(svc.get(role), str):
             draft.labels.setdefault(role, str(svc[role]))
+    if isinstance(svc.get("name"), str):  # the daemon shape's display name
+        draft.labels.setdefault("display_name", str(svc["name"]))
+    if section == "tasks" and svc.get("config"):
+        problems.append(warning(f"'config' of task '{name}' is the harness task's own "
+                                "settings and is not read by reconciler", draft.where("config")))
     draft.protect = bool(svc.get("protect"))
     draft.env = env_of({**as_dict(svc.get("env")),
                         **(as_dict(target.get("env")) if nested_env else {})})
@@ -204,6 +210,15 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     elif kind == "image":
         image_draft(draft, target, problems, host)
         return draft
+    elif kind in ("docker-attach", "process-attach"):  # attached, not managed
+        draft.kind, draft.host = "attached", str(target.get("host") or LOCAL_HOST)
+        fixed = port if isinstance(port, int) and not isinstance(port, bool) else None
+        pid = target.get("pid")
+        draft.spec = dict(attached_spec(
+            "container" if kind == "docker-attach" else "process", port=fixed,
+            container=str(target["container"]) if target.get("container") else None,
+            process=str(target["process_name"]) if target.get("process_name") else None,
+            pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None))
     elif kind == "file":
         draft.kind = "file"
         draft.host = str(target.get("host") or LOCAL_HOST)

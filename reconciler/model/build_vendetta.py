@@ -6,6 +6,9 @@ Each ``services.<name>`` becomes:
   ``memory`` the memory limit; a ``port`` without ``ports`` publishes ``port:port``);
 - with ``remote: {node, user, port}``: a ``process`` on the SSH host ``node`` (``user`` and
   ``port`` are the SSH login and port; :func:`vendetta_hosts` declares the host);
+- with only a ``port`` (no ``command``, no ``docker``): an ``attached`` external endpoint,
+  health-checked (TCP on the port unless it has a ``healthcheck``), depended on and
+  referenced (``${web.port}``) but never started, stopped or replaced;
 - else a local ``process`` running ``command`` (a string through ``/bin/sh -c``) in the
   project directory (the one holding ``.vendetta/``), with ``port`` as its fixed ``$PORT``.
 
@@ -19,9 +22,11 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from reconciler.actuators.attached.spec import attached_spec
 from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.shape import duration_seconds
+from reconciler.config.vendetta_yaml import is_endpoint
 from reconciler.errors import Diagnostic
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
@@ -84,7 +89,13 @@ def _service(doc: RawDocument, name: str, svc: dict[str, object],
     fixed = port if isinstance(port, int) and not isinstance(port, bool) else None
     docker = svc.get("docker")
     remote = svc.get("remote")
-    if isinstance(docker, dict):
+    if is_endpoint(svc):
+        draft.kind = "attached"
+        draft.port_request = fixed
+        on_host = isinstance(remote, dict) and isinstance(remote.get("node"), str)
+        draft.host = str(remote["node"]) if on_host and isinstance(remote, dict) else LOCAL_HOST
+        draft.spec = dict(attached_spec("port", port=fixed))
+    elif isinstance(docker, dict):
         draft.kind = "container"
         spot = Draft(name, "container", doc, ("services", name, "docker"))
         ports, bad = parse_ports(spot, docker.get("ports"))

@@ -94,6 +94,7 @@ class ReasonCode(StrEnum):
     DEPENDENCY = "dependency"      # replaced because something it depends on is replaced
     REQUESTED = "requested"        # destroy, --replace, key rotation
     OWNED_ELSEWHERE = "owned_elsewhere"  # marked by another state: apply needs --adopt
+    ATTACHED = "attached"          # observed only: never started, stopped or replaced
 
 
 @dataclass(frozen=True, slots=True)

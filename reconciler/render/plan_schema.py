@@ -28,7 +28,7 @@ class Reason(_Strict):
     """Why an action is planned; explains, never decides."""
 
     code: Literal["new", "spec_changed", "drift", "orphan", "task_pending", "dependency",
-                  "requested", "owned_elsewhere"]
+                  "requested", "owned_elsewhere", "attached"]
     message: str
 
 

@@ -5,7 +5,9 @@ forced terminal (green ``+``, yellow ``~``, magenta ``-/+``, red ``-``). Secrets
 ``(sensitive value)``. The output depends only on the plan (and the policy result, when one
 is given: a "Policy" section after the summary line), so it is byte-identical for the same
 inputs. A change to an object another state owns gets a ``! ADDRESS is owned by another
-state (id ..., dir ...)`` line above it (apply refuses it without ``--adopt``).
+state (id ..., dir ...)`` line above it (apply refuses it without ``--adopt``). Attached
+resources (observed, never managed) get one ``# ADDRESS: attached, not managed`` line each
+before the summary.
 """
 
 from __future__ import annotations
@@ -64,10 +66,13 @@ def render_plan(plan: Plan, *, color: bool = False, show_noop: bool = False,
                 line += paint("   # forces replacement", "red")
             lines.append(line)
         lines.append("")
+    attached = [paint(f"  # {c.address}: {r.message}", "dim") for c in plan.changes
+                for r in c.reasons if c.is_noop and r.code is ReasonCode.ATTACHED]
+    notes = [*attached, ""] if attached else []
     if planned:
-        out = [paint(INTRO), "", *lines, paint(summary_line(plan.summary()), "bold")]
+        out = [paint(INTRO), "", *lines, *notes, paint(summary_line(plan.summary()), "bold")]
     else:
-        out = [*lines, paint(NO_CHANGES, "green" if color else "")]
+        out = [*lines, *notes, paint(NO_CHANGES, "green" if color else "")]
     if plan.targets:
         out += ["", paint("Note: planned only for --target " + ", ".join(plan.targets)
                           + " and what it needs.", "yellow")]

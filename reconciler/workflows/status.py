@@ -28,7 +28,9 @@ def collect(project: Project) -> list[dict[str, Any]]:
 
     def probe(resource: Resource) -> Health | None:
         seen = observed.get(resource.address)
-        if resource.health is None or seen is None or not seen.running:
+        traits = actuators.kind(resource.kind)
+        attached = traits is not None and traits.observed_only  # always probed: not ours
+        if (resource.health is None and not attached) or seen is None or not seen.running:
             return None
         actuator = actuators.load(resource.kind)
         try:

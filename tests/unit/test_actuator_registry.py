@@ -9,8 +9,8 @@ from reconciler import actuators
 from reconciler.actuators import registry
 from reconciler.errors import InternalError, PlanError
 
-PRODUCTION = ["compose", "container", "file", "image", "package", "process", "swarm_service",
-              "task", "wireguard"]
+PRODUCTION = ["attached", "compose", "container", "file", "image", "package", "process",
+              "swarm_service", "task", "wireguard"]
 
 
 def test_production_registry_has_no_test_doubles() -> None:
@@ -62,7 +62,9 @@ def test_every_kind_package_declares_its_kind_and_flags() -> None:
     assert all(t is not None and t.name == name for name, t in traits.items())
     flagged = {name: (t.one_shot, t.in_place, t.keeps_stopped)
                for name, t in traits.items() if t is not None}
+    assert [n for n, t in traits.items() if t is not None and t.observed_only] == ["attached"]
     assert flagged == {
+        "attached": (False, None, False),
         "compose": (False, None, False),
         "container": (False, None, True),
         "file": (False, frozenset({"path"}), False),
@@ -92,3 +94,18 @@ def test_registered_kinds_carry_their_flags_into_the_diff() -> None:
         assert diff.compute(desired, exited, last)[0].action is Action.REPLACE
     finally:
         registry.unregister("fake2")
+
+
+def test_an_attached_resource_is_never_created_replaced_or_destroyed() -> None:
+    from reconciler.engine import diff
+    from reconciler.model.changes import Action, ReasonCode
+    from reconciler.model.types import Address, DesiredState, Resource
+
+    web = Resource(Address("attached", "web"), {"target": "port", "port": 13000,
+                                                "container": None, "process": None})
+    desired = DesiredState("p", {web.address: web})
+    for destroy in (False, True):
+        (change,) = diff.compute(desired, {}, {web.address: dict(web.spec)}, destroy=destroy)
+        assert change.action is Action.NOOP
+        assert [(r.code, r.message) for r in change.reasons] == [
+            (ReasonCode.ATTACHED, "attached, not managed")]

@@ -69,10 +69,30 @@ services:
         "'url' or 'command'" in _firsts(result.errors)
     assert ".vendetta/config.yaml:7:5: error: vendetta service 'db': 'docker' needs 'image'" \
         in _firsts(result.errors)
-    assert ".vendetta/config.yaml:8:3: error: vendetta service 'worker' needs 'command' or " \
-        "'docker'" in _firsts(result.errors)
+    assert ".vendetta/config.yaml:8:3: error: vendetta service 'worker' needs 'command', " \
+        "'docker' or 'port'" in _firsts(result.errors)
     assert any(w.startswith(".vendetta/config.yaml:9:5: warning: unknown key 'comand'") and
                "did you mean 'command'?" in w for w in result.warnings)
+
+
+def test_vendetta_port_only_service_is_an_attached_endpoint(run: Any) -> None:
+    result = run({".vendetta/config.yaml": """
+name: shop
+services:
+  web:
+    port: 13000
+  api:
+    command: ./api --upstream http://127.0.0.1:${web.port}
+    depends_on: [web]
+"""}, env={})
+    assert result.errors == []
+    web = result.resource("attached.web")
+    assert dict(web.spec) == {"target": "port", "port": 13000, "container": None,
+                              "process": None, "pid": None}
+    api = result.resource("process.api")
+    assert api.spec["command"][-1].endswith("http://127.0.0.1:13000")
+    assert [(d.target, d.condition) for d in api.depends_on] == [
+        (Address("attached", "web"), Condition.HEALTHY)]
 
 
 def test_par_fixture_makes_ordered_tasks_a_service_can_depend_on(run: Any,
