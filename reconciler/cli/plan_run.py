@@ -197,7 +197,14 @@ def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool =
         run = project.plan(targets=targets, replace=replace)
         emit_warnings(run)
         echo(render_plan_text(run, g))
+        for address in run.imports:
+            echo(f"{address} will be imported (adopt: {{id: ...}}): nothing is started")
         if not run.plan.has_changes:
+            if run.imports:  # taken over as they run: only the records change
+                from reconciler.engine.importing import record_imports
+
+                record_imports(project, run.imports)
+                echo(f"Imported {len(run.imports)}; nothing was started or stopped.")
             return 0
         project.enforce(run)
         confirm("perform these actions", auto_approve)

@@ -148,6 +148,9 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         if isinstance(svc.get(role), str):
             draft.labels.setdefault(role, str(svc[role]))
     draft.protect = bool(svc.get("protect"))
+    adopt = target.get("adopt")
+    if isinstance(adopt, dict) and isinstance(adopt.get("id"), str | int):
+        draft.adopt = str(adopt["id"])
     draft.env = env_of({**as_dict(svc.get("env")),
                         **(as_dict(target.get("env")) if nested_env else {})})
     if kind != "compose" and isinstance(target.get("env_file"), str):

@@ -53,6 +53,12 @@ def perform(make_project: Callable[[], Project], action: str, *, address: str = 
             project.enforce(run, destroy=True)
             kind = "destroy"
         if not run.plan.has_changes:
+            if run.imports and kind == "apply":  # `adopt:` objects taken over as they run
+                from reconciler.engine.importing import record_imports
+
+                record_imports(project, run.imports)
+                return {"action": action, "changed": 0,
+                        "message": f"imported {len(run.imports)}; nothing else to do"}
             return {"action": action, "changed": 0, "message": "nothing to do"}
         return _execute(project, run, kind, action, address, client)
 
