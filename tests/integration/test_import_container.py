@@ -113,7 +113,8 @@ def test_adopt_in_the_config_imports_on_apply(cli: Cli, busybox_image: str, dock
     docker_cleanup.container(box.id)
     (cli.project / "services.yaml").write_text(ADOPT.format(image=busybox_image, name=box.name))
     cli("validate")
-    cli("plan", "--detailed-exitcode", expect=0)  # taken over as it runs: no changes
+    plan = cli("plan", "--detailed-exitcode", expect=0).stdout  # taken over as it runs
+    assert f"container.box will be imported (adopt: {{id: {box.id}}})" in plan, plan
     assert cli("state", "list").stdout.strip() == ""  # a plan records nothing
     cli("apply", "--auto-approve")
     shown = json.loads(cli("state", "show", "container.box", "--json").stdout)
