@@ -175,3 +175,22 @@ def test_container_mv_is_refused_honestly(cli: Cli, busybox_image: str) -> None:
         assert cli("state", "list").stdout.split() == ["container.box"]
     finally:
         cli("destroy", "--auto-approve", expect=None)
+
+
+def test_adopt_a_process_in_the_config(cli: Cli, started: list[subprocess.Popen[bytes]]
+                                       ) -> None:
+    port = _free_port()
+    api = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                            "127.0.0.1"], cwd=cli.project, env={**os.environ, "LOG_LEVEL": "info"},
+                           start_new_session=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    started.append(api)
+    _write(cli.project, _service("api", port) + f"    adopt: {{id: {api.pid}}}\n")
+    plan = cli("plan", "--detailed-exitcode", expect=0).stdout
+    assert f"process.api will be imported (adopt: {{id: {api.pid}}})" in plan, plan
+    cli("apply", "--auto-approve")
+    shown = json.loads(cli("state", "show", "process.api", "--json").stdout)
+    assert shown["facts"]["pid"] == api.pid and shown["facts"]["imported"] is True
+    assert [e["address"] for e in _events(cli, "state.import")] == ["process.api"]
+    assert api.poll() is None  # taken over, never restarted
+    cli("plan", "--detailed-exitcode", expect=0)
