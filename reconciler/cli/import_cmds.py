@@ -43,8 +43,10 @@ app.add_typer(import_app, name="import")
 @import_app.command("resource")
 def import_resource(
     ctx: typer.Context,
-    address: Annotated[str, typer.Argument(help="A configured address, e.g. process.api.")],
-    ident: Annotated[str, typer.Argument(metavar="ID", help="The running object: a pid.")],
+    address: Annotated[str, typer.Argument(
+        help="A configured address, e.g. process.api or container.db.")],
+    ident: Annotated[str, typer.Argument(
+        metavar="ID", help="The running object: a pid (process), an id or name (container).")],
 ) -> None:
     """Adopt a running object into the state as ADDRESS (also `import ADDRESS ID`); never
     starts or stops anything. The next plan shows what differs from the config."""
@@ -59,8 +61,10 @@ def import_resource(
     project = globals_of(ctx).project()
     with project.locked():
         done = import_object(project, wanted, ident)
-    echo(f"Imported {done.address} (pid {done.facts.get('pid')}); run `reconciler plan` to "
-         "see what differs from the config")
+    what = (f"container {done.facts.get('name')}, {str(done.facts.get('id'))[:12]}"
+            if wanted.kind == "container" else f"pid {done.facts.get('pid')}")
+    echo(f"Imported {done.address} ({what}); run `reconciler plan` to see what differs from "
+         "the config")
 
 
 @import_app.command("wireguard")

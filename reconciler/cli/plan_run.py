@@ -44,8 +44,13 @@ def refresh_wanted(value: str, no_refresh: bool) -> bool:
 def render_plan_text(run: PlanRun, g: Globals, *, show_noop: bool = False) -> str:
     from reconciler.render.text import render_plan
 
-    return run.redactor(render_plan(run.plan, color=g.color, show_noop=show_noop,
-                                    policy=run.policy, policy_sources=run.policy_sources))
+    text = render_plan(run.plan, color=g.color, show_noop=show_noop, policy=run.policy,
+                       policy_sources=run.policy_sources)
+    imports = "".join(f"\n{address} will be imported (adopt: {{id: {ident}}}): nothing is "
+                      "started or stopped" for address, ident in
+                      ((a, r.facts.get("id") or r.facts.get("pid"))
+                       for a, r in run.imports.items()))
+    return run.redactor(text + imports)
 
 
 def plan_json(run: PlanRun) -> str:
@@ -198,6 +203,11 @@ def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool =
         emit_warnings(run)
         echo(render_plan_text(run, g))
         if not run.plan.has_changes:
+            if run.imports:  # taken over as they run: only the records change
+                from reconciler.engine.importing import record_imports
+
+                record_imports(project, run.imports)
+                echo(f"Imported {len(run.imports)}; nothing was started or stopped.")
             return 0
         project.enforce(run)
         confirm("perform these actions", auto_approve)

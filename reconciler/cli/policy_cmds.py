@@ -9,8 +9,6 @@ append-only audit log of the state database; nothing here rewrites it.
 from __future__ import annotations
 
 import json
-import os
-import socket
 import time
 from pathlib import Path
 from typing import Annotated, Any
@@ -69,12 +67,6 @@ def policy_show(
             echo(line)
 
 
-def _who() -> str:
-    from reconciler.state.journal import current_user
-
-    return f"{os.environ.get('USER') or current_user()}@{socket.gethostname()}"
-
-
 @app.command()
 def approve(
     ctx: typer.Context,
@@ -96,16 +88,18 @@ def approve(
         raise UserError(f"{plan_file} was made for {saved.get('project_dir')} "
                         f"(session {saved.get('session')}), not this project",
                         hint="run approve with the same -C and --session as the plan")
+    from reconciler.engine.approval import approve as record_approval
+    from reconciler.engine.approval import operator
+
     decisions = policy.get("decisions", []) if isinstance(policy, dict) else []
-    if any(d.get("final") and d.get("outcome") == "deny" for d in decisions):
-        raise UserError(f"{plan_file} is denied by policy: an approval cannot lift a deny",
-                        hint="see `reconciler plan` for the rule; change the config instead")
-    waiting = sorted({str(d["address"]) for d in decisions
-                      if d.get("final") and d.get("outcome") == "require_approval"})
-    approval = project.store.approve(who=_who(), inputs_hash=str(plan_doc["inputs_hash"]),
-                                     plan_file=str(plan_file.resolve()), addresses=waiting)
+    verdict = record_approval(
+        project.store, [(str(d["address"]), str(d.get("outcome"))) for d in decisions
+                        if d.get("final")],
+        inputs_hash=str(plan_doc["inputs_hash"]), who=operator(),
+        plan_file=str(plan_file.resolve()), what=str(plan_file))
+    waiting = verdict.addresses
     what = ", ".join(waiting) if waiting else "nothing in it needed approval"
-    echo(f"Approved plan {approval['inputs_hash'][:12]} as {approval['who']} ({what}).\n"
+    echo(f"Approved plan {verdict.inputs_hash[:12]} as {verdict.who} ({what}).\n"
          f"To apply exactly this plan, run: reconciler apply {plan_file}")
 
 

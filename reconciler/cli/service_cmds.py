@@ -108,7 +108,7 @@ def exec(
     command: Annotated[list[str], typer.Argument(help="The command, after `--`.")],
 ) -> None:
     """Run a one-off command with the service's environment, cwd and host (exit code
-    passed through); containers through `docker exec`."""
+    passed through); containers and Compose services through `docker exec`."""
     from reconciler.cli.common import CliExit
     from reconciler.workflows.exec_run import run_exec
     from reconciler.workflows.verbs import exec_argv, resolve

@@ -5,13 +5,14 @@ the schema models the kinds name (reconciler/actuators/schema.py): do not edit.
 from __future__ import annotations
 
 TARGET_KEYS: dict[str, frozenset[str]] = {
-    "process": frozenset({"args", "binary", "command", "env_file", "host", "port", "stop_signal",
-        "user", "working_dir"}),
-    "remote": frozenset({"args", "binary", "command", "env_file", "host", "port", "stop_signal",
-        "user", "working_dir"}),
-    "docker": frozenset({"cluster", "command", "constraints", "cpus", "entrypoint", "env_file",
-        "host", "image", "init", "max_replicas_per_node", "memory", "networks", "port", "ports",
-        "publish_mode", "pull", "replicas", "restart", "stop_signal", "update", "volumes"}),
+    "process": frozenset({"adopt", "args", "binary", "command", "env_file", "host", "port",
+        "stop_signal", "user", "working_dir"}),
+    "remote": frozenset({"adopt", "args", "binary", "command", "env_file", "host", "port",
+        "stop_signal", "user", "working_dir"}),
+    "docker": frozenset({"adopt", "cluster", "command", "constraints", "cpus", "entrypoint",
+        "env_file", "host", "image", "init", "max_replicas_per_node", "memory", "networks",
+        "port", "ports", "publish_mode", "pull", "replicas", "restart", "stop_signal", "update",
+        "volumes"}),
     "compose": frozenset({"env_file", "files", "profiles", "project_name"}),
     "package": frozenset({"host", "install_path", "package", "version"}),
     "file": frozenset({"content", "host", "mode", "owner", "path", "source"}),

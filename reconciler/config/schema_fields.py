@@ -13,7 +13,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["ConditionName", "DependencyRef", "DependsOn", "EnvValues", "HealthCheck",
+__all__ = ["Adopt", "ConditionName", "DependencyRef", "DependsOn", "EnvValues", "HealthCheck",
            "KindTarget", "Scalar", "Secret", "Sops", "Strict", "TcpProbe"]
 
 Scalar = str | int | float | bool
@@ -57,6 +57,13 @@ class HealthCheck(Strict):
     retries: int = 3
     timeout: float = 10
     start_period: float = 0
+
+
+class Adopt(Strict):
+    """Take over a running object on the first plan, like Terraform's import blocks: a
+    process by its pid, a container by its id or name (`reconciler import` as config)."""
+
+    id: str | int = Field(description="the running object: a pid, or a container id or name")
 
 
 class DependencyRef(Strict):

@@ -2,12 +2,11 @@
 apply -> state.
 
 A :class:`Project` binds a project directory, an optional session and its state store, and
-runs the stages in order. The CLI and the watcher both call it; it never prints (events to
+runs the stages in order. The CLI and the watcher both call it; it never prints (events go to
 ``Project.events``). Stages are pure functions in their own modules; this module passes values
 between them, takes the lease around apply and records: every :meth:`Project.plan` is a run
 whose policy decisions go to the state; :meth:`Project.execute` refuses what policy denies
-(the apply run's bookkeeping is reconciler/engine/execute.py).
-"""
+(its bookkeeping: reconciler/engine/execute.py)."""
 
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ from reconciler import actuators
 from reconciler.actuators.base import ActuatorContext
 from reconciler.config import RawDocument, interpolation_env, load
 from reconciler.config.discover import stamp
-from reconciler.engine import ownership
+from reconciler.engine import importing, ownership
 from reconciler.engine.loading import load_and_build
 from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
 from reconciler.engine.ports import PortAllocator, readopt
@@ -53,6 +52,7 @@ from reconciler.transports.pool import TransportPool
 if TYPE_CHECKING:
     from reconciler.engine.apply import ApplyResult
     from reconciler.engine.plan import Plan
+    from reconciler.state.records import ResourceRecord
 
 
 @dataclass
@@ -67,6 +67,7 @@ class PlanRun:
     policy_sources: tuple[tuple[str, str], ...] = ()  # (layer, file) that were evaluated
     run_id: str | None = None  # the recorded run of this evaluation
     redactor: Redactor = field(default_factory=Redactor)  # the project's: masks renderings
+    imports: Mapping[Address, ResourceRecord] = field(default_factory=dict)  # from `adopt:`
 
 
 @dataclass
@@ -180,10 +181,12 @@ class Project:
     def project_name(self) -> str:
         return self.name or self.directory.resolve().name
 
-    def observe(self, desired: DesiredState) -> dict[Address, Observed]:
+    def observe(self, desired: DesiredState,
+                imports: Mapping[Address, ResourceRecord] | None = None) -> dict[Address, Observed]:
         from reconciler.engine import observe
 
-        return observe.snapshot(desired, self.store.resources(), self.context_for)
+        records = {**self.store.resources(), **(imports or {})}  # planned `adopt:` imports
+        return observe.snapshot(desired, records, self.context_for)
 
     def plan(self, *, targets: Sequence[str] = (), replace: Collection[str] = (),
              destroy: bool = False, refresh: bool = True, kind: str = "plan",
@@ -221,7 +224,9 @@ class Project:
         records = upgrade_paths(self.store, desired)
         for resource in desired.resources.values():
             actuators.load(resource.kind)
-        observed = self.observe(desired) if refresh else offline_observed(records)
+        imports = importing.config_imports(self, desired, records) if refresh else {}
+        records = {**records, **imports}
+        observed = self.observe(desired, imports) if refresh else offline_observed(records)
         root = os.path.abspath(self.directory)
         last_applied = {a: localize(r.spec, root) for a, r in records.items()}
         changes = diff.compute(desired, observed, last_applied,
@@ -233,7 +238,8 @@ class Project:
                           targets=[parse_target(t) for t in targets],
                           observed_hashes=observed_hashes(observed))
         warnings = [d for d in diagnostics if d.severity is Severity.WARNING]
-        return PlanRun(desired, observed, plan, warnings, redactor=self.events.redactor)
+        return PlanRun(desired, observed, plan, warnings, redactor=self.events.redactor,
+                       imports=imports)
 
     # -- policy ------------------------------------------------------------------------------
 
@@ -290,4 +296,5 @@ class Project:
         """
         from reconciler.engine.execute import execute
 
+        importing.record_imports(self, run.imports)
         return execute(self, run, parallelism=parallelism, kind=kind)

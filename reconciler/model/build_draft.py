@@ -60,6 +60,7 @@ class Draft:
     health: HealthDraft | None = None
     labels: dict[str, str] = field(default_factory=dict)
     protect: bool = False
+    adopt: str | None = None  # `adopt: {id: ...}` (engine/importing.py)
     order: int = 0
     interpolate: bool = True  # Procfile commands are left to the shell
 

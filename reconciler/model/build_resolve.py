@@ -247,7 +247,7 @@ class Resolver:
                 depends_on = (*depends_on,
                               Dependency(node, Condition.STARTED, draft.where("network")))
         return Resource(draft.address, spec, depends_on, health, draft.source, secrets,
-                        draft.protect, dict(draft.labels), draft.order)
+                        draft.protect, dict(draft.labels), draft.order, adopt=draft.adopt)
 
 
 def has_error(diagnostics: list[Diagnostic]) -> bool:

@@ -155,6 +155,9 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         problems.append(warning(f"'config' of task '{name}' is the harness task's own "
                                 "settings and is not read by reconciler", draft.where("config")))
     draft.protect = bool(svc.get("protect"))
+    adopt = target.get("adopt")
+    if isinstance(adopt, dict) and isinstance(adopt.get("id"), str | int):
+        draft.adopt = str(adopt["id"])
     draft.env = env_of({**as_dict(svc.get("env")),
                         **(as_dict(target.get("env")) if nested_env else {})})
     if kind != "compose" and isinstance(target.get("env_file"), str):

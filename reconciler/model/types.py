@@ -112,6 +112,7 @@ class Resource:
     labels: Mapping[str, str] = field(default_factory=dict)
     order: int = 0  # position in config source order; breaks ties in plans
     root: str = field(default="", compare=False, repr=False)  # the project dir (model/paths.py)
+    adopt: str | None = None  # `adopt: {id: ...}`: the running object a plan takes over
 
     @property
     def kind(self) -> str:

@@ -140,8 +140,8 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
             inputs_hash = text_field(body, "inputs_hash")
         except BadRequest as exc:
             return JSONResponse({"error": exc.message}, status_code=exc.status)
-        if name == "apply" and not inputs_hash:
-            return JSONResponse({"error": "an apply names the plan it applies: "
+        if name in actions.NAMES_A_PLAN and not inputs_hash:
+            return JSONResponse({"error": f"an {name} names the plan it is about: "
                                           "'inputs_hash' of the plan shown"}, status_code=400)
         client = request.client.host if request.client else ""
         result = await guarded(call(actions.perform, dashboard.make_project, name,

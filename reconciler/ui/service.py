@@ -54,17 +54,20 @@ class Dashboard:
 
         view = views.plan_view(run.plan, redact)
         view["policy"] = [{"address": str(d.address), "outcome": d.outcome.value,
-                           "reason": redact(d.reason)}
+                           "reason": redact(d.reason), "approved": d.approved}
                           for d in run.policy.final]
         self.last_plan = view
         return view
 
     def detail(self, address: str) -> dict[str, Any] | None:
+        from reconciler.config import load
+
         with self._lock:
             desired, _ = self.poller.desired()  # ports as recorded (allocated), not asked
             records = self.poller.store.resources()
             history = self.poller.store.events(limit=2000)
-        return views.detail(address, desired, records, history, self.redact)
+            docs, _ = load(self.poller.directory)  # where each value was written
+        return views.detail(address, desired, records, history, self.redact, docs)
 
     def history(self, limit: int = 30) -> list[dict[str, Any]]:
         store = self.poller.store

@@ -7,12 +7,14 @@ Pure: callers pass the desired state, plan, records and audit rows in.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from reconciler.render.desired import value_sources
 from reconciler.render.plan_values import mask, show
 
 if TYPE_CHECKING:
+    from reconciler.config.raw import RawDocument
     from reconciler.engine.plan import Plan
     from reconciler.model.types import DesiredState
     from reconciler.state.records import ResourceRecord
@@ -52,8 +54,10 @@ def layers(nodes: list[str], links: list[dict[str, str]]) -> dict[str, int]:
 
 
 def detail(address: str, desired: DesiredState, records: Mapping[Any, ResourceRecord],
-           history: list[dict[str, Any]], redact: Redact) -> dict[str, Any] | None:
-    """One node: masked spec, source file:line, recorded facts, its last audit event."""
+           history: list[dict[str, Any]], redact: Redact,
+           docs: Sequence[RawDocument] = ()) -> dict[str, Any] | None:
+    """One node: masked spec, source file:line, the file:line:col each value was written at
+    (``sources``, as ``config show`` gives them), recorded facts, its last audit event."""
     resource = next((r for r in desired.resources.values() if str(r.address) == address), None)
     record = next((r for a, r in records.items() if str(a) == address), None)
     if resource is None and record is None:
@@ -64,6 +68,7 @@ def detail(address: str, desired: DesiredState, records: Mapping[Any, ResourceRe
         "spec": scrub(dict(resource.spec if resource else record.spec if record else {}),
                       redact),
         "source": str(resource.source) if resource is not None and resource.source else None,
+        "sources": value_sources(resource, docs) if resource is not None else {},
         "depends_on": [str(d.target) for d in resource.depends_on] if resource else [],
         "facts": scrub(dict(record.facts), redact) if record is not None else {},
         "last_change": scrub(mine[-1], redact) if mine else None,

@@ -5,7 +5,9 @@ secrets revealed, ``PORT``, the base PATH/HOME/USER of the user it runs as, but 
 ownership marks, so it is never mistaken for the service), its working directory, and runs on
 its host: here as a child with the terminal passed through, on an SSH host through that
 host's transport. A container: ``docker exec`` in the container that carries the service's
-owner labels. The command's exit code is the exit code of ``exec``.
+owner labels (an imported one: by the id recorded at import). A Compose service: ``docker
+exec`` in its running container (by Compose's project and service labels), where Compose put
+the service's environment. The command's exit code is the exit code of ``exec``.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from reconciler.actuators.compose.spec import ComposeSpec
+from reconciler.actuators.container.parse import LABEL_ADDRESS, LABEL_SCOPE
 from reconciler.errors import UserError
 
 if TYPE_CHECKING:
@@ -32,10 +36,10 @@ def run_exec(project: Project, resource: Resource, argv: Sequence[str], output: 
     itself; the captured output of a remote one goes to ``output``."""
     if resource.kind in ("process", "task"):
         return _in_process_env(project, resource, argv, output)
-    if resource.kind == "container":
+    if resource.kind in ("container", "compose"):
         return _in_container(project, resource, argv)
     raise UserError(f"exec is not supported for {resource.kind} resources ({resource.address})",
-                    hint="exec works for process, task and container services")
+                    hint="exec works for process, task, container and Compose services")
 
 
 def _in_process_env(project: Project, resource: Resource, argv: Sequence[str],
@@ -63,17 +67,26 @@ def _in_process_env(project: Project, resource: Resource, argv: Sequence[str],
     return done.returncode
 
 
-def _in_container(project: Project, resource: Resource, argv: Sequence[str]) -> int:
-    from reconciler.actuators.container.parse import LABEL_ADDRESS, LABEL_SCOPE
+def _filters(project: Project, resource: Resource) -> list[str]:
+    """``docker ps`` filters that select the service's running container."""
+    if resource.kind == "compose":
+        spec = ComposeSpec.of(resource.spec)
+        return [f"label=com.docker.compose.project={spec.project}",
+                f"label=com.docker.compose.service={spec.service}"]
+    record = project.store.resources().get(resource.address)
+    if record is not None and record.facts.get("imported") and record.facts.get("id"):
+        return [f"id={record.facts['id']}"]  # imported: none of our labels
+    scope = project.context_for(resource.address).scope
+    return [f"label={LABEL_ADDRESS}={resource.address}", f"label={LABEL_SCOPE}={scope}"]
 
+
+def _in_container(project: Project, resource: Resource, argv: Sequence[str]) -> int:
     docker = shutil.which("docker")
     if docker is None:
         raise UserError("exec in a container needs the docker CLI", hint="install docker")
-    scope = project.context_for(resource.address).scope
-    found = subprocess.run(
-        [docker, "ps", "-q", "--filter", f"label={LABEL_ADDRESS}={resource.address}",
-         "--filter", f"label={LABEL_SCOPE}={scope}"],
-        capture_output=True, text=True, check=False)
+    filters = [arg for f in _filters(project, resource) for arg in ("--filter", f)]
+    found = subprocess.run([docker, "ps", "-q", *filters],
+                           capture_output=True, text=True, check=False)
     ids = found.stdout.split()
     if found.returncode != 0 or not ids:
         detail = found.stderr.strip() or "no running container carries its labels"

@@ -7,9 +7,9 @@ wrong moves are refused, and destroy still stops the moved process. ``import`` a
 process the test started itself (no marks): the plan is empty when it runs as configured,
 shows the exact field diff (``cwd``) when it does not, and nothing is started or stopped
 until an apply replaces the differing one (stopped by its pid, started anew with marks).
-Containers: ``import`` refuses, saying why (a container we did not create has no owner
-labels and they cannot be added), and leaves the container running; ``state mv`` of a
-container is refused. Real processes, real CLI; everything the test starts is killed by pid.
+``state mv`` of a container is refused (its name and labels are fixed at creation);
+container import: tests/integration/test_import_container.py. Real processes, real CLI;
+everything the test starts is killed by pid.
 """
 
 from __future__ import annotations
@@ -22,11 +22,9 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from infra.cli import Cli, kill_scope
-from infra.docker_env import DockerCleanup, unique_name
 
 from reconciler.state.store import StateStore
 
@@ -167,24 +165,8 @@ services:
 """
 
 
-def test_container_import_and_mv_are_refused_honestly(cli: Cli, busybox_image: str,
-                                              docker_cleanup: DockerCleanup,
-                                              docker_client: Any) -> None:
+def test_container_mv_is_refused_honestly(cli: Cli, busybox_image: str) -> None:
     (cli.project / "services.yaml").write_text(BOX.format(image=busybox_image))
-    name = unique_name("imv")
-    container = docker_client.containers.run(busybox_image, ["sleep", "3600"], name=name,
-                                             detach=True)
-    docker_cleanup.container(container.id)
-    refused = cli("import", "container.box", name, expect=1)
-    assert "cannot import container.box" in refused.stderr, refused.stderr
-    assert "labels" in refused.stderr and "hint:" in refused.stderr
-    assert "Traceback" not in refused.stderr
-    assert cli("state", "list").stdout.strip() == ""
-    container.reload()
-    assert container.status == "running"  # never stopped or replaced
-    plan = cli("plan", "--detailed-exitcode", expect=2).stdout
-    assert "+ container.box" in plan, plan  # not ours: the plan would create its own
-
     try:
         cli("apply", "--auto-approve")
         refused = cli("state", "mv", "container.box", "container.renamed", expect=1)
@@ -193,3 +175,22 @@ def test_container_import_and_mv_are_refused_honestly(cli: Cli, busybox_image: s
         assert cli("state", "list").stdout.split() == ["container.box"]
     finally:
         cli("destroy", "--auto-approve", expect=None)
+
+
+def test_adopt_a_process_in_the_config(cli: Cli, started: list[subprocess.Popen[bytes]]
+                                       ) -> None:
+    port = _free_port()
+    api = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind",
+                            "127.0.0.1"], cwd=cli.project, env={**os.environ, "LOG_LEVEL": "info"},
+                           start_new_session=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    started.append(api)
+    _write(cli.project, _service("api", port) + f"    adopt: {{id: {api.pid}}}\n")
+    plan = cli("plan", "--detailed-exitcode", expect=0).stdout
+    assert f"process.api will be imported (adopt: {{id: {api.pid}}})" in plan, plan
+    cli("apply", "--auto-approve")
+    shown = json.loads(cli("state", "show", "process.api", "--json").stdout)
+    assert shown["facts"]["pid"] == api.pid and shown["facts"]["imported"] is True
+    assert [e["address"] for e in _events(cli, "state.import")] == ["process.api"]
+    assert api.poll() is None  # taken over, never restarted
+    cli("plan", "--detailed-exitcode", expect=0)

@@ -1,7 +1,8 @@
 """The service verbs on real processes and a real container (issue 20): stop survives an apply
 and a watch heal cycle, start brings back what a service needs, restart replaces, exec passes
-the service's environment and its exit code, show/state read and edit the state, doctor's
-exit code follows a stopped Docker engine, init writes a file that validates.
+the service's environment and its exit code (also in a container and a Compose service),
+show/state read and edit the state, doctor's exit code follows a stopped Docker engine, init
+writes a file that validates.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 import pytest
 from infra.cli import Cli, kill_scope
+from infra.components import require
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -137,6 +139,24 @@ def test_exec_in_a_container(tmp_path: Path, busybox_image: str, docker_cleanup:
         cli("apply", "--auto-approve")
         done = cli("exec", "box", "--", "sh", "-c", 'echo "$GREETING"; exit 3', expect=3)
         assert done.stdout.strip() == "hello"
+    finally:
+        cli("destroy", "--auto-approve", expect=None)
+
+
+def test_exec_in_a_compose_service(tmp_path: Path, busybox_image: str,
+                                   docker_cleanup: Any) -> None:
+    require("compose-v2")
+    (tmp_path / "compose.yaml").write_text(
+        f"services:\n  web:\n    image: {busybox_image}\n    init: true\n"
+        f"    command: [\"sleep\", \"3600\"]\n    environment: {{GREETING: bonjour}}\n")
+    (tmp_path / "services.yaml").write_text(
+        "name: verbscompose\nservices:\n  front: {type: compose, files: [compose.yaml]}\n")
+    cli = Cli(tmp_path, f"t{os.getpid()}k")
+    try:
+        cli("apply", "--auto-approve")
+        done = cli("exec", "front.web", "--", "sh", "-c", 'echo "$GREETING"; exit 4',
+                   expect=4)
+        assert done.stdout.strip() == "bonjour"
     finally:
         cli("destroy", "--auto-approve", expect=None)
 

@@ -69,6 +69,7 @@ class ContainerActuator:
         self._scope_locks: dict[str, threading.Lock] = {}
         self._prepared = cc.Preparer()
         self._slots = engines.EngineSlots()  # creates and starts in flight per engine
+        self._imported_ids: dict[tuple[str, str, Address], str] = {}  # seen by observe
 
     def client(self, ctx: ActuatorContext) -> Any:
         return self._engines.client(ctx.transport, engine_of(ctx))
@@ -101,7 +102,29 @@ class ContainerActuator:
                 seen = replace(seen, facts={**seen.facts, OWNED_BY: owner})
             if seen is not None and seen.address.kind == self.kind:
                 found.setdefault(seen.address, []).append(seen)
-        return {address: cp.pick_primary(seen) for address, seen in found.items()}
+        picked = {address: cp.pick_primary(seen) for address, seen in found.items()}
+        imported = self._imported(api, url, recorded, picked)
+        with self._lock:
+            for address, seen in imported.items():
+                self._imported_ids[(engine_of(ctx).key, ctx.scope, address)] = \
+                    str(seen.facts["id"])
+        return {**imported, **picked}
+
+    def _imported(self, api: Any, url: str | None, recorded: Mapping[Address, Mapping[str, Any]],
+                  found: Mapping[Address, Observed]) -> dict[Address, Observed]:
+        """Containers brought in by ``reconciler import`` (no labels of ours): claimed by the
+        id recorded at import, with one list call for all of them."""
+        ids = {str(facts["id"]): address for address, facts in recorded.items()
+               if address.kind == self.kind and facts.get("imported") and facts.get("id")
+               and address not in found}
+        if not ids:
+            return {}
+        with de.engine_errors(url, "listing imported containers"):
+            entries = api.containers(all=True, filters={"id": sorted(ids)})
+        seen = (cp.observed_from_list(e, recorded, imported=ids[str(e.get("Id"))])
+                for e in entries if str(e.get("Id")) in ids)
+        return {o.address: replace(o, facts={**o.facts, "imported": True})
+                for o in seen if o is not None}
 
     def owned_ports(self, ctx: ActuatorContext) -> dict[str, int]:  # the PortOwner hook
         return container_ports.owned_ports(self.read_api(ctx), engine_of(ctx).url, ctx)
@@ -120,7 +143,8 @@ class ContainerActuator:
         client, url = self.client(ctx), engine_of(ctx).url
         if change.action is Action.DELETE or resource is None:
             self._remove(client, url, ctx, change.address,
-                         spec_of(change.before) if change.before else None)
+                         spec_of(change.before) if change.before else None,
+                         self._forget_import(ctx, change.address))
             self._cleanup_scope(client, url, ctx)
             return None
         if change.action is Action.UPDATE and not any(
@@ -130,22 +154,30 @@ class ContainerActuator:
                 return current  # only how we talk to it changed (timeouts): nothing to do
         if change.action is not Action.CREATE:  # observe just found none for a create
             self._remove(client, url, ctx, change.address,
-                         spec_of(change.before) if change.before else None)
+                         spec_of(change.before) if change.before else None,
+                         self._forget_import(ctx, change.address))
         return self._create(client, url, resource, ctx)
+
+    def _forget_import(self, ctx: ActuatorContext, address: Address) -> str | None:
+        with self._lock:
+            return self._imported_ids.pop((engine_of(ctx).key, ctx.scope, address), None)
 
     def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
         ctx.events(Event("node.log", str(address), message))
 
     def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
-                spec: ContainerSpec | None) -> None:
-        """Stop and remove every container of the scope that claims ``address``: ``spec``
-        (the last-applied one) gives the stop signal and the bound on the wait."""
+                spec: ContainerSpec | None, imported: str | None = None) -> None:
+        """Stop and remove every container of the scope that claims ``address``, and the
+        ``imported`` container id: ``spec`` (the last-applied one) gives the stop signal and
+        the bound on the wait."""
         timeout = stopping.stop_timeout(spec)
         signal = spec.get("stop_signal") if spec is not None else None
         filters = {"label": [f"{cp.LABEL_SCOPE}={ctx.scope}",
                              f"{cp.LABEL_ADDRESS}={address}"]}
         with de.engine_errors(url, f"listing containers of {address}"):
             entries = client.api.containers(all=True, filters=filters)
+            if imported:  # an imported container carries none of our labels: by its id
+                entries += client.api.containers(all=True, filters={"id": [imported]})
         for entry in entries:
             name = cp.container_name(entry)
             self._emit(ctx, address, f"removing container {name}")

@@ -100,13 +100,13 @@ def _status_and_reason(state: str, exit_code: int | None,
 
 
 def observed_from_list(entry: Mapping[str, Any], recorded: Mapping[Address, Any] | None = None,
-                       *, oom: bool = False) -> Observed | None:
+                       *, oom: bool = False, imported: Address | None = None) -> Observed | None:
     """One list entry -> Observed; None when the container carries no valid address label
-    (not ours to manage). ``recorded`` tells adopted objects (found only by their marks)
-    from objects state knows; ``oom`` comes from an inspect when the caller made one."""
+    (not ours). ``recorded`` tells adopted objects from objects state knows; ``oom`` comes
+    from an inspect; ``imported``: the address of an imported container (by recorded id)."""
     labels: Mapping[str, str] = entry.get("Labels") or {}
     try:
-        address = Address.parse(labels.get(LABEL_ADDRESS, ""))
+        address = imported or Address.parse(labels.get(LABEL_ADDRESS, ""))
     except ValueError:
         return None
     state = str(entry.get("State", ""))

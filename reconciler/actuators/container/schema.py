@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from reconciler.config.schema_fields import KindTarget, Scalar, Strict
+from reconciler.config.schema_fields import Adopt, KindTarget, Scalar, Strict
 
 # the engine's restart policies; on-failure may cap its retries (on-failure:5)
 RESTART_PATTERN = r"^(no|always|unless-stopped|on-failure(:[0-9]+)?)$"
@@ -77,3 +77,6 @@ class DockerTarget(KindTarget):
         default=None, description="swarm: publish ports through the routing mesh (ingress, "
         "needs ip_vs) or on each task's node (host)")
     update: SwarmUpdate | None = None
+    adopt: Adopt | None = Field(
+        default=None, description="docker: take over the running container with this id or "
+        "name instead of creating one (when it is not in the state yet)")

@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from reconciler.config.schema_fields import KindTarget, Scalar
+from reconciler.config.schema_fields import Adopt, KindTarget, Scalar
 
 
 class ProcessTarget(KindTarget):
@@ -33,6 +33,9 @@ class ProcessTarget(KindTarget):
     env_file: str | None = Field(
         default=None, description="a SOPS-encrypted dotenv file whose variables become "
         "secret env values (the service's own `env` wins)")
+    adopt: Adopt | None = Field(
+        default=None, description="process: take over the running process with this pid "
+        "instead of starting one (when it is not in the state yet)")
 
 
 class RemoteTarget(ProcessTarget):

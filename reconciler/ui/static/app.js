@@ -88,7 +88,7 @@ async function showDetail(address) {
     el("div", { id: "detail-state" }, `state: ${row.state || "?"}, health: ${row.health || "?"}`),
     el("div", {}, `source: ${d.source || "(not in the configuration)"}`),
     el("div", {}, `depends on: ${d.depends_on.join(", ") || "nothing"}`),
-    el("h4", {}, "Spec"), el("pre", {}, JSON.stringify(d.spec, null, 2)),
+    el("h4", {}, "Spec"), el("pre", { id: "detail-spec" }, specLines(d.spec, d.sources || {})),
     el("h4", {}, "Observed facts"), el("pre", {}, JSON.stringify(d.facts, null, 2)),
     el("h4", {}, "Last change"),
     el("pre", {}, d.last_change ? `${new Date(d.last_change.time * 1000).toLocaleString()} ${d.last_change.kind}: ${d.last_change.message}` : "none recorded"),
@@ -97,6 +97,23 @@ async function showDetail(address) {
       el("button", { id: "act-stop", onclick: () => act("stop", address) }, "Stop"),
       el("button", { id: "act-logs", onclick: () => { $("#log-service").value = address.split(".").slice(1).join(".").split("@")[0]; switchView("logs"); } }, "Logs")));
   pane.hidden = false;
+}
+
+// One line per value, each with the file:line:col it was written at (as `config show`).
+function specLines(spec, sources) {
+  const lines = [];
+  for (const [key, value] of Object.entries(spec || {})) {
+    if (key === "env" && value && typeof value === "object" && Object.keys(value).length) {
+      for (const [name, item] of Object.entries(value)) {
+        const at = sources[`env.${name}`];
+        lines.push(`env.${name} = ${JSON.stringify(item)}${at ? `  # ${at}` : ""}`);
+      }
+      continue;
+    }
+    const at = sources[key];
+    lines.push(`${key} = ${JSON.stringify(value)}${at ? `  # ${at}` : ""}`);
+  }
+  return lines.join("\n");
 }
 
 async function act(action, address, inputsHash) {
@@ -157,7 +174,23 @@ async function loadPlan() {
       el("div", { class: "meta" }, c.reason),
       c.diffs.length ? el("pre", { class: "diff" }, c.diffs.map((d) => `${d.path}: ${d.before} -> ${d.after}${d.replace ? "  (forces replace)" : ""}`).join("\n")) : ""));
   }
-  for (const p of shownPlan.policy.filter((p) => p.outcome !== "allow")) box.append(el("div", { class: "change" }, `policy ${p.outcome}: ${p.address} ${p.reason}`));
+  for (const p of shownPlan.policy.filter((p) => p.outcome !== "allow" || p.approved)) box.append(el("div", { class: "change policy" }, `policy ${p.approved ? "approved" : p.outcome}: ${p.address} ${p.reason}`));
+  const held = shownPlan.policy.filter((p) => p.outcome === "require_approval");
+  if (held.length && !shownPlan.policy.some((p) => p.outcome === "deny")) {
+    box.append(el("div", { class: "toolbar", id: "plan-approval" },
+      `${held.length} change(s) wait for approval: `,
+      el("button", { id: "plan-approve", onclick: () => decide("approve") }, "Approve this plan"),
+      el("button", { id: "plan-reject", onclick: () => decide("reject") }, "Reject")));
+  }
+}
+
+async function decide(action) {
+  if (!shownPlan || !confirm(`${action} the shown plan?`)) return;
+  try {
+    const r = await api("/api/action", { action, address: "", inputs_hash: shownPlan.inputs_hash });
+    toast(r.message);
+  } catch (err) { toast(err.message); return; }
+  await loadPlan();
 }
 
 async function loadHistory() {
