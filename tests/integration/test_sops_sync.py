@@ -118,3 +118,10 @@ def test_an_agent_with_the_key_applies_refuses_another_recipient_and_syncs_a_rot
     assert after["process.db"] != pids["process.db"] and after["process.web"] != pids["process.web"]
     log = "\n".join(str(e) for e in agent.events)
     assert PASSWORD not in log and ROTATED not in log
+
+    # an agent restarted on the same project decrypts the same values: nothing restarts
+    assert agent.stop() == 0
+    again = agents(project, repo.url, "--age-key-file", str(key))
+    again.kind("watch.in_sync")
+    assert not [e for e in again.events if e["kind"] == "node.start"]
+    assert running_pids(project) == after
