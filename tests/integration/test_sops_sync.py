@@ -4,7 +4,8 @@ The agent (given ``--age-key-file``) applies an encrypted commit from a bare rep
 (file://); a commit whose file is encrypted to another recipient is refused with the file and
 key path named (never a value) while the running services keep their pids and the agent keeps
 the last good commit; a rotation of the value in the encrypted file, committed, is applied as
-exactly the restarts of the service that reads it and its dependent, in dependency order.
+exactly the restarts of the service that reads it and its dependent, in dependency order; a
+restarted agent restarts nothing; no file under the agent's ``.reconciler/`` holds a clear value.
 """
 
 from __future__ import annotations
@@ -118,6 +119,10 @@ def test_an_agent_with_the_key_applies_refuses_another_recipient_and_syncs_a_rot
     assert after["process.db"] != pids["process.db"] and after["process.web"] != pids["process.web"]
     log = "\n".join(str(e) for e in agent.events)
     assert PASSWORD not in log and ROTATED not in log
+    for path in (project / ".reconciler").rglob("*"):  # state, sync status, checkout, logs
+        if path.is_file():
+            data = path.read_bytes()
+            assert PASSWORD.encode() not in data and ROTATED.encode() not in data, path
 
     # an agent restarted on the same project decrypts the same values: nothing restarts
     assert agent.stop() == 0
