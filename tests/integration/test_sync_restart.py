@@ -54,6 +54,8 @@ services:
     with agent_starter("--interval", "1s") as start:
         agent = start(project, repo.url)
         agent.synced(first)
+        rows = pg_cluster.sql("reconciler", f"SELECT address FROM reconciler_{scope}.resources")
+        assert sorted(row[0] for row in rows) == ["process.api", "process.plain"]
         before = leaders(scope)
         assert set(before) == {"process.api", "process.plain"}
         assert agent.stop() == 0
