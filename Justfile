@@ -33,6 +33,14 @@ test-integration:
 bench:
     scripts/bench.sh
 
+# Only the swarm benchmark: reconciler vs `docker stack deploy` on a three-node swarm of its own.
+bench-swarm:
+    {{py}} tests/benchmarks/bench_swarm.py
+
+# The swarm walkthrough of docs/clusters.md, run for real on a three-node swarm of its own.
+swarm-walkthrough:
+    {{py}} scripts/swarm_walkthrough.py
+
 # Regenerate the JSON Schemas in schemas/ from the pydantic models.
 schemas:
     {{py}} scripts/gen_schemas.py

@@ -29,3 +29,10 @@ else
 fi
 # the WireGuard mesh on namespace hosts (wireguard-go, sshd, root: see docs/testing.md)
 .venv/bin/python tests/benchmarks/bench_wireguard.py
+# Docker Swarm against `docker stack deploy` (bench_swarm.py): its own three-node swarm of
+# dockerd instances in namespace hosts (root), never the shared engine
+if docker info >/dev/null 2>&1; then
+  .venv/bin/python tests/benchmarks/bench_swarm.py
+else
+  echo "bench_swarm: skipped, no Docker engine answers (scripts/setup-test-env.sh starts one)"
+fi

@@ -39,6 +39,7 @@ PACKAGES: tuple[str, ...] = (
     "reconciler.actuators.wireguard",
     "reconciler.actuators.file",
     "reconciler.actuators.swarm_service",
+    "reconciler.actuators.image",
 )
 
 

@@ -52,3 +52,16 @@ def discover(project_dir: Path) -> list[Path]:
         if candidate.is_file():
             found.append(candidate)
     return found
+
+
+def stamp(project_dir: Path) -> tuple[tuple[str, int, int, int], ...]:
+    """What changes when a config file of ``project_dir`` does (name, inode, size, mtime): a
+    parse taken under one stamp may be reused while the stamp stays the same."""
+    found = []
+    for path in discover(project_dir):
+        try:
+            info = path.stat()
+        except OSError:
+            return ()  # vanished since discover(): never equal to a stamp taken before
+        found.append((path.name, info.st_ino, info.st_size, info.st_mtime_ns))
+    return tuple(found)

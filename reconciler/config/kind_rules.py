@@ -15,6 +15,7 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
     "compose": frozenset({"env_file", "files", "profiles", "project_name"}),
     "package": frozenset({"host", "install_path", "package", "version"}),
     "file": frozenset({"content", "host", "mode", "owner", "path", "source"}),
+    "image": frozenset({"build_args", "build_target", "context", "dockerfile", "tag"}),
 }
 # alternatives: at least one key of each tuple must be set
 TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -24,5 +25,6 @@ TARGET_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "compose": (),
     "package": (("host",), ("package",), ("install_path",)),
     "file": (("path",), ("content", "source")),
+    "image": (("tag",),),
 }
 TASK_TYPES = frozenset({"process", "remote", "docker"})

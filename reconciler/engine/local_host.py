@@ -114,6 +114,14 @@ class LocalHost(ComposeDisk):
         stack, problems = _load_cached(path, path.stat().st_mtime_ns)
         return stack, list(problems)
 
+    def hash_context(self, context: str, dockerfile: str) -> str | None:
+        from reconciler.actuators.image.context import context_hash
+
+        try:
+            return context_hash(Path(context), Path(dockerfile))
+        except FileNotFoundError:
+            return None
+
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         from reconciler.model import packaging  # tarfile and gzip only when a project has packages
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler import actuators
 from reconciler.actuators.base import ActuatorContext
 from reconciler.config import RawDocument, interpolation_env, load
+from reconciler.config.discover import stamp
 from reconciler.engine import ownership
 from reconciler.engine.loading import load_and_build
 from reconciler.engine.policy_step import evaluate_plan, load_layers, plan_outcome, policy_layers
@@ -87,6 +88,8 @@ class Project:
     state_url: str | None = None  # ``--state``: a PostgreSQL URL, or None for the SQLite file
     lock_timeout: float = 0.0  # ``--lock-timeout``: seconds apply waits for a held lease
     adopt: bool = False  # ``--adopt``: take over objects another state's id marks
+    _parsed: tuple[tuple[object, ...], tuple[list[RawDocument], list[Diagnostic]]] | None = \
+        field(default=None, init=False, repr=False)  # (stamp, load()) of the last parse
 
     @cached_property
     def store(self) -> StateStore:
@@ -105,7 +108,10 @@ class Project:
         default PostgreSQL schema and the secret key file)."""
         if self.name:
             return self.name
-        docs = load(self.directory)[0]
+        before = stamp(self.directory)
+        loaded = load(self.directory)
+        self._parsed = (before, loaded)  # the first plan takes it (see _load)
+        docs = loaded[0]
         return project_name(docs) if docs else self.directory.resolve().name
 
     @cached_property
@@ -114,8 +120,17 @@ class Project:
 
     # -- 1-3: config -------------------------------------------------------------------------
 
+    def _load(self) -> tuple[list[RawDocument], list[Diagnostic]]:
+        """The config files parsed, once per command: the parse :attr:`config_name` made is
+        taken (once) by the first plan if no config file changed since (:func:`stamp`);
+        every later call (a watcher's re-plans) parses again."""
+        parsed, self._parsed = self._parsed, None
+        if parsed is not None and parsed[0] and parsed[0] == stamp(self.directory):
+            return parsed[1]
+        return load(self.directory)
+
     def documents(self) -> tuple[list[RawDocument], list[Diagnostic]]:
-        docs, diagnostics = load(self.directory)
+        docs, diagnostics = self._load()
         diagnostics += schema_check(docs, self.store.state_dir, self.store.secret_key())
         return docs, diagnostics
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import socket
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -67,14 +65,16 @@ def probe_tcp(target: str, timeout: float) -> Health:
         return Health(HealthStatus.UNHEALTHY, f"tcp {host}:{port}: {_reason(exc)}")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
 def probe_http(url: str, timeout: float) -> Health:
     """2xx and 3xx are healthy (redirects are not followed); no proxy is used."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirect())
+    import urllib.error  # here: urllib.request (http.client, ssl, email) costs every CLI
+    import urllib.request  # run about 15 ms, and only an http probe needs it
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: object, **kwargs: object) -> None:
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
     try:
         with opener.open(url, timeout=timeout) as response:
             code = int(response.status)
@@ -143,6 +143,8 @@ def wait_healthy(check: HealthCheck, probe_fn: Callable[[], Health], *,
 
 
 def _reason(exc: BaseException) -> str:
+    import urllib.error
+
     if isinstance(exc, urllib.error.URLError) and not isinstance(exc, urllib.error.HTTPError):
         return _reason(exc.reason) if isinstance(exc.reason, BaseException) else str(exc.reason)
     if isinstance(exc, TimeoutError | socket.timeout):

@@ -36,6 +36,7 @@ from reconciler.model.build_draft import (
     stringify,
     volumes_of,
 )
+from reconciler.model.build_image import image_draft, link_images
 from reconciler.model.build_swarm import (
     SWARM_KIND,
     clusters_of,
@@ -200,6 +201,9 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         from reconciler.model.build_package import package_spec
 
         draft.spec = dict(package_spec(draft, target, problems, host))
+    elif kind == "image":
+        image_draft(draft, target, problems, host)
+        return draft
     elif kind == "file":
         draft.kind = "file"
         draft.host = str(target.get("host") or LOCAL_HOST)
@@ -269,4 +273,5 @@ def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], lis
             if isinstance(svc, dict):
                 drafts.append(_service(doc, section, str(name), svc, settings, problems,
                                        host, clusters))
+    link_images(drafts)
     return drafts, problems

@@ -92,6 +92,10 @@ class BuildHost(ComposeHost, SopsHost, Protocol):
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         """The package in ``directory`` checked and hashed; None with problems if unusable."""
 
+    def hash_context(self, context: str, dockerfile: str) -> str | None:
+        """``sha256:...`` of an image build context (``.dockerignore`` respected) and its
+        Dockerfile; None when either is missing."""
+
 
 class NoHost:
     """The host of a build that was given none: every question is a programming error."""
@@ -129,6 +133,9 @@ class NoHost:
 
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         raise self._missing(f"to read the package in {directory}")
+
+    def hash_context(self, context: str, dockerfile: str) -> str | None:
+        raise self._missing(f"to hash the build context {context}")
 
     def resolve(self, path: Path) -> Path:
         raise self._missing(f"to resolve {path}")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler import actuators
 from reconciler.engine.ports import primary_port
 from reconciler.model.changes import Health, HealthStatus, Observed
+from reconciler.workflows.status_swarm import add_tasks
 
 if TYPE_CHECKING:
     from reconciler.engine.project import Project
@@ -51,6 +52,7 @@ def collect(project: Project) -> list[dict[str, Any]]:
         if str(resource.address) in held:
             line["state"], line["held"] = "stopped", True
             line["detail"] = f"held by `reconciler stop` ({held[str(resource.address)]['who']})"
+    add_tasks(rows, observed, [r.address for r in resources])  # swarm services
     for address, record in sorted(records.items()):
         if address not in desired.resources:
             rows.append({"address": str(address), "kind": address.kind, "name": address.name,

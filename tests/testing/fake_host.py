@@ -80,6 +80,10 @@ class FakeHost:
         stack = self.stacks.get(path.stem)
         return (stack, []) if stack is not None else (None, [])
 
+    def hash_context(self, context: str, dockerfile: str) -> str | None:
+        self.asked.append(f"context {context}")
+        return f"sha256:{context}"
+
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         self.asked.append(f"package {directory}")
         found = self.packages.get(directory)

@@ -9,8 +9,8 @@ from reconciler import actuators
 from reconciler.actuators import registry
 from reconciler.errors import InternalError, PlanError
 
-PRODUCTION = ["compose", "container", "file", "package", "process", "swarm_service", "task",
-              "wireguard"]
+PRODUCTION = ["compose", "container", "file", "image", "package", "process", "swarm_service",
+              "task", "wireguard"]
 
 
 def test_production_registry_has_no_test_doubles() -> None:
@@ -66,6 +66,7 @@ def test_every_kind_package_declares_its_kind_and_flags() -> None:
         "compose": (False, None, False),
         "container": (False, None, True),
         "file": (False, frozenset({"path"}), False),
+        "image": (False, None, False),
         "swarm_service": (False, frozenset({"docker_host"}), False),
         "package": (False, None, False),
         "process": (False, None, False),

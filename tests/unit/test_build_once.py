@@ -87,3 +87,38 @@ def test_project_desired_builds_once_when_ports_are_readopted(
 
 def test_every_config_format_with_services_has_a_reader() -> None:
     assert set(READERS) == {"services", "locald", "procfile", "vendetta", "par"}
+
+
+def counting_load(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Count the config parses of Project (reconciler.engine.project.load)."""
+    parsed: list[Path] = []
+
+    def counting(directory: Path) -> Any:
+        parsed.append(directory)
+        return load(directory)
+
+    monkeypatch.setattr("reconciler.engine.project.load", counting)
+    return parsed
+
+
+def test_a_plan_parses_the_config_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "services.yaml").write_text(SERVICES)
+    parsed = counting_load(monkeypatch)
+    project = Project(tmp_path, state_dir=tmp_path / "state", environ={})
+    run = project.plan(refresh=False)  # opens the state (config_name), then loads and builds
+    assert run.plan.has_changes and project.name == "once"
+    assert len(parsed) == 1  # before: 2 (once for the state's name, once for the plan)
+    project.plan(refresh=False)
+    assert len(parsed) == 2  # a later plan (a watcher's) reads the files again
+
+
+def test_an_edit_after_the_state_opened_is_planned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "services.yaml").write_text(SERVICES)
+    parsed = counting_load(monkeypatch)
+    project = Project(tmp_path, state_dir=tmp_path / "state", environ={})
+    assert project.config_name == "once"
+    (tmp_path / "services.yaml").write_text(SERVICES.replace("web:", "front:"))
+    run = project.plan(refresh=False)
+    assert "process.front" in {str(c.address) for c in run.plan.changes}
+    assert len(parsed) == 2  # the first parse is stale: parsed again

@@ -134,6 +134,15 @@ def test_targets_keep_the_target_and_its_dependencies() -> None:
     assert plan.targets == ("process.api",)
 
 
+def test_a_target_with_nothing_to_do_keeps_what_it_needs_that_has() -> None:
+    desired = state(res("api", order=0), res("web", "process.api", order=1))
+    observed, last = running(desired)
+    del observed[Address("process", "web")]  # web crashed: only it changes; api is a no-op
+    plan = plan_for(desired, observed, last, targets=[Address("process", "api"),
+                                                      Address("process", "web")])
+    assert plan.order() == ["process.web"]  # the no-op target api has no node to walk from
+
+
 def test_target_by_bare_name_matches_any_kind() -> None:
     desired = state(res("setup", kind="task", order=0), res("api", "task.setup", order=1))
     plan = plan_for(desired, targets=[Address("process", "setup")])

@@ -45,6 +45,7 @@ class ContainerSpec(TypedDict, total=False):
     shutdown_timeout: float
     startup_timeout: float
     kind: Literal["container"]  # only on a ``type: docker`` task
+    image_build: str  # the build digest of the `type: image` entry whose tag it runs
 
 
 def spec_of(spec: Mapping[str, object]) -> ContainerSpec:

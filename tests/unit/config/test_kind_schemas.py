@@ -63,7 +63,7 @@ def test_the_checked_in_rules_are_the_models_rules() -> None:
 
 def test_every_service_type_belongs_to_one_kind() -> None:
     names = [type_name(m) for m in target_models()]
-    assert names == ["process", "remote", "docker", "compose", "package", "file"]
+    assert names == ["process", "remote", "docker", "compose", "package", "file", "image"]
 
 
 def test_the_validator_checks_the_union_as_one_object() -> None:
@@ -74,7 +74,7 @@ def test_the_validator_checks_the_union_as_one_object() -> None:
     service = merged(schema)["properties"]["services"]["additionalProperties"]
     assert "oneOf" not in service and service["additionalProperties"] is False
     assert service["properties"]["type"]["anyOf"][0]["enum"] == [
-        "process", "remote", "docker", "compose", "package", "file"]
+        "process", "remote", "docker", "compose", "package", "file", "image"]
     assert {"image", "binary", "path", "files", "package", "depends_on"} <= set(
         service["properties"])
     target = service["properties"]["target"]["anyOf"][0]
