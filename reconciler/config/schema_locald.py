@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from reconciler.config.schema_fields import Sops
+
 Scalar = str | int | float | bool
 
 
@@ -39,7 +41,8 @@ class LocaldService(Strict):
     command: str | list[str] | None = None
     workdir: str | None = Field(default=None, description="Relative to locald.toml")
     port: int | None = Field(default=None, description="Omitted: auto-assigned, injected as $PORT")
-    env: dict[str, Scalar] = Field(default_factory=dict)
+    env: dict[str, Scalar | Sops] = Field(
+        default_factory=dict, description="A value or {sops = \"FILE#key.path\"} (docs/secrets.md)")
     depends_on: list[str] = Field(default_factory=list)
     health_check: str | HealthCheck | None = None
     stop_signal: str | None = None

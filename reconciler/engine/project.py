@@ -94,9 +94,14 @@ class Project:
 
     @cached_property
     def store(self) -> StateStore:
-        return StateStore.open_project(self.directory, self.session, self.state_dir,
-                                       self.state_url, project=self.config_name,
-                                       environ=self.environ)
+        """Opened on first use, once the config is there: its name names the secret key file
+        and the default PostgreSQL schema (a sync agent checks its first commit out before)."""
+        store = StateStore.open_project(self.directory, self.session, self.state_dir,
+                                        self.state_url, project=self.config_name,
+                                        environ=self.environ)
+        if self.run_meta.get("commit"):
+            store.stamp(commit=self.run_meta["commit"])
+        return store
 
     @cached_property
     def config_name(self) -> str:

@@ -172,8 +172,10 @@ def _scalar(value: Any) -> str:
 
 def _problem(path: Path, code: int, stderr: str) -> SopsProblem:
     """sops' failure as a problem naming ``path`` (its stderr holds no clear value)."""
-    if code == 128 or "data key" in stderr:
-        if "did not match any of the recipients" in stderr or "incorrect identity" in stderr:
+    flat = " ".join(stderr.replace("|", " ").split())  # sops wraps its messages
+    if code == 128 or "data key" in flat:
+        if "failed to load age identities" not in flat and any(
+                text in flat for text in ("any of the recipients", "incorrect identity")):
             return SopsProblem(f"cannot decrypt {path}: the age key is not a recipient of "
                                "this file (wrong key)", hint=KEY_HINT)
         return SopsProblem(f"cannot decrypt {path}: no age key found", hint=KEY_HINT)

@@ -108,7 +108,12 @@ class Resolver:
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise ReferenceProblem(f"unknown service '{service}' in ${{{service}.{attr}}}{hint}")
         if attr.startswith("env."):
-            value, secret = self.env_value(draft, attr[4:])
+            try:
+                value, secret = self.env_value(draft, attr[4:])
+            except SopsReferenceProblem:  # reported once, where the {sops: ...} is written
+                raise ReferenceProblem(
+                    f"${{{service}.{attr}}} cannot be read: its sops value is unavailable (see "
+                    f"{draft.where(*draft.env_path, attr[4:])})") from None
             self._tainted = self._tainted or secret
             return value
         if attr == "name":

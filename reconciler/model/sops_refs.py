@@ -79,7 +79,7 @@ def resolve_file(doc: RawDocument, file: str) -> Path:
 
 
 def _services(doc: RawDocument) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    if doc.format != "services" or not isinstance(doc.data, dict):
+    if doc.format not in ("services", "locald") or not isinstance(doc.data, dict):
         return
     for section in ("services", "tasks"):
         entries = doc.data.get(section)
@@ -109,7 +109,8 @@ class Reference:
 
 
 def references(docs: Sequence[RawDocument]) -> list[Reference]:
-    """Every SOPS reference in the services files of a project, in file order."""
+    """Every SOPS reference in the services files (and locald.toml) of a project, in file
+    order."""
     found: list[Reference] = []
     for doc in docs:
         for section, name, svc in _services(doc):

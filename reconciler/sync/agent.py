@@ -272,7 +272,8 @@ class SyncAgent(Watcher):
         if self.bus is not None:
             self.bus.commit = sha
         self.project.run_meta["commit"] = sha
-        self.project.store.stamp(commit=sha)  # and every audit row written from now on
+        if "store" in vars(self.project):  # else the store stamps itself when it opens
+            self.project.store.stamp(commit=sha)  # and every audit row written from now on
 
     def _error(self, sha: str | None, message: str, kind: str) -> None:
         self.status.last_error = {"commit": sha, "message": message, "kind": kind,
