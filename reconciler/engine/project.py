@@ -94,8 +94,7 @@ class Project:
 
     @cached_property
     def store(self) -> StateStore:
-        """Opened on first use, once the config is there: its name names the secret key file
-        and the default PostgreSQL schema (a sync agent checks its first commit out before)."""
+        """Opened on first use, once the config is there (a sync agent's first checkout)."""
         store = StateStore.open_project(self.directory, self.session, self.state_dir,
                                         self.state_url, project=self.config_name,
                                         environ=self.environ)
@@ -109,15 +108,11 @@ class Project:
         default PostgreSQL schema and the secret key file)."""
         if self.name:
             return self.name
-        before = stamp(self.directory)
-        loaded = load(self.directory)
-        self._parsed = (before, loaded)  # the first plan takes it (see _load)
-        docs = loaded[0]
+        self._parsed = (stamp(self.directory), load(self.directory))  # the first plan takes it
+        docs = self._parsed[1][0]
         return project_name(docs) if docs else self.directory.resolve().name
 
-    @cached_property
-    def transports(self) -> TransportPool:
-        return TransportPool()
+    transports = cached_property(lambda self: TransportPool())
 
     # -- 1-3: config -------------------------------------------------------------------------
 
