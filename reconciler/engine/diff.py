@@ -40,7 +40,6 @@ The flags come from each kind's :class:`~reconciler.actuators.base.Kind` in the 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from reconciler.actuators.base import Kind
 from reconciler.actuators.registry import kind as kind_of
@@ -75,7 +74,7 @@ UNKNOWN_SPEC = ActionReason(ReasonCode.DRIFT, "drift: the running object's spec 
 
 
 def compute(desired: DesiredState, observed: Mapping[Address, Observed],
-            last_applied: Mapping[Address, Mapping[str, Any]], *,
+            last_applied: Mapping[Address, Mapping[str, object]], *,
             replace: Collection[Address] = (), destroy: bool = False,
             adopt: bool = False) -> list[Change]:
     """One Change per address in desired, observed and last-applied, in source order.
@@ -141,12 +140,12 @@ def _unreachable(seen: Observed) -> ActionReason:
     return ActionReason(ReasonCode.DRIFT, f"host unreachable: {seen.facts['unreachable']}")
 
 
-def _exists(seen: Observed | None, last: Mapping[str, Any] | None) -> bool:
+def _exists(seen: Observed | None, last: Mapping[str, object] | None) -> bool:
     return last is not None or (seen is not None and seen.status is not Status.MISSING)
 
 
 def _destroy_change(address: Address, seen: Observed | None,
-                    last: Mapping[str, Any] | None) -> Change:
+                    last: Mapping[str, object] | None) -> Change:
     if _exists(seen, last):
         return Change(address, Action.DELETE, _plain(last), None, reasons=(DESTROY,))
     return Change(address, Action.NOOP, None, None)
@@ -157,7 +156,7 @@ def _with_source(change: Change, resource: Resource) -> Change:
                   change.field_diffs, change.reasons, resource.source, resource.order)
 
 
-def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
+def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str, object] | None,
                     requested: bool) -> Change:
     action, reasons = _decide(resource, seen, last, requested)
     after = dict(resource.spec)
@@ -169,7 +168,7 @@ def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str
                   resource.order)
 
 
-def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
+def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, object] | None,
             requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
     desired_hash = resource.hash()
     traits = kind_of(resource.kind) or _PLAIN
@@ -207,7 +206,7 @@ def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] |
     return Action.NOOP, ()
 
 
-def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, Any] | None,
+def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, object] | None,
                      requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
     """An existing object of an in-place kind: UPDATE for spec changes and drift alike."""
     if requested:
@@ -235,7 +234,7 @@ def _excluded(spec: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in spec.items() if k in HASH_EXCLUDED_FIELDS}
 
 
-def _plain(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _plain(spec: Mapping[str, object] | None) -> dict[str, object] | None:
     return None if spec is None else dict(spec)
 
 
@@ -250,7 +249,7 @@ def field_diffs(before: Mapping[str, object], after: Mapping[str, object], *,
     from deepdiff.helper import notpresent
 
     tree = DeepDiff(dict(before), dict(after), view="tree")
-    found: list[tuple[tuple[tuple[int, Any], ...], FieldDiff]] = []
+    found: list[tuple[tuple[tuple[int, object], ...], FieldDiff]] = []
     for levels in tree.values():
         for level in levels:
             parts: list[object] = level.path(output_format="list")

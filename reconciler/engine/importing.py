@@ -13,7 +13,7 @@ why (:data:`CONTAINER_REFUSAL`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
@@ -36,8 +36,8 @@ CONTAINER_REFUSAL = (
 @dataclass(frozen=True)
 class Imported:
     address: Address
-    spec: dict[str, Any]
-    facts: dict[str, Any]
+    spec: dict[str, object]
+    facts: dict[str, object]
 
 
 def check_move(project: Project, old: Address, new: Address) -> None:
