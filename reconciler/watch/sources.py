@@ -24,6 +24,7 @@ from typing import Any
 
 from reconciler.config.discover import format_of
 from reconciler.errors import watch_error
+from reconciler.transports.docker.client import DockerClient, EventStream
 from reconciler.watch.queue import WorkQueue
 
 
@@ -109,8 +110,8 @@ class DockerEvents:
         self.queue = queue
         self.scope = scope
         self.on_error = on_error
-        self._client: Any = None
-        self._stream: Any = None
+        self._client: DockerClient | None = None
+        self._stream: EventStream | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -139,8 +140,11 @@ class DockerEvents:
     def _run(self) -> None:
         from reconciler.actuators.container.parse import LABEL_ADDRESS
 
+        stream = self._stream
+        if stream is None:  # started only once the stream is open
+            return
         try:
-            for event in self._stream:
+            for event in stream:
                 attributes = (event.get("Actor") or {}).get("Attributes") or {}
                 address = attributes.get(LABEL_ADDRESS)
                 self.queue.add(str(address) if address else None,

@@ -42,6 +42,7 @@ from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports.docker import engines
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import ContainerSummary, DockerClient, ReadAPI
 from reconciler.transports.docker.engines import Engine
 
 # UPDATE changes only hash-excluded fields; these need a new container, the rest do not
@@ -62,18 +63,18 @@ class ContainerActuator:
 
     kind: str = "container"
 
-    def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
-                 api_factory: Callable[[str | None], Any] | None = None):
+    def __init__(self, client_factory: Callable[[str | None], DockerClient] | None = None,
+                 api_factory: Callable[[str | None], ReadAPI | None] | None = None):
         self._engines = engines.DockerEngines(client_factory, api_factory)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
         self._prepared = cc.Preparer()
         self._slots = engines.EngineSlots()  # creates and starts in flight per engine
 
-    def client(self, ctx: ActuatorContext) -> Any:
+    def client(self, ctx: ActuatorContext) -> DockerClient:
         return self._engines.client(ctx.transport, engine_of(ctx))
 
-    def read_api(self, ctx: ActuatorContext) -> Any:
+    def read_api(self, ctx: ActuatorContext) -> ReadAPI:
         """The API to list and inspect with (a local engine's stdlib socket client by
         default, else the client's)."""
         return self._engines.read_api(ctx.transport, engine_of(ctx))
@@ -107,7 +108,7 @@ class ContainerActuator:
         return container_ports.owned_ports(self.read_api(ctx), engine_of(ctx).url, ctx)
 
     @staticmethod
-    def _oom(api: Any, entry: Mapping[str, Any]) -> bool:
+    def _oom(api: ReadAPI, entry: ContainerSummary) -> bool:
         try:
             return cp.oom_killed(api.inspect_container(entry["Id"]))
         except Exception:  # gone meanwhile, or the engine hiccuped: the exit code stays
@@ -136,7 +137,7 @@ class ContainerActuator:
     def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
         ctx.events(Event("node.log", str(address), message))
 
-    def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
+    def _remove(self, client: DockerClient, url: str | None, ctx: ActuatorContext, address: Address,
                 spec: ContainerSpec | None) -> None:
         """Stop and remove every container of the scope that claims ``address``: ``spec``
         (the last-applied one) gives the stop signal and the bound on the wait."""
@@ -158,7 +159,7 @@ class ContainerActuator:
                     if not de.is_not_found(exc):
                         raise
 
-    def _create(self, client: Any, url: str | None, resource: Resource,
+    def _create(self, client: DockerClient, url: str | None, resource: Resource,
                 ctx: ActuatorContext) -> Observed:
         spec = spec_of(resource.spec)
         name = f"{ctx.scope}-{resource.name}"
@@ -225,7 +226,7 @@ class ContainerActuator:
         seen = [o for o in (cp.observed_from_list(e) for e in entries) if o is not None]
         return cp.pick_primary(seen) if seen else None
 
-    def _cleanup_scope(self, client: Any, url: str | None, ctx: ActuatorContext) -> None:
+    def _cleanup_scope(self, client: DockerClient, url: str | None, ctx: ActuatorContext) -> None:
         """After a delete: drop the scope's volumes when asked, and its network once no
         container of the scope is left. Objects still in use are left alone."""
         remove_volumes = ctx.remove_volumes

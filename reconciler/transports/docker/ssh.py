@@ -24,6 +24,7 @@ from typing import Any
 from docker.transport.basehttpadapter import BaseHTTPAdapter
 from docker.transport.sshconn import SSHConnection, SSHConnectionPool
 
+from reconciler.transports.docker.client import DockerClient
 from reconciler.transports.ssh import SshTransport
 
 DIAL_STDIO = "docker system dial-stdio"
@@ -86,7 +87,7 @@ def channel_opener(transport: SshTransport) -> OpenChannel:
     return open_channel
 
 
-def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> Any:
+def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> DockerClient:
     """A ``docker.DockerClient`` for the engine of ``transport``'s host, API version
     negotiated (the lower of the SDK's default and the engine's). Raises whatever the SDK
     raises; :func:`reconciler.transports.docker.engines.connect_over` maps it."""
@@ -96,12 +97,13 @@ def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> 
 
     adapter = DialStdioAdapter(channel_opener(transport), timeout)
 
-    def make(version: str) -> Any:
+    def make(version: str) -> DockerClient:
         # use_ssh_client: the SDK's own ssh adapter only shells out lazily and is never used,
         # because ours is mounted on the same prefix before the first request.
-        client = docker.DockerClient(base_url=url, version=version, timeout=int(timeout),
-                                     use_ssh_client=True)
-        client.api.mount("http+docker://ssh", adapter)
+        sdk = docker.DockerClient(base_url=url, version=version, timeout=int(timeout),
+                                  use_ssh_client=True)
+        sdk.api.mount("http+docker://ssh", adapter)
+        client: DockerClient = sdk  # the SDK is untyped
         return client
 
     probe = make(DEFAULT_DOCKER_API_VERSION)
