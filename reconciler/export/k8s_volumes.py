@@ -47,16 +47,19 @@ def _parts(item: object) -> tuple[str, str, str]:
 
 def _host_path(res: Resource, source: str) -> str:
     """A bind source as an absolute path (Compose's relative to its first file's directory)."""
-    files = res.spec.get("files") or []
-    if posixpath.isabs(source) or not files:
+    files = res.spec.get("files")
+    if posixpath.isabs(source) or not isinstance(files, list) or not files:
         return posixpath.normpath(source)
     return posixpath.normpath(posixpath.join(posixpath.dirname(str(files[0])), source))
 
 
 def _items(res: Resource) -> Sequence[object]:
     if res.kind == "compose":
-        return list((res.spec.get("definition") or {}).get("volumes") or [])
-    return list(res.spec.get("volumes") or [])
+        definition = res.spec.get("definition")
+        found = definition.get("volumes") if isinstance(definition, Mapping) else None
+    else:
+        found = res.spec.get("volumes")
+    return list(found) if isinstance(found, list | tuple) else []
 
 
 def bind_sources(desired: DesiredState) -> list[str]:

@@ -12,6 +12,7 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from reconciler.actuators.container.spec import PortMapping
 from reconciler.config.raw import RawDocument
@@ -40,6 +41,15 @@ class HealthDraft:
     timeout: float = 10.0
     retries: int = 3
     start_period: float = 0.0
+
+
+class HealthTiming(TypedDict, total=False):
+    """A probe's timing as a config gives it (:class:`HealthDraft`'s defaults fill the rest)."""
+
+    interval: float
+    timeout: float
+    retries: int
+    start_period: float
 
 
 @dataclass

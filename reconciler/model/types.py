@@ -114,7 +114,7 @@ class Resource:
     """
 
     address: Address
-    spec: Mapping[str, Any]
+    spec: Mapping[str, object]
     depends_on: tuple[Dependency, ...] = ()
     health: HealthCheck | None = None
     source: SourceRange | None = None

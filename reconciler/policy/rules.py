@@ -124,7 +124,7 @@ class Match:
                     return False
         return True
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         out: dict[str, object] = {}
         if self.actions is not None:
             out["actions"] = sorted(self.actions)
@@ -196,7 +196,7 @@ class Rule:
         except (KeyError, IndexError, ValueError):
             return self.message
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"id": self.id, "layer": self.layer, "origin": str(self.origin),
                                "decision": self.decision.value, "message": self.message}
         if self.description:

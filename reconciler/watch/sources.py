@@ -20,12 +20,16 @@ import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reconciler.config.discover import format_of
 from reconciler.errors import watch_error
 from reconciler.transports.docker.client import DockerClient, EventStream
 from reconciler.watch.queue import WorkQueue
+
+if TYPE_CHECKING:  # watchdog has no types: named for the reader
+    from watchdog.events import FileSystemEvent
+    from watchdog.observers.api import BaseObserver
 
 
 class FileSource:
@@ -34,7 +38,7 @@ class FileSource:
     def __init__(self, directory: Path, queue: WorkQueue):
         self.directory = directory.resolve()
         self.queue = queue
-        self._observer: Any = None
+        self._observer: BaseObserver | None = None
 
     def start(self) -> None:
         from watchdog.events import FileSystemEventHandler
@@ -43,7 +47,7 @@ class FileSource:
         queue = self.queue
 
         class Handler(FileSystemEventHandler):
-            def on_any_event(self, event: Any) -> None:
+            def on_any_event(self, event: FileSystemEvent) -> None:
                 if event.is_directory or event.event_type in ("opened", "closed_no_write"):
                     return
                 for raw in (event.src_path, getattr(event, "dest_path", "")):

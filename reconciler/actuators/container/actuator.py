@@ -25,7 +25,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.container import create as cc
@@ -85,7 +84,7 @@ class ContainerActuator:
 
     # -- observe ------------------------------------------------------------------------
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         api, url = self.read_api(ctx), engine_of(ctx).url
         with de.engine_errors(url, "listing containers"):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from reconciler.actuators.container import engine as container_engine
 from reconciler.transports.docker import calls
@@ -73,7 +72,7 @@ class Preparer:
                    lambda: container_engine.ensure_network(client, url, project, scope, subnet))
 
 
-def create(client: DockerClient, url: str | None, scope: str, kwargs: Mapping[str, Any],
+def create(client: DockerClient, url: str | None, scope: str, kwargs: Mapping[str, object],
            on_missing: Callable[[], None]) -> str:
     """Create the container ``kwargs`` describe (``containers.create`` arguments); its id.
     ``on_missing`` runs before the one retry after a 404 (re-check image and network)."""

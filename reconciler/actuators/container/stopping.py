@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 from reconciler.actuators.container.spec import ContainerSpec
 from reconciler.transports.docker import errors as de
@@ -29,7 +28,7 @@ def stop_timeout(spec: ContainerSpec | None) -> int:
     return max(0, math.ceil(value))
 
 
-def stop(client: DockerClient, cid: str, timeout: int, signal: Any) -> None:
+def stop(client: DockerClient, cid: str, timeout: int, signal: object) -> None:
     """Stop within ``timeout`` seconds. An explicit stop signal is sent first (the container
     got it as its StopSignal at create, but an UPDATE may have changed it since); the
     engine's stop then waits for the exit, sending its StopSignal, and SIGKILLs at the

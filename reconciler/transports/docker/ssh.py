@@ -19,7 +19,7 @@ docker SDK at module level.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docker.transport.basehttpadapter import BaseHTTPAdapter
 from docker.transport.sshconn import SSHConnection, SSHConnectionPool
@@ -27,9 +27,12 @@ from docker.transport.sshconn import SSHConnection, SSHConnectionPool
 from reconciler.transports.docker.client import DockerClient
 from reconciler.transports.ssh import SshTransport
 
+if TYPE_CHECKING:  # paramiko has no types: named for the reader
+    import paramiko
+
 DIAL_STDIO = "docker system dial-stdio"
 MAX_CHANNELS = 4  # engine channels per host at once (of sshd's default MaxSessions 10)
-OpenChannel = Callable[[], Any]
+OpenChannel = Callable[[], "paramiko.Channel"]
 
 
 class DialStdioConnection(SSHConnection):  # type: ignore[misc]
@@ -67,7 +70,7 @@ class DialStdioAdapter(BaseHTTPAdapter):  # type: ignore[misc]
         super().__init__()
         self._pool = DialStdioPool(open_channel, timeout, maxsize)
 
-    def get_connection(self, url: str, proxies: Any = None) -> DialStdioPool:
+    def get_connection(self, url: str, proxies: object = None) -> DialStdioPool:
         return self._pool
 
     def close(self) -> None:
@@ -78,7 +81,7 @@ class DialStdioAdapter(BaseHTTPAdapter):  # type: ignore[misc]
 def channel_opener(transport: SshTransport) -> OpenChannel:
     """Open channels on ``transport``'s pooled connection (reconnecting once if it dropped)."""
 
-    def open_channel() -> Any:
+    def open_channel() -> paramiko.Channel:
         link = transport.link()  # the pooled, host-key-checked connection
         channel = link.open_session(timeout=transport.spec.connect_timeout)
         channel.exec_command(transport.wrap(DIAL_STDIO))
