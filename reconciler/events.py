@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Protocol
 
 from reconciler.model.secrets import Redactor
 
@@ -25,7 +25,7 @@ class Event:
     kind: str
     address: str | None = None
     message: str = ""
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, object] = field(default_factory=dict)
     time: float = field(default_factory=time.time)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from reconciler.events import Hook, null_hook
 from reconciler.model.changes import Change, Health, Observed
@@ -104,7 +104,7 @@ class Kind:
 class Actuator(Protocol):
     kind: str
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         """Batched: one look at the world for every object of this kind on ctx.transport.
 

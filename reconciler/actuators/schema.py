@@ -52,7 +52,7 @@ def type_name(model: type[KindTarget]) -> str:
     return values[0]
 
 
-def _tag(value: Any) -> str:
+def _tag(value: object) -> str:
     kind = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
     return kind if isinstance(kind, str) else DEFAULT_TYPE
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from reconciler.errors import Diagnostic, ReconcilerError, Severity
 from reconciler.model.types import DesiredState
@@ -27,7 +28,7 @@ def _projects(desired: DesiredState) -> Iterable[tuple[tuple[str, ...], tuple[st
     for resource in desired.resources.values():
         if resource.address.kind != "compose":
             continue
-        spec = resource.spec
+        spec: Mapping[str, Any] = resource.spec  # a compose spec (ComposeFields)
         key = (tuple(spec["files"]), tuple(spec.get("profiles") or ()), spec.get("env_file"),
                str(spec["project"]))
         if key not in seen:

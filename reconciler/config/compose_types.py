@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, error
@@ -25,7 +24,7 @@ from reconciler.errors import Diagnostic, error
 # A type is a function from a value (and its path below the service) to the problems found:
 # (path, what was expected).
 Problem = tuple[tuple[str | int, ...], str]
-Type = Callable[[Any, tuple[str | int, ...]], list[Problem]]
+Type = Callable[[object, tuple[str | int, ...]], list[Problem]]
 
 _NAMES = {str: "a string", int: "an integer", float: "a number", bool: "a boolean",
           dict: "a mapping", list: "a list", type(None): "null"}
@@ -194,7 +193,7 @@ def _volume_problems(volumes: object) -> list[Problem]:
 
 
 def check_service(doc: RawDocument, name: str, body: Mapping[str, object],
-                  ) -> tuple[dict[str, Any], list[Diagnostic]]:
+                  ) -> tuple[dict[str, object], list[Diagnostic]]:
     """Service ``name`` of ``doc`` (``body`` already interpolated) against the Compose
     types: the body without the keys that have problems, and a diagnostic per problem."""
     problems: list[Problem] = []

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
@@ -81,7 +80,7 @@ def parse_toml(path: Path, text: str, fmt: str = "locald") -> tuple[
     return RawDocument(path, fmt, _plain(data), text, positions_of(text, file)), []
 
 
-def _plain(value: object) -> Any:
+def _plain(value: object) -> object:
     """tomllib values as JSON-like data: dates and times become ISO strings."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}

@@ -8,11 +8,10 @@ services schema comes from the kind registry, so it cannot be made in ``config``
 from __future__ import annotations
 
 import json
-from typing import Any
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 
-def dumps(schema: dict[str, Any]) -> str:
+def dumps(schema: dict[str, object]) -> str:
     """The exact text a schema file holds."""
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

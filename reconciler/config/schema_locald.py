@@ -7,7 +7,7 @@ postgres, site); ``reconciler.validate.checker`` checks which keys a type accept
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,7 +51,7 @@ class LocaldService(Strict):
     volumes: list[str] = Field(default_factory=list)
     version: str | int | float | None = None
     path: str | None = None
-    build: dict[str, Any] | None = Field(default=None, description="Not supported yet: ignored")
+    build: dict[str, object] | None = Field(default=None, description="Not supported yet: ignored")
 
 
 class LocaldFile(Strict):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
@@ -47,7 +47,30 @@ def clib_available() -> bool:
     return True
 
 
-def compose(text: str) -> tuple[Any, Any]:
+class Mark(Protocol):
+    """Where a node starts (0-based)."""
+
+    line: int
+    column: int
+
+
+class Node(Protocol):
+    """A composed ruamel.yaml node (the library has no types): ``id`` is ``scalar``,
+    ``mapping`` or ``sequence``; ``value`` is then the text, a list of (key, value) node
+    pairs, or a list of nodes."""
+
+    id: str
+    tag: str
+    style: str | None
+    start_mark: Mark
+    value: Any
+
+
+class Constructor(Protocol):
+    def construct_object(self, node: Node) -> object: ...
+
+
+def compose(text: str) -> tuple[Node | None, Constructor]:
     """``(root node or None, constructor)`` of the one YAML document in ``text``, parsed by
     libyaml when available, else by ruamel's pure parser. Raises ruamel's errors; a document
     libyaml refuses is parsed again by the pure parser, so messages never depend on it."""
@@ -91,9 +114,9 @@ class YamlConverter:
         self.max_depth = max_depth
         self.count = 0
         self._active: set[int] = set()
-        self._constructor: Any = None
+        self._constructor: Constructor | None = None
 
-    def pos(self, mark: Any) -> SourceRange:
+    def pos(self, mark: Mark) -> SourceRange:
         return SourceRange(self.file, mark.line + 1, mark.column + 1)
 
     def load(self, text: str) -> JSONValue:
@@ -101,7 +124,7 @@ class YamlConverter:
         root, self._constructor = compose(text)
         return None if root is None else self.convert(root, ())
 
-    def convert(self, node: Any, path: KeyPath) -> JSONValue:
+    def convert(self, node: Node, path: KeyPath) -> JSONValue:
         self.count += 1
         if self.count > self.max_nodes or (self.max_depth is not None
                                            and len(path) > self.max_depth):
@@ -114,11 +137,13 @@ class YamlConverter:
             self.styles[path] = _STYLES.get(node.style or "", "plain")
         return self._scalar(node)
 
-    def _scalar(self, node: Any) -> JSONScalar:
+    def _scalar(self, node: Node) -> JSONScalar:
         if node.tag == _STR:
             return str(node.value)
         if not str(node.tag).startswith(_STANDARD) or node.id != "scalar":
             return str(node.value) if node.id == "scalar" else str(node.tag)  # !custom x
+        if self._constructor is None:  # set by load() before any node is converted
+            return str(node.value)
         try:
             return _scalar(self._constructor.construct_object(node))
         except Exception:  # a malformed !!int, !!timestamp, ...: keep its text
@@ -129,12 +154,12 @@ class YamlConverter:
             raise YamlRecursive
         self._active.add(id(node))
 
-    def _pairs(self, node: Any) -> list[tuple[str, Any, Any]]:
+    def _pairs(self, node: Node) -> list[tuple[str, Node, Node]]:
         """``(name, key, value)`` of the mapping's own pairs (a duplicate raises), then of
         the merged ones it lacks (with ``<<: [*a, *b]`` the first source wins)."""
-        own: list[tuple[str, Any, Any]] = []
-        merged: list[tuple[str, Any, Any]] = []
-        seen: dict[str, object] = {}
+        own: list[tuple[str, Node, Node]] = []
+        merged: list[tuple[str, Node, Node]] = []
+        seen: dict[str, Node] = {}
         for key, value in node.value:
             if key.tag == _MERGE:
                 sources = value.value if value.id == "sequence" else [value]
@@ -158,10 +183,10 @@ class YamlConverter:
                 own.append((name, key, value))
         return own
 
-    def _key(self, node: Any) -> str:
+    def _key(self, node: Node) -> str:
         return _key(self._scalar(node)) if node.id == "scalar" else str(self.convert(node, ()))
 
-    def _mapping(self, node: object, path: KeyPath) -> dict[str, JSONValue]:
+    def _mapping(self, node: Node, path: KeyPath) -> dict[str, JSONValue]:
         self._enter(node)
         out: dict[str, JSONValue] = {}
         for name, key, value in self._pairs(node):
@@ -173,7 +198,7 @@ class YamlConverter:
         self._active.discard(id(node))
         return out
 
-    def _sequence(self, node: Any, path: KeyPath) -> list[JSONValue]:
+    def _sequence(self, node: Node, path: KeyPath) -> list[JSONValue]:
         self._enter(node)
         out: list[JSONValue] = []
         for index, value in enumerate(node.value):
@@ -186,7 +211,7 @@ class YamlConverter:
         return out
 
 
-def _duplicate(name: str, first: Any, second: Any) -> str:
+def _duplicate(name: str, first: Node, second: Node) -> str:
     if first.id == "scalar" and second.id == "scalar":
         return (f'found duplicate key "{name}" with value "{second.value}" '
                 f'(original value: "{first.value}")')

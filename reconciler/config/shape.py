@@ -15,12 +15,11 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from reconciler.config.raw import KeyPath, RawDocument
 from reconciler.errors import Diagnostic, error, warning
 
-Spec = Mapping[str, Any]
+Spec = Mapping[str, object]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}

@@ -43,7 +43,6 @@ The flags come from each kind's :class:`~reconciler.actuators.base.Kind` in the 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any
 
 from reconciler.actuators.base import Kind
 from reconciler.actuators.registry import kind as kind_of
@@ -79,7 +78,7 @@ ATTACHED = ActionReason(ReasonCode.ATTACHED, "attached, not managed")
 
 
 def compute(desired: DesiredState, observed: Mapping[Address, Observed],
-            last_applied: Mapping[Address, Mapping[str, Any]], *,
+            last_applied: Mapping[Address, Mapping[str, object]], *,
             replace: Collection[Address] = (), destroy: bool = False,
             adopt: bool = False) -> list[Change]:
     """One Change per address in desired, observed and last-applied, in source order.
@@ -149,12 +148,12 @@ def _unreachable(seen: Observed) -> ActionReason:
     return ActionReason(ReasonCode.DRIFT, f"host unreachable: {seen.facts['unreachable']}")
 
 
-def _exists(seen: Observed | None, last: Mapping[str, Any] | None) -> bool:
+def _exists(seen: Observed | None, last: Mapping[str, object] | None) -> bool:
     return last is not None or (seen is not None and seen.status is not Status.MISSING)
 
 
 def _destroy_change(address: Address, seen: Observed | None,
-                    last: Mapping[str, Any] | None) -> Change:
+                    last: Mapping[str, object] | None) -> Change:
     if _exists(seen, last):
         return Change(address, Action.DELETE, _plain(last), None, reasons=(DESTROY,))
     return Change(address, Action.NOOP, None, None)
@@ -165,7 +164,7 @@ def _with_source(change: Change, resource: Resource) -> Change:
                   change.field_diffs, change.reasons, resource.source, resource.order)
 
 
-def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
+def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str, object] | None,
                     requested: bool) -> Change:
     action, reasons = _decide(resource, seen, last, requested)
     after = dict(resource.spec)
@@ -177,7 +176,7 @@ def _desired_change(resource: Resource, seen: Observed | None, last: Mapping[str
                   resource.order)
 
 
-def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] | None,
+def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, object] | None,
             requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
     desired_hash = resource.hash()
     traits = kind_of(resource.kind) or _PLAIN
@@ -215,7 +214,7 @@ def _decide(resource: Resource, seen: Observed | None, last: Mapping[str, Any] |
     return Action.NOOP, ()
 
 
-def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, Any] | None,
+def _decide_in_place(resource: Resource, seen: Observed, last: Mapping[str, object] | None,
                      requested: bool) -> tuple[Action, tuple[ActionReason, ...]]:
     """An existing object of an in-place kind: UPDATE for spec changes and drift alike."""
     if requested:
@@ -243,7 +242,7 @@ def _excluded(spec: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in spec.items() if k in HASH_EXCLUDED_FIELDS}
 
 
-def _plain(spec: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _plain(spec: Mapping[str, object] | None) -> dict[str, object] | None:
     return None if spec is None else dict(spec)
 
 
@@ -258,7 +257,7 @@ def field_diffs(before: Mapping[str, object], after: Mapping[str, object], *,
     from deepdiff.helper import notpresent
 
     tree = DeepDiff(dict(before), dict(after), view="tree")
-    found: list[tuple[tuple[tuple[int, Any], ...], FieldDiff]] = []
+    found: list[tuple[tuple[tuple[int, object], ...], FieldDiff]] = []
     for levels in tree.values():
         for level in levels:
             parts: list[object] = level.path(output_format="list")

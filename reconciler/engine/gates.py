@@ -100,7 +100,8 @@ def wait_ready(resource: Resource, observed: Observed, actuator: Actuator, ctx: 
     if check is None:
         return
     configured = resource.spec.get("startup_timeout")
-    timeout = DEFAULT_STARTUP_TIMEOUT if configured is None else float(configured)
+    timeout = (float(configured) if isinstance(configured, int | float | str)
+               else DEFAULT_STARTUP_TIMEOUT)
     events.emit("node.wait_health", resource.address,
                 f"waiting for {check.kind.value} check", probe=check.kind.value)
     def once() -> Health:

@@ -14,7 +14,7 @@ the id recorded here, and a replace or delete removes it by that id.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
@@ -39,8 +39,8 @@ GONE = ("no container is called", "no running process has pid", "is not running"
 @dataclass(frozen=True)
 class Imported:
     address: Address
-    spec: dict[str, Any]
-    facts: dict[str, Any]
+    spec: dict[str, object]
+    facts: dict[str, object]
 
 
 def check_move(project: Project, old: Address, new: Address) -> None:
@@ -96,7 +96,7 @@ def import_object(project: Project, address: Address, ident: str) -> Imported:
 
 
 def _adopted(resource: Resource, ident: str,
-             ctx: ActuatorContext) -> tuple[dict[str, Any], dict[str, Any]]:
+             ctx: ActuatorContext) -> tuple[dict[str, object], dict[str, object]]:
     """The kind's adopt hook: ``(spec, facts)`` of the running object ``ident``."""
     if resource.kind == "container":
         from reconciler.actuators.container.actuator import ContainerActuator, engine_of

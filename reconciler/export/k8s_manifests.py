@@ -63,7 +63,7 @@ def _selector(labels: Mapping[str, str]) -> dict[str, str]:
     return {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
 
 
-def _workload(work: Workload, labels: dict[str, str], template: dict[str, Any]
+def _workload(work: Workload, labels: dict[str, str], template: dict[str, object]
               ) -> dict[str, Any]:
     claims = [v for v in work.volumes if v.kind == "claim"]
     spec: dict[str, Any] = {"replicas": work.replicas,

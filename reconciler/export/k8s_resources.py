@@ -15,7 +15,7 @@ _MEMORY = re.compile(r"^\s*(\d+)\s*([bkmg]?)b?\s*$", re.IGNORECASE)
 _BINARY = {"": "", "b": "", "k": "Ki", "m": "Mi", "g": "Gi"}
 
 
-def memory(value: Any) -> str | None:
+def memory(value: object) -> str | None:
     """A Docker memory size as a Kubernetes quantity; None when it is not one."""
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return str(value)
@@ -35,19 +35,19 @@ def cpu(value: Any) -> str | None:
     return f"{millis}m" if millis > 0 else None
 
 
-def _quantities(raw: Mapping[str, Any]) -> dict[str, str]:
+def _quantities(raw: Mapping[str, object]) -> dict[str, str]:
     out = {"cpu": cpu(raw.get("cpus")) if raw.get("cpus") is not None else None,
            "memory": memory(raw.get("memory")) if raw.get("memory") is not None else None}
     return {k: v for k, v in out.items() if v is not None}
 
 
-def container_resources(spec: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def container_resources(spec: Mapping[str, object]) -> dict[str, dict[str, str]]:
     """``{limits: ...}`` from a container spec's ``cpus`` and ``memory``."""
     limits = _quantities(spec)
     return {"limits": limits} if limits else {}
 
 
-def compose_resources(definition: Mapping[str, Any]) -> dict[str, dict[str, str]]:
+def compose_resources(definition: Mapping[str, object]) -> dict[str, dict[str, str]]:
     """``{limits, requests}`` from a Compose service's ``deploy.resources``."""
     deploy = definition.get("deploy")
     given = deploy.get("resources") if isinstance(deploy, Mapping) else None
@@ -61,7 +61,7 @@ def compose_resources(definition: Mapping[str, Any]) -> dict[str, dict[str, str]
     return out
 
 
-def compose_replicas(definition: Mapping[str, Any]) -> int:
+def compose_replicas(definition: Mapping[str, object]) -> int:
     deploy = definition.get("deploy")
     replicas = deploy.get("replicas") if isinstance(deploy, Mapping) else None
     try:

@@ -9,7 +9,6 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler.errors import Diagnostic, warning
 from reconciler.model.types import LOCAL_HOST, DesiredState, Resource
@@ -36,7 +35,7 @@ def _label(text: str) -> str:
     return name or "x"
 
 
-def _parts(item: Any) -> tuple[str, str, str]:
+def _parts(item: object) -> tuple[str, str, str]:
     """(type, source, target) of a short (``src:dst[:ro]``) or long Compose volume."""
     if isinstance(item, Mapping):
         return (str(item.get("type", "volume")), str(item.get("source", "")),
@@ -48,16 +47,19 @@ def _parts(item: Any) -> tuple[str, str, str]:
 
 def _host_path(res: Resource, source: str) -> str:
     """A bind source as an absolute path (Compose's relative to its first file's directory)."""
-    files = res.spec.get("files") or []
-    if posixpath.isabs(source) or not files:
+    files = res.spec.get("files")
+    if posixpath.isabs(source) or not isinstance(files, list) or not files:
         return posixpath.normpath(source)
     return posixpath.normpath(posixpath.join(posixpath.dirname(str(files[0])), source))
 
 
-def _items(res: Resource) -> Sequence[Any]:
+def _items(res: Resource) -> Sequence[object]:
     if res.kind == "compose":
-        return list((res.spec.get("definition") or {}).get("volumes") or [])
-    return list(res.spec.get("volumes") or [])
+        definition = res.spec.get("definition")
+        found = definition.get("volumes") if isinstance(definition, Mapping) else None
+    else:
+        found = res.spec.get("volumes")
+    return list(found) if isinstance(found, list | tuple) else []
 
 
 def bind_sources(desired: DesiredState) -> list[str]:

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.actuators.container.spec import spec_of as container_spec
 from reconciler.errors import Diagnostic, warning
 from reconciler.export.k8s_resources import (
     compose_replicas,
@@ -116,7 +117,7 @@ def _argv(value: Any) -> tuple[str, ...] | None:
 
 def _from_container(res: Resource, files: Mapping[str, str],
                     problems: list[Diagnostic]) -> Workload:
-    spec = res.spec
+    spec = container_spec(res.spec)
     env, secret_env = {}, {}
     for key, value in sorted(dict(spec.get("env") or {}).items()):
         if is_marker(value) or f"env.{key}" in res.secrets:
@@ -125,8 +126,8 @@ def _from_container(res: Resource, files: Mapping[str, str],
             env[key] = str(value)
     ports = [Port(int(p["container"]), str(p.get("protocol") or "tcp").upper())
              for p in spec.get("ports") or []]
-    published = {int(p["host"]): int(p["container"]) for p in spec.get("ports") or []
-                 if p.get("host")}
+    published = {int(host): int(p["container"]) for p in spec.get("ports") or []
+                 if (host := p.get("host"))}
     return Workload(dns_name(res.name), str(res.address), str(spec["image"]),
                     _argv(spec.get("entrypoint")), _argv(spec.get("command")), env, secret_env,
                     _sorted(ports), published, mounts_of(res, files, problems), res.health,
@@ -136,7 +137,8 @@ def _from_container(res: Resource, files: Mapping[str, str],
 
 def _from_compose(res: Resource, files: Mapping[str, str],
                   problems: list[Diagnostic]) -> Workload | None:
-    definition: Mapping[str, Any] = res.spec.get("definition") or {}
+    found = res.spec.get("definition")
+    definition: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
     if not definition.get("image"):
         problems.append(warning(f"{res.address}: a Compose service without an image is not "
                                 "exported", res.source, address=str(res.address),

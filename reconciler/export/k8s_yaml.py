@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["file_name", "files", "stream", "to_yaml"]
 
 
-def _sorted(value: Any) -> Any:
+def _sorted(value: object) -> object:
     if isinstance(value, dict):
         return {str(k): _sorted(value[k]) for k in sorted(value, key=str)}
     if isinstance(value, list | tuple):
@@ -19,7 +19,7 @@ def _sorted(value: Any) -> Any:
     return value
 
 
-def to_yaml(manifest: dict[str, Any]) -> str:
+def to_yaml(manifest: dict[str, object]) -> str:
     from ruamel.yaml import YAML  # at call time: only `export` needs it
 
     yaml = YAML(typ="safe", pure=True)
@@ -36,11 +36,11 @@ def file_name(manifest: dict[str, Any]) -> str:
     return f"{str(manifest['kind']).lower()}-{manifest['metadata']['name']}.yaml"
 
 
-def stream(manifests: Sequence[dict[str, Any]]) -> str:
+def stream(manifests: Sequence[dict[str, object]]) -> str:
     """One YAML stream, ``---`` before every document."""
     return "".join(f"---\n{to_yaml(m)}" for m in manifests)
 
 
-def files(manifests: Sequence[dict[str, Any]]) -> dict[str, str]:
+def files(manifests: Sequence[dict[str, object]]) -> dict[str, str]:
     """File name -> its text, one file per manifest."""
     return {file_name(m): to_yaml(m) for m in manifests}

@@ -23,6 +23,7 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from reconciler.actuators.container.spec import spec_of as container_spec
 from reconciler.config.raw import RawDocument, as_list
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_compose import ComposePart, compose_part, is_compose_draft
@@ -66,13 +67,13 @@ def _merge(drafts: list[Draft]) -> tuple[dict[str, Draft], list[Diagnostic]]:
 
 
 def _fixed_ports(draft: Draft) -> list[int]:
-    mappings = draft.spec.get("ports") if draft.kind == "container" else None
-    return [m["host"] for m in mappings or [] if isinstance(m.get("host"), int)]
+    mappings = container_spec(draft.spec).get("ports") if draft.kind == "container" else None
+    return [host for m in mappings or [] if isinstance(host := m.get("host"), int)]
 
 
 def _auto_port(draft: Draft) -> bool:
     """Whether the ports step asks the allocator for ``draft``'s port."""
-    mappings = draft.spec.get("ports") if draft.kind == "container" else None
+    mappings = container_spec(draft.spec).get("ports") if draft.kind == "container" else None
     return not _fixed_ports(draft) and draft.port_request == "auto" and (
         draft.kind != "container" or bool(mappings))
 
@@ -90,10 +91,10 @@ def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnos
                 hint="give one of them another port, or 'port: auto'"))
 
     for draft in drafts:
-        mappings = draft.spec.get("ports") if draft.kind == "container" else None
+        mappings = container_spec(draft.spec).get("ports") if draft.kind == "container" else None
         for mapping in mappings or []:
-            if isinstance(mapping.get("host"), int):
-                claim(draft, mapping["host"])
+            if isinstance(host := mapping.get("host"), int):
+                claim(draft, host)
         if isinstance(draft.port_request, int) and not (mappings and mappings[0]["host"]):
             draft.port = draft.port_request
             if not mappings:
@@ -102,7 +103,7 @@ def _ports(drafts: list[Draft], allocator: PortAllocator | None) -> list[Diagnos
     if callable(settle):  # is asked (engine/ports.py: re-adopts the ports marks carry)
         settle([d.address for d in drafts if _auto_port(d)])
     for draft in drafts:
-        mappings = draft.spec.get("ports") if draft.kind == "container" else None
+        mappings = container_spec(draft.spec).get("ports") if draft.kind == "container" else None
         if _fixed_ports(draft):
             draft.port = _fixed_ports(draft)[0]
         elif _auto_port(draft):

@@ -126,7 +126,8 @@ class ComposePart:
 
 def _entry_files(draft: Draft, host: ComposeHost) -> list[Path]:
     raw = draft.spec.get("files")
-    listed = [raw] if isinstance(raw, str) else [str(f) for f in raw or []]
+    listed = ([raw] if isinstance(raw, str)
+              else [str(f) for f in raw] if isinstance(raw, list) else [])
     base = draft.doc.path.parent
     return [host.resolve(base / f) for f in listed] or [
         host.resolve(p) for p in host.compose_files(base)]

@@ -10,9 +10,8 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections.abc import Mapping
-from typing import Any
 
-from reconciler.errors import Diagnostic, error
+from reconciler.errors import Diagnostic, SourceRange, error
 from reconciler.model.build_compose import ComposePart, is_compose_draft
 from reconciler.model.build_draft import Draft
 from reconciler.model.types import Condition, Dependency
@@ -23,7 +22,7 @@ __all__ = ["dependencies"]
 def dependencies(by_name: Mapping[str, Draft], compose: ComposePart) -> tuple[
         dict[str, tuple[Dependency, ...]], list[Diagnostic]]:
     problems: list[Diagnostic] = []
-    edges: dict[str, list[tuple[str, Any]]] = {}
+    edges: dict[str, list[tuple[str, SourceRange | None]]] = {}
     result: dict[str, tuple[Dependency, ...]] = {}
     for name, draft in by_name.items():
         deps: list[Dependency] = []
@@ -57,7 +56,7 @@ def dependencies(by_name: Mapping[str, Draft], compose: ComposePart) -> tuple[
     return result, problems
 
 
-def _cycles(edges: Mapping[str, list[tuple[str, Any]]],
+def _cycles(edges: Mapping[str, list[tuple[str, SourceRange | None]]],
             by_name: Mapping[str, Draft]) -> list[Diagnostic]:
     problems: list[Diagnostic] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
@@ -90,7 +89,7 @@ def _cycles(edges: Mapping[str, list[tuple[str, Any]]],
     return problems
 
 
-def _cycle_error(members: list[str], edges: Mapping[str, list[tuple[str, Any]]],
+def _cycle_error(members: list[str], edges: Mapping[str, list[tuple[str, SourceRange | None]]],
                  by_name: Mapping[str, Draft]) -> Diagnostic:
     ring = [*members, members[0]]
     places = []

@@ -12,7 +12,7 @@ import os
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
 
 from reconciler.actuators.container.spec import PortMapping
 from reconciler.config.raw import RawDocument
@@ -23,6 +23,7 @@ from reconciler.model.types import LOCAL_HOST, Address, Condition, ProbeKind
 DEFAULT_STARTUP_TIMEOUT = 60.0
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
 Path = tuple[str | int, ...]
+EnvValue = str | SopsRef  # an env value: text, or a sops reference the Resolver decrypts
 
 
 @dataclass
@@ -42,6 +43,15 @@ class HealthDraft:
     start_period: float = 0.0
 
 
+class HealthTiming(TypedDict, total=False):
+    """A probe's timing as a config gives it (:class:`HealthDraft`'s defaults fill the rest)."""
+
+    interval: float
+    timeout: float
+    retries: int
+    start_period: float
+
+
 @dataclass
 class Draft:
     """One resource as read from its file, not yet interpolated."""
@@ -51,8 +61,8 @@ class Draft:
     doc: RawDocument
     path: Path  # key path of the service in its document
     host: str = LOCAL_HOST
-    spec: dict[str, Any] = field(default_factory=dict)
-    env: dict[str, tuple[Any, bool]] = field(default_factory=dict)  # name -> (value, secret)
+    spec: dict[str, object] = field(default_factory=dict)
+    env: dict[str, tuple[EnvValue, bool]] = field(default_factory=dict)  # name -> (value, secret)
     env_path: Path = ()
     port_request: str | int | None = None  # "auto", a fixed port, or None
     port: int | None = None  # the port once allocated
@@ -106,10 +116,10 @@ def stringify(value: object) -> str:
     return str(value)
 
 
-def env_of(raw: object) -> dict[str, tuple[Any, bool]]:
+def env_of(raw: object) -> dict[str, tuple[EnvValue, bool]]:
     """Env values with their explicit-secret flag (``{secret: ...}``); a ``{sops: ...}``
     reference stays a :class:`~reconciler.model.sops_refs.SopsRef`, resolved by the Resolver."""
-    out: dict[str, tuple[Any, bool]] = {}
+    out: dict[str, tuple[EnvValue, bool]] = {}
     if not isinstance(raw, dict):
         return out
     for name, value in raw.items():

@@ -23,6 +23,7 @@ from reconciler.model.build_draft import (
     DepDraft,
     Draft,
     HealthDraft,
+    HealthTiming,
     absolute,
     argv,
     env_of,
@@ -38,7 +39,7 @@ def _health(draft: Draft, raw: object) -> HealthDraft | None:
         return HealthDraft(ProbeKind.COMMAND, raw)
     if not isinstance(raw, dict):
         return None
-    timing: dict[str, Any] = {"interval": number(raw.get("interval"), 30.0),
+    timing: HealthTiming = {"interval": number(raw.get("interval"), 30.0),
               "timeout": number(raw.get("timeout"), 10.0),
               "retries": int(number(raw.get("retries"), 3))}
     port = str(raw["port"]) if raw.get("port") else "${" + draft.name + ".port}"

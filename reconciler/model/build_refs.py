@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from reconciler.actuators.container.spec import spec_of as container_spec
 from reconciler.config.raw import RawDocument
 from reconciler.model.build_draft import Draft
 
@@ -26,7 +27,7 @@ def port_references(docs: Sequence[RawDocument]) -> set[str]:
 def publish_referenced(drafts: Iterable[Draft], referenced: set[str]) -> None:
     """Ask a port for each referenced container that publishes no fixed host port."""
     for draft in drafts:
-        mappings = draft.spec.get("ports") if draft.kind == "container" else None
+        mappings = container_spec(draft.spec).get("ports") if draft.kind == "container" else None
         if (draft.name in referenced and mappings and draft.port_request is None
                 and not any(isinstance(m.get("host"), int) for m in mappings)):
             draft.port_request = "auto"

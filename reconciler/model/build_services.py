@@ -28,6 +28,7 @@ from reconciler.model.build_draft import (
     DepDraft,
     Draft,
     HealthDraft,
+    HealthTiming,
     absolute,
     argv,
     env_of,
@@ -101,7 +102,7 @@ def _health(draft: Draft, raw: object, settings: dict[str, object],
     if not isinstance(raw, dict):
         return None
     interval = number(raw.get("interval"), number(settings.get("health_check_interval"), 30.0))
-    timing: dict[str, Any] = {"interval": interval, "timeout": number(raw.get("timeout"), 10.0),
+    timing: HealthTiming = {"interval": interval, "timeout": number(raw.get("timeout"), 10.0),
               "retries": int(number(raw.get("retries"), 3)),
               "start_period": number(raw.get("start_period"), 0.0)}
     if raw.get("http"):

@@ -10,8 +10,6 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from typing import Any
-
 from reconciler.config.raw import as_dict, as_list
 from reconciler.config.rules import SWARM_KEYS
 from reconciler.errors import Diagnostic, error
@@ -20,24 +18,25 @@ from reconciler.model.build_draft import Draft, argv, parse_ports
 SWARM_KIND = "swarm_service"
 # restart: (the container words) -> swarm restart condition
 _CONDITIONS = {"no": "none", "always": "any", "unless-stopped": "any", "on-failure": "on-failure"}
-UPDATE_DEFAULTS: dict[str, Any] = {"parallelism": 1, "delay": 0.0, "failure_action": "pause",
+UPDATE_DEFAULTS: dict[str, object] = {"parallelism": 1, "delay": 0.0, "failure_action": "pause",
                                    "order": "stop-first"}
 
 
-def clusters_of(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def clusters_of(data: dict[str, object]) -> dict[str, dict[str, object]]:
     """The ``clusters:`` section of a services document: name -> its body."""
     return {str(k): v for k, v in as_dict(data.get("clusters")).items() if isinstance(v, dict)}
 
 
-def misplaced_swarm_keys(draft: Draft, target: dict[str, Any]) -> list[Diagnostic]:
+def misplaced_swarm_keys(draft: Draft, target: dict[str, object]) -> list[Diagnostic]:
     """Swarm-only keys on a docker service without ``cluster:`` (they would do nothing)."""
     return [error(f"'{key}' of '{draft.name}' needs `cluster:` (it applies to swarm services)",
                   draft.where(key), hint="add `cluster: NAME` or remove the key")
             for key in sorted(SWARM_KEYS - {"cluster"}) if target.get(key) is not None]
 
 
-def swarm_spec(draft: Draft, section: str, target: dict[str, Any],
-               clusters: dict[str, dict[str, Any]], problems: list[Diagnostic]) -> dict[str, Any]:
+def swarm_spec(draft: Draft, section: str, target: dict[str, object],
+               clusters: dict[str, dict[str, object]],
+               problems: list[Diagnostic]) -> dict[str, object]:
     """The ``swarm_service`` spec of one service entry (problems appended to ``problems``)."""
     name = str(target.get("cluster"))
     if section == "tasks":
@@ -74,11 +73,11 @@ def swarm_spec(draft: Draft, section: str, target: dict[str, Any],
     }
 
 
-def _count(raw: Any) -> int:
+def _count(raw: object) -> int:
     return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else 0
 
 
-def _restart(raw: Any) -> dict[str, Any]:
+def _restart(raw: object) -> dict[str, object]:
     word, _, retries = str(raw or "always").partition(":")
     return {"condition": _CONDITIONS.get(word, "any"),
             "max_attempts": int(retries) if retries.isdigit() else 0}

@@ -34,6 +34,7 @@ from reconciler.model.build_draft import (
     DepDraft,
     Draft,
     HealthDraft,
+    HealthTiming,
     argv,
     env_of,
     parse_ports,
@@ -58,7 +59,7 @@ def _seconds(value: object, default: float) -> float:
 def _health(raw: object) -> HealthDraft | None:
     if not isinstance(raw, dict):
         return None
-    timing: dict[str, Any] = {"interval": _seconds(raw.get("interval"), 30.0),
+    timing: HealthTiming = {"interval": _seconds(raw.get("interval"), 30.0),
                               "timeout": _seconds(raw.get("timeout"), 10.0)}
     retries = raw.get("retries")
     if isinstance(retries, int) and not isinstance(retries, bool):

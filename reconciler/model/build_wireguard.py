@@ -12,7 +12,6 @@ every node's overlay address per network (the resolver's view, see ``build_resol
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, error
@@ -25,7 +24,8 @@ __all__ = ["overlay_addresses", "overlay_networks", "scope_of", "wireguard_netwo
 KIND = "wireguard"
 
 
-def _entries(docs: Sequence[RawDocument]) -> Iterator[tuple[RawDocument, str, Mapping[str, Any]]]:
+def _entries(docs: Sequence[RawDocument]
+             ) -> Iterator[tuple[RawDocument, str, Mapping[str, object]]]:
     for doc in docs:
         if doc.format != "services" or not isinstance(doc.data, dict):
             continue

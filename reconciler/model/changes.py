@@ -111,8 +111,8 @@ class FieldDiff:
     """One changed managed field, path-addressed like ``env.LOG_LEVEL`` or ``command[1]``."""
 
     path: str
-    before: Any
-    after: Any
+    before: object
+    after: object
     forces_replace: bool = True
 
 
@@ -122,8 +122,8 @@ class Change:
 
     address: Address
     action: Action
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
+    before: Mapping[str, object] | None
+    after: Mapping[str, object] | None
     field_diffs: tuple[FieldDiff, ...] = ()
     reasons: tuple[ActionReason, ...] = ()
     source: SourceRange | None = None

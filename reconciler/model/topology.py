@@ -18,12 +18,26 @@ import base64
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from reconciler.model.types import LOCAL_HOST
 
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_KNOWN_HOSTS = "~/.ssh/known_hosts"
+
+
+class HostDescription(TypedDict):
+    """One host as ``hosts list`` shows it (no key material)."""
+
+    name: str
+    address: str
+    port: int
+    user: str | None
+    identity_file: str | None
+    jump: str | None
+    sudo: bool
+    labels: dict[str, str]
+    networks: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ class HostSpec:
     def known_hosts_file(self) -> str:
         return self.known_hosts or DEFAULT_KNOWN_HOSTS
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> HostDescription:
         """What ``hosts list`` shows: no key material, only the key file's path."""
         return {"name": self.name, "address": self.address, "port": self.port or 22,
                 "user": self.user, "identity_file": self.identity_file, "jump": self.jump,
@@ -103,7 +117,7 @@ def hosts_from_settings(settings: Mapping[str, object]) -> dict[str, HostSpec]:
     return found
 
 
-def alias_host(name: str, settings: Mapping[str, Any] | None = None) -> HostSpec:
+def alias_host(name: str, settings: Mapping[str, object] | None = None) -> HostSpec:
     """A host known only by name: a ``~/.ssh/config`` alias or a plain DNS name/address."""
     return HostSpec(name, name, known_hosts=default_known_hosts(settings or {}), alias=True)
 
@@ -181,10 +195,23 @@ ip -o -4 addr show 2>/dev/null | while read -r _ ifname _ cidr _; do
 """
 
 
+class RunResult(Protocol):
+    """What a command answered (a transport's ``CommandResult``)."""
+
+    @property
+    def returncode(self) -> int: ...
+
+    @property
+    def stdout(self) -> str: ...
+
+    @property
+    def stderr(self) -> str: ...
+
+
 class Runner(Protocol):
     def run(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
             cwd: str | None = None, input: bytes | None = None,
-            timeout: float | None = None) -> Any: ...
+            timeout: float | None = None) -> RunResult: ...
 
 
 def parse_facts(text: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypedDict
 
 from reconciler.errors import SourceRange
 
@@ -75,6 +75,17 @@ class ProbeKind(StrEnum):
     DOCKER = "docker"  # the container engine's own HEALTHCHECK status
 
 
+class HealthCheckJSON(TypedDict):
+    """A :class:`HealthCheck` as JSON (plan documents, the engine's healthcheck)."""
+
+    kind: str
+    target: str
+    interval: float
+    timeout: float
+    retries: int
+    start_period: float
+
+
 @dataclass(frozen=True, slots=True)
 class HealthCheck:
     """A readiness probe with its timing; times in seconds."""
@@ -86,7 +97,7 @@ class HealthCheck:
     retries: int = 3
     start_period: float = 0.0
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> HealthCheckJSON:
         return {"kind": self.kind.value, "target": self.target, "interval": self.interval,
                 "timeout": self.timeout, "retries": self.retries,
                 "start_period": self.start_period}
@@ -103,7 +114,7 @@ class Resource:
     """
 
     address: Address
-    spec: Mapping[str, Any]
+    spec: Mapping[str, object]
     depends_on: tuple[Dependency, ...] = ()
     health: HealthCheck | None = None
     source: SourceRange | None = None

@@ -17,7 +17,6 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import Diagnostic, SourceRange, error, has_errors
 from reconciler.model.changes import Action, Change
@@ -37,7 +36,7 @@ class EffectivePolicy:
     rules: tuple[Rule, ...] = ()
     sources: tuple[tuple[str, str], ...] = ()  # (layer, file) actually loaded
 
-    def describe(self) -> list[dict[str, Any]]:
+    def describe(self) -> list[dict[str, object]]:
         """One JSON-able entry per rule, with its layer and ``file:line`` origin."""
         return [rule.describe() for rule in self.rules]
 
@@ -77,7 +76,7 @@ class DecisionRecord:
     git_commit: str | None
     final: bool = False
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"id": self.id, "time": self.time, "rule_id": self.rule_id,
                 "rule_origin": self.rule_origin, "address": self.address,
                 "action": self.action, "outcome": self.outcome, "reason": self.reason,

@@ -22,7 +22,8 @@ from reconciler.model.changes import Action, Change
 from reconciler.policy.view import policy_spec
 
 if TYPE_CHECKING:
-    from reconciler.policy.cel import CelCheck
+    from reconciler.jsonvalue import JSONValue
+from reconciler.policy.cel import CelCheck
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WRITE_ACTIONS = frozenset({"create", "update", "replace"})
@@ -44,7 +45,7 @@ class Outcome(StrEnum):
 _SEVERITY = {Outcome.ALLOW: 0, Outcome.WARN: 1, Outcome.REQUIRE_APPROVAL: 2, Outcome.DENY: 3}
 
 
-def _plain(value: object) -> Any:
+def _plain(value: object) -> JSONValue:
     """A JSON-like copy of ``value`` (plain dicts and lists) that CEL can take."""
     if isinstance(value, Mapping):
         return {str(k): _plain(v) for k, v in value.items()}
@@ -53,6 +54,10 @@ def _plain(value: object) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+def _plain_map(value: Mapping[str, object]) -> dict[str, JSONValue]:
+    return {str(k): _plain(v) for k, v in value.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +74,9 @@ class ChangeFacts:
     @classmethod
     def of(cls, change: Change) -> ChangeFacts:
         kind = change.address.kind
-        after = policy_spec(kind, _plain(change.after)) if change.after is not None else None
-        before = policy_spec(kind, _plain(change.before)) if change.before is not None else {}
+        after = policy_spec(kind, _plain_map(change.after)) if change.after is not None else None
+        before = (policy_spec(kind, _plain_map(change.before)) if change.before is not None
+                  else {})
         spec = after if after is not None and change.action is not Action.DELETE else before
         labels = spec.get("labels") or {}
         return cls(change, change.action.verb, spec, before,
@@ -124,7 +130,7 @@ class Match:
                     return False
         return True
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         out: dict[str, object] = {}
         if self.actions is not None:
             out["actions"] = sorted(self.actions)
@@ -196,7 +202,7 @@ class Rule:
         except (KeyError, IndexError, ValueError):
             return self.message
 
-    def describe(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, object]:
         out: dict[str, object] = {"id": self.id, "layer": self.layer, "origin": str(self.origin),
                                "decision": self.decision.value, "message": self.message}
         if self.description:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 _PORT = re.compile(r"^(?:(?:(?P<ip>\[[^\]]*\]|[^:]*):)?(?P<host>[\d-]*):)?(?P<container>[\d-]+)"
                    r"(?:/(?P<proto>\w+))?$")
@@ -21,7 +20,7 @@ _PORT = re.compile(r"^(?:(?:(?P<ip>\[[^\]]*\]|[^:]*):)?(?P<host>[\d-]*):)?(?P<co
 
 def compose_ports(raw: object) -> list[dict[str, object]]:
     """Compose ``ports`` (strings after normalisation) as container-style mappings."""
-    out: list[dict[str, Any]] = []
+    out: list[dict[str, object]] = []
     for item in raw if isinstance(raw, list) else []:
         match = _PORT.match(str(item).strip())
         if match is None:
@@ -35,7 +34,7 @@ def compose_ports(raw: object) -> list[dict[str, object]]:
     return out
 
 
-def policy_spec(kind: str, spec: Mapping[str, object]) -> dict[str, Any]:
+def policy_spec(kind: str, spec: Mapping[str, object]) -> dict[str, object]:
     """The spec a policy rule sees for a resource of ``kind``."""
     view = dict(spec)
     definition = spec.get("definition")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,8 +36,8 @@ class FieldChange(_Strict):
     """One changed field; secrets are "(sensitive value)"."""
 
     path: str = Field(description="e.g. env.LOG_LEVEL, command[2], ports[0].host")
-    before: Any = None
-    after: Any = None
+    before: object = None
+    after: object = None
     forces_replace: bool
 
 
@@ -58,8 +58,8 @@ class PlannedChange(_Strict):
     action: ActionName
     reasons: list[Reason]
     field_diffs: list[FieldChange]
-    before: dict[str, Any] | None = Field(description="last-applied spec, secrets masked")
-    after: dict[str, Any] | None = Field(description="desired spec, secrets masked")
+    before: dict[str, object] | None = Field(description="last-applied spec, secrets masked")
+    after: dict[str, object] | None = Field(description="desired spec, secrets masked")
     source: str | None = Field(description="file:line:col of its definition")
     depends_on: list[str]
 

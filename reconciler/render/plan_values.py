@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
 
 from reconciler.model.changes import Action, Change, FieldDiff
 from reconciler.model.secrets import is_marker, is_secret_name
@@ -47,9 +46,9 @@ def show(value: object, name: str = "") -> str:
     return json.dumps(masked, ensure_ascii=False, sort_keys=True)
 
 
-def spec_lines(spec: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
+def spec_lines(spec: Mapping[str, object] | None) -> list[tuple[str, object]]:
     """A spec flattened one level (``env.X``), sorted, empty values left out."""
-    lines: list[tuple[str, Any]] = []
+    lines: list[tuple[str, object]] = []
     for key in sorted(spec or {}):
         value = (spec or {})[key]
         if value is None or value in ({}, []):

@@ -8,7 +8,6 @@ colour (``-``, ``stopped``) is plain text rather than an empty ``[]...[/]`` tag.
 from __future__ import annotations
 
 import io
-from typing import Any
 
 HEALTH_STYLE = {"healthy": "green", "unhealthy": "red", "starting": "yellow"}
 STATE_STYLE = {"running": "green", "completed": "green", "exited": "red", "failed": "red",
@@ -16,7 +15,7 @@ STATE_STYLE = {"running": "green", "completed": "green", "exited": "red", "faile
 COLUMNS = ("ADDRESS", "STATE", "PID", "PORT", "HEALTH", "DETAIL")
 
 
-def render_status(rows: list[dict[str, Any]], *, color: bool = False) -> str:
+def render_status(rows: list[dict[str, object]], *, color: bool = False) -> str:
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text

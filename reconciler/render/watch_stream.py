@@ -39,6 +39,11 @@ def labelled(label: str, message: str) -> str:
     return f"{label}: {message}"
 
 
+def _strings(value: object) -> list[str]:
+    """A list payload (``reasons``, ``healed``) as text; anything else as no items."""
+    return [str(v) for v in value] if isinstance(value, list | tuple) else []
+
+
 def text_line(event: Event) -> str | None:
     """The watcher's own events as text; None for events not shown."""
     data, kind, addr = event.data, event.kind, event.address or ""
@@ -47,12 +52,12 @@ def text_line(event: Event) -> str | None:
                 f"{data.get('interval')}s, budget: {data.get('max_replace')} replace(s), "
                 f"{data.get('max_delete')} delete(s)); Ctrl-C stops watching")
     if kind == "watch.reconcile":
-        reasons = [str(r) for r in data.get("reasons", ()) if r != "interval"]
+        reasons = [r for r in _strings(data.get("reasons")) if r != "interval"]
         return f"reconciling: {', '.join(reasons)}" if reasons else None
     if kind == "watch.in_sync":
         return "in sync: nothing to do" if data.get("changed") else None
     if kind == "watch.applied":
-        healed = ", ".join(str(a) for a in data.get("healed", ()))
+        healed = ", ".join(_strings(data.get("healed")))
         head = "applied" if data.get("ok") else "apply FAILED"
         tail = f"; healed: {healed}" if healed else ""
         return (f"{head}: {data.get('applied', 0)} applied, {data.get('failed', 0)} failed, "

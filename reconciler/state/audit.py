@@ -16,9 +16,8 @@ import hashlib
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
 
-from reconciler.state.backend import Backend
+from reconciler.state.backend import Backend, Conn, Row
 from reconciler.state.db import dumps, loads
 from reconciler.state.journal import event_from_row, insert_event, run_from_row
 
@@ -27,7 +26,7 @@ DECISION_FIELDS = ("id", "time", "rule_id", "rule_origin", "address", "action", 
 
 
 def insert_decisions(db: Backend, run_id: str | None,
-                     records: Sequence[Mapping[str, Any]]) -> None:
+                     records: Sequence[Mapping[str, object]]) -> None:
     """Append decision records (``DecisionRecord.to_json()`` dicts) in one transaction."""
     if not records:
         return
@@ -53,20 +52,20 @@ def insert_decisions(db: Backend, run_id: str | None,
                       "inputs_hash": records[0].get("inputs_hash"), "digest": digest})
 
 
-def _digest(records: Sequence[Mapping[str, Any]]) -> str:
+def _digest(records: Sequence[Mapping[str, object]]) -> str:
     """What an evaluation decided, without its record ids and times."""
     kept = [{k: v for k, v in r.items() if k not in ("id", "time")} for r in records]
     return hashlib.sha256(dumps(kept).encode()).hexdigest()
 
 
-def _last_digest(conn: Any) -> str | None:
+def _last_digest(conn: Conn) -> str | None:
     row = conn.execute("SELECT data FROM events WHERE kind = 'policy.evaluated' "
                        "ORDER BY id DESC LIMIT 1").fetchone()
     data = loads(row[0]) if row is not None else None
     return str(data["digest"]) if isinstance(data, dict) and data.get("digest") else None
 
 
-def decision_from_row(row: Any) -> dict[str, object]:
+def decision_from_row(row: Row) -> dict[str, object]:
     out = {name: row[name] for name in DECISION_FIELDS}
     out["final"] = bool(out["final"])
     out["run_id"] = row["run_id"]
@@ -98,7 +97,7 @@ def insert_approval(db: Backend, *, who: str, inputs_hash: str, plan_file: str,
     return approval
 
 
-def approval_from_row(row: Any) -> dict[str, object]:
+def approval_from_row(row: Row) -> dict[str, object]:
     return {"id": row["id"], "time": row["time"], "who": row["who"],
             "inputs_hash": row["inputs_hash"], "plan_file": row["plan_file"],
             "addresses": loads(row["addresses"]) or []}
@@ -112,7 +111,7 @@ def approved_hashes(db: Backend) -> set[str]:
     return {str(r["inputs_hash"]) for r in db.query("SELECT inputs_hash FROM approvals")}
 
 
-def export(db: Backend) -> Iterator[dict[str, Any]]:
+def export(db: Backend) -> Iterator[dict[str, object]]:
     """Every run, event, decision and approval as ``{"type": ..., **row}``, oldest first."""
     for row in db.query("SELECT * FROM runs ORDER BY started_at, rowid"):
         yield {"type": "run", **run_from_row(row)}

@@ -15,12 +15,12 @@ transaction makes its backend's stamp the current one (:data:`STAMP`) for its th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any, Protocol
 
-STAMP: ContextVar[Mapping[str, Any] | None] = ContextVar("audit_stamp", default=None)
+STAMP: ContextVar[Mapping[str, object] | None] = ContextVar("audit_stamp", default=None)
 
 
 @contextmanager
@@ -34,26 +34,49 @@ def stamping(stamp: Mapping[str, object]) -> Iterator[None]:
         STAMP.set(previous)
 
 
+class Row(Protocol):
+    """One result row (sqlite3.Row, :class:`reconciler.state.pg.Row`): ``row["column"]``,
+    ``row[0]``, ``row.keys()``. A value is what the driver returns for its column: both
+    drivers type that ``Any``, so readers convert it (``str(...)``, ``loads(...)``)."""
+
+    def __getitem__(self, key: str | int, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def keys(self) -> list[str]: ...
+
+
+class Cursor(Protocol):
+    """What an ``execute`` returns (a sqlite3 or psycopg cursor), as used here."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Row | None: ...
+
+    def fetchall(self) -> Sequence[Row]: ...
+
+
 class Conn(Protocol):
     """The connection a transaction yields (sqlite3.Connection, or the PostgreSQL adapter)."""
 
-    def execute(self, sql: str, parameters: object = ..., /) -> Any: ...
+    def execute(self, sql: str, parameters: Sequence[object] = ..., /) -> Cursor: ...
 
 
 class Backend(Protocol):
     """What the store needs from a database; see the module docstring."""
 
     dialect: str  # "sqlite" or "postgresql"
-    stamp: dict[str, Any]  # added to every audit row's data (see the module docstring)
+    stamp: dict[str, object]  # added to every audit row's data (see the module docstring)
 
     @property
     def location(self) -> str:
         """Where the state is, fit to print (a path, or a URL with its password masked)."""
         ...
 
-    def transaction(self) -> AbstractContextManager[Any]: ...
+    def transaction(self) -> AbstractContextManager[Conn]: ...
 
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]: ...
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]: ...
 
     def exists(self) -> bool: ...
 

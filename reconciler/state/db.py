@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import InternalError, LockedError, StateRefused, UserError
-from reconciler.state.backend import stamping
+from reconciler.state.backend import Row, stamping
 from reconciler.state.schema import migrate
 
 BUSY_TIMEOUT_S = 10.0
@@ -213,7 +213,7 @@ class Database:
                 raise
             conn.execute("COMMIT")
 
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[sqlite3.Row]:
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Row]:
         """Rows of a read query; an empty list while the database does not exist."""
         with self.reading() as conn:
             if conn is None:

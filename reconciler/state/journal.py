@@ -14,10 +14,9 @@ import os
 import socket
 import time
 from collections.abc import Callable, Collection, Mapping
-from typing import Any
 
 from reconciler.events import Event
-from reconciler.state.backend import STAMP, Conn
+from reconciler.state.backend import STAMP, Conn, Row
 from reconciler.state.db import dumps, loads
 
 
@@ -48,13 +47,13 @@ def current_user() -> str:
         return str(os.getuid())
 
 
-def event_from_row(row: Any) -> dict[str, object]:
+def event_from_row(row: Row) -> dict[str, object]:
     return {"id": row["id"], "time": row["time"], "run_id": row["run_id"], "kind": row["kind"],
             "address": row["address"], "message": row["message"],
             "data": loads(row["data"]) or {}}
 
 
-def run_from_row(row: Any) -> dict[str, object]:
+def run_from_row(row: Row) -> dict[str, object]:
     return {"id": row["id"], "kind": row["kind"], "started_at": row["started_at"],
             "ended_at": row["ended_at"], "result": row["result"],
             "meta": loads(row["meta"]) or {}, "summary": loads(row["summary"]),
@@ -68,7 +67,7 @@ class Journal:
     every event but ``node.log`` lines is kept, so the journal stays small.
     """
 
-    def __init__(self, append: Callable[[str | None, str, str | None, str, dict[str, Any]],
+    def __init__(self, append: Callable[[str | None, str, str | None, str, dict[str, object]],
                                         None],
                  run_id: str | None, kinds: Collection[str] | None = None):
         self._append = append

@@ -22,10 +22,10 @@ import time
 import uuid
 from datetime import datetime
 from types import TracebackType
-from typing import Any
+from typing import TypedDict
 
 from reconciler.errors import LockedError
-from reconciler.state.backend import Backend, Conn
+from reconciler.state.backend import Backend, Conn, Cursor, Row
 from reconciler.state.journal import insert_event
 from reconciler.state.url import mask
 
@@ -40,7 +40,7 @@ def current_command() -> str:
     return mask(" ".join([os.path.basename(sys.argv[0]), *sys.argv[1:]]))[:500]
 
 
-def locked_error(row: dict[str, Any]) -> LockedError:
+def locked_error(row: LockedBy) -> LockedError:
     since = datetime.fromtimestamp(float(row["acquired_at"])).isoformat(sep=" ",
                                                                         timespec="seconds")
     command = f" running `{row['command']}`" if row.get("command") else ""
@@ -49,7 +49,7 @@ def locked_error(row: dict[str, Any]) -> LockedError:
 
 
 def write_holder(conn: Conn, token: str, holder: str, ttl: float,
-                 previous: dict[str, Any] | None, audit: bool = True) -> str | None:
+                 previous: Holder | None, audit: bool = True) -> str | None:
     """Write this process's holder row (and its audit row); who it took over from, if any."""
     now, pid = time.time(), os.getpid()
     conn.execute(
@@ -106,26 +106,55 @@ def pid_alive(pid: int, start: str | None = None) -> bool:
     return start is None or started == start
 
 
-def holder_alive(row: dict[str, Any], *, now: float | None = None) -> bool:
+def holder_alive(row: LeaseRow, *, now: float | None = None) -> bool:
     """Whether the recorded lease holder still owns the lease (see the module docstring)."""
     if row["hostname"] == socket.gethostname():
         return pid_alive(int(row["pid"]), row.get("pid_start"))
     return float(row["expires_at"]) > (time.time() if now is None else now)
 
 
-def describe(row: dict[str, object]) -> str:
+def describe(row: Holder) -> str:
     return f"{row['holder']} (pid {row['pid']} on {row['hostname']})"
 
 
-def read_lease(db: Backend) -> dict[str, Any] | None:
+class Holder(TypedDict):
+    """Who holds the lease (``pid`` is ``"?"`` when another session's row is not written yet)."""
+
+    holder: str
+    pid: int | str
+    hostname: str
+
+
+class LockedBy(Holder):
+    acquired_at: float
+    command: str | None
+
+
+class LeaseRow(LockedBy):
+    """The lease table's one row: who holds the project, since when, until when."""
+
+    pid_start: str | None
+    renewed_at: float
+    expires_at: float
+
+
+def lease_row(row: Row) -> LeaseRow:
+    """A row selected as :data:`LEASE_COLUMNS` (the lease table's parse boundary)."""
+    start, command = row[2], row[7]
+    return LeaseRow(holder=str(row[0]), pid=int(row[1]),
+                    pid_start=None if start is None else str(start), hostname=str(row[3]),
+                    acquired_at=float(row[4]), renewed_at=float(row[5]),
+                    expires_at=float(row[6]), command=None if command is None else str(command))
+
+
+def read_lease(db: Backend) -> LeaseRow | None:
     rows = db.query(f"SELECT {LEASE_COLUMNS} FROM lease WHERE id = 1")
-    return dict(zip(rows[0].keys(), tuple(rows[0]), strict=True)) if rows else None
+    return lease_row(rows[0]) if rows else None
 
 
-def _row(cursor: Any) -> dict[str, object] | None:
+def _row(cursor: Cursor) -> LeaseRow | None:
     found = cursor.fetchone()
-    return None if found is None else dict(zip([d[0] for d in cursor.description], found,
-                                               strict=True))
+    return None if found is None else lease_row(found)
 
 
 class Lease:
@@ -235,7 +264,7 @@ class Lease:
         self.release()
 
 
-def force_unlock(db: Backend) -> dict[str, object] | None:
+def force_unlock(db: Backend) -> LeaseRow | None:
     """Remove the lease whoever holds it; return the removed row (None when unlocked)."""
     if not db.exists():
         return None

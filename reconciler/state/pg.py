@@ -26,6 +26,7 @@ import psycopg
 import psycopg.errors
 
 from reconciler.errors import InternalError, StateRefused, StateUnavailable
+from reconciler.state.backend import Row as AnyRow
 from reconciler.state.backend import stamping
 from reconciler.state.pg_schema import SCHEMA_VERSION, current_version, migrate
 from reconciler.state.url import PgTarget
@@ -71,7 +72,7 @@ class Adapter:
     def __init__(self, conn: psycopg.Connection[Any]):
         self.raw = conn
 
-    def execute(self, sql: str, parameters: Any = None, /) -> Any:
+    def execute(self, sql: str, parameters: Sequence[object] = (), /) -> psycopg.Cursor[Row]:
         if parameters:
             return self.raw.execute(sql.replace("?", "%s"), tuple(parameters))
         return self.raw.execute(sql)
@@ -183,7 +184,7 @@ class PgDatabase:
             finally:
                 self._drop_if_broken()
 
-    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[Any]:
+    def query(self, sql: str, params: tuple[object, ...] = ()) -> list[AnyRow]:
         with self.reading() as conn:
             return [] if conn is None else list(conn.execute(sql, params).fetchall())
 

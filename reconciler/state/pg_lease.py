@@ -20,7 +20,19 @@ from typing import Any
 import psycopg
 
 from reconciler.errors import LockedError
-from reconciler.state.lease import Lease, describe, locked_error, read_lease, write_holder
+from reconciler.state.backend import Conn
+from reconciler.state.lease import (
+    LEASE_COLUMNS,
+    Holder,
+    Lease,
+    LeaseRow,
+    LockedBy,
+    describe,
+    lease_row,
+    locked_error,
+    read_lease,
+    write_holder,
+)
 from reconciler.state.pg import LEASE_SPACE, PgDatabase, mapped_errors
 
 _HOLDERS = ("FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
@@ -50,15 +62,15 @@ class PgLease(Lease):
         if not got or not got[0]:
             row = read_lease(self.db)
             if row is None:  # between its lock and its row, or it is just leaving
-                row = {"holder": "another session", "pid": "?", "hostname": "?",
-                       "acquired_at": time.time(), "command": None}
+                raise locked_error(LockedBy(holder="another session", pid="?", hostname="?",
+                                            acquired_at=time.time(), command=None))
             raise locked_error(row)
         try:
             with self.db.transaction() as conn:
                 found = conn.execute(
                     "SELECT holder, pid, hostname FROM lease WHERE id = 1").fetchone()
-                previous = None if found is None else {"holder": found[0], "pid": found[1],
-                                                       "hostname": found[2]}
+                previous = None if found is None else Holder(
+                    holder=found[0], pid=found[1], hostname=found[2])
                 return write_holder(conn, token, self.holder, self.ttl, previous,
                                     self.audit)
         except BaseException:
@@ -107,7 +119,7 @@ def lease_info(db: PgDatabase) -> dict[str, object] | None:
     return None if row is None else {**row, "alive": lock_held(db)}
 
 
-def force_unlock(db: PgDatabase) -> dict[str, object] | None:
+def force_unlock(db: PgDatabase) -> LeaseRow | None:
     """Remove the holder row and end the sessions holding the lock; the removed row."""
     from reconciler.state.journal import insert_event
 
@@ -126,11 +138,9 @@ def force_unlock(db: PgDatabase) -> dict[str, object] | None:
     return row
 
 
-def read_lease_in(conn: Any) -> dict[str, object] | None:
-    cursor = conn.execute("SELECT holder, pid, pid_start, hostname, acquired_at, renewed_at, "
-                          "expires_at, command FROM lease WHERE id = 1")
-    found = cursor.fetchone()
-    return None if found is None else dict(zip(found.keys(), tuple(found), strict=True))
+def read_lease_in(conn: Conn) -> LeaseRow | None:
+    found = conn.execute(f"SELECT {LEASE_COLUMNS} FROM lease WHERE id = 1").fetchone()
+    return None if found is None else lease_row(found)
 
 
 __all__ = ["LockedError", "PgLease", "force_unlock", "lease_info", "lock_held"]

@@ -14,9 +14,9 @@ transaction lock), so of several processes opening a new schema exactly one crea
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from reconciler.errors import StateUnavailable, UserError
+from reconciler.state.backend import Conn
 
 _REFUSE = """
 CREATE FUNCTION reconciler_refuse() RETURNS trigger LANGUAGE plpgsql AS $fn$
@@ -156,7 +156,7 @@ _VERSION_TABLE = ("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PR
                   "applied_at DOUBLE PRECISION NOT NULL)")
 
 
-def current_version(conn: Any, schema: str) -> int:
+def current_version(conn: Conn, schema: str) -> int:
     """The version recorded in ``schema`` (0 when it has no reconciler tables yet).
 
     A schema holding other tables but no ``schema_version`` is not reconciler's: refused.
@@ -175,7 +175,7 @@ def current_version(conn: Any, schema: str) -> int:
     return int(row[0]) if row is not None and row[0] is not None else 0
 
 
-def migrate(conn: Any, schema: str, shown: str, *, upto: int = SCHEMA_VERSION) -> int:
+def migrate(conn: Conn, schema: str, shown: str, *, upto: int = SCHEMA_VERSION) -> int:
     """Bring ``schema`` to version ``upto``; call inside a transaction holding the write lock."""
     conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     version = current_version(conn, schema)

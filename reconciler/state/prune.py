@@ -44,7 +44,7 @@ def checkpoints(db: Backend) -> list[dict[str, Any]]:
     return [event_from_row(r) for r in rows]
 
 
-def prune(db: Backend, before: float) -> dict[str, Any]:
+def prune(db: Backend, before: float) -> dict[str, object]:
     """Delete audit rows (events, decision records) older than ``before`` (Unix time);
     returns the checkpoint's data (``rows`` 0 and no checkpoint when nothing is older)."""
     cutoff = datetime.fromtimestamp(before, UTC).isoformat()

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TypedDict
 
 from reconciler.model.secrets import is_marker, is_secret_name
 from reconciler.model.types import Address
+from reconciler.state.backend import Row
 from reconciler.state.db import loads
 
 # Names that match the secret patterns but name public material by definition
@@ -27,13 +28,21 @@ class ResourceRecord:
     """The last-applied state of one address."""
 
     address: Address
-    spec: dict[str, Any]
+    spec: dict[str, object]
     spec_hash: str
     depends_on: tuple[str, ...]
-    facts: dict[str, Any]
+    facts: dict[str, object]
     status: str
     applied_at: float
     run_id: str | None
+
+
+class Hold(TypedDict):
+    """A service kept stopped on purpose (``reconciler stop``) until it is started."""
+
+    held_at: float
+    who: str
+    reason: str
 
 
 def _clear_secret(name: str, value: object) -> bool:
@@ -67,7 +76,7 @@ def refuse_secrets(spec: Mapping[str, object], facts: Mapping[str, object]) -> N
     _scan("facts", facts, recursive=True)
 
 
-def record_from_row(row: Any) -> ResourceRecord:
+def record_from_row(row: Row) -> ResourceRecord:
     return ResourceRecord(
         address=Address(row["kind"], row["name"], row["host"]),
         spec=dict(loads(row["spec"]) or {}),

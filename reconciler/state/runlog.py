@@ -85,7 +85,7 @@ class RunLog:
     # -- policy decisions, approvals, export (see state/audit.py) ----------------------------
 
     def record_decisions(self, run_id: str | None,
-                         records: Sequence[Mapping[str, Any]]) -> None:
+                         records: Sequence[Mapping[str, object]]) -> None:
         """Append Policy Decision Records (``DecisionRecord.to_json()`` dicts)."""
         audit.insert_decisions(self._db, run_id, records)
 

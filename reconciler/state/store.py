@@ -22,7 +22,6 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.model.types import Address
@@ -30,8 +29,8 @@ from reconciler.state import identity, keys
 from reconciler.state.backend import Backend
 from reconciler.state.db import Database, check_dir, check_sqlite_file, dumps, loads
 from reconciler.state.journal import insert_event
-from reconciler.state.lease import Lease, force_unlock, holder_alive, read_lease
-from reconciler.state.records import ResourceRecord, record_from_row, refuse_secrets
+from reconciler.state.lease import Lease, LeaseRow, force_unlock, holder_alive, read_lease
+from reconciler.state.records import Hold, ResourceRecord, record_from_row, refuse_secrets
 from reconciler.state.runlog import RunLog
 from reconciler.state.url import default_schema, is_pg_url, key_anchor, parse_pg, sqlite_path
 
@@ -186,7 +185,7 @@ class StateStore(RunLog):
 
     # -- holds: services stopped on purpose (`reconciler stop`) ---------------------------------
 
-    def holds(self) -> dict[str, dict[str, Any]]:
+    def holds(self) -> dict[str, Hold]:
         """Address -> {held_at, who, reason} of every service kept stopped until started."""
         rows = self._db.query("SELECT * FROM holds ORDER BY address")
         return {str(r["address"]): {"held_at": float(r["held_at"]), "who": str(r["who"]),
@@ -223,6 +222,7 @@ class StateStore(RunLog):
             conn.execute("INSERT INTO allocations (key, port, allocated_at) VALUES (?, ?, ?) "
                          "ON CONFLICT(key) DO NOTHING", (key, port, time.time()))
             row = conn.execute("SELECT port FROM allocations WHERE key = ?", (key,)).fetchone()
+        assert row is not None  # inserted or kept just above, in this transaction
         return int(row[0])
 
     # -- secret key, lease, lifecycle --------------------------------------------------------
@@ -283,7 +283,7 @@ class StateStore(RunLog):
         row = read_lease(self._db)
         return None if row is None else {**row, "alive": holder_alive(row)}
 
-    def unlock(self) -> dict[str, object] | None:
+    def unlock(self) -> LeaseRow | None:
         """Force-remove the lease; return what was removed (None when not locked)."""
         if self._db.dialect == "postgresql":
             from reconciler.state import pg_lease

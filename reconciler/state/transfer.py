@@ -14,7 +14,7 @@ never lands in the middle of an apply there.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import StateRefused, UserError
 
@@ -40,7 +40,7 @@ REPLACED = {
 }
 
 
-def _first_event(store: StateStore, event_id: int) -> tuple[Any, ...] | None:
+def _first_event(store: StateStore, event_id: int) -> tuple[object, ...] | None:
     rows = store.backend.query("SELECT id, time, kind, message FROM events WHERE id = ?",
                                (event_id,))
     return tuple(rows[0]) if rows else None
@@ -60,7 +60,7 @@ def check(source: StateStore, dest: StateStore) -> tuple[int, int]:
     return theirs, ours
 
 
-def copy(source: StateStore, dest: StateStore) -> dict[str, Any]:
+def copy(source: StateStore, dest: StateStore) -> dict[str, object]:
     """Bring ``dest`` up to ``source``; returns what was copied (see the module docstring)."""
     summary: dict[str, object] = {"from": source.location, "to": dest.location}
     with dest.lease("state-copy", audit=False):  # lease rows would shift the serial
@@ -74,9 +74,9 @@ def copy(source: StateStore, dest: StateStore) -> dict[str, Any]:
                         .fetchall()}
                 fresh = [tuple(r) for r in rows if str(r[0]) not in have]
                 marks = ", ".join("?" for _ in columns)
-                for row in fresh:
+                for values in fresh:
                     conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) "
-                                 f"VALUES ({marks})", row)
+                                 f"VALUES ({marks})", values)
                 summary[table] = len(fresh)
                 if table == "runs":
                     for row in rows:

@@ -42,7 +42,7 @@ class TransportPool:
         """Learn the hosts a desired state places things on (its ``hosts:`` and nodes)."""
         self.configure_settings(desired.settings)
 
-    def configure_settings(self, settings: Mapping[str, Any]) -> None:
+    def configure_settings(self, settings: Mapping[str, object]) -> None:
         with self._lock:
             for key in ("hosts", "networks", "settings"):
                 if isinstance(settings.get(key), Mapping):

@@ -13,24 +13,27 @@ import os
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import HostUnreachable
 from reconciler.model.topology import HostSpec, fingerprint, known_hosts_entry
 
+if TYPE_CHECKING:  # paramiko has no types: named for the reader
+    import paramiko
+
 
 class UnknownHostKey(Exception):
-    def __init__(self, key: Any):
+    def __init__(self, key: paramiko.PKey):
         super().__init__("unknown host key")
         self.key = key
 
 
-def reject_unknown() -> Any:
+def reject_unknown() -> paramiko.MissingHostKeyPolicy:
     """A paramiko MissingHostKeyPolicy that refuses every unknown key."""
     import paramiko
 
     class Reject(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
-        def missing_host_key(self, client: Any, hostname: str, key: Any) -> None:
+        def missing_host_key(self, client: object, hostname: str, key: object) -> None:
             raise UnknownHostKey(key)
 
     return Reject()

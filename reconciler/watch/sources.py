@@ -20,11 +20,16 @@ import contextlib
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reconciler.config.discover import format_of
 from reconciler.errors import watch_error
+from reconciler.transports.docker.client import DockerClient, EventStream
 from reconciler.watch.queue import WorkQueue
+
+if TYPE_CHECKING:  # watchdog has no types: named for the reader
+    from watchdog.events import FileSystemEvent
+    from watchdog.observers.api import BaseObserver
 
 
 class FileSource:
@@ -33,7 +38,7 @@ class FileSource:
     def __init__(self, directory: Path, queue: WorkQueue):
         self.directory = directory.resolve()
         self.queue = queue
-        self._observer: Any = None
+        self._observer: BaseObserver | None = None
 
     def start(self) -> None:
         from watchdog.events import FileSystemEventHandler
@@ -42,7 +47,7 @@ class FileSource:
         queue = self.queue
 
         class Handler(FileSystemEventHandler):
-            def on_any_event(self, event: Any) -> None:
+            def on_any_event(self, event: FileSystemEvent) -> None:
                 if event.is_directory or event.event_type in ("opened", "closed_no_write"):
                     return
                 for raw in (event.src_path, getattr(event, "dest_path", "")):
@@ -109,8 +114,8 @@ class DockerEvents:
         self.queue = queue
         self.scope = scope
         self.on_error = on_error
-        self._client: Any = None
-        self._stream: Any = None
+        self._client: DockerClient | None = None
+        self._stream: EventStream | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -139,8 +144,11 @@ class DockerEvents:
     def _run(self) -> None:
         from reconciler.actuators.container.parse import LABEL_ADDRESS
 
+        stream = self._stream
+        if stream is None:  # started only once the stream is open
+            return
         try:
-            for event in self._stream:
+            for event in stream:
                 attributes = (event.get("Actor") or {}).get("Attributes") or {}
                 address = attributes.get(LABEL_ADDRESS)
                 self.queue.add(str(address) if address else None,

@@ -108,7 +108,9 @@ def exports(desired: DesiredState) -> dict[str, str]:
     found: dict[str, str] = {}
     for resource in desired.ordered():
         names = [n for n in resource.labels.get(LABEL_EXPORTS, "").split(",") if n]
-        env = reveal_env(dict(resource.spec.get("env") or {}), resource.secrets)
+        spec_env = resource.spec.get("env")
+        env = reveal_env(dict(spec_env) if isinstance(spec_env, Mapping) else {},
+                         resource.secrets)
         for name in names:
             if name in env:
                 found.setdefault(name, env[name])

@@ -221,7 +221,7 @@ class ComposeActuator:
     def cli(self, ctx: ActuatorContext) -> ComposeCLI:
         return detect_compose(ctx.transport)
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         result: dict[Address, Observed] = {}
         for project in _projects(desired, recorded).values():

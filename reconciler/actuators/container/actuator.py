@@ -25,7 +25,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.container import create as cc
@@ -42,6 +41,7 @@ from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports.docker import engines
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import ContainerSummary, DockerClient, ReadAPI
 from reconciler.transports.docker.engines import Engine
 
 # UPDATE changes only hash-excluded fields; these need a new container, the rest do not
@@ -62,8 +62,8 @@ class ContainerActuator:
 
     kind: str = "container"
 
-    def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
-                 api_factory: Callable[[str | None], Any] | None = None):
+    def __init__(self, client_factory: Callable[[str | None], DockerClient] | None = None,
+                 api_factory: Callable[[str | None], ReadAPI | None] | None = None):
         self._engines = engines.DockerEngines(client_factory, api_factory)
         self._lock = threading.Lock()
         self._scope_locks: dict[str, threading.Lock] = {}
@@ -71,10 +71,10 @@ class ContainerActuator:
         self._slots = engines.EngineSlots()  # creates and starts in flight per engine
         self._imported_ids: dict[tuple[str, str, Address], str] = {}  # seen by observe
 
-    def client(self, ctx: ActuatorContext) -> Any:
+    def client(self, ctx: ActuatorContext) -> DockerClient:
         return self._engines.client(ctx.transport, engine_of(ctx))
 
-    def read_api(self, ctx: ActuatorContext) -> Any:
+    def read_api(self, ctx: ActuatorContext) -> ReadAPI:
         """The API to list and inspect with (a local engine's stdlib socket client by
         default, else the client's)."""
         return self._engines.read_api(ctx.transport, engine_of(ctx))
@@ -85,7 +85,7 @@ class ContainerActuator:
 
     # -- observe ------------------------------------------------------------------------
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         api, url = self.read_api(ctx), engine_of(ctx).url
         with de.engine_errors(url, "listing containers"):
@@ -110,7 +110,8 @@ class ContainerActuator:
                     str(seen.facts["id"])
         return {**imported, **picked}
 
-    def _imported(self, api: Any, url: str | None, recorded: Mapping[Address, Mapping[str, Any]],
+    def _imported(self, api: ReadAPI, url: str | None,
+                  recorded: Mapping[Address, Mapping[str, object]],
                   found: Mapping[Address, Observed]) -> dict[Address, Observed]:
         """Containers brought in by ``reconciler import`` (no labels of ours): claimed by the
         id recorded at import, with one list call for all of them."""
@@ -130,7 +131,7 @@ class ContainerActuator:
         return container_ports.owned_ports(self.read_api(ctx), engine_of(ctx).url, ctx)
 
     @staticmethod
-    def _oom(api: Any, entry: Mapping[str, Any]) -> bool:
+    def _oom(api: ReadAPI, entry: ContainerSummary) -> bool:
         try:
             return cp.oom_killed(api.inspect_container(entry["Id"]))
         except Exception:  # gone meanwhile, or the engine hiccuped: the exit code stays
@@ -165,8 +166,9 @@ class ContainerActuator:
     def _emit(self, ctx: ActuatorContext, address: Address, message: str) -> None:
         ctx.events(Event("node.log", str(address), message))
 
-    def _remove(self, client: Any, url: str | None, ctx: ActuatorContext, address: Address,
-                spec: ContainerSpec | None, imported: str | None = None) -> None:
+    def _remove(self, client: DockerClient, url: str | None, ctx: ActuatorContext,
+                address: Address, spec: ContainerSpec | None,
+                imported: str | None = None) -> None:
         """Stop and remove every container of the scope that claims ``address``, and the
         ``imported`` container id: ``spec`` (the last-applied one) gives the stop signal and
         the bound on the wait."""
@@ -190,7 +192,7 @@ class ContainerActuator:
                     if not de.is_not_found(exc):
                         raise
 
-    def _create(self, client: Any, url: str | None, resource: Resource,
+    def _create(self, client: DockerClient, url: str | None, resource: Resource,
                 ctx: ActuatorContext) -> Observed:
         spec = spec_of(resource.spec)
         name = f"{ctx.scope}-{resource.name}"
@@ -257,7 +259,7 @@ class ContainerActuator:
         seen = [o for o in (cp.observed_from_list(e) for e in entries) if o is not None]
         return cp.pick_primary(seen) if seen else None
 
-    def _cleanup_scope(self, client: Any, url: str | None, ctx: ActuatorContext) -> None:
+    def _cleanup_scope(self, client: DockerClient, url: str | None, ctx: ActuatorContext) -> None:
         """After a delete: drop the scope's volumes when asked, and its network once no
         container of the scope is left. Objects still in use are left alone."""
         remove_volumes = ctx.remove_volumes

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from reconciler.actuators.container import engine as container_engine
 from reconciler.transports.docker import calls
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import DockerClient
 from reconciler.transports.docker.images import ensure_image
 
 
@@ -56,7 +56,8 @@ class Preparer:
             for name in names:
                 self._done.discard((engine, name))
 
-    def image(self, client: Any, url: str | None, engine: str, image: str, pull: str) -> bool:
+    def image(self, client: DockerClient, url: str | None, engine: str, image: str,
+              pull: str) -> bool:
         """The pull policy for ``image``; True when it pulled. ``always`` pulls every time."""
         if pull == "always":
             return ensure_image(client, image, pull, url)
@@ -65,13 +66,13 @@ class Preparer:
                    lambda: pulled.append(ensure_image(client, image, pull, url)))
         return bool(pulled and pulled[0])
 
-    def network(self, client: Any, url: str | None, engine: str, project: str, scope: str,
+    def network(self, client: DockerClient, url: str | None, engine: str, project: str, scope: str,
                 subnet: object) -> None:
         self._once((engine, f"network {scope}"),
                    lambda: container_engine.ensure_network(client, url, project, scope, subnet))
 
 
-def create(client: Any, url: str | None, scope: str, kwargs: Mapping[str, Any],
+def create(client: DockerClient, url: str | None, scope: str, kwargs: Mapping[str, object],
            on_missing: Callable[[], None]) -> str:
     """Create the container ``kwargs`` describe (``containers.create`` arguments); its id.
     ``on_missing`` runs before the one retry after a 404 (re-check image and network)."""

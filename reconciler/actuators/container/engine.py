@@ -11,13 +11,13 @@ an engine; this module holds what carries the container kind's owner labels:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from reconciler.errors import TerminalError
+from reconciler.transports.docker.client import DockerClient
 from reconciler.transports.docker.errors import describe, engine_errors, is_not_found
 
 
-def check_name_free(client: Any, url: str | None, scope: str, name: str) -> None:
+def check_name_free(client: DockerClient, url: str | None, scope: str, name: str) -> None:
     """Make room for container ``name``: a stale container of our scope with that name is
     removed; one owned by anybody else is a TerminalError."""
     from reconciler.actuators.container.parse import LABEL_SCOPE
@@ -32,7 +32,7 @@ def check_name_free(client: Any, url: str | None, scope: str, name: str) -> None
             client.api.remove_container(entry["Id"], force=True)
 
 
-def ensure_network(client: Any, url: str | None, project: str, scope: str,
+def ensure_network(client: DockerClient, url: str | None, project: str, scope: str,
                    subnet: object = None) -> None:
     """The scope's bridge network, labelled; created when missing (``subnet`` optional)."""
     from reconciler.actuators.container.parse import LABEL_PROJECT, LABEL_SCOPE
@@ -45,7 +45,8 @@ def ensure_network(client: Any, url: str | None, project: str, scope: str,
                                   labels={LABEL_PROJECT: project, LABEL_SCOPE: scope})
 
 
-def ensure_volume(client: Any, url: str | None, project: str, scope: str, volume: str) -> None:
+def ensure_volume(client: DockerClient, url: str | None, project: str, scope: str,
+                  volume: str) -> None:
     """Named volume ``volume`` (already scope-prefixed), labelled; created when missing."""
     from reconciler.actuators.container.parse import LABEL_PROJECT, LABEL_SCOPE, LABEL_VOLUME
 
@@ -61,7 +62,7 @@ def ensure_volume(client: Any, url: str | None, project: str, scope: str, volume
             LABEL_VOLUME: volume.removeprefix(f"{scope}_")})
 
 
-def check_networks(client: Any, url: str | None, names: Sequence[str]) -> None:
+def check_networks(client: DockerClient, url: str | None, names: Sequence[str]) -> None:
     """``networks:`` names networks that must exist already (we never create or remove
     them): a missing one is an error before anything is created."""
     for name in names:

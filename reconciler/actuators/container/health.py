@@ -28,9 +28,10 @@ from reconciler.actuators.container import parse as cp
 from reconciler.model.changes import Health, HealthStatus, Observed
 from reconciler.model.types import ProbeKind, Resource
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import DockerClient
 
 # () -> (docker client, engine url or None for the local engine)
-EngineFor = Callable[[], tuple[Any, str | None]]
+EngineFor = Callable[[], tuple[DockerClient, str | None]]
 
 
 def health(resource: Resource, observed: Observed, ctx: ActuatorContext,
@@ -52,7 +53,7 @@ def health(resource: Resource, observed: Observed, ctx: ActuatorContext,
     return _engine_health(client, url, resource, observed)
 
 
-def _engine_health(client: Any, url: str | None, resource: Resource,
+def _engine_health(client: DockerClient, url: str | None, resource: Resource,
                    observed: Observed) -> Health:
     cid = str(observed.facts.get("id", ""))
     with de.engine_errors(url, f"inspecting container of {resource.address}"):
@@ -76,7 +77,7 @@ def _engine_health(client: Any, url: str | None, resource: Resource,
     return verdict
 
 
-def _exec_probe(client: Any, url: str | None, cid: str, command: str) -> Health:
+def _exec_probe(client: DockerClient, url: str | None, cid: str, command: str) -> Health:
     """Run the check once inside the container, so readiness does not wait for the
     engine's first HEALTHCHECK interval."""
     with de.engine_errors(url, "running the health command in the container"):

@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
 
-from reconciler.actuators.container.spec import ContainerSpec
+from reconciler.actuators.container.spec import ContainerSpec, ObservedPort
 from reconciler.model.changes import Health, HealthStatus, Observed, Status
-from reconciler.model.types import Address
+from reconciler.model.types import Address, HealthCheckJSON
+from reconciler.transports.docker.client import ContainerInfo, ContainerSummary, PortSummary
 
 LABEL_PROJECT = "io.reconciler.project"
 LABEL_SCOPE = "io.reconciler.scope"
@@ -62,16 +62,16 @@ def parse_status_text(text: str) -> tuple[int | None, HealthStatus | None]:
     return code, health
 
 
-def container_name(entry: Mapping[str, Any]) -> str:
+def container_name(entry: ContainerSummary) -> str:
     """The container's name without the leading slash the list API puts on it."""
     names: Sequence[str] = entry.get("Names") or ()
     return names[0].lstrip("/") if names else str(entry.get("Id", ""))[:12]
 
 
-def parse_ports(raw: Sequence[Mapping[str, Any]] | None) -> list[dict[str, Any]]:
+def parse_ports(raw: Sequence[PortSummary] | None) -> list[ObservedPort]:
     """List-API port entries -> sorted ``[{container, proto, host, host_ip}]``; the IPv6
     duplicate the engine adds for a 0.0.0.0 binding is dropped."""
-    seen: dict[tuple[int, str, int | None], dict[str, Any]] = {}
+    seen: dict[tuple[int, str, int | None], ObservedPort] = {}
     for port in raw or ():
         container = int(port["PrivatePort"])
         proto = str(port.get("Type", "tcp"))
@@ -99,7 +99,8 @@ def _status_and_reason(state: str, exit_code: int | None,
     return Status.EXITED, state or "unknown state"
 
 
-def observed_from_list(entry: Mapping[str, Any], recorded: Mapping[Address, Any] | None = None,
+def observed_from_list(entry: ContainerSummary,
+                       recorded: Mapping[Address, Mapping[str, object]] | None = None,
                        *, oom: bool = False, imported: Address | None = None) -> Observed | None:
     """One list entry -> Observed; None when the container carries no valid address label
     (not ours). ``recorded`` tells adopted objects from objects state knows; ``oom`` comes
@@ -149,20 +150,19 @@ def pick_primary(candidates: Sequence[Observed]) -> Observed:
                     primary.reason, primary.health, facts, primary.adopted)
 
 
-def oom_killed(inspect: Mapping[str, Any]) -> bool:
+def oom_killed(inspect: ContainerInfo) -> bool:
     """Whether the kernel's OOM killer ended the container (only ``inspect`` knows)."""
     return bool((inspect.get("State") or {}).get("OOMKilled"))
 
 
-def health_from_inspect(inspect: Mapping[str, Any]) -> Health | None:
+def health_from_inspect(inspect: ContainerInfo) -> Health | None:
     """The engine's HEALTHCHECK verdict with the last probe's output; None when the
     container has no HEALTHCHECK at all."""
-    state: Mapping[str, Any] = inspect.get("State") or {}
-    health: Mapping[str, Any] | None = state.get("Health")
+    health = (inspect.get("State") or {}).get("Health")
     if not health:
         return None
     status = _HEALTH_WORDS.get(str(health.get("Status", "")), HealthStatus.UNKNOWN)
-    log: Sequence[Mapping[str, Any]] = health.get("Log") or ()
+    log = health.get("Log") or []
     detail = ""
     if log:
         last = log[-1]
@@ -252,7 +252,7 @@ def restart_policy(text: str) -> dict[str, object] | None:
 
 def create_kwargs(*, name: str, spec: ContainerSpec, env: Mapping[str, str],
                   labels: Mapping[str, str], network: str, alias: str,
-                  healthcheck: Mapping[str, Any] | None, scope: str,
+                  healthcheck: HealthCheckJSON | None, scope: str,
                   project_dir: str) -> dict[str, object]:
     """Keyword arguments for ``client.containers.create`` from a container spec.
 

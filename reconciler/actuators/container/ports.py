@@ -13,12 +13,12 @@ state count.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, readoptable
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.spec import ContainerSpec
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import ContainerSummary, ReadAPI
 
 LABEL_PORT = "io.reconciler.port"  # the published (host) port the container was made with
 
@@ -30,7 +30,7 @@ def port_label(spec: ContainerSpec) -> dict[str, str]:
     return {LABEL_PORT: str(host)} if isinstance(host, int) else {}
 
 
-def labelled_port(entry: Mapping[str, Any]) -> int | None:
+def labelled_port(entry: ContainerSummary) -> int | None:
     """A list entry's port: its label, else (older containers) its first published port."""
     labels: Mapping[str, str] = entry.get("Labels") or {}
     text = str(labels.get(LABEL_PORT, ""))
@@ -40,7 +40,7 @@ def labelled_port(entry: Mapping[str, Any]) -> int | None:
     return published[0] if published else None
 
 
-def ports_from_list(entries: Iterable[Mapping[str, Any]],
+def ports_from_list(entries: Iterable[ContainerSummary],
                     ctx: ActuatorContext) -> dict[str, int]:
     """``{address: port}`` of the list entries this state may re-adopt (pure: no I/O). A
     running container wins over a stopped one claiming the same address."""
@@ -56,7 +56,7 @@ def ports_from_list(entries: Iterable[Mapping[str, Any]],
     return found
 
 
-def owned_ports(api: Any, url: str | None, ctx: ActuatorContext) -> dict[str, int]:
+def owned_ports(api: ReadAPI, url: str | None, ctx: ActuatorContext) -> dict[str, int]:
     """The ``owned_ports`` hook: one label-filtered list call through ``api`` (the engine
     at ``url``: its read API, the stdlib socket client for a local engine)."""
     with de.engine_errors(url, "listing containers"):

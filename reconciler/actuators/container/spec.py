@@ -26,6 +26,15 @@ class PortMapping(TypedDict):
     protocol: NotRequired[Literal["udp"]]  # absent means tcp
 
 
+class ObservedPort(TypedDict):
+    """One port of a running container as its observed facts record it."""
+
+    container: int
+    proto: str
+    host: int | None
+    host_ip: str | None
+
+
 class ContainerSpec(TypedDict, total=False):
     image: Required[str]
     ports: list[PortMapping]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from typing import Any
 
 from reconciler.actuators.container.spec import ContainerSpec
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import DockerClient
 
 DEFAULT_STOP_TIMEOUT = 10
 
@@ -28,7 +28,7 @@ def stop_timeout(spec: ContainerSpec | None) -> int:
     return max(0, math.ceil(value))
 
 
-def stop(client: Any, cid: str, timeout: int, signal: Any) -> None:
+def stop(client: DockerClient, cid: str, timeout: int, signal: object) -> None:
     """Stop within ``timeout`` seconds. An explicit stop signal is sent first (the container
     got it as its StopSignal at create, but an UPDATE may have changed it since); the
     engine's stop then waits for the exit, sending its StopSignal, and SIGKILLs at the
@@ -42,7 +42,7 @@ def stop(client: Any, cid: str, timeout: int, signal: Any) -> None:
     client.api.stop(cid, timeout=timeout)
 
 
-def remove_network(client: Any, network_id: str, attempts: int = 50) -> None:
+def remove_network(client: DockerClient, network_id: str, attempts: int = 50) -> None:
     """The engine detaches endpoints of just-removed containers asynchronously: a network
     can answer "has active endpoints" (403) for a while after its last container went (seconds
     on a loaded engine: tried for 10 s)."""

@@ -29,7 +29,7 @@ SECTION = "@@reconciler-file"
 class FileActuator:
     kind = "file"
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         specs = {r.address: FileSpec.of(r.spec) for r in desired if r.kind == self.kind}
         paths = {a: s.path for a, s in specs.items()}

@@ -46,7 +46,7 @@ class PackageActuator:
 
     # -- observe ----------------------------------------------------------------------------
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         paths: dict[Address, str] = {r.address: PackageSpec.of(r.spec).install_path
                                      for r in desired if r.kind == self.kind}

@@ -72,7 +72,7 @@ class ProcessActuator:
 
     # -- observe ----------------------------------------------------------------------------
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         found: dict[Address, list[proc_scan.ProcInfo]] = defaultdict(list)
         remote = process_remote.is_remote(ctx)

@@ -11,21 +11,20 @@ Observe groups processes by their ``RECONCILER_ADDRESS`` mark; the state's recor
   carries no marks at all, so the scan of marked processes does not see it: it is looked up
   by its recorded pid and start time
   (locally only) and observed with the recorded spec hash (import recorded the spec the
-  process really runs), so diff compares that spec with the config. Any other record's pid
+  process really runs), so diff compares that spec with the config. object other record's pid
   counts only with our marks (an unmarked process with that pid is not ours).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from reconciler.model.types import Address
 from reconciler.transports import procfs as proc_scan
 
 
 def claim_recorded(found: dict[Address, list[proc_scan.ProcInfo]],
-                   recorded: Mapping[Address, Mapping[str, Any]], *, local: bool) -> None:
+                   recorded: Mapping[Address, Mapping[str, object]], *, local: bool) -> None:
     """Regroup ``found`` (address -> marked processes) in place by the recorded identities."""
     owners = {(rec.get("pid"), rec.get("start_time")): address
               for address, rec in recorded.items() if rec.get("pid") is not None}

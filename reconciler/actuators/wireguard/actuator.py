@@ -126,7 +126,7 @@ class WireguardActuator:
 
     # -- observe -------------------------------------------------------------------------------
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         hosts = {r.address.host for r in desired} | {a.host for a in recorded}
         for host in hosts:

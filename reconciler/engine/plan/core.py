@@ -13,7 +13,7 @@ import hashlib
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.model.changes import Action, Change
 from reconciler.model.types import DesiredState, canonical_json
@@ -103,7 +103,7 @@ class Plan:
                     heapq.heappush(ready, rank[successor])
         return result
 
-    def edges(self) -> list[tuple[str, str, dict[str, Any]]]:
+    def edges(self) -> list[tuple[str, str, dict[str, object]]]:
         """Edges sorted by the position of their ends in :meth:`order`."""
         if self.dag is None:
             return []

@@ -9,10 +9,11 @@ own failure is what a watcher reports). The SDK is imported inside the functions
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+
+from reconciler.transports.docker.client import DockerClient
 
 
-def create_container(client: Any, kwargs: Mapping[str, Any]) -> str:
+def create_container(client: DockerClient, kwargs: Mapping[str, object]) -> str:
     """Create the container ``kwargs`` describe (``containers.create`` arguments); its id."""
     from docker.models.containers import _create_container_args
 
@@ -21,8 +22,9 @@ def create_container(client: Any, kwargs: Mapping[str, Any]) -> str:
     return str(client.api.create_container(**args)["Id"])
 
 
-def events_client() -> Any:
+def events_client() -> DockerClient:
     """A docker client from the environment (DOCKER_HOST, the socket), not pinged."""
     import docker
 
-    return docker.from_env()
+    client: DockerClient = docker.from_env()  # the SDK is untyped
+    return client

@@ -21,12 +21,13 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from reconciler.errors import ReconcilerError, TerminalError, TransportError
 from reconciler.model.types import LOCAL_HOST
 from reconciler.transports.base import Transport
 from reconciler.transports.docker import socket as docker_socket
+from reconciler.transports.docker.client import DockerClient, ReadAPI
 from reconciler.transports.docker.errors import START_HINT, short_reason, unreachable
 from reconciler.transports.registry import host_type
 
@@ -62,7 +63,7 @@ def engine_of(transport: Transport, docker_url: str | None = None) -> Engine:
     return Engine(transport.host, url, False)
 
 
-def connect(url: str | None) -> Any:
+def connect(url: str | None) -> DockerClient:
     """A docker client for ``url`` (None: from the environment), checked with a ping.
     TerminalError (never a traceback) when the engine cannot be reached."""
     import docker
@@ -70,7 +71,8 @@ def connect(url: str | None) -> Any:
     import requests.exceptions
 
     try:
-        client = docker.from_env() if url is None else docker.DockerClient(base_url=url)
+        client: DockerClient = (docker.from_env() if url is None  # the SDK is untyped
+                                else docker.DockerClient(base_url=url))
         client.ping()
     except (docker.errors.DockerException, requests.exceptions.RequestException,
             OSError) as exc:
@@ -78,7 +80,7 @@ def connect(url: str | None) -> Any:
     return client
 
 
-def connect_over(transport: SshTransport) -> Any:
+def connect_over(transport: SshTransport) -> DockerClient:
     """A docker client for the engine of an SSH host, through the run's pooled connection,
     checked with a version call. TerminalError (never a traceback) when the host has no
     docker CLI or its engine does not answer."""
@@ -108,7 +110,7 @@ def connect_over(transport: SshTransport) -> Any:
                              "(docker group, or `sudo: true` on the host)")
 
 
-def close_quietly(client: Any) -> None:
+def close_quietly(client: DockerClient) -> None:
     """Close a client of a run that ended (its SSH connection may be gone already)."""
     try:
         client.close()
@@ -116,11 +118,11 @@ def close_quietly(client: Any) -> None:
         return
 
 
-def _open_local(transport: Transport, engine: Engine) -> Any:
+def _open_local(transport: Transport, engine: Engine) -> DockerClient:
     return connect(engine.url)
 
 
-def _open_ssh(transport: Transport, engine: Engine) -> Any:
+def _open_ssh(transport: Transport, engine: Engine) -> DockerClient:
     from reconciler.transports.ssh import SshTransport
 
     if not isinstance(transport, SshTransport):
@@ -129,11 +131,11 @@ def _open_ssh(transport: Transport, engine: Engine) -> Any:
     return connect_over(transport)
 
 
-EngineOpener = Callable[[Transport, Engine], Any]
+EngineOpener = Callable[[Transport, Engine], DockerClient]
 OPENERS: dict[str, EngineOpener] = {"local": _open_local, "ssh": _open_ssh}
 
 
-def open_client(transport: Transport, engine: Engine) -> Any:
+def open_client(transport: Transport, engine: Engine) -> DockerClient:
     """A connected docker client for ``engine``, by the host type of ``transport``."""
     kind = host_type(transport.host)
     opener = OPENERS.get(kind)
@@ -152,13 +154,15 @@ class DockerEngines:
     default :func:`reconciler.transports.docker.socket.for_url` unless only a
     ``client_factory`` is injected."""
 
-    def __init__(self, client_factory: Callable[[str | None], Any] | None = None,
-                 api_factory: Callable[[str | None], Any] | None = None):
+    def __init__(self, client_factory: Callable[[str | None], DockerClient] | None = None,
+                 api_factory: Callable[[str | None], ReadAPI | None] | None = None):
         self._factory = client_factory
         self._api_factory = api_factory or (None if client_factory else docker_socket.for_url)
-        self._clients: dict[str, Any] = {}
-        self._apis: dict[str, Any] = {}  # engine -> its read API (None: use the client's)
-        self._remote: dict[str, tuple[Transport, Any]] = {}  # key -> (its transport, client)
+        self._clients: dict[str, DockerClient] = {}
+        # engine -> its read API (None: use the client's)
+        self._apis: dict[str, ReadAPI | None] = {}
+        # key -> (its transport, client)
+        self._remote: dict[str, tuple[Transport, DockerClient]] = {}
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
 
@@ -166,16 +170,17 @@ class DockerEngines:
         with self._lock:
             return self._locks.setdefault(key, threading.Lock())
 
-    def client(self, transport: Transport, engine: Engine) -> Any:
+    def client(self, transport: Transport, engine: Engine) -> DockerClient:
         """The docker client of ``engine`` (served by ``transport``), connected on first use."""
         if not engine.local:
             with self._key_lock(engine.key):
-                bound, client = self._remote.get(engine.key, (None, None))
-                if bound is not transport:
-                    if client is not None:
-                        close_quietly(client)
-                    client = open_client(transport, engine)
-                    self._remote[engine.key] = (transport, client)
+                held = self._remote.get(engine.key)
+                if held is not None and held[0] is transport:
+                    return held[1]
+                if held is not None:
+                    close_quietly(held[1])
+                client = open_client(transport, engine)
+                self._remote[engine.key] = (transport, client)
                 return client
         with self._lock:
             if engine.key not in self._clients:
@@ -183,7 +188,7 @@ class DockerEngines:
                                              else open_client(transport, engine))
             return self._clients[engine.key]
 
-    def read_api(self, transport: Transport, engine: Engine) -> Any:
+    def read_api(self, transport: Transport, engine: Engine) -> ReadAPI:
         """The API to list and inspect with: a local engine's from the api factory (the
         stdlib socket client by default) when it gives one, else the client's."""
         if engine.local and self._api_factory is not None:

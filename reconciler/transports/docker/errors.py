@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from reconciler.errors import ReconcilerError, TerminalError, TransientError
 
@@ -59,7 +58,7 @@ def unreachable(url: str | None, exc: BaseException) -> TerminalError:
                          f"{short_reason(exc)}", hint=START_HINT)
 
 
-def explanation(exc: Any) -> str:
+def explanation(exc: object) -> str:
     """The engine's own words for a failure (the SDK's ``explanation``), on one line."""
     said = getattr(exc, "explanation", None) or str(exc)
     return " ".join(str(said).split())[:300]

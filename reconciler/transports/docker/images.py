@@ -7,9 +7,8 @@ missing image is pulled under ``missing``, every time under ``always``, and is a
 
 from __future__ import annotations
 
-from typing import Any
-
 from reconciler.errors import TerminalError
+from reconciler.transports.docker.client import DockerClient
 from reconciler.transports.docker.errors import (
     IMAGE_HINT,
     describe,
@@ -19,7 +18,7 @@ from reconciler.transports.docker.errors import (
 )
 
 
-def image_present(client: Any, image: str, url: str | None) -> bool:
+def image_present(client: DockerClient, image: str, url: str | None) -> bool:
     """Whether the engine has ``image`` locally (one inspect)."""
     import docker.errors
 
@@ -33,7 +32,7 @@ def image_present(client: Any, image: str, url: str | None) -> bool:
     return True
 
 
-def ensure_image(client: Any, image: str, pull: str, url: str | None) -> bool:
+def ensure_image(client: DockerClient, image: str, pull: str, url: str | None) -> bool:
     """Apply the pull policy (``missing`` | ``always`` | ``never``); True when it pulled."""
     import docker.errors
     import requests.exceptions

@@ -24,10 +24,12 @@ import socket
 import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import cast
 from urllib.parse import quote, urlencode
 
 from reconciler.errors import TransientError
+from reconciler.jsonvalue import JSONValue
+from reconciler.transports.docker.client import ContainerInfo, ContainerSummary
 from reconciler.transports.docker.errors import EngineAPIError, NotFound, describe, unreachable
 
 __all__ = ["DEFAULT_SOCKET_PATH", "EngineAPIError", "NotFound", "SocketAPI", "convert_filters",
@@ -67,7 +69,7 @@ class SocketAPI:
         self._prefix: str | None = None  # "/v1.41" once the engine said its API version
 
     def containers(self, all: bool = False,
-                   filters: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+                   filters: Mapping[str, object] | None = None) -> list[ContainerSummary]:
         """``GET /containers/json``: one summary per container, like ``APIClient.containers``."""
         params = {"all": "1" if all else "0"}
         if filters:
@@ -75,20 +77,21 @@ class SocketAPI:
         answer = self._get(f"/containers/json?{urlencode(params)}")
         if not isinstance(answer, list):
             raise EngineAPIError(200, "the engine's container list is not a JSON list")
-        return answer
+        # parse boundary: the engine's documented answer, its entries read by key
+        return cast(list[ContainerSummary], answer)
 
-    def inspect_container(self, container_id: str) -> dict[str, Any]:
+    def inspect_container(self, container: str) -> ContainerInfo:
         """``GET /containers/{id}/json``; :class:`NotFound` when it is gone."""
-        answer = self._get(f"/containers/{quote(container_id, safe='')}/json")
+        answer = self._get(f"/containers/{quote(container, safe='')}/json")
         if not isinstance(answer, dict):
             raise EngineAPIError(200, "the engine's container details are not a JSON object")
-        return answer
+        return cast(ContainerInfo, answer)  # parse boundary: the engine's documented answer
 
     def close(self) -> None:
         with self._lock:
             self._conn.close()
 
-    def _get(self, path: str) -> Any:
+    def _get(self, path: str) -> JSONValue:
         with self._lock:
             if self._prefix is None:
                 self._prefix = self._api_prefix()
@@ -96,9 +99,10 @@ class SocketAPI:
         if status >= 400:
             raise (NotFound if status == 404 else EngineAPIError)(status, _message(body))
         try:
-            return json.loads(body)
+            answer: JSONValue = json.loads(body)
         except ValueError:
             raise EngineAPIError(status, f"GET {path}: the answer is not JSON") from None
+        return answer
 
     def _api_prefix(self) -> str:
         """``/v<engine version>``: unversioned paths are deprecated, and a fixed version
@@ -137,7 +141,7 @@ class SocketAPI:
         raise AssertionError("not reached: the second attempt returns or raises")
 
 
-def convert_filters(filters: Mapping[str, Any]) -> str:
+def convert_filters(filters: Mapping[str, object]) -> str:
     """The engine's ``filters`` query value: JSON with a list of strings per key (a bool
     becomes ``"true"``/``"false"``, a single value a one-element list), as the SDK does."""
     result: dict[str, list[str]] = {}

@@ -19,16 +19,20 @@ docker SDK at module level.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from docker.transport.basehttpadapter import BaseHTTPAdapter
 from docker.transport.sshconn import SSHConnection, SSHConnectionPool
 
+from reconciler.transports.docker.client import DockerClient
 from reconciler.transports.ssh import SshTransport
+
+if TYPE_CHECKING:  # paramiko has no types: named for the reader
+    import paramiko
 
 DIAL_STDIO = "docker system dial-stdio"
 MAX_CHANNELS = 4  # engine channels per host at once (of sshd's default MaxSessions 10)
-OpenChannel = Callable[[], Any]
+OpenChannel = Callable[[], "paramiko.Channel"]
 
 
 class DialStdioConnection(SSHConnection):  # type: ignore[misc]
@@ -66,7 +70,7 @@ class DialStdioAdapter(BaseHTTPAdapter):  # type: ignore[misc]
         super().__init__()
         self._pool = DialStdioPool(open_channel, timeout, maxsize)
 
-    def get_connection(self, url: str, proxies: Any = None) -> DialStdioPool:
+    def get_connection(self, url: str, proxies: object = None) -> DialStdioPool:
         return self._pool
 
     def close(self) -> None:
@@ -77,7 +81,7 @@ class DialStdioAdapter(BaseHTTPAdapter):  # type: ignore[misc]
 def channel_opener(transport: SshTransport) -> OpenChannel:
     """Open channels on ``transport``'s pooled connection (reconnecting once if it dropped)."""
 
-    def open_channel() -> Any:
+    def open_channel() -> paramiko.Channel:
         link = transport.link()  # the pooled, host-key-checked connection
         channel = link.open_session(timeout=transport.spec.connect_timeout)
         channel.exec_command(transport.wrap(DIAL_STDIO))
@@ -86,7 +90,7 @@ def channel_opener(transport: SshTransport) -> OpenChannel:
     return open_channel
 
 
-def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> Any:
+def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> DockerClient:
     """A ``docker.DockerClient`` for the engine of ``transport``'s host, API version
     negotiated (the lower of the SDK's default and the engine's). Raises whatever the SDK
     raises; :func:`reconciler.transports.docker.engines.connect_over` maps it."""
@@ -96,12 +100,13 @@ def client_over(transport: SshTransport, url: str, *, timeout: float = 60.0) -> 
 
     adapter = DialStdioAdapter(channel_opener(transport), timeout)
 
-    def make(version: str) -> Any:
+    def make(version: str) -> DockerClient:
         # use_ssh_client: the SDK's own ssh adapter only shells out lazily and is never used,
         # because ours is mounted on the same prefix before the first request.
-        client = docker.DockerClient(base_url=url, version=version, timeout=int(timeout),
-                                     use_ssh_client=True)
-        client.api.mount("http+docker://ssh", adapter)
+        sdk = docker.DockerClient(base_url=url, version=version, timeout=int(timeout),
+                                  use_ssh_client=True)
+        sdk.api.mount("http+docker://ssh", adapter)
+        client: DockerClient = sdk  # the SDK is untyped
         return client
 
     probe = make(DEFAULT_DOCKER_API_VERSION)
