@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_seed_projects import Cli, cli_argv
 
 from reconciler.transports import procfs as proc_scan
-from tests.integration.test_seed_projects import Cli, cli_argv
 
 VENDETTA = """\
 name: shop

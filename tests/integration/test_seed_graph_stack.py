@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_seed_projects import Cli, cli_argv
 
 from reconciler.transports import procfs as proc_scan
-from tests.integration.test_seed_projects import Cli, cli_argv
 
 STACK = """\
 version: "1.0"
