@@ -21,7 +21,6 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from reconciler.model.sops_refs import SopsProblem
 
@@ -52,9 +51,9 @@ def _format(path: Path) -> str:
     return "dotenv"
 
 
-def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
+def _leaves(data: object, prefix: str = "") -> dict[str, object]:
     if isinstance(data, Mapping):
-        out: dict[str, Any] = {}
+        out: dict[str, object] = {}
         for key, value in data.items():
             out.update(_leaves(value, f"{prefix}{key}."))
         return out
@@ -66,11 +65,11 @@ def _leaves(data: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix[:-1]: data}
 
 
-def _parse(path: Path, text: str) -> dict[str, Any]:
+def _parse(path: Path, text: str) -> dict[str, object]:
     """The encrypted tree of ``path`` with its ``sops`` metadata (dotenv: ``sops_*`` lines)."""
     fmt = _format(path)
     if fmt == "dotenv":
-        data: dict[str, Any] = {}
+        data: dict[str, str] = {}
         for line in text.splitlines():
             if line.strip() and not line.lstrip().startswith("#") and "=" in line:
                 key, value = line.split("=", 1)
@@ -79,6 +78,7 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
         tree = {k: v for k, v in data.items() if not k.startswith("sops_")}
         return {**tree, **({"sops": meta} if meta else {})}
     try:
+        loaded: object  # a parse boundary: narrowed below
         if fmt == "json":
             loaded = json.loads(text)
         else:
@@ -98,7 +98,7 @@ class SopsFiles:
         self.env = env
         self.decrypt = decrypt
 
-    def _read(self, path: Path) -> tuple[str, dict[str, Any]]:
+    def _read(self, path: Path) -> tuple[str, dict[str, object]]:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -141,7 +141,7 @@ class SopsFiles:
                 raise
         return _DECRYPTED[slot]
 
-    def _run(self, path: Path) -> Any:
+    def _run(self, path: Path) -> object:
         binary = sops_binary()
         if binary is None:
             raise SopsProblem(f"cannot decrypt {path}: the sops binary is not installed",
@@ -164,7 +164,7 @@ class SopsFiles:
             raise SopsProblem(f"cannot decrypt {path}: sops gave no JSON") from None
 
 
-def _scalar(value: Any) -> str:
+def _scalar(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return "" if value is None else str(value)

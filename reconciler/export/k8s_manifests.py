@@ -10,18 +10,36 @@ import base64
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal, TypedDict
 
 from reconciler.errors import Diagnostic, Severity
-from reconciler.export.k8s_pod import files_name, pod_template, secret_name
+from reconciler.export.k8s_pod import Doc, files_name, pod_template, secret_name
 from reconciler.export.k8s_workload import Workload, dns_name, workloads
 from reconciler.model.types import DesiredState
 
-__all__ = ["CLAIM_SIZE", "Export", "SecretsMode", "kubernetes"]
+__all__ = ["CLAIM_SIZE", "Export", "Manifest", "Metadata", "SecretsMode", "kubernetes"]
 
 SecretsMode = Literal["inline", "external"]
 CLAIM_SIZE = "1Gi"
 _ORDER = {"ConfigMap": 0, "Secret": 1, "Service": 2, "StatefulSet": 3, "Deployment": 4}
+
+
+class Metadata(TypedDict, total=False):
+    name: str
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+
+class Manifest(TypedDict, total=False):
+    """One Kubernetes object as written (a ConfigMap or Secret has ``data``, the rest
+    ``spec``)."""
+
+    apiVersion: str
+    kind: str
+    type: str
+    metadata: Metadata
+    spec: Doc
+    data: dict[str, str]
 
 
 @dataclass
@@ -29,7 +47,7 @@ class Export:
     """The manifests (in apply order: kind, then name), a warning for each thing that does
     not map, and notes on what the user must do (the external Secrets to create)."""
 
-    manifests: list[dict[str, Any]] = field(default_factory=list)
+    manifests: list[Manifest] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -42,9 +60,9 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 ADDRESS_KEY = "io.reconciler.address"
 
 
-def _meta(name: str, labels: Mapping[str, str]) -> dict[str, Any]:
+def _meta(name: str, labels: Mapping[str, str]) -> Metadata:
     """Name and labels; an address too long (or odd) for a label value is an annotation."""
-    meta: dict[str, Any] = {"name": name, "labels": dict(labels)}
+    meta: Metadata = {"name": name, "labels": dict(labels)}
     address = labels.get(ADDRESS_KEY)
     if address is None:
         return meta
@@ -63,31 +81,32 @@ def _selector(labels: Mapping[str, str]) -> dict[str, str]:
     return {k: labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/instance")}
 
 
-def _workload(work: Workload, labels: dict[str, str], template: dict[str, object]
-              ) -> dict[str, Any]:
+def _workload(work: Workload, labels: dict[str, str], template: Doc
+              ) -> Manifest:
     claims = [v for v in work.volumes if v.kind == "claim"]
-    spec: dict[str, Any] = {"replicas": work.replicas,
+    spec: Doc = {"replicas": work.replicas,
                             "selector": {"matchLabels": _selector(labels)}, "template": template}
     if not claims:
         return {"apiVersion": "apps/v1", "kind": "Deployment",
                 "metadata": _meta(work.name, labels), "spec": spec}
     spec["serviceName"] = work.name
-    spec["volumeClaimTemplates"] = [
+    templates: list[Doc] = [
         {"metadata": {"name": v.name, "labels": _selector(labels)},
          "spec": {"accessModes": ["ReadWriteOnce"],
                   "resources": {"requests": {"storage": CLAIM_SIZE}}}} for v in claims]
+    spec["volumeClaimTemplates"] = templates
     return {"apiVersion": "apps/v1", "kind": "StatefulSet",
             "metadata": _meta(work.name, labels), "spec": spec}
 
 
-def _service(work: Workload, labels: dict[str, str]) -> dict[str, Any]:
-    ports = [{"name": f"{p.protocol.lower()}-{p.port}", "port": p.port, "protocol": p.protocol,
-              "targetPort": p.port} for p in work.ports]
+def _service(work: Workload, labels: dict[str, str]) -> Manifest:
+    ports: list[Doc] = [{"name": f"{p.protocol.lower()}-{p.port}", "port": p.port,
+                         "protocol": p.protocol, "targetPort": p.port} for p in work.ports]
     return {"apiVersion": "v1", "kind": "Service", "metadata": _meta(work.name, labels),
             "spec": {"selector": _selector(labels), "ports": ports}}
 
 
-def _secret(work: Workload, labels: dict[str, str]) -> dict[str, Any]:
+def _secret(work: Workload, labels: dict[str, str]) -> Manifest:
     data = {k: base64.b64encode(v.encode()).decode() for k, v in sorted(work.secret_env.items())}
     return {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
             "metadata": _meta(secret_name(work), labels), "data": data}

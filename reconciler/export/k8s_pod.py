@@ -8,16 +8,17 @@ from __future__ import annotations
 import math
 import shlex
 from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 from reconciler.errors import Diagnostic, warning
 from reconciler.export.k8s_workload import Workload
+from reconciler.jsonvalue import ReadOnlyJSON
 from reconciler.model.types import HealthCheck, ProbeKind
 
-__all__ = ["WAIT_IMAGE", "files_name", "pod_template", "probes", "secret_name"]
+__all__ = ["WAIT_IMAGE", "Doc", "files_name", "pod_template", "probes", "secret_name"]
 
 WAIT_IMAGE = "busybox:1.36"
+Doc = dict[str, ReadOnlyJSON]  # a manifest part being built (values covariant: any JSON)
 
 
 def secret_name(work: Workload) -> str:
@@ -33,7 +34,7 @@ def _seconds(value: float) -> int:
     return max(1, math.ceil(value))
 
 
-def _handler(work: Workload, check: HealthCheck) -> dict[str, Any] | None:
+def _handler(work: Workload, check: HealthCheck) -> Doc | None:
     if check.kind is ProbeKind.HTTP:
         url = urlsplit(check.target)
         port = url.port or (443 if url.scheme == "https" else 80)
@@ -59,7 +60,7 @@ def _handler(work: Workload, check: HealthCheck) -> dict[str, Any] | None:
     return None
 
 
-def probes(work: Workload, problems: list[Diagnostic]) -> dict[str, Any]:
+def probes(work: Workload, problems: list[Diagnostic]) -> Doc:
     """``readinessProbe`` and ``livenessProbe`` (interval -> periodSeconds, timeout ->
     timeoutSeconds, retries -> failureThreshold) and, for a start period, a ``startupProbe``
     that allows that long before the others count."""
@@ -75,7 +76,7 @@ def probes(work: Workload, problems: list[Diagnostic]) -> dict[str, Any]:
         return {}
     timing = {"periodSeconds": _seconds(check.interval), "timeoutSeconds": _seconds(check.timeout),
               "failureThreshold": max(1, check.retries)}
-    out = {"readinessProbe": {**handler, **timing}, "livenessProbe": {**handler, **timing}}
+    out: Doc = {"readinessProbe": {**handler, **timing}, "livenessProbe": {**handler, **timing}}
     if check.start_period > 0:
         tries = math.ceil(check.start_period / _seconds(check.interval)) + max(1, check.retries)
         out["startupProbe"] = {**handler, **timing, "failureThreshold": tries}
@@ -83,7 +84,7 @@ def probes(work: Workload, problems: list[Diagnostic]) -> dict[str, Any]:
 
 
 def _wait(work: Workload, target: str, by_address: Mapping[str, Workload],
-          problems: list[Diagnostic]) -> dict[str, Any] | None:
+          problems: list[Diagnostic]) -> Doc | None:
     res = work.resource
     dep = by_address.get(target)
     if dep is None or not dep.ports:
@@ -100,14 +101,14 @@ def _wait(work: Workload, target: str, by_address: Mapping[str, Workload],
 
 def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | None,
                  secret: str | None, by_address: Mapping[str, Workload],
-                 problems: list[Diagnostic]) -> dict[str, Any]:
+                 problems: list[Diagnostic]) -> Doc:
     """The ``spec.template`` of the workload's Deployment or StatefulSet."""
-    container: dict[str, Any] = {"name": work.name, "image": work.image}
+    container: Doc = {"name": work.name, "image": work.image}
     if work.command is not None:
         container["command"] = list(work.command)
     if work.args is not None:
         container["args"] = list(work.args)
-    sources: list[dict[str, Any]] = []
+    sources: list[Doc] = []
     if config_map is not None:
         sources.append({"configMapRef": {"name": config_map}})
     if secret is not None:
@@ -117,7 +118,7 @@ def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | No
     if work.ports:
         container["ports"] = [{"containerPort": p.port, "protocol": p.protocol,
                                "name": f"{p.protocol.lower()}-{p.port}"} for p in work.ports]
-    mounts = [{"name": v.name, "mountPath": v.target}
+    mounts: list[Doc] = [{"name": v.name, "mountPath": v.target}
               | ({"subPath": v.key, "readOnly": True} if v.kind == "file" else {})
               for v in work.volumes]
     if mounts:
@@ -125,12 +126,12 @@ def pod_template(work: Workload, labels: Mapping[str, str], config_map: str | No
     if work.resources:
         container["resources"] = {k: dict(v) for k, v in work.resources.items()}
     container.update(probes(work, problems))
-    spec: dict[str, Any] = {"containers": [container]}
+    spec: Doc = {"containers": [container]}
     waits = [w for t in sorted(set(work.depends_on))
              if (w := _wait(work, t, by_address, problems)) is not None]
     if waits:
         spec["initContainers"] = waits
-    pod_volumes = [{"name": v.name, "emptyDir": {"medium": "Memory"}}
+    pod_volumes: list[Doc] = [{"name": v.name, "emptyDir": {"medium": "Memory"}}
                    for v in work.volumes if v.kind == "tmpfs"]
     if any(v.kind == "file" for v in work.volumes):
         pod_volumes.append({"name": "files", "configMap": {"name": files_name(work)}})

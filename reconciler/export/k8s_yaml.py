@@ -5,8 +5,9 @@ the documents come in the order given, so the same manifests always give the sam
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+
+from reconciler.export.k8s_manifests import Manifest
 
 __all__ = ["file_name", "files", "stream", "to_yaml"]
 
@@ -19,7 +20,7 @@ def _sorted(value: object) -> object:
     return value
 
 
-def to_yaml(manifest: dict[str, object]) -> str:
+def to_yaml(manifest: Mapping[str, object]) -> str:
     from ruamel.yaml import YAML  # at call time: only `export` needs it
 
     yaml = YAML(typ="safe", pure=True)
@@ -32,15 +33,15 @@ def to_yaml(manifest: dict[str, object]) -> str:
     return out.getvalue()
 
 
-def file_name(manifest: dict[str, Any]) -> str:
+def file_name(manifest: Manifest) -> str:
     return f"{str(manifest['kind']).lower()}-{manifest['metadata']['name']}.yaml"
 
 
-def stream(manifests: Sequence[dict[str, object]]) -> str:
+def stream(manifests: Sequence[Manifest]) -> str:
     """One YAML stream, ``---`` before every document."""
     return "".join(f"---\n{to_yaml(m)}" for m in manifests)
 
 
-def files(manifests: Sequence[dict[str, object]]) -> dict[str, str]:
+def files(manifests: Sequence[Manifest]) -> dict[str, str]:
     """File name -> its text, one file per manifest."""
     return {file_name(m): to_yaml(m) for m in manifests}

@@ -20,7 +20,6 @@ over; ``healthcheck: {url}`` is an HTTP probe and ``{command}`` a command probe,
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from reconciler.actuators.attached.spec import attached_spec
 from reconciler.actuators.process.spec import process_spec
@@ -138,9 +137,9 @@ def vendetta_drafts(doc: RawDocument) -> tuple[list[Draft], list[Diagnostic]]:
     return drafts, problems
 
 
-def vendetta_hosts(doc: RawDocument) -> dict[str, dict[str, Any]]:
+def vendetta_hosts(doc: RawDocument) -> dict[str, dict[str, object]]:
     """The SSH hosts the ``remote:`` blocks name, in the ``hosts:`` form of services.yaml."""
-    found: dict[str, dict[str, Any]] = {}
+    found: dict[str, dict[str, object]] = {}
     for svc in as_dict(as_dict(doc.data).get("services")).values():
         remote = svc.get("remote") if isinstance(svc, dict) else None
         if not isinstance(remote, dict) or not isinstance(remote.get("node"), str):

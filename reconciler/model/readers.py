@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic
@@ -40,7 +39,9 @@ class ReadContext:
 
 
 DraftReader = Callable[[RawDocument, ReadContext], tuple[list[Draft], list[Diagnostic]]]
-ProjectReader = Callable[[dict[str, Any], RawDocument], tuple[str | None, dict[str, Any]]]
+Section = Mapping[str, object]  # a project section (``settings``, ``hosts`` ...) as read
+ProjectReader = Callable[[Mapping[str, object], RawDocument],
+                         tuple[str | None, dict[str, Section]]]
 
 
 @dataclass(frozen=True)
@@ -76,26 +77,27 @@ def _par(doc: RawDocument, ctx: ReadContext) -> tuple[list[Draft], list[Diagnost
     return par_drafts(doc), []
 
 
-def _services_project(data: dict[str, Any], doc: RawDocument) -> tuple[str | None,
-                                                                        dict[str, Any]]:
-    name = data["name"] if isinstance(data.get("name"), str) else None
-    return name, {k: data[k] for k in ("settings", "networks", "hosts")
-                  if isinstance(data.get(k), dict)}
+def _services_project(data: Mapping[str, object],
+                      doc: RawDocument) -> tuple[str | None, dict[str, Section]]:
+    name = data.get("name")
+    return (name if isinstance(name, str) else None), {
+        k: part for k in ("settings", "networks", "hosts")
+        if isinstance(part := data.get(k), dict)}
 
 
-def _locald_project(data: Mapping[str, object], doc: RawDocument) -> tuple[str | None,
-                                                                      dict[str, Any]]:
+def _locald_project(data: Mapping[str, object],
+                    doc: RawDocument) -> tuple[str | None, dict[str, Section]]:
     project = data.get("project")
     name = project.get("name") if isinstance(project, dict) else None
     return (name if isinstance(name, str) else None), {}
 
 
-def _vendetta_project(data: dict[str, Any], doc: RawDocument) -> tuple[str | None,
-                                                                        dict[str, Any]]:
+def _vendetta_project(data: Mapping[str, object],
+                      doc: RawDocument) -> tuple[str | None, dict[str, Section]]:
     from reconciler.model.build_vendetta import vendetta_hosts
 
-    name = data["name"] if isinstance(data.get("name"), str) else None
-    return name, {"hosts": vendetta_hosts(doc)}
+    name = data.get("name")
+    return (name if isinstance(name, str) else None), {"hosts": vendetta_hosts(doc)}
 
 
 READERS: dict[str, Reader] = {
@@ -107,10 +109,10 @@ READERS: dict[str, Reader] = {
 }
 
 
-def project_of(docs: Sequence[RawDocument]) -> tuple[str, dict[str, Any]]:
+def project_of(docs: Sequence[RawDocument]) -> tuple[str, dict[str, dict[str, object]]]:
     """The project's name (the first a document gives, else its directory's) and its
     ``settings``, ``networks`` and ``hosts`` (what transports need to reach its hosts)."""
-    settings: dict[str, Any] = {}
+    settings: dict[str, dict[str, object]] = {}
     names: list[str] = []
     for doc in docs:
         reader = READERS.get(doc.format)

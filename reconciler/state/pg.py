@@ -20,10 +20,11 @@ import threading
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 import psycopg
 import psycopg.errors
+from psycopg.rows import RowMaker
 
 from reconciler.errors import InternalError, StateRefused, StateUnavailable
 from reconciler.state.backend import Row as AnyRow
@@ -55,7 +56,14 @@ class Row(tuple[Any, ...]):
         return list(self.names)
 
 
-def row_factory(cursor: Any) -> Any:
+class Described(Protocol):
+    """What :func:`row_factory` reads of a cursor: its result's columns."""
+
+    @property
+    def description(self) -> list[psycopg.Column] | None: ...
+
+
+def row_factory(cursor: Described) -> RowMaker[Row]:
     names = tuple(c.name for c in cursor.description or ())
     return lambda values: Row(names, values)
 
@@ -69,7 +77,7 @@ def project_key(schema: str) -> int:
 class Adapter:
     """A psycopg connection seen through the store's dialect (``?`` placeholders)."""
 
-    def __init__(self, conn: psycopg.Connection[Any]):
+    def __init__(self, conn: psycopg.Connection[Row]):
         self.raw = conn
 
     def execute(self, sql: str, parameters: Sequence[object] = (), /) -> psycopg.Cursor[Row]:
@@ -118,7 +126,7 @@ class PgDatabase:
         self.schema = target.schema
         self.key = project_key(target.schema)
         self._lock = threading.RLock()
-        self._conn: psycopg.Connection[Any] | None = None
+        self._conn: psycopg.Connection[Row] | None = None
         self._ready = False  # the schema exists at the current version
         self.stamp: dict[str, object] = {}
 
@@ -126,7 +134,7 @@ class PgDatabase:
     def location(self) -> str:
         return self.target.shown
 
-    def connect(self) -> psycopg.Connection[Any]:
+    def connect(self) -> psycopg.Connection[Row]:
         """A new autocommit session with ``search_path`` set to the project's schema."""
         with mapped_errors(self.target):
             conn = psycopg.connect(self.target.conninfo, autocommit=True,
@@ -134,12 +142,12 @@ class PgDatabase:
             conn.execute(f'SET search_path TO "{self.schema}"')
         return conn
 
-    def _session(self) -> psycopg.Connection[Any]:
+    def _session(self) -> psycopg.Connection[Row]:
         if self._conn is None or self._conn.closed or self._conn.broken:
             self._conn, self._ready = self.connect(), False
         return self._conn
 
-    def _check(self, conn: psycopg.Connection[Any], create: bool) -> bool:
+    def _check(self, conn: psycopg.Connection[Row], create: bool) -> bool:
         if self._ready:
             return True
         version = current_version(conn, self.schema)

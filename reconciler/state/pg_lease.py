@@ -33,7 +33,7 @@ from reconciler.state.lease import (
     read_lease,
     write_holder,
 )
-from reconciler.state.pg import LEASE_SPACE, PgDatabase, mapped_errors
+from reconciler.state.pg import LEASE_SPACE, PgDatabase, Row, mapped_errors
 
 _HOLDERS = ("FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 2 "
             "AND classid::bigint = %s AND objid::bigint = %s "
@@ -51,7 +51,7 @@ class PgLease(Lease):
 
     def __init__(self, db: PgDatabase, holder: str, **options: Any):
         super().__init__(db, holder, **options)
-        self._session: psycopg.Connection[Any] | None = None
+        self._session: psycopg.Connection[Row] | None = None
 
     def claim(self, token: str) -> str | None:
         if self._session is None or self._session.closed:

@@ -21,10 +21,10 @@ import difflib
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, MutableSet, Sequence
+from collections.abc import Iterable, Iterator, MutableSet, Sequence
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 from reconciler.config import RawDocument
 from reconciler.config.checks import check_locald, check_services
@@ -109,11 +109,35 @@ def load_schema(fmt: str) -> dict[str, object]:
     return loaded
 
 
+class SchemaError(Protocol):
+    """A jsonschema ``ValidationError``, the attributes read here (jsonschema has no types)."""
+
+    absolute_path: Sequence[str | int]
+    relative_path: Sequence[str | int]
+    schema_path: Sequence[str | int]
+    validator: str  # the failing keyword
+    validator_value: object  # that keyword's value in the schema
+    instance: object
+    schema: object
+    message: str
+    context: list[SchemaError]  # anyOf / oneOf: the branches' errors
+
+
+class SchemaValidator(Protocol):
+    def iter_errors(self, instance: object) -> Iterator[SchemaError]: ...
+
+
 @cache
-def _validator(fmt: str) -> Any:
+def _validator(fmt: str) -> SchemaValidator:
     from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
-    return Draft202012Validator(merged(load_schema(fmt)))
+    # the untyped library's boundary: its validator is read through SchemaValidator
+    validator: SchemaValidator = Draft202012Validator(merged(load_schema(fmt)))
+    return validator
+
+
+def _listed(value: object) -> list[object]:
+    return value if isinstance(value, list) else [value]
 
 
 def _dotted(path: Iterable[object]) -> str:
@@ -139,17 +163,19 @@ def _properties(schema: object) -> list[str]:
     return list(props)
 
 
-def _translate(err: Any, doc: RawDocument) -> list[Diagnostic]:
+def _translate(err: SchemaError, doc: RawDocument) -> list[Diagnostic]:
     """One jsonschema error as diagnostics a person can act on."""
     path = tuple(err.absolute_path)
     where = doc.where(*path)
     kind = err.validator
     if kind == "additionalProperties":
         allowed = _properties(err.schema)
-        extras = [k for k in err.instance if k not in allowed]
+        extras = [k for k in err.instance if k not in allowed] \
+            if isinstance(err.instance, dict) else []
         return [_unknown_key(doc, path, key, allowed) for key in extras]
     if kind == "required":
-        missing = [k for k in err.validator_value if k not in err.instance]
+        present = err.instance if isinstance(err.instance, dict) else {}
+        missing = [k for k in _listed(err.validator_value) if k not in present]
         return [error(f"missing required key '{k}' in {_dotted(path)}", where) for k in missing]
     if kind == "type":
         expected = err.validator_value
@@ -157,7 +183,7 @@ def _translate(err: Any, doc: RawDocument) -> list[Diagnostic]:
         wanted = " or ".join(_TYPE_NAMES.get(str(n), str(n)) for n in names)
         return [error(f"{_dotted(path)}: expected {wanted}, got {_kind(err.instance)}", where)]
     if kind in ("enum", "const"):
-        options = err.validator_value if kind == "enum" else [err.validator_value]
+        options = _listed(err.validator_value) if kind == "enum" else [err.validator_value]
         hint = _suggest(err.instance, [str(o) for o in options])
         listed = ", ".join(json.dumps(o) for o in options)
         return [error(f"{_dotted(path)}: invalid value {json.dumps(err.instance)}", where,
@@ -167,9 +193,10 @@ def _translate(err: Any, doc: RawDocument) -> list[Diagnostic]:
     return [error(f"{_dotted(path)}: {err.message}", where)]
 
 
-def _branches(err: Any, doc: RawDocument, path: tuple[Any, ...]) -> list[Diagnostic]:
+def _branches(err: SchemaError, doc: RawDocument,
+              path: tuple[str | int, ...]) -> list[Diagnostic]:
     """anyOf/oneOf: report inside the branch whose shape matched, else the expected shapes."""
-    groups: dict[Any, list[Any]] = {}
+    groups: dict[str | int, list[SchemaError]] = {}
     for sub in err.context:
         groups.setdefault(sub.schema_path[0] if sub.schema_path else 0, []).append(sub)
     shaped = [subs for subs in groups.values()
@@ -187,7 +214,7 @@ def _branches(err: Any, doc: RawDocument, path: tuple[Any, ...]) -> list[Diagnos
         elif sub.validator == "const":
             expected.append(json.dumps(sub.validator_value))
         elif sub.validator == "enum":
-            expected.extend(json.dumps(v) for v in sub.validator_value)
+            expected.extend(json.dumps(v) for v in _listed(sub.validator_value))
     shown = [e for e in dict.fromkeys(expected) if e != "null"] or ["null"]
     if isinstance(err.instance, str) and all(e.startswith('"') for e in shown):
         options = [json.loads(e) for e in shown]
@@ -207,7 +234,7 @@ def _suggest(value: object, options: list[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-def _unknown_key(doc: RawDocument, path: tuple[Any, ...], key: str,
+def _unknown_key(doc: RawDocument, path: tuple[str | int, ...], key: str,
                  allowed: list[str]) -> Diagnostic:
     hint = _suggest(key, allowed) or (
         "allowed keys: " + ", ".join(sorted(allowed)) if allowed else "")

@@ -12,9 +12,6 @@ anything.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from reconciler.actuators.base import ActuatorContext, foreign_owner
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.spec import PortMapping, spec_of
@@ -22,23 +19,24 @@ from reconciler.errors import UserError
 from reconciler.model.secrets import reveal_env
 from reconciler.model.types import Resource
 from reconciler.transports.docker import errors as de
+from reconciler.transports.docker.client import ContainerConfig, ContainerInfo, ReadAPI
 
 DIFFERENT_SECRET = "(secret: the running container has another value)"
 
 
-def adopted(resource: Resource, ident: str, ctx: ActuatorContext, api: Any,
-            url: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+def adopted(resource: Resource, ident: str, ctx: ActuatorContext, api: ReadAPI,
+            url: str | None) -> tuple[dict[str, object], dict[str, object]]:
     """``(spec, facts)`` to record for the container ``ident`` (an id or a name)."""
     try:
-        inspect: Mapping[str, Any] = api.inspect_container(ident)
+        inspect = api.inspect_container(ident)
     except Exception as exc:
         if de.is_not_found(exc):
             raise UserError(f"no container is called {ident!r}",
                             hint="see `docker ps -a` for ids and names") from None
         with de.engine_errors(url, f"inspecting container {ident}"):
             raise
-    config: Mapping[str, Any] = inspect.get("Config") or {}
-    labels: Mapping[str, str] = config.get("Labels") or {}
+    config = inspect.get("Config") or {}
+    labels = config.get("Labels") or {}
     name = str(inspect.get("Name", "")).lstrip("/")
     owner = foreign_owner(labels.get(cp.LABEL_STATE_ID), labels.get(cp.LABEL_STATE_DIR), ctx)
     if owner is not None:
@@ -49,18 +47,18 @@ def adopted(resource: Resource, ident: str, ctx: ActuatorContext, api: Any,
         raise UserError(f"container {name} was made by reconciler as "
                         f"{labels[cp.LABEL_ADDRESS]}",
                         hint="the next plan re-adopts it from its labels; no import needed")
-    state: Mapping[str, Any] = inspect.get("State") or {}
+    state = inspect.get("State") or {}
     if not state.get("Running"):
         raise UserError(f"container {name} is not running ({state.get('Status', '?')})",
                         hint="start it first (`docker start`), or let apply create it")
     spec = _spec(resource, config, inspect)
-    facts = {"id": str(inspect.get("Id", "")), "name": name,
+    facts: dict[str, object] = {"id": str(inspect.get("Id", "")), "name": name,
              "image": str(config.get("Image", "")), "imported": True}
     return spec, facts
 
 
-def _spec(resource: Resource, config: Mapping[str, Any],
-          inspect: Mapping[str, Any]) -> dict[str, Any]:
+def _spec(resource: Resource, config: ContainerConfig,
+          inspect: ContainerInfo) -> dict[str, object]:
     spec = resource.portable_spec()
     wanted = spec_of(resource.spec)
     spec["image"] = str(config.get("Image", ""))
@@ -86,9 +84,9 @@ def _spec(resource: Resource, config: Mapping[str, Any],
     return spec
 
 
-def _ports(inspect: Mapping[str, Any]) -> list[PortMapping]:
+def _ports(inspect: ContainerInfo) -> list[PortMapping]:
     """The published ports as the spec writes them, sorted by container port."""
-    bound: Mapping[str, Any] = (inspect.get("HostConfig") or {}).get("PortBindings") or {}
+    bound = (inspect.get("HostConfig") or {}).get("PortBindings") or {}
     found: list[PortMapping] = []
     for key, bindings in bound.items():
         port, _, proto = key.partition("/")

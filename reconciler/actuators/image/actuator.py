@@ -12,7 +12,6 @@ uses it; otherwise it is kept, and said so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
 from reconciler.actuators.image.spec import spec_of
@@ -29,6 +28,7 @@ from reconciler.model.changes import (
 )
 from reconciler.model.types import Address, Resource
 from reconciler.transports.docker import build, engines
+from reconciler.transports.docker.client import DockerClient, ImageSummary
 
 LABEL_PROJECT = "io.reconciler.project"
 LABEL_SCOPE = "io.reconciler.scope"
@@ -54,13 +54,13 @@ class ImageActuator:
     def __init__(self) -> None:
         self._engines = engines.DockerEngines()
 
-    def _client(self, ctx: ActuatorContext) -> tuple[Any, str | None]:
+    def _client(self, ctx: ActuatorContext) -> tuple[DockerClient, str | None]:
         engine = engines.engine_of(ctx.transport, ctx.docker_url)
         return self._engines.client(ctx.transport, engine), engine.url
 
-    def _owned(self, ctx: ActuatorContext) -> dict[Address, list[Mapping[str, Any]]]:
+    def _owned(self, ctx: ActuatorContext) -> dict[Address, list[ImageSummary]]:
         client, url = self._client(ctx)
-        found: dict[Address, list[Mapping[str, Any]]] = {}
+        found: dict[Address, list[ImageSummary]] = {}
         for image in build.owned_images(client, url, f"{LABEL_SCOPE}={ctx.scope}"):
             try:
                 address = Address.parse(str((image.get("Labels") or {}).get(LABEL_ADDRESS)))
@@ -70,7 +70,7 @@ class ImageActuator:
                 found.setdefault(address, []).append(image)
         return found
 
-    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, Any]],
+    def observe(self, desired: Sequence[Resource], recorded: Mapping[Address, Mapping[str, object]],
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         result: dict[Address, Observed] = {}
         for address, images in self._owned(ctx).items():
@@ -79,7 +79,8 @@ class ImageActuator:
                 continue  # only leftovers of earlier builds: removed by the next apply
             image = max(tagged, key=lambda i: int(i.get("Created") or 0))
             labels = image.get("Labels") or {}
-            facts: dict[str, Any] = {"image_id": str(image["Id"]), "tag": _tag_of(image)}
+            facts: dict[str, str | dict[str, str]] = {"image_id": str(image["Id"]),
+                                                      "tag": _tag_of(image)}
             owner = foreign_owner(labels.get(LABEL_STATE_ID), labels.get(LABEL_STATE_DIR), ctx)
             if owner is not None:
                 facts[OWNED_BY] = owner
@@ -110,7 +111,7 @@ class ImageActuator:
         return Observed(resource.address, Status.RUNNING, resource.hash(),
                         facts={"image_id": image_id, "tag": spec["tag"]})
 
-    def _remove_unused(self, client: Any, url: str | None, image_id: str, address: Address,
+    def _remove_unused(self, client: DockerClient, url: str | None, image_id: str, address: Address,
                        ctx: ActuatorContext) -> None:
         users = build.users_of(client, url, image_id)
         if users:
@@ -125,6 +126,6 @@ class ImageActuator:
         return Health(HealthStatus.UNHEALTHY, "not built")
 
 
-def _tag_of(image: Mapping[str, Any]) -> str:
+def _tag_of(image: ImageSummary) -> str:
     tags = [t for t in image.get("RepoTags") or [] if t and t != "<none>:<none>"]
     return str(tags[0]) if tags else ""

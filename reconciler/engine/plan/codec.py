@@ -56,7 +56,7 @@ def change_from_json(data: Mapping[str, Any]) -> Change:
     )
 
 
-def to_json(plan: Plan) -> dict[str, Any]:
+def to_json(plan: Plan) -> dict[str, object]:
     """The plan as a JSON-able document (saved with ``plan -out FILE``)."""
     return {
         "format_version": FORMAT_VERSION,

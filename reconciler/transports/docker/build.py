@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
 
 from reconciler.errors import TerminalError
+from reconciler.transports.docker.client import DockerClient, ImageSummary
 from reconciler.transports.docker.errors import engine_errors, is_not_found
 
 __all__ = ["build_image", "owned_images", "remove_image", "tag_labels", "users_of"]
 
 
-def build_image(client: Any, url: str | None, *, context: str, dockerfile: str, tag: str,
+def build_image(client: DockerClient, url: str | None, *, context: str, dockerfile: str, tag: str,
                 target: str | None, args: Mapping[str, str],
                 labels: Mapping[str, str]) -> str:
     """Build ``tag`` from ``context`` with ``dockerfile`` (an absolute path); its image id."""
@@ -39,8 +39,9 @@ def build_image(client: Any, url: str | None, *, context: str, dockerfile: str, 
                                     f"{' '.join(str(chunk['error']).split())[:300]}",
                                     hint=f"the build said: {tail[:300]}" if tail else
                                     "run `docker build` in the context to see every step")
-            if isinstance(chunk.get("stream"), str):
-                said.append(chunk["stream"])
+            line = chunk.get("stream")
+            if isinstance(line, str):
+                said.append(line)
             aux = chunk.get("aux")
             if isinstance(aux, dict) and aux.get("ID"):
                 image_id = str(aux["ID"])
@@ -49,7 +50,7 @@ def build_image(client: Any, url: str | None, *, context: str, dockerfile: str, 
     return image_id
 
 
-def tag_labels(client: Any, url: str | None, tag: str) -> dict[str, str] | None:
+def tag_labels(client: DockerClient, url: str | None, tag: str) -> dict[str, str] | None:
     """The labels of the image ``tag`` names; None when no image has that tag."""
     with engine_errors(url, f"inspecting image {tag}", image=tag):
         try:
@@ -58,25 +59,25 @@ def tag_labels(client: Any, url: str | None, tag: str) -> dict[str, str] | None:
             if is_not_found(exc):
                 return None
             raise
-    return {str(k): str(v) for k, v in ((found.get("Config") or {}).get("Labels")
-                                        or {}).items()}
+    config = found.get("Config")
+    labels = config.get("Labels") if isinstance(config, dict) else None
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
-def owned_images(client: Any, url: str | None, label: str) -> list[Mapping[str, Any]]:
+def owned_images(client: DockerClient, url: str | None, label: str) -> list[ImageSummary]:
     """Every image carrying ``label`` (``key=value``): one list call."""
     with engine_errors(url, "listing images"):
-        found: list[Mapping[str, Any]] = client.api.images(filters={"label": label})
-    return found
+        return client.api.images(filters={"label": label})
 
 
-def users_of(client: Any, url: str | None, image_id: str) -> list[str]:
+def users_of(client: DockerClient, url: str | None, image_id: str) -> list[str]:
     """The names of the containers (any state) made from ``image_id``."""
     with engine_errors(url, f"listing the containers of image {image_id[:19]}"):
         found = client.api.containers(all=True, filters={"ancestor": image_id})
-    return sorted(str((c.get("Names") or [c.get("Id")])[0]).lstrip("/") for c in found)
+    return sorted(str((c.get("Names") or [c.get("Id", "")])[0]).lstrip("/") for c in found)
 
 
-def remove_image(client: Any, url: str | None, image_id: str) -> None:
+def remove_image(client: DockerClient, url: str | None, image_id: str) -> None:
     """Remove the image ``image_id``; one already gone is not an error."""
     with engine_errors(url, f"removing image {image_id[:19]}"):
         try:

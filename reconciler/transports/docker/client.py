@@ -19,8 +19,8 @@ from typing import Protocol, TypedDict
 from reconciler.jsonvalue import JSONValue
 
 __all__ = ["ContainerInfo", "ContainerSummary", "DockerClient", "EngineAPI", "EngineEvent",
-           "EventStream", "ExecInfo", "Images", "NetworkSummary", "PortSummary", "ReadAPI",
-           "VolumeList", "WithId"]
+           "EventStream", "ExecInfo", "ImageSummary", "Images", "NetworkSummary", "PortSummary",
+           "ReadAPI", "VolumeList", "WithId"]
 
 
 
@@ -42,13 +42,30 @@ class ContainerState(TypedDict, total=False):
     Health: HealthState
 
 
+class ContainerConfig(TypedDict, total=False):
+    Image: str
+    Cmd: list[str] | None
+    Env: list[str] | None
+    Labels: dict[str, str] | None
+
+
+class PortBinding(TypedDict, total=False):
+    HostIp: str
+    HostPort: str
+
+
+class HostConfig(TypedDict, total=False):
+    PortBindings: dict[str, list[PortBinding] | None] | None  # "80/tcp" -> its bindings
+
+
 class ContainerInfo(TypedDict, total=False):
     """``GET /containers/{id}/json`` (the keys read; the engine sends more)."""
 
     Id: str
     Name: str
     State: ContainerState
-    Config: dict[str, JSONValue]
+    Config: ContainerConfig
+    HostConfig: HostConfig
 
 
 class PortSummary(TypedDict, total=False):
@@ -95,6 +112,15 @@ class VolumeList(TypedDict, total=False):
     """``GET /volumes``."""
 
     Volumes: list[VolumeSummary] | None
+
+
+class ImageSummary(TypedDict, total=False):
+    """One entry of ``GET /images/json`` (the keys read)."""
+
+    Id: str
+    RepoTags: list[str] | None
+    Labels: dict[str, str] | None
+    Created: int
 
 
 class WithId(TypedDict):
@@ -184,6 +210,12 @@ class EngineAPI(ReadAPI, Protocol):
     def exec_inspect(self, exec_id: str) -> ExecInfo: ...
 
     def inspect_image(self, image: str) -> Mapping[str, JSONValue]: ...
+
+    def images(self, filters: Mapping[str, object] | None = ...) -> list[ImageSummary]: ...
+
+    def build(self, **kwargs: object) -> Iterator[Mapping[str, JSONValue]]: ...
+
+    def remove_image(self, image: str) -> None: ...
 
     def version(self, api_version: bool = ...) -> Mapping[str, JSONValue]: ...
 
