@@ -28,10 +28,15 @@ services:
   web:
     command: "exec sleep 3600"
     working_dir: "{shared}"
-  slow:
-    command: "sleep {delay} && exec sleep 3600"
+  slow:  # ready (its probe passes) {delay} s after it starts: an apply holds the lease so long
+    command: "sleep {delay} && touch {shared}/slow.ready && exec sleep 3600"
     working_dir: "{shared}"
     startup_timeout: 60
+    health_check:
+      command: "test"
+      args: ["-e", "{shared}/slow.ready"]
+      interval: 0.2
+      start_period: 50
 """
 
 
