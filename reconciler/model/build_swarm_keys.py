@@ -4,7 +4,8 @@
 ``health_check`` the container's Healthcheck (``command``: a CMD probe; ``http``: a
 ``wget``-or-``curl`` CMD-SHELL probe run inside each task; times in nanoseconds),
 ``entrypoint`` the container's Command (``command`` stays its Args), named ``volumes`` swarm
-volume mounts and ``networks`` the overlay networks the service joins. Every key is left out
+volume mounts, ``networks`` the overlay networks the service joins and ``stop_signal`` the
+container's StopSignal. Every key is left out
 of the spec when it is not given, so the spec hash of a service that does not use it stays
 the same. What has no meaning on a cluster (a bind mount, a tcp check, ``host``, ``adopt``,
 ``pull``) is an error at its place with a hint. Pure: no I/O.
@@ -16,6 +17,7 @@ import re
 import shlex
 
 from reconciler.config.raw import as_dict, as_list
+from reconciler.config.rules import normalize_signal
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_draft import Draft, argv, number, stringify
 
@@ -24,7 +26,8 @@ _UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 _SIZE = re.compile(r"^([0-9]+(?:\.[0-9]+)?)([kmg]?)b?$")
 _REFUSED = {"host": "a cluster places its tasks itself: use `constraints`",
             "adopt": "swarm services cannot be adopted: remove `adopt`",
-            "pull": "swarm nodes pull the image themselves: remove `pull`"}
+            "pull": "swarm nodes pull the image themselves: remove `pull`",
+            "port": "publish the service with `ports:` (a cluster does not pick a host port)"}
 
 
 def memory_bytes(raw: object) -> int | None:
@@ -60,6 +63,9 @@ def docker_keys(draft: Draft, target: dict[str, object], health: object,
     networks = sorted({str(n) for n in as_list(target.get("networks")) if n})
     if networks:
         out["networks"] = networks
+    signal = normalize_signal(str(target["stop_signal"])) if target.get("stop_signal") else None
+    if signal:
+        out["stop_signal"] = signal
     check = _healthcheck(draft, health, problems)
     if check:
         out["healthcheck"] = check

@@ -78,6 +78,7 @@ class SwarmServiceSpec(TypedDict):
     mounts: NotRequired[list[MountSpec]]
     networks: NotRequired[list[str]]
     healthcheck: NotRequired[HealthcheckSpec]
+    stop_signal: NotRequired[str]
 
 
 def of(spec: Mapping[str, Any]) -> SwarmServiceSpec:
@@ -128,6 +129,8 @@ def _optional(out: SwarmServiceSpec, spec: Mapping[str, Any]) -> None:
                                    read_only=bool(m["read_only"])) for m in spec["mounts"]]
     if spec.get("networks"):
         out["networks"] = [str(n) for n in spec["networks"]]
+    if spec.get("stop_signal"):
+        out["stop_signal"] = str(spec["stop_signal"])
     check = spec.get("healthcheck")
     if check:
         out["healthcheck"] = HealthcheckSpec(

@@ -70,6 +70,7 @@ def service_body(spec: Mapping[str, Any], name: str, marks: Mapping[str, str],
     container = types.ContainerSpec(
         spec["image"], command=spec.get("entrypoint") or None, args=spec["command"] or None,
         healthcheck=types.Healthcheck(**check) if check else None,
+        stop_signal=spec.get("stop_signal") or None,
         mounts=[types.Mount(m["target"], m["source"], type="volume", read_only=m["read_only"])
                 for m in spec.get("mounts") or []] or None,
         env=[f"{k}={v}" for k, v in sorted(env.items())],

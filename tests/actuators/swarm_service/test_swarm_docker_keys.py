@@ -2,9 +2,9 @@
 
 ``cpus``/``memory`` as resource limits, ``health_check`` as the container's Healthcheck,
 ``entrypoint`` as the container's Command (``command`` its Args), named ``volumes`` as volume
-mounts, ``networks`` as attachments with the service's short name as alias; a bind mount, a
-tcp check, ``host``/``adopt``/``pull`` are errors at their place. A service using none of
-them keeps the spec keys (and so the spec hash) it had.
+mounts, ``networks`` as attachments with the service's short name as alias, ``stop_signal`` as
+the StopSignal; a bind mount, a tcp check, ``host``/``adopt``/``pull``/``port`` are errors at
+their place. A service using none of them keeps the spec keys (and so the spec hash) it had.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ services:
     memory: 256m
     volumes: ["data:/var/lib/app", "cache:/cache:ro"]
     networks: [backend]
+    stop_signal: INT
     health_check: {http: "http://127.0.0.1:80/health", interval: 2, timeout: 1, retries: 5,
                    start_period: 3}
 """
@@ -64,7 +65,7 @@ def test_docker_keys_reach_the_spec_and_the_body(tmp_path: Path) -> None:
     body = service_body(spec, "sw_web", {"io.reconciler.scope": "sw"}, {}, alias="web")
     template = body["task_template"]
     container = template["ContainerSpec"]
-    assert container["Command"] == ["/bin/app"]
+    assert container["Command"] == ["/bin/app"] and container["StopSignal"] == "SIGINT"
     assert container["Args"] == ["serve", "--port", "80"]
     assert container["Healthcheck"]["Interval"] == 2_000_000_000
     assert container["Healthcheck"]["Retries"] == 5
@@ -96,6 +97,7 @@ def test_a_command_without_entrypoint_is_the_args(tmp_path: Path) -> None:
     template = service_body(of(spec), "sw_web", {}, {})["task_template"]
     assert template.get("Resources") is None and template.get("Networks") is None
     assert container.get("Healthcheck") is None and container.get("Mounts") is None
+    assert container.get("StopSignal") is None
 
 
 @pytest.mark.parametrize(("entry", "message", "hint"), [
@@ -105,6 +107,7 @@ def test_a_command_without_entrypoint_is_the_args(tmp_path: Path) -> None:
     ("health_check: {tcp: {port: 80}}", "tcp health_check", "nc -z"),
     ("host: box", "'host' of 'web' does not apply to a cluster service", "constraints"),
     ("pull: always", "'pull' of 'web'", "pull the image themselves"),
+    ("port: 8080", "'port' of 'web'", "publish the service with `ports:`"),
 ])
 def test_keys_that_do_not_map_are_refused_at_their_place(tmp_path: Path, entry: str,
                                                          message: str, hint: str) -> None:
