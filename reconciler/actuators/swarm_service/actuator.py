@@ -149,25 +149,25 @@ class SwarmServiceActuator:
                                         hint="remove or rename that service")
             env, refs = swarm_secrets.ensure(client, url, name, spec["env"], resource.secrets,
                                              owner_marks)
-            networks.ensure(client, url, spec.get("networks") or [], owner_marks)
-            alias = resource.address.name
-            with rollout.engine_errors(url, f"deploying service {name}"):
-                if existing is None:
-                    body = service_body(spec, name, owner_marks, env, refs, alias=alias)
-                    service_id = str(client.create_service(**body)["ID"])
-                else:
-                    counter = int((existing["Spec"].get("TaskTemplate") or {})
-                                  .get("ForceUpdate") or 0)
-                    body = service_body(spec, name, owner_marks, env, refs,
-                                        force_update=counter + 1 if force else counter,
-                                        alias=alias)
-                    service_id = str(existing["ID"])
-                    client.update_service(service_id, existing["Version"]["Index"], **body,
-                                          fetch_current_spec=False)
+            with networks.LOCK:  # no prune between a network made and its service
+                networks.ensure(client, url, spec.get("networks") or [], owner_marks)
+                alias = resource.address.name
+                with rollout.engine_errors(url, f"deploying service {name}"):
+                    if existing is None:
+                        body = service_body(spec, name, owner_marks, env, refs, alias=alias)
+                        service_id = str(client.create_service(**body)["ID"])
+                    else:
+                        counter = int((existing["Spec"].get("TaskTemplate") or {})
+                                      .get("ForceUpdate") or 0)
+                        body = service_body(spec, name, owner_marks, env, refs,
+                                            force_update=counter + 1 if force else counter,
+                                            alias=alias)
+                        service_id = str(existing["ID"])
+                        client.update_service(service_id, existing["Version"]["Index"], **body,
+                                              fetch_current_spec=False)
             service, tasks = rollout.wait_converged(client, url, service_id, name,
                                                     spec["replicas"], spec["startup_timeout"])
             swarm_secrets.prune(client, url, owner_marks, {r["name"] for r in refs})
-            networks.prune(client, url, ctx.scope)
         finally:
             client.close()
         return _observed(resource.address, url, service, tasks, ctx)
