@@ -176,7 +176,8 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     ports: list[PortMapping] = []
     if kind == "docker" and target.get("cluster") is not None:
         draft.kind = SWARM_KIND
-        draft.spec = {**swarm_spec(draft, section, target, clusters, problems),
+        draft.spec = {**swarm_spec(draft, section, target, clusters, problems,
+                                         svc.get("health_check")),
                       "startup_timeout": startup}
     elif kind == "docker":
         problems.extend(misplaced_swarm_keys(draft, target))

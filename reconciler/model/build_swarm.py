@@ -4,7 +4,9 @@
 ``docker_host`` the local engine). A docker service that names one of them becomes a
 ``swarm_service`` resource whose spec holds everything the actuator sends to the manager:
 image, command, env, replicas, ``init``, placement constraints, published ports with their mode, the
-restart policy (the ``restart:`` words mapped onto swarm's conditions) and the update config.
+restart policy (the ``restart:`` words mapped onto swarm's conditions), the update config, and
+the docker keys :mod:`.build_swarm_keys` maps (limits, health check, entrypoint, volumes,
+networks; only when given).
 Pure: no I/O.
 """
 
@@ -14,6 +16,7 @@ from reconciler.config.raw import as_dict, as_list
 from reconciler.config.rules import SWARM_KEYS
 from reconciler.errors import Diagnostic, error
 from reconciler.model.build_draft import Draft, argv, parse_ports
+from reconciler.model.build_swarm_keys import docker_keys
 
 SWARM_KIND = "swarm_service"
 # restart: (the container words) -> swarm restart condition
@@ -36,8 +39,9 @@ def misplaced_swarm_keys(draft: Draft, target: dict[str, object]) -> list[Diagno
 
 def swarm_spec(draft: Draft, section: str, target: dict[str, object],
                clusters: dict[str, dict[str, object]],
-               problems: list[Diagnostic]) -> dict[str, object]:
-    """The ``swarm_service`` spec of one service entry (problems appended to ``problems``)."""
+               problems: list[Diagnostic], health: object = None) -> dict[str, object]:
+    """The ``swarm_service`` spec of one service entry (problems appended to ``problems``);
+    ``health`` is the entry's ``health_check`` (see :mod:`.build_swarm_keys`)."""
     name = str(target.get("cluster"))
     if section == "tasks":
         problems.append(error(f"task '{draft.name}' cannot run on cluster {name!r}",
@@ -56,7 +60,8 @@ def swarm_spec(draft: Draft, section: str, target: dict[str, object],
               "protocol": m.get("protocol", "tcp"), "mode": mode} for m in mappings]
     replicas = target.get("replicas")
     per_node = _count(target.get("max_replicas_per_node"))
-    return ({"max_replicas_per_node": per_node} if per_node else {}) | {
+    optional = docker_keys(draft, target, health, problems)
+    return ({"max_replicas_per_node": per_node} if per_node else {}) | optional | {
         "cluster": name,
         "docker_host": str(host) if host else None,
         "image": str(target.get("image") or ""),

@@ -19,7 +19,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
-from reconciler.actuators.swarm_service import rollout
+from reconciler.actuators.swarm_service import networks, rollout
 from reconciler.actuators.swarm_service import secrets as swarm_secrets
 from reconciler.actuators.swarm_service.spec import SwarmServiceSpec, of
 from reconciler.errors import HostUnreachable, TerminalError, TransientError
@@ -149,18 +149,22 @@ class SwarmServiceActuator:
                                         hint="remove or rename that service")
             env, refs = swarm_secrets.ensure(client, url, name, spec["env"], resource.secrets,
                                              owner_marks)
-            with rollout.engine_errors(url, f"deploying service {name}"):
-                if existing is None:
-                    body = service_body(spec, name, owner_marks, env, refs)
-                    service_id = str(client.create_service(**body)["ID"])
-                else:
-                    counter = int((existing["Spec"].get("TaskTemplate") or {})
-                                  .get("ForceUpdate") or 0)
-                    body = service_body(spec, name, owner_marks, env, refs,
-                                        force_update=counter + 1 if force else counter)
-                    service_id = str(existing["ID"])
-                    client.update_service(service_id, existing["Version"]["Index"], **body,
-                                          fetch_current_spec=False)
+            with networks.LOCK:  # no prune between a network made and its service
+                networks.ensure(client, url, spec.get("networks") or [], owner_marks)
+                alias = resource.address.name
+                with rollout.engine_errors(url, f"deploying service {name}"):
+                    if existing is None:
+                        body = service_body(spec, name, owner_marks, env, refs, alias=alias)
+                        service_id = str(client.create_service(**body)["ID"])
+                    else:
+                        counter = int((existing["Spec"].get("TaskTemplate") or {})
+                                      .get("ForceUpdate") or 0)
+                        body = service_body(spec, name, owner_marks, env, refs,
+                                            force_update=counter + 1 if force else counter,
+                                            alias=alias)
+                        service_id = str(existing["ID"])
+                        client.update_service(service_id, existing["Version"]["Index"], **body,
+                                              fetch_current_spec=False)
             service, tasks = rollout.wait_converged(client, url, service_id, name,
                                                     spec["replicas"], spec["startup_timeout"])
             swarm_secrets.prune(client, url, owner_marks, {r["name"] for r in refs})
@@ -184,6 +188,7 @@ class SwarmServiceActuator:
                 client.remove_service(existing["ID"])
             rollout.wait_removed(client, url, str(existing["ID"]))
             swarm_secrets.prune(client, url, ours, set())
+            networks.prune(client, url, ctx.scope)
         finally:
             client.close()
 

@@ -10,11 +10,12 @@ turns it into the keyword arguments of the Docker API's ``create_service`` /
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, NotRequired, TypedDict
 
 from reconciler.errors import TerminalError
 
-__all__ = ["PortSpec", "RestartSpec", "SwarmServiceSpec", "UpdateSpec", "of"]
+__all__ = ["HealthcheckSpec", "LimitsSpec", "MountSpec", "PortSpec", "RestartSpec",
+           "SwarmServiceSpec", "UpdateSpec", "of"]
 
 
 
@@ -37,6 +38,25 @@ class UpdateSpec(TypedDict):
     order: Literal["stop-first", "start-first"]
 
 
+class LimitsSpec(TypedDict, total=False):
+    nano_cpus: int
+    memory_bytes: int
+
+
+class MountSpec(TypedDict):
+    source: str  # a named volume (bind mounts are refused on a cluster)
+    target: str
+    read_only: bool
+
+
+class HealthcheckSpec(TypedDict):
+    test: list[str]  # ["CMD", ...] or ["CMD-SHELL", "..."]
+    interval: int  # nanoseconds
+    timeout: int
+    retries: int
+    start_period: int
+
+
 class SwarmServiceSpec(TypedDict):
     cluster: str
     docker_host: str | None
@@ -52,6 +72,13 @@ class SwarmServiceSpec(TypedDict):
     labels: dict[str, str]
     init: bool
     startup_timeout: float
+    # only there when given (an absent key keeps an older spec's hash)
+    limits: NotRequired[LimitsSpec]
+    entrypoint: NotRequired[list[str]]
+    mounts: NotRequired[list[MountSpec]]
+    networks: NotRequired[list[str]]
+    healthcheck: NotRequired[HealthcheckSpec]
+    stop_signal: NotRequired[str]
 
 
 def of(spec: Mapping[str, Any]) -> SwarmServiceSpec:
@@ -59,7 +86,7 @@ def of(spec: Mapping[str, Any]) -> SwarmServiceSpec:
     try:
         update = spec["update"]
         restart = spec["restart"]
-        return SwarmServiceSpec(
+        out = SwarmServiceSpec(
             cluster=str(spec["cluster"]),
             docker_host=str(spec["docker_host"]) if spec.get("docker_host") else None,
             image=str(spec["image"]),
@@ -80,6 +107,33 @@ def of(spec: Mapping[str, Any]) -> SwarmServiceSpec:
             init=bool(spec.get("init")),
             startup_timeout=float(spec.get("startup_timeout") or 120.0),
         )
+        _optional(out, spec)
+        return out
     except (KeyError, TypeError, ValueError) as exc:
         raise TerminalError(f"malformed swarm service spec ({type(exc).__name__}: {exc})",
                             hint="this is a bug; please report it") from None
+
+
+def _optional(out: SwarmServiceSpec, spec: Mapping[str, Any]) -> None:
+    """The keys a spec holds only when they were given."""
+    if spec.get("limits"):
+        limits = LimitsSpec()
+        for key in ("nano_cpus", "memory_bytes"):
+            if spec["limits"].get(key):
+                limits[key] = int(spec["limits"][key])
+        out["limits"] = limits
+    if spec.get("entrypoint"):
+        out["entrypoint"] = [str(a) for a in spec["entrypoint"]]
+    if spec.get("mounts"):
+        out["mounts"] = [MountSpec(source=str(m["source"]), target=str(m["target"]),
+                                   read_only=bool(m["read_only"])) for m in spec["mounts"]]
+    if spec.get("networks"):
+        out["networks"] = [str(n) for n in spec["networks"]]
+    if spec.get("stop_signal"):
+        out["stop_signal"] = str(spec["stop_signal"])
+    check = spec.get("healthcheck")
+    if check:
+        out["healthcheck"] = HealthcheckSpec(
+            test=[str(a) for a in check["test"]], interval=int(check["interval"]),
+            timeout=int(check["timeout"]), retries=int(check["retries"]),
+            start_period=int(check["start_period"]))

@@ -55,23 +55,37 @@ def engine_errors(url: str | None, what: str) -> Iterator[None]:
 
 def service_body(spec: Mapping[str, Any], name: str, marks: Mapping[str, str],
                  env: Mapping[str, str], secrets: Sequence[Mapping[str, str]] = (),
-                 force_update: int = 0) -> dict[str, Any]:
+                 force_update: int = 0, alias: str | None = None) -> dict[str, Any]:
     """``create_service`` keyword arguments: ``marks`` become service and container labels,
     ``env`` is the container environment, ``secrets`` the swarm secrets mounted (``id``,
     ``name``, ``file``: /run/secrets/FILE), ``force_update`` the task template's counter
-    (a new value redeploys every task)."""
+    (a new value redeploys every task). ``entrypoint`` is the container's Command (it replaces
+    the image's ENTRYPOINT) and ``command`` its Args, as ``docker service create`` sets them;
+    ``limits`` the task's resource limits, ``healthcheck`` the container's (times in ns),
+    ``mounts`` named volumes and ``networks`` the networks joined (``alias``, the service's
+    short name, is its name there: service-name discovery)."""
     from docker import types
 
+    check = spec.get("healthcheck")
     container = types.ContainerSpec(
-        spec["image"], command=spec["command"] or None,
+        spec["image"], command=spec.get("entrypoint") or None, args=spec["command"] or None,
+        healthcheck=types.Healthcheck(**check) if check else None,
+        stop_signal=spec.get("stop_signal") or None,
+        mounts=[types.Mount(m["target"], m["source"], type="volume", read_only=m["read_only"])
+                for m in spec.get("mounts") or []] or None,
         env=[f"{k}={v}" for k, v in sorted(env.items())],
         labels={**spec["labels"], **marks}, init=spec["init"] or None,
         secrets=[types.SecretReference(s["id"], s["name"], filename=s["file"])
                  for s in secrets] or None)
     restart = types.RestartPolicy(condition=spec["restart"]["condition"],
                                   max_attempts=spec["restart"]["max_attempts"])
+    limits = spec.get("limits")
     template = types.TaskTemplate(
         container, restart_policy=restart, force_update=force_update or None,
+        resources=types.Resources(cpu_limit=limits.get("nano_cpus"),
+                                  mem_limit=limits.get("memory_bytes")) if limits else None,
+        networks=[types.NetworkAttachmentConfig(n, aliases=[alias or name])
+                  for n in spec.get("networks") or []] or None,
         placement=types.Placement(constraints=spec["constraints"] or None,
                                   maxreplicas=spec.get("max_replicas_per_node") or None))
     update = spec["update"]
