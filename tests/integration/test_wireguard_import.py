@@ -6,6 +6,8 @@ and keeps every peer as `external_peers`: `apply` sets them (public key, allowed
 endpoint, keepalive, the preshared key piped from the file), the interface's public key is
 the one of the file's private key, the plan after it shows no changes, a peer removed by hand
 is drift that `apply` repairs, and no key from the file appears in any output or the state.
+Then, with the state and ownership mark gone, `import wireguard.<net>@<node> IFACE` takes the
+running interface over untouched and the next plan shows no changes.
 The interface, key directory and socket are removed by name at the end.
 """
 
@@ -100,6 +102,20 @@ def test_imported_peers_and_key_file_are_applied_and_checked(
     cli("apply", "--auto-approve")
     assert peers[2] in wg_host.run(f"wg show {iface} peers").stdout
     assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
+
+    # a running interface the state does not know (state and ownership mark gone) is taken
+    # over by `import ADDRESS IFACE` without being touched: the next plan shows no changes
+    address = f"wireguard.site@{wg_host.name}"
+    cli("state", "rm", address)
+    (KEY_ROOT / iface / "owner").unlink()
+    settings = f"wg show {iface} dump | cut -f 1-4"  # keys, endpoints, IPs: no counters
+    before = wg_host.run(settings).stdout
+    unknown = cli("plan", "--detailed-exitcode")
+    assert unknown.returncode == 2, unknown.stdout  # not in the state: not "no changes"
+    adopted = cli("import", address, iface)
+    assert f"Imported {address} (interface {iface})" in adopted.stdout, adopted.stdout
+    assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
+    assert wg_host.run(settings).stdout == before
 
     blobs = [p.read_bytes() for p in (tmp_path / ".reconciler").rglob("*") if p.is_file()]
     for secret in (private, psk):
