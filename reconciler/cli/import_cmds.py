@@ -46,7 +46,8 @@ def import_resource(
     address: Annotated[str, typer.Argument(
         help="A configured address, e.g. process.api or container.db.")],
     ident: Annotated[str, typer.Argument(
-        metavar="ID", help="The running object: a pid (process), an id or name (container).")],
+        metavar="ID", help="The running object: a pid (process), an id or name (container), "
+                           "an interface name (wireguard).")],
 ) -> None:
     """Adopt a running object into the state as ADDRESS (also `import ADDRESS ID`); never
     starts or stops anything. The next plan shows what differs from the config."""
@@ -62,7 +63,8 @@ def import_resource(
     with project.locked():
         done = import_object(project, wanted, ident)
     what = (f"container {done.facts.get('name')}, {str(done.facts.get('id'))[:12]}"
-            if wanted.kind == "container" else f"pid {done.facts.get('pid')}")
+            if wanted.kind == "container" else f"interface {ident}"
+            if wanted.kind == "wireguard" else f"pid {done.facts.get('pid')}")
     echo(f"Imported {done.address} ({what}); run `reconciler plan` to see what differs from "
          "the config")
 

@@ -40,6 +40,18 @@ class Settings(Strict):
     known_hosts: str | None = Field(default=None, description="known_hosts file for SSH hosts")
 
 
+class ExternalPeer(Strict):
+    """A WireGuard peer that is not a node of the network (a wg-quick `[Peer]`)."""
+
+    public_key: str = Field(description="The peer's public key (base64)")
+    allowed_ips: list[str] = Field(description="The ranges routed to the peer")
+    endpoint: str | None = Field(default=None, description="host:port of the peer")
+    persistent_keepalive: int | None = None
+    preshared_key_file: str | None = Field(
+        default=None, description="File on the node with the preshared key (a bare key or "
+        "the wg-quick file with this peer's PresharedKey); never the key itself")
+
+
 class Node(Strict):
     """A machine of a lan or wireguard network, reached over SSH."""
 
@@ -49,6 +61,11 @@ class Node(Strict):
     ssh_key: str | None = None
     package_deploy: bool | None = None
     address: str | None = Field(default=None, description="Explicit overlay address (wireguard)")
+    private_key_file: str | None = Field(
+        default=None, description="wireguard: file on the node with its private key (a bare "
+        "key or a wg-quick file); reconciler then makes no key of its own")
+    external_peers: list[ExternalPeer] = Field(
+        default_factory=list, description="wireguard: peers of this node outside the network")
 
 
 class Network(Strict):

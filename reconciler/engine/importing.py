@@ -1,12 +1,13 @@
 """``reconciler import ADDRESS ID`` and ``state mv``'s checks: bringing a running object into
 the state, or renaming a record, without touching the world.
 
-Import asks the kind's adopt hook (``reconciler.actuators.<kind>.adopt``: a process by pid,
-a container by id or name) what the running object really is -- the spec to record (the
-config's, with the fields the world shows replaced by their real values) and the facts apply
-would have recorded -- and records it, audited as ``state.import``. The next plan then
-compares the config with that recorded spec: no changes when the object runs as configured,
-else the exact field diffs (and a replace). Nothing is ever started, stopped or signalled.
+Import asks the kind's adopt hook (``reconciler.actuators.<kind>.adopt``: a process by pid, a
+container by id or name, a WireGuard node by its interface name) what the running object really
+is -- the spec to record (the config's, with the fields the world shows replaced by their real
+values) and the facts apply would have recorded -- and records it, audited as ``state.import``.
+The next plan then compares the config with that recorded spec: no changes when the object runs
+as configured, else the exact field diffs (and a replace). Nothing is ever started, stopped or
+signalled.
 An imported container keeps its own name and carries none of our labels: observe claims it by
 the id recorded here, and a replace or delete removes it by that id.
 """
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
 # facts). A container's name and io.reconciler.address label are fixed at creation: under a
 # new address it would be an orphan of the old one and the new one would be created anew.
 MOVABLE = frozenset({"process"})
-IMPORTABLE = frozenset({"process", "container"})
+IMPORTABLE = frozenset({"process", "container", "wireguard"})
 # an `adopt:` object that no longer runs (imported and destroyed since): planned as a create
 GONE = ("no container is called", "no running process has pid", "is not running")
 
@@ -77,9 +78,9 @@ def import_object(project: Project, address: Address, ident: str) -> Imported:
         raise UserError(f"{address.kind} objects cannot be imported yet",
                         hint=f"importable kinds: {', '.join(sorted(IMPORTABLE))}")
     ctx = project.context_for(address)
-    key = "id" if address.kind == "container" else "pid"
+    key = {"container": "id", "wireguard": "interface"}.get(address.kind, "pid")
     taken = {str(r.facts.get(key)) for r in project.store.resources().values()
-             if r.address.kind == address.kind}
+             if r.address.kind == address.kind and r.address.host == address.host}
     spec, facts = _adopted(resource, ident, ctx)
     if str(facts.get(key)) in taken:
         raise UserError(f"{ident} is already in the state under another address",
@@ -106,6 +107,10 @@ def _adopted(resource: Resource, ident: str,
         actuator = load("container")
         assert isinstance(actuator, ContainerActuator)
         return container(resource, ident, ctx, actuator.read_api(ctx), engine_of(ctx).url)
+    if resource.kind == "wireguard":
+        from reconciler.actuators.wireguard.adopt import adopted as interface
+
+        return interface(resource, ident, ctx)
     from reconciler.actuators.process.adopt import adopted
 
     return adopted(resource, ident, ctx)

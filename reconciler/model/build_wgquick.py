@@ -3,11 +3,16 @@
 Every file given is one node of the network (the file stem names the node and, by default,
 the interface). What maps: ``Address`` -> the node's ``address`` and the network's
 ``subnet`` (the IPv4 network of the first file's address), ``ListenPort`` ->
-``listen_port``, ``MTU`` -> ``mtu``, ``PersistentKeepalive`` -> ``persistent_keepalive``,
-peers' ``AllowedIPs`` outside the overlay -> ``allowed_ips``. What has no key of its own is
-returned as notes, each with its file:line: ``PostUp``/``PostDown`` hooks, ``Table = off``,
-``DNS``, hostname endpoints, IPv6 addresses. Private and preshared keys never get here (see
-:mod:`reconciler.config.wgquick`): the notes say which file holds each, by path only.
+``listen_port``, ``MTU`` -> ``mtu``, ``PrivateKey`` -> the node's ``private_key_file`` (the
+file's own path: the key is read there, on the node). Every ``[Peer]`` that is not another
+imported file's node (none is, for one file) becomes one of the node's ``external_peers``
+with its ``PublicKey``, ``AllowedIPs``, ``Endpoint``, ``PersistentKeepalive`` and, for a
+``PresharedKey``, ``preshared_key_file`` (again the file's path). A peer that is another
+imported node gives the network its ``persistent_keepalive`` and, for its ``AllowedIPs``
+outside the overlay, ``allowed_ips``. What has no key of its own is returned as notes, each
+with its file:line: ``PostUp``/``PostDown`` hooks, ``Table = off``, ``DNS``, hostname
+endpoints, IPv6 addresses. Private and preshared keys never get here (see
+:mod:`reconciler.config.wgquick`): only the path of the file that holds them.
 
 A value that cannot be converted (an ``Address`` that is a placeholder such as
 ``${CLIENT_IP}`` or redacted like ``2a0e:b107:xxxx::/48``, a ``ListenPort`` of ``auto``, an
@@ -116,7 +121,9 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
                 if number is not None:
                     entry.setdefault(_NUMBERS[key][0], number)
         if iface.get("privatekey") == [IN_FILE]:
-            notes.append(f"{doc.file}: the private key stays in this file; it was not copied")
+            body["private_key_file"] = str(doc.path.resolve())
+            notes.append(f"{doc.file}: the private key stays in this file (private_key_file); "
+                         "the file must be at that path on the node")
         for hook in HOOKS:
             for line in iface.get(hook, []):
                 notes.append(f"{doc.where('sections', index, hook)}: {hook} hook '{line}' is "
@@ -126,24 +133,21 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
                 notes.append(f"{doc.where('sections', index, key)}: {key} = "
                              f"{iface[key][0]} has no key in networks: (routes and DNS are "
                              "left as the host has them)")
+        own = {a for other in docs if other is not doc for a in _host_routes(other)}
+        external: list[dict[str, Any]] = []
         for peer_index, peer in _sections(doc, "Peer"):
-            if "persistentkeepalive" in peer:
-                seconds = _number(doc, peer_index, "persistentkeepalive",
-                                  peer["persistentkeepalive"][0], problems)
-                if seconds is not None:
-                    entry.setdefault("persistent_keepalive", seconds)
-            extra.update(_split(peer.get("allowedips", [])))
+            ips = _split(peer.get("allowedips", []))
             for endpoint in peer.get("endpoint", []):
-                host = endpoint.rsplit(":", 1)[0].strip("[]")
-                try:
-                    ipaddress.ip_address(host)
-                except ValueError:
+                if not _is_ip(endpoint.rsplit(":", 1)[0].strip("[]")):
                     notes.append(f"{doc.where('sections', peer_index, 'endpoint')}: endpoint "
                                  f"{endpoint} is a host name; it is resolved when the peer "
-                                 "connects, as wg-quick does")
-            if peer.get("presharedkey") == [IN_FILE]:
-                notes.append(f"{doc.where('sections', peer_index, 'presharedkey')}: the "
-                             "preshared key stays in this file; it was not copied")
+                                 "is set, as wg-quick does (drift does not compare it)")
+            if own and own & set(ips):  # another imported node: the network's own peer
+                _internal(doc, peer_index, peer, entry, extra, problems)
+                continue
+            external.append(_external(doc, peer_index, peer, problems))
+        if external:
+            body["external_peers"] = external
     if subnet is not None:
         entry["subnet"] = str(subnet)
     outside = sorted(a for a in extra if subnet is None or not _inside(a, subnet))
@@ -156,6 +160,60 @@ def network_entry(docs: Sequence[RawDocument], name: str, *, ssh_user: str) -> t
         raise ConfigError(problems)
     entry["nodes"] = nodes
     return entry, notes
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _host_routes(doc: RawDocument) -> set[str]:
+    """The /32 routes of ``doc``'s IPv4 addresses (what its peers route to it)."""
+    (_, iface), = _sections(doc, "Interface")
+    found: set[str] = set()
+    for address in _split(iface.get("address", [])):
+        try:
+            net = ipaddress.ip_interface(address)
+        except ValueError:
+            continue
+        if isinstance(net, ipaddress.IPv4Interface):
+            found.add(f"{net.ip}/32")
+    return found
+
+
+def _internal(doc: RawDocument, index: int, peer: dict[str, list[str]], entry: dict[str, Any],
+              extra: set[str], problems: list[Diagnostic]) -> None:
+    """A peer that is another imported node: its keepalive and extra ranges go network-wide."""
+    if "persistentkeepalive" in peer:
+        seconds = _number(doc, index, "persistentkeepalive", peer["persistentkeepalive"][0],
+                          problems)
+        if seconds is not None:
+            entry.setdefault("persistent_keepalive", seconds)
+    extra.update(_split(peer.get("allowedips", [])))
+
+
+def _external(doc: RawDocument, index: int, peer: dict[str, list[str]],
+              problems: list[Diagnostic]) -> dict[str, Any]:
+    """A ``[Peer]`` that is not an imported node, as an ``external_peers`` entry: every value
+    but the preshared key, which is referenced by the file that holds it."""
+    found: dict[str, Any] = {"public_key": (peer.get("publickey") or [""])[0]}
+    if not found["public_key"]:
+        problems.append(error("[Peer] has no PublicKey", doc.where("sections", index),
+                              hint="every wg-quick [Peer] needs PublicKey = <base64 key>"))
+    found["allowed_ips"] = _split(peer.get("allowedips", []))
+    if peer.get("endpoint"):
+        found["endpoint"] = peer["endpoint"][0]
+    if "persistentkeepalive" in peer:
+        seconds = _number(doc, index, "persistentkeepalive", peer["persistentkeepalive"][0],
+                          problems)
+        if seconds:
+            found["persistent_keepalive"] = seconds
+    if peer.get("presharedkey") == [IN_FILE]:
+        found["preshared_key_file"] = str(doc.path.resolve())
+    return found
 
 
 def _inside(cidr: str, subnet: ipaddress.IPv4Network) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from reconciler.actuators.wireguard.spec import WireguardSpec
+from reconciler.model.wireguard_peers import NodeExtras, read_node_extras
 
 DEFAULT_LISTEN_PORT = 51820
 IFNAME_MAX = 15
@@ -45,6 +46,7 @@ class NodeDef:
     host: str      # address or alias of the machine; the WireGuard endpoint host
     index: int     # position in ``nodes:``
     address: str | None = None  # explicit overlay address
+    extras: NodeExtras = field(default_factory=NodeExtras)  # private_key_file, external_peers
 
 
 @dataclass(frozen=True)
@@ -98,8 +100,10 @@ def _nodes(data: Mapping[str, object], problems: list[Problem]) -> list[NodeDef]
             continue
         seen[name] = index
         explicit = item.get("address")
+        extras, issues = read_node_extras(item, ("nodes", index))
+        problems += [Problem(summary, path) for summary, path in issues]
         nodes.append(NodeDef(name, str(item["host"]), index,
-                             str(explicit) if explicit is not None else None))
+                             str(explicit) if explicit is not None else None, extras))
     if not nodes and not problems:
         problems.append(Problem("a wireguard network needs at least one node", ("nodes",)))
     return nodes
@@ -192,6 +196,14 @@ def read_network(name: str, data: Mapping[str, Any], scope: str) -> tuple[
     addresses, more = allocate(subnet, nodes, name)
     problems += more
     for node in nodes:
+        key_file = node.extras.private_key_file
+        if key_file is not None and net.config_path is not None and \
+                net.config_path.replace("{node}", node.name) == key_file:
+            problems.append(Problem(f"node '{node.name}': config_path would overwrite its "
+                                    f"private_key_file {key_file}",
+                                    ("nodes", node.index, "private_key_file"),
+                                    "write the config elsewhere or drop config_path"))
+    for node in nodes:
         ifname = interface_name(net, scope, node.name)
         if not _IFNAME_OK.match(ifname):
             problems.append(Problem(f"interface name {ifname!r} of node '{node.name}' is not "
@@ -243,4 +255,8 @@ def node_specs(net: NetworkDef, scope: str) -> dict[str, WireguardSpec]:
                        "allowed_ips": advertised(net, peer)}
                       for peer in sorted(peers_of(net, node.name))],
         }
+        if node.extras.private_key_file is not None:
+            specs[node.name]["private_key_file"] = node.extras.private_key_file
+        if node.extras.external_peers:
+            specs[node.name]["external_peers"] = list(node.extras.external_peers)
     return specs

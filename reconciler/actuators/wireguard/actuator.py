@@ -14,7 +14,8 @@ name or listen port, or ``--replace``. The private key is made on the node if it
 replace whose only forcing reason is the request makes a new one: key rotation), the interface
 is created if missing (kernel where ``ip link add type wireguard`` works, else wireguard-go),
 and only settings and peers that differ are set with ``wg set``, so other peers' sessions go
-on. Peers
+on. A node with ``private_key_file:`` uses that file (read on the node, never made or
+rotated by reconciler), and its ``external_peers`` are set beside the nodes' entries. Peers
 need each other's public keys, so applying node X also reads each peer's public key on the
 peer's host and installs X's own entry there (removing X's old key after a rotation). A
 per-network lock orders nodes applied in parallel, so every pair ends up configured in one
@@ -34,8 +35,9 @@ from typing import Any
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.wireguard import drift as drift_rules
 from reconciler.actuators.wireguard.keys import (
-    ensure_key_script,
     is_public_key,
+    key_files,
+    key_script,
     owner_path,
     remove_keys_script,
 )
@@ -48,6 +50,7 @@ from reconciler.actuators.wireguard.parse import (
 from reconciler.actuators.wireguard.render import (
     PeerConfig,
     create_script,
+    external_peer,
     interface_commands,
     observe_script,
     peer_args,
@@ -74,20 +77,22 @@ def _run(transport: Transport, script: str, what: str) -> str:
 
 
 def _run_and_report(transport: Transport, steps: Sequence[str], interface: str,
-                    what: str) -> InterfaceReport:
+                    what: str, key_files: Mapping[str, str] | None = None) -> InterfaceReport:
     """Run ``steps`` (silent shell) and report ``interface`` after them: one round trip."""
-    return _run_and_host_report(transport, steps, interface, what).interfaces[interface]
+    return _run_and_host_report(transport, steps, interface, what,
+                                key_files).interfaces[interface]
 
 
 def _run_and_host_report(transport: Transport, steps: Sequence[str], interface: str,
-                         what: str) -> HostReport:
-    script = "\n".join(["set -e", *steps, "set +e", observe_script([interface])])
+                         what: str, key_files: Mapping[str, str] | None = None) -> HostReport:
+    script = "\n".join(["set -e", *steps, "set +e", observe_script([interface], key_files)])
     return parse_report(_run(transport, script, what))
 
 
-def report_of(transport: Transport, interfaces: Sequence[str]) -> HostReport:
+def report_of(transport: Transport, interfaces: Sequence[str],
+              key_files: Mapping[str, str] | None = None) -> HostReport:
     """One round trip: everything about ``interfaces`` on the transport's host."""
-    done = transport.run(["sh", "-c", observe_script(interfaces)], timeout=60)
+    done = transport.run(["sh", "-c", observe_script(interfaces, key_files)], timeout=60)
     if not done.ok:
         raise TransientError(f"observing WireGuard on {transport.host} failed: "
                              f"exit {done.returncode}", retry_after=1.0, hint=HINT)
@@ -137,7 +142,8 @@ class WireguardActuator:
                 specs[address] = WireguardSpec(interface=str(facts["interface"]))
         if not specs:
             return {}
-        report = report_of(ctx.transport, [str(s["interface"]) for s in specs.values()])
+        report = report_of(ctx.transport, [str(s["interface"]) for s in specs.values()],
+                           key_files(list(specs.values())))
         result: dict[Address, Observed] = {}
         for address, spec in specs.items():
             seen = report.interfaces.get(str(spec["interface"]))
@@ -189,11 +195,11 @@ class WireguardActuator:
         steps: list[str] = []
         if before and before.get("interface") not in (None, name):
             steps.append(self._teardown_script(str(before["interface"]), spec_of(before)))
-        steps += [ensure_key_script(name, rotate=rotate), create_script(name),
+        steps += [key_script(spec, rotate), create_script(name),
                   f"printf '%s %s\\n' {shlex.quote(ctx.scope)} {resource.hash()} > "
                   f"{shlex.quote(owner_path(name))}",
                   shell(interface_commands(spec, old, rotated=rotate))]
-        seen = _run_and_report(transport, steps, name, f"creating {name}")
+        seen = _run_and_report(transport, steps, name, f"creating {name}", key_files([spec]))
         public = seen.dump.public_key if seen.dump is not None else ""
         if not is_public_key(public):
             raise TerminalError(f"{name} on {address.host} has no usable public key",
@@ -203,6 +209,7 @@ class WireguardActuator:
         stale = old_key if old_key not in (None, public) and old_key and \
             is_public_key(old_key) else None
         wanted, complete = self._exchange(spec, me, stale, ctx)
+        wanted += [external_peer(p) for p in spec.get("external_peers", [])]
         current = seen.dump
         updates = peer_commands(name, wanted, current)
         if not complete:  # a peer could not be asked: keep entries we cannot account for
@@ -213,7 +220,7 @@ class WireguardActuator:
             transport.write_file(str(spec["config_path"]),
                                  wg_quick_config(spec, wanted).encode(), 0o600)
         final = _run_and_host_report(transport, [shell(updates)], name,
-                                     f"updating the peers of {name}")
+                                     f"updating the peers of {name}", key_files([spec]))
         return self._observed(address, spec, final.interfaces[name], final.now, None,
                               ctx.scope)
 

@@ -4,7 +4,9 @@
 with
 the node spec (see :func:`reconciler.model.wireguard.node_specs`) and returns the reasons, in
 words, that the plan shows: interface down, address or listen port wrong, private key file
-gone, a peer missing, a peer with the wrong endpoint, a stale handshake, an unexpected peer.
+gone, a peer missing, a peer with the wrong endpoint, a stale handshake, an unexpected peer,
+and an external peer (``external_peers:``, matched by public key) missing or with other
+allowed IPs, endpoint (when it is an IP), keepalive or preshared key presence.
 
 Peers are matched to nodes by their allowed IPs (each node routes a distinct range), so drift
 is found on one host without knowing the other nodes' keys. A handshake is stale when the
@@ -13,6 +15,8 @@ older than :data:`STALE_HANDSHAKE` seconds; a peer that never shook hands is not
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 from reconciler.actuators.wireguard.parse import InterfaceReport, PeerDump, normalize_ips
 from reconciler.actuators.wireguard.spec import WireguardSpec
@@ -31,7 +35,44 @@ def match_peers(spec: WireguardSpec, report: InterfaceReport) -> tuple[
         if found is not None:
             matched[str(peer["node"])] = found
     used = {id(p) for p in matched.values()}
-    return matched, [p for p in observed if id(p) not in used]
+    external = {p["public_key"] for p in spec.get("external_peers", [])}
+    return matched, [p for p in observed if id(p) not in used and p.public_key not in external]
+
+
+def _ip_endpoint(endpoint: str) -> bool:
+    """True when ``endpoint`` names an IP (a host name is resolved, so it is not compared)."""
+    host = endpoint.rsplit(":", 1)[0].strip("[]")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def external_drift(spec: WireguardSpec, report: InterfaceReport) -> list[str]:
+    """How the external peers (matched by public key) differ from ``external_peers``."""
+    seen = {p.public_key: p for p in report.dump.peers} if report.dump is not None else {}
+    reasons: list[str] = []
+    for peer in spec.get("external_peers", []):
+        name = f"external peer {peer['public_key'][:8]}..."
+        found = seen.get(peer["public_key"])
+        if found is None:
+            reasons.append(f"{name} missing")
+            continue
+        want_ips = normalize_ips(",".join(peer["allowed_ips"]))
+        if found.allowed_ips != want_ips:
+            reasons.append(f"{name} allowed IPs {','.join(found.allowed_ips) or 'none'} "
+                           f"(want {','.join(want_ips)})")
+        endpoint = peer.get("endpoint")
+        if endpoint and _ip_endpoint(endpoint) and found.endpoint != endpoint:
+            reasons.append(f"{name} endpoint {found.endpoint or 'none'} (want {endpoint})")
+        keepalive = int(peer.get("persistent_keepalive") or 0)
+        if found.keepalive != keepalive:
+            reasons.append(f"{name} keepalive {found.keepalive} (want {keepalive})")
+        if found.has_psk != ("preshared_key_file" in peer):
+            reasons.append(f"{name} preshared key "
+                           f"{'set' if found.has_psk else 'missing'}")
+    return reasons
 
 
 def drift(spec: WireguardSpec, report: InterfaceReport, now: int,
@@ -67,6 +108,7 @@ def drift(spec: WireguardSpec, report: InterfaceReport, now: int,
         age = now - seen.latest_handshake
         if keepalive and seen.latest_handshake and age > stale_after:
             reasons.append(f"peer {node} handshake stale ({age} s ago)")
+    reasons += external_drift(spec, report)
     for unknown in extra:
         reasons.append(f"unexpected peer {unknown.public_key[:8]}... "
                        f"({','.join(unknown.allowed_ips) or 'no allowed IPs'})")

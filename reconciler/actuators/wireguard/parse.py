@@ -30,6 +30,7 @@ class PeerDump:
     rx_bytes: int
     tx_bytes: int
     keepalive: int                # 0 = off
+    has_psk: bool = False         # the key itself is blanked on the host
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,8 @@ def parse_dump(text: str) -> InterfaceDump | None:
         peers.append(PeerDump(
             public_key=cols[0], endpoint=None if cols[2] == "(none)" else cols[2],
             allowed_ips=normalize_ips(cols[3]), latest_handshake=_int(cols[4]),
-            rx_bytes=_int(cols[5]), tx_bytes=_int(cols[6]), keepalive=keepalive))
+            rx_bytes=_int(cols[5]), tx_bytes=_int(cols[6]), keepalive=keepalive,
+            has_psk=cols[1] != "(none)"))
     # head[0] is the private key (blanked on the host): deliberately never kept
     return InterfaceDump(public_key=head[1], listen_port=_int(head[2]), fwmark=head[3],
                          peers=tuple(peers))

@@ -6,23 +6,25 @@ that are new or changed and ``wg set <if> peer <key> remove`` for peers no longe
 Other peers are not touched, so their sessions go on; the interface is never taken down.
 :func:`interface_commands` likewise sets the listen port, address, MTU and link state only
 where they differ. :func:`wg_quick_config` renders an equivalent wg-quick file whose
-``PostUp`` loads the private key from its file on the node (the key is never in the text).
+``PostUp`` loads the private key from its file on the node (the key is never in the text),
+and the preshared keys of external peers likewise.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from reconciler.actuators.wireguard.keys import (
     hidden_dump_script,
     is_public_key,
+    key_from_file_script,
     owner_path,
     private_key_path,
 )
 from reconciler.actuators.wireguard.parse import InterfaceDump, InterfaceReport, normalize_ips
-from reconciler.actuators.wireguard.spec import WireguardSpec
+from reconciler.actuators.wireguard.spec import ExternalPeerSpec, WireguardSpec
 
 Argv = list[str]
 
@@ -35,13 +37,28 @@ class PeerConfig:
     endpoint: str | None
     allowed_ips: tuple[str, ...]
     keepalive: int = 0
+    preshared_key_file: str | None = None  # a path on the node (external peers)
 
 
-def observe_script(interfaces: Iterable[str]) -> str:
+def external_peer(peer: ExternalPeerSpec) -> PeerConfig:
+    return PeerConfig(peer["public_key"], peer.get("endpoint"), tuple(peer["allowed_ips"]),
+                      int(peer.get("persistent_keepalive") or 0),
+                      peer.get("preshared_key_file"))
+
+
+def key_file(spec: WireguardSpec) -> str:
+    """Where the node's private key is: its ``private_key_file`` or reconciler's own."""
+    return str(spec.get("private_key_file") or private_key_path(str(spec["interface"])))
+
+
+def observe_script(interfaces: Iterable[str],
+                   key_files: Mapping[str, str] | None = None) -> str:
     """One shell script reporting every interface (see
-    :mod:`reconciler.actuators.wireguard.parse`)."""
+    :mod:`reconciler.actuators.wireguard.parse`); ``key_files`` are the private key files
+    of interfaces that do not use reconciler's own."""
     parts = ["echo \"@@now $(date +%s)\""]
     for name in sorted(set(interfaces)):
+        key = (key_files or {}).get(name) or private_key_path(name)
         q = shlex.quote(name)
         parts.append("\n".join([
             f"echo '@@if {name}'",
@@ -50,7 +67,7 @@ def observe_script(interfaces: Iterable[str]) -> str:
             f"elif ip link show dev {q} >/dev/null 2>&1; then echo '@@impl kernel';",
             "else echo '@@impl none'; fi",
             f"echo \"@@owner $(cat {shlex.quote(owner_path(name))} 2>/dev/null)\"",
-            f"if [ -s {shlex.quote(private_key_path(name))} ]; then echo '@@key yes'; "
+            f"if [ -s {shlex.quote(key)} ]; then echo '@@key yes'; "
             "else echo '@@key no'; fi",
             "echo '@@dump'", hidden_dump_script(name),
             "echo '@@addr'", f"ip -o -4 addr show dev {q} 2>/dev/null",
@@ -79,8 +96,13 @@ def interface_commands(spec: WireguardSpec, report: InterfaceReport | None,
     commands: list[Argv] = []
     if rotated or dump is None or dump.listen_port != spec["listen_port"] or \
             not is_public_key(dump.public_key):
-        commands.append(["wg", "set", name, "listen-port", str(spec["listen_port"]),
-                         "private-key", private_key_path(name)])
+        if spec.get("private_key_file"):
+            commands.append(["sh", "-c", f"{key_from_file_script(key_file(spec))} | wg set "
+                             f"{shlex.quote(name)} listen-port {spec['listen_port']} "
+                             "private-key /dev/stdin"])
+        else:
+            commands.append(["wg", "set", name, "listen-port", str(spec["listen_port"]),
+                             "private-key", private_key_path(name)])
     current = report.addresses if report is not None else ()
     for address in current:
         if address != spec["address"]:
@@ -114,9 +136,15 @@ def peer_commands(interface: str, wanted: Sequence[PeerConfig],
         seen = have.get(peer.public_key)
         if seen is not None and seen.endpoint == peer.endpoint and \
                 seen.allowed_ips == normalize_ips(",".join(peer.allowed_ips)) and \
-                seen.keepalive == peer.keepalive:
+                seen.keepalive == peer.keepalive and \
+                seen.has_psk == (peer.preshared_key_file is not None):
             continue
         commands.append(["wg", "set", interface, *peer_args(peer)])
+        if peer.preshared_key_file is not None:
+            extract = key_from_file_script(peer.preshared_key_file, "presharedkey",
+                                           peer.public_key)
+            commands.append(["sh", "-c", f"{extract} | wg set {shlex.quote(interface)} peer "
+                             f"{shlex.quote(peer.public_key)} preshared-key /dev/stdin"])
     return commands
 
 
@@ -132,7 +160,16 @@ def wg_quick_config(spec: WireguardSpec, peers: Sequence[PeerConfig]) -> str:
              "[Interface]", f"Address = {spec['address']}", f"ListenPort = {spec['listen_port']}"]
     if spec.get("mtu"):
         lines.append(f"MTU = {spec['mtu']}")
-    lines.append(f"PostUp = wg set %i private-key {private_key_path(name)}")
+    if spec.get("private_key_file"):  # wg-quick runs hooks with bash
+        lines.append(f"PostUp = wg set %i private-key <({key_from_file_script(key_file(spec))})")
+    else:
+        lines.append(f"PostUp = wg set %i private-key {private_key_path(name)}")
+    for peer in peers:
+        if peer.preshared_key_file is not None:
+            extract = key_from_file_script(peer.preshared_key_file, "presharedkey",
+                                           peer.public_key)
+            lines.append(f"PostUp = wg set %i peer {peer.public_key} preshared-key "
+                         f"<({extract})")
     for peer in peers:
         lines += ["", "[Peer]", f"PublicKey = {peer.public_key}",
                   f"AllowedIPs = {', '.join(peer.allowed_ips)}"]

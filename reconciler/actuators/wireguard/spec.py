@@ -4,9 +4,11 @@
 :func:`reconciler.model.wireguard.node_specs` writes and the WireGuard actuator reads
 (through :func:`spec_of`): the network, the interface name, the node's overlay address,
 listen port, MTU, role, endpoint, advertised IPs, keepalive, optional wg-quick config path,
-and one :class:`PeerSpec` per peer. Only ``interface`` is certain: an orphan found in state is
-observed from its interface alone. The mapping itself stays the stored, hashed source of
-truth. Imports nothing but the standard library (the model layer imports it).
+one :class:`PeerSpec` per peer, and (only when configured, so other specs keep their hash)
+the node's own ``private_key_file`` and its :class:`ExternalPeerSpec` peers. Only
+``interface`` is certain: an orphan found in state is observed from its interface alone.
+The mapping itself stays the stored, hashed source of truth. Imports nothing but the
+standard library (the model layer imports it).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, Required, TypedDict, cast
 
-__all__ = ["PeerSpec", "WireguardSpec", "spec_of"]
+__all__ = ["ExternalPeerSpec", "PeerSpec", "WireguardSpec", "spec_of"]
 
 
 class PeerSpec(TypedDict):
@@ -24,6 +26,16 @@ class PeerSpec(TypedDict):
     interface: str
     endpoint: str  # host:listen_port
     allowed_ips: list[str]
+
+
+class ExternalPeerSpec(TypedDict, total=False):
+    """A peer that is not a node of the network (``external_peers:`` of a node)."""
+
+    public_key: Required[str]
+    allowed_ips: Required[list[str]]
+    endpoint: str | None
+    persistent_keepalive: int
+    preshared_key_file: str  # a path on the node, never the key
 
 
 class WireguardSpec(TypedDict, total=False):
@@ -38,6 +50,8 @@ class WireguardSpec(TypedDict, total=False):
     persistent_keepalive: int
     config_path: str | None
     peers: list[PeerSpec]
+    private_key_file: str  # only when set: a path on the node, never the key
+    external_peers: list[ExternalPeerSpec]  # only when there are any
 
 
 def spec_of(spec: Mapping[str, object]) -> WireguardSpec:

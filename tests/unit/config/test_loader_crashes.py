@@ -93,7 +93,8 @@ def test_persistent_keepalive_off_means_disabled(tmp_path: Path) -> None:
 
 def test_keepalive_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
     [line] = _refusal(tmp_path, "[Interface]\nAddress = 198.19.0.1/24\n[Peer]\n"
-                                "PersistentKeepalive = soon\n")
+                                "PersistentKeepalive = soon\n"
+                                "PublicKey = AQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQEBAQE=\n")
     assert line.startswith(f"{tmp_path}/wg0.conf:4:1: error: persistentkeepalive = 'soon'")
 
 

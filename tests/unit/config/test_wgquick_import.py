@@ -20,11 +20,17 @@ def test_fixture_maps_to_a_network_entry_with_notes() -> None:
     assert problems == [] and doc is not None
     assert doc.data["sections"][0]["keys"]["privatekey"] == [IN_FILE]
     entry, notes = network_entry([doc], "lab", ssh_user="deploy")
+    where = str(FIXTURE.resolve())
     assert entry == {"type": "wireguard", "listen_port": 51820, "mtu": 1380,
-                     "persistent_keepalive": 25, "subnet": "198.19.7.0/24",
-                     "allowed_ips": ["198.19.8.0/24"], "interface": "edge",
+                     "subnet": "198.19.7.0/24", "interface": "edge",
                      "nodes": [{"host": "edge", "name": "edge", "ssh_user": "deploy",
-                                "address": "198.19.7.1"}]}
+                                "address": "198.19.7.1", "private_key_file": where,
+                                "external_peers": [{
+                                    "public_key": "pFAKEpubFAKEpubFAKEpubFAKEpubFAKEpubFAKEpu0=",
+                                    "allowed_ips": ["198.19.7.2/32", "198.19.8.0/24"],
+                                    "endpoint": "relay.example.test:51820",
+                                    "persistent_keepalive": 25,
+                                    "preshared_key_file": where}]}]}
     text = "\n".join(notes)
     assert f"{FIXTURE}:3:1: IPv6 address fd00:7::1/64" in text
     assert f"{FIXTURE}:8:1: postup hook" in text and f"{FIXTURE}:7:1: table = off" in text
