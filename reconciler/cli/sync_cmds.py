@@ -102,6 +102,10 @@ def sync(
 
     g = globals_of(ctx)
     use_age_key(age_key_file)
+    if ui and (once or target in ("status", "rollback", "destroy")):
+        raise UserError("--ui serves beside the agent's pull loop, not with "
+                        + ("--once" if once else f"`sync {target}`"),
+                        hint="`reconciler sync REPO_URL --ui` (runs until SIGTERM)")
     if target == "status":
         return _status(g, as_json)
     if target == "destroy":
@@ -117,9 +121,6 @@ def sync(
                           keyring=keyring if verify_signatures else None,
                           max_replace=max_replace, max_delete=max_delete,
                           parallelism=parallelism)
-    if ui and once:
-        raise UserError("--ui serves beside the pull loop, not with --once",
-                        hint="drop --once (the agent then runs until SIGTERM)")
     if ui_port is not None:
         ui_listen = f"{ui_listen.rpartition(':')[0] or '127.0.0.1'}:{ui_port}"
     served = None

@@ -89,3 +89,17 @@ def test_the_plain_dashboard_has_no_sync_panel(tmp_path: Path) -> None:
         assert http.get("/api/sync").status_code == 404
         page = http.get("/").text
         assert "{{sync}}" not in page and 'id="sync"' not in page
+
+
+@pytest.mark.parametrize("args", [["file:///nowhere.git", "--once"], ["status"],
+                                  ["rollback"], ["destroy"]])
+def test_ui_only_beside_the_pull_loop(tmp_path: Path, args: list[str]) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "reconciler", "-C", str(tmp_path), "sync",
+                           *args, "--ui"], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 1, done.stderr
+    assert "--ui serves beside the agent's pull loop" in done.stderr + done.stdout
+    assert not (tmp_path / ".reconciler" / "sync").exists()  # nothing done
