@@ -24,6 +24,7 @@ from reconciler.cli.age_key import AgeKeyFileOpt, use_age_key
 from reconciler.cli.app import CliExit, Globals, app, echo, globals_of
 
 if TYPE_CHECKING:
+    from reconciler.cli.ui_serve import Served
     from reconciler.sync.agent import SyncAgent, SyncOptions
 
 OK_OUTCOMES = ("applied", "in-sync")
@@ -80,6 +81,17 @@ def sync(
     auto_approve: Annotated[bool, typer.Option(
         "--auto-approve", help="`destroy`: do not ask.")] = False,
     age_key_file: AgeKeyFileOpt = None,
+    ui: Annotated[bool, typer.Option(
+        "--ui", help="Serve the live dashboard, with the sync status, from this agent.")]
+    = False,
+    ui_listen: Annotated[str, typer.Option(
+        "--ui-listen", help="HOST:PORT the dashboard serves on (with --ui).")]
+    = "127.0.0.1:8765",
+    ui_port: Annotated[int | None, typer.Option(
+        "--ui-port", min=0, max=65535, help="Just the port of --ui-listen.")] = None,
+    ui_token_file: Annotated[Path | None, typer.Option(
+        "--ui-token-file", dir_okay=False, help="Read the dashboard's access token from FILE "
+        "(default: a random token, printed).")] = None,
 ) -> None:
     """Follow a git branch (or tags): every new commit is validated, planned, checked
     against the budget and policy.yaml, and applied; drift is healed between fetches."""
@@ -90,6 +102,10 @@ def sync(
 
     g = globals_of(ctx)
     use_age_key(age_key_file)
+    if ui and (once or target in ("status", "rollback", "destroy")):
+        raise UserError("--ui serves beside the agent's pull loop, not with "
+                        + ("--once" if once else f"`sync {target}`"),
+                        hint="`reconciler sync REPO_URL --ui` (runs until SIGTERM)")
     if target == "status":
         return _status(g, as_json)
     if target == "destroy":
@@ -105,6 +121,14 @@ def sync(
                           keyring=keyring if verify_signatures else None,
                           max_replace=max_replace, max_delete=max_delete,
                           parallelism=parallelism)
+    if ui_port is not None:
+        ui_listen = f"{ui_listen.rpartition(':')[0] or '127.0.0.1'}:{ui_port}"
+    served = None
+    if ui:  # checked and bound before the loop starts
+        from reconciler.cli.ui_serve import UiOptions, prepare_sync
+
+        served = prepare_sync(g, options.path, UiOptions(listen=ui_listen,
+                                                         token_file=ui_token_file))
     agent = _agent(g, options, ssh, as_json)
     if once:
         outcome = agent.once()
@@ -112,7 +136,7 @@ def sync(
         if outcome not in OK_OUTCOMES:
             raise CliExit(1)
         return None
-    return _serve(agent, listen)
+    return _serve(agent, listen, served)
 
 
 def _agent(g: Globals, options: SyncOptions, ssh: str | None, as_json: bool) -> SyncAgent:
@@ -126,7 +150,7 @@ def _agent(g: Globals, options: SyncOptions, ssh: str | None, as_json: bool) -> 
     return agent
 
 
-def _serve(agent: SyncAgent, listen: str | None) -> None:
+def _serve(agent: SyncAgent, listen: str | None, served: Served | None) -> None:
     from reconciler.sync.webhook import Webhook, parse_listen
 
     hook = Webhook(parse_listen(listen), agent.trigger) if listen else None
@@ -152,12 +176,16 @@ def _serve(agent: SyncAgent, listen: str | None) -> None:
     try:
         if hook is not None:
             hook.start()
+        if served is not None:
+            served.start()
         worker.start()
         while worker.is_alive():
             worker.join(0.5)
     finally:
         if hook is not None:
             hook.stop()
+        if served is not None:
+            served.stop()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         agent.project.store.close()

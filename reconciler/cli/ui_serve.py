@@ -1,5 +1,5 @@
 """Serving the dashboard (reconciler/ui/) from a CLI command: ``ui`` on its own, or ``watch
---ui`` beside the watch loop in the same process.
+--ui`` / ``sync --ui`` beside the watch or pull loop in the same process.
 
 :func:`prepare` checks everything that can be wrong before anything listens (TLS files in
 pairs, a non-loopback address without TLS, the ``ui`` extra, a missing or broken project, a
@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 from reconciler.errors import UserError
 
 if TYPE_CHECKING:
+    from reconciler.cli.common import Globals
     from reconciler.engine.project import Project
+    from reconciler.ui.sync_panel import SyncPanel
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,10 @@ class Served:
             self._thread.join(timeout)
 
 
-def prepare(make_project: Callable[[], Project], options: UiOptions) -> Served:
+def prepare(make_project: Callable[[], Project], options: UiOptions,
+            sync: SyncPanel | None = None) -> Served:
+    """``sync`` (``sync --ui``): serve the agent's panel too; the project may not exist yet
+    (no checkout before the first sync), so it is not checked here."""
     from reconciler.ui.security import Guard, check_exposure, load_token, parse_listen
 
     address = parse_listen(options.listen)
@@ -76,21 +81,41 @@ def prepare(make_project: Callable[[], Project], options: UiOptions) -> Served:
                         hint="pip install 'reconciler[ui]'") from exc
     from reconciler.ui.service import Dashboard
 
-    dashboard = Dashboard(make_project)
-    dashboard.poller.desired()  # a missing or broken project fails here, before serving
+    dashboard = Dashboard(make_project, sync.waiting if sync is not None else None)
+    if sync is None:
+        dashboard.poller.desired()  # a missing or broken project fails here, before serving
     sock = bind(address.host, address.port, options.listen)
-    asgi = build_app(dashboard, Guard(token), interval=options.interval)
+    asgi = build_app(dashboard, Guard(token), interval=options.interval, sync=sync)
     scheme = "https" if tls else "http"
     host = f"[{address.host}]" if ":" in address.host else address.host
     url = f"{scheme}://{host}:{address.port}/?token={token}"
-    banner = [f"reconciler ui: serving {dashboard.poller.directory.resolve()} on "
-              f"{scheme}://{host}:{address.port}/",
+    what = f"the sync agent of {sync.root}" if sync is not None \
+        else str(dashboard.poller.directory.resolve())
+    banner = [f"reconciler ui: serving {what} on {scheme}://{host}:{address.port}/",
               f"open: {url}" if options.token_file is None
               else f"open it with ?token=<the token in {options.token_file}>"]
     config = uvicorn.Config(asgi, log_level="warning",
                             ssl_certfile=str(options.tls_cert) if options.tls_cert else None,
                             ssl_keyfile=str(options.tls_key) if options.tls_key else None)
     return Served(uvicorn.Server(config), sock, url, banner)
+
+
+def prepare_sync(g: Globals, path: str | None, options: UiOptions) -> Served:
+    """``sync --ui``: the dashboard of the agent's checkout (``path`` inside it) with its sync
+    panel, bound and its banner printed (to stderr: ``--json`` keeps stdout to events)."""
+    from reconciler.cli.common import echo
+    from reconciler.sync.control import base_state_dir, project_for, sync_root
+    from reconciler.ui.sync_panel import SyncPanel
+
+    root = sync_root(g.directory, g.session, g.state_dir).absolute()
+    state_dir = base_state_dir(g.directory, g.state_dir)
+    panel = SyncPanel(root, session=g.session, state_dir=state_dir, state_url=g.state)
+    served = prepare(lambda: project_for(root, path, session=g.session, state_dir=state_dir,
+                                         policy_file=g.policy, state_url=g.state,
+                                         lock_timeout=g.lock_timeout), options, sync=panel)
+    for line in served.banner:
+        echo(line, err=True)
+    return served
 
 
 def bind(host: str, port: int, listen: str) -> socket.socket:

@@ -35,6 +35,7 @@ from reconciler.ui.body import BadRequest, json_object, read_limited, text_field
 from reconciler.ui.hub import Hub
 from reconciler.ui.security import COOKIE, Guard
 from reconciler.ui.service import Dashboard
+from reconciler.ui.sync_panel import SyncPanel
 
 STATIC = {"app.js": "text/javascript", "app.css": "text/css"}
 
@@ -80,7 +81,9 @@ def sse(name: str, data: Any) -> str:
     return f"event: {name}\ndata: {json.dumps(data)}\n\n"
 
 
-def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> ASGIApp:
+def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0,
+              sync: SyncPanel | None = None) -> ASGIApp:
+    """``sync`` (``sync --ui``): the page shows the agent's panel and ``/api/sync`` serves it."""
     hub = Hub(dashboard.collect, interval)
 
     async def call(fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -88,8 +91,10 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
 
     async def index(request: Request) -> Response:
         page = resources.files("reconciler.ui").joinpath("static/index.html").read_text()
+        panel = await call(sync.html) if sync is not None else ""
         page = page.replace("{{csrf}}", guard.csrf).replace(
-            "{{project}}", html.escape(str(hub.snapshot.get("project") or "")))
+            "{{project}}", html.escape(str(hub.snapshot.get("project") or ""))).replace(
+            "{{sync}}", panel)
         return HTMLResponse(page, headers={"Cache-Control": "no-store",
                                            "Content-Security-Policy": "default-src 'self'"})
 
@@ -115,6 +120,12 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
                 yield sse("status", snapshot)
         return StreamingResponse(stream(), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store"})
+
+    async def sync_status(request: Request) -> Response:
+        if sync is None:
+            return JSONResponse({"error": "not a sync agent (see `reconciler sync --ui`)"},
+                                status_code=404)
+        return JSONResponse(await call(sync.report))
 
     async def plan(request: Request) -> Response:
         return await guarded(call(dashboard.plan))
@@ -159,7 +170,7 @@ def build_app(dashboard: Dashboard, guard: Guard, *, interval: float = 1.0) -> A
 
     routes = [Route("/", index), Route("/static/{name}", static),
               Route("/api/status", status), Route("/api/events", events),
-              Route("/api/plan", plan), Route("/api/node", node),
+              Route("/api/sync", sync_status), Route("/api/plan", plan), Route("/api/node", node),
               Route("/api/history", history), Route("/api/action", action, methods=["POST"]),
               *logs.routes(dashboard)]
     app = Starlette(routes=routes, lifespan=lifespan,

@@ -20,11 +20,33 @@ if TYPE_CHECKING:
 
 
 class Dashboard:
-    def __init__(self, make_project: Callable[[], Project]):
-        self.make_project = make_project
-        self.poller = make_project()  # the one project the shared poll loop uses
+    """``waiting`` (``sync --ui``) says why there is no project yet (no checkout before the
+    first sync): until it returns None, status passes show it and nothing else is asked of the
+    engine (every other call is a user error naming it)."""
+
+    def __init__(self, make_project: Callable[[], Project],
+                 waiting: Callable[[], str | None] | None = None):
+        self._make = make_project
+        self.waiting = waiting or (lambda: None)
+        self._poller: Project | None = None
         self._lock = threading.Lock()
         self.last_plan: dict[str, Any] | None = None
+
+    def make_project(self) -> Project:
+        """A fresh project (a user error while ``waiting`` says there is none yet)."""
+        why = self.waiting()
+        if why is not None:
+            from reconciler.errors import UserError
+
+            raise UserError(why, hint="the page fills in after the agent's first sync")
+        return self._make()
+
+    @property
+    def poller(self) -> Project:
+        """The one project the shared poll loop uses (made once the project exists)."""
+        if self._poller is None:
+            self._poller = self.make_project()
+        return self._poller
 
     def redact(self, text: str) -> str:
         return self.poller.events.redactor(text)
@@ -33,6 +55,10 @@ class Dashboard:
         """One status pass (observe + health) plus the dependency edges and layout."""
         from reconciler.workflows.status import collect
 
+        why = self.waiting()
+        if why is not None and self._poller is None:
+            return {"project": None, "session": None, "resources": [], "edges": [],
+                    "waiting": why}
         with self._lock:
             rows = collect(self.poller)
             desired, _ = self.poller.desired()

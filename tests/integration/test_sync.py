@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import time
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
@@ -61,6 +62,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def serves(url: str, within: float = 30.0) -> bool:
+    """Whether ``url`` answers 200 (retried: the service has no health check, so "synced"
+    means started, and the server may not listen yet)."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:
+                return answer.status == 200
+        except OSError:
+            if time.monotonic() > deadline:
+                return False
+        time.sleep(0.1)
+
+
 def test_commit_applied_invalid_refused_and_drift_healed(
         tmp_path: Path, repo: GitRepo, scope: str,
         agents: Callable[..., SyncAgent]) -> None:
@@ -70,8 +85,7 @@ def test_commit_applied_invalid_refused_and_drift_healed(
     project = tmp_path / "agent"
     agent = agents(project, repo.url)
     agent.synced(first)
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as answer:
-        assert answer.status == 200
+    assert serves(f"http://127.0.0.1:{port}/")
     web_pid = running_pids(project)["process.web"]
 
     # a new commit, no signal and no webhook: picked up by the interval fetch

@@ -129,7 +129,8 @@ function connect() {
   const source = new EventSource("/api/events");
   source.addEventListener("status", (ev) => {
     snapshot = JSON.parse(ev.data);
-    $("#live").textContent = snapshot.error ? `error: ${snapshot.error}` : `live · poll ${snapshot.polls}`;
+    $("#live").textContent = snapshot.error ? `error: ${snapshot.error}`
+      : snapshot.waiting ? snapshot.waiting : `live · poll ${snapshot.polls}`;
     $("#live").classList.toggle("on", !snapshot.error);
     drawGraph();
     const row = snapshot.resources.find((r) => r.address === selected);
@@ -229,3 +230,13 @@ $("#plan-apply").addEventListener("click", () => shownPlan && act("apply", "", s
 $("#history-refresh").addEventListener("click", loadHistory);
 window.addEventListener("resize", () => requestAnimationFrame(drawEdges));
 connect();
+
+// `sync --ui`: the agent's panel (commit, last error, pin, kept), refreshed from /api/sync
+async function refreshSync() {
+  try {
+    const s = await api("/api/sync");
+    $("#sync-title").textContent = s.commit ? `sync: ${s.commit.slice(0, 12)}` : `sync: ${s.waiting}`;
+    $("#sync-status").textContent = s.text;
+  } catch (err) { $("#sync-title").textContent = `sync: ${err.message}`; }
+}
+if ($("#sync")) setInterval(refreshSync, 2000);
