@@ -43,7 +43,7 @@ def locald(tmp_path: Path) -> Iterator[tuple[Cli, Path, Path]]:
     cli = Cli(project, f"t{os.getpid()}l")
     yield cli, project, key
     cli("destroy", "--auto-approve", expect=None)
-    kill_scope(scope)
+    kill_scope(f"{scope}_{cli.session}")  # the session's scope: what the processes carry
 
 
 def test_locald_toml_env_takes_a_sops_reference(locald: tuple[Cli, Path, Path],
