@@ -109,13 +109,13 @@ def test_imported_peers_and_key_file_are_applied_and_checked(
     cli("state", "rm", address)
     (KEY_ROOT / iface / "owner").unlink()
     settings = f"wg show {iface} dump | cut -f 1-4"  # keys, endpoints, IPs: no counters
-    before = wg_host.run(settings).stdout
+    before = sorted(wg_host.run(settings).stdout.splitlines())  # peers sorted by handshake
     unknown = cli("plan", "--detailed-exitcode")
     assert unknown.returncode == 2, unknown.stdout  # not in the state: not "no changes"
     adopted = cli("import", address, iface)
     assert f"Imported {address} (interface {iface})" in adopted.stdout, adopted.stdout
     assert cli("plan", "--detailed-exitcode").returncode == 0, outputs[-1]
-    assert wg_host.run(settings).stdout == before
+    assert sorted(wg_host.run(settings).stdout.splitlines()) == before
 
     blobs = [p.read_bytes() for p in (tmp_path / ".reconciler").rglob("*") if p.is_file()]
     for secret in (private, psk):
