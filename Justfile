@@ -33,6 +33,12 @@ test-integration:
 bench:
     scripts/bench.sh
 
+# Issue 14's table in one run: each target case beside its peer (scripts/bench.sh installs
+# the peers); `just bench-issue14 --quick` is a smoke run, `--only watch,ssh` a subset.
+bench-issue14 *ARGS:
+    scripts/bench.sh --peers-only
+    {{py}} tests/benchmarks/bench_issue14.py {{ARGS}}
+
 # Only the swarm benchmark: reconciler vs `docker stack deploy` on a three-node swarm of its own.
 bench-swarm:
     {{py}} tests/benchmarks/bench_swarm.py

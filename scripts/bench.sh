@@ -14,6 +14,8 @@ fi
 for peer in pyinfra:pyinfra ansible-playbook:ansible-core; do
   [ -x "$peers/bin/${peer%%:*}" ] || "$peers/bin/pip" install -q "${peer#*:}"
 done
+# `scripts/bench.sh --peers-only`: install the peers and stop (`just bench-issue14` uses them)
+[ "${1:-}" = "--peers-only" ] && exit 0
 .venv/bin/python tests/benchmarks/bench_engine.py --honcho "$peers/bin/honcho" "$@"
 .venv/bin/python tests/benchmarks/bench_ssh.py --peers "$peers/bin"
 .venv/bin/python tests/benchmarks/bench_watch.py --idle "${WATCH_IDLE_SECONDS:-60}"

@@ -65,10 +65,18 @@ class Unparsed(Exception):
 
 class Parser(argparse.ArgumentParser):
     def __init__(self) -> None:
-        super().__init__(add_help=False, allow_abbrev=False, exit_on_error=False)
+        super().__init__(add_help=False, allow_abbrev=False, exit_on_error=False,
+                         formatter_class=fixed_width)
 
     def error(self, message: str) -> NoReturn:
         raise Unparsed(message)
+
+
+def fixed_width(*, prog: str) -> argparse.HelpFormatter:
+    """The formatter of the fast parsers: they never print help (typer answers), and the
+    default width asks shutil (which imports lzma and bz2) for the terminal size at every
+    ``add_argument``."""
+    return argparse.HelpFormatter(prog, width=100)
 
 
 def split_globals(argv: list[str]) -> tuple[list[str], str, list[str]] | None:

@@ -65,7 +65,10 @@ def run_validate(directory: Path, *, session: str | None = None, strict: bool = 
 
 def fast_path(argv: list[str]) -> int | None:
     """Run ``[global options] validate [--strict] [--json]`` without typer; None = not ours."""
-    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    from reconciler.cli.fast import fixed_width
+
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False,
+                                     formatter_class=fixed_width)
     parser.add_argument("-C", "--project", type=Path, default=Path("."))
     parser.add_argument("--session", default=os.environ.get("RECONCILER_SESSION"))
     parser.add_argument("--state-dir", type=Path, default=os.environ.get("RECONCILER_STATE_DIR"))

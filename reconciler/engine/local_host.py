@@ -20,7 +20,6 @@ import glob
 import os
 import pwd
 import re
-import shutil
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -52,6 +51,8 @@ def locate(requirement: str, version: str | None) -> str | None:
     """A required binary: an absolute glob (newest match) or a command on PATH."""
     pattern = requirement.replace("${version}", version or "*")
     if "/" not in pattern:
+        import shutil  # here: shutil (lzma, bz2) is not on a plan's path
+
         return shutil.which(pattern)
     matches = sorted((m for m in glob.glob(pattern) if os.access(m, os.X_OK)), key=_natural)
     return matches[-1] if matches else None

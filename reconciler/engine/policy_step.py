@@ -18,7 +18,6 @@ hook use it; pydantic and CEL load only when a policy file is actually read.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -100,6 +99,8 @@ def state_dir_for(directory: Path, session: str | None, state_dir: Path | None) 
 
 def git_commit(directory: Path) -> str | None:
     """``git rev-parse HEAD`` of the repository holding ``directory``; None when not a repo."""
+    import subprocess  # only a plan with changes looks it up
+
     try:
         found = subprocess.run(["git", "-C", str(directory), "rev-parse", "--verify", "-q",
                                 "HEAD"], capture_output=True, text=True, timeout=10,

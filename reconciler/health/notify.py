@@ -14,7 +14,6 @@ import contextlib
 import hashlib
 import os
 import socket
-import tempfile
 import threading
 from pathlib import Path
 
@@ -25,6 +24,8 @@ def socket_path_for(wanted: Path) -> Path:
     """``wanted`` when it fits in a sockaddr_un, else a short stable path in the temp dir."""
     if len(os.fsencode(str(wanted))) <= MAX_SOCKET_PATH:
         return wanted
+    import tempfile  # random, bisect, ...: only for a socket path too long to bind
+
     digest = hashlib.sha256(os.fsencode(str(wanted))).hexdigest()[:20]
     return Path(tempfile.gettempdir()) / f"reconciler-{digest}.notify"
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, time
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from reconciler.config.policy_yaml import PolicyDocument
 from reconciler.errors import Diagnostic, error
@@ -94,6 +93,8 @@ def _registries_rule(registries: list[str], doc: PolicyDocument, layer: str) -> 
 
 def _windows_rule(model: PolicyFile, doc: PolicyDocument,
                   layer: str) -> tuple[Rule | None, list[Diagnostic]]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # only a policy with windows
+
     windows: list[ChangeWindow] = []
     diags: list[Diagnostic] = []
     for i, win in enumerate(model.change_windows or ()):
