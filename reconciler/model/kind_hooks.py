@@ -44,6 +44,9 @@ def add(kind: str, types: Sequence[str], *, builder: str | None = None,
     for target in (builder, provides, consumes):
         if target is not None:
             _check(target)
+    taken = [t for t in types or (kind,) if t in _builders or t in kind_table.BUILDERS]
+    if builder is not None and taken:
+        raise InternalError(f"services.yaml type {taken[0]!r} is built by another kind")
     if builder is not None:
         _builders.update({t: (kind, builder) for t in types or (kind,)})
     if provides is not None:

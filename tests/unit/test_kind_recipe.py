@@ -61,6 +61,15 @@ def test_a_hook_outside_a_spec_module_is_refused() -> None:
     assert registry.kind("badhook") is None and kind_hooks.builder("badhook") is None
 
 
+def test_a_run_time_kind_cannot_take_a_built_type() -> None:
+    with pytest.raises(InternalError, match="'image' is built by another kind"):
+        registry.register("shadow", FakeActuator(), types=("image",),
+                          builder="testing.recipe_kind.spec:build")
+    assert registry.kind("shadow") is None
+    found = kind_hooks.builder("image")
+    assert found is not None and found[0] == "image"
+
+
 @pytest.fixture
 def recipe() -> Iterator[None]:
     registry.register("recipe", FakeActuator(), types=("recipe", "recipe-alt"),
