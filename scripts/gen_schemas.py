@@ -17,6 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from reconciler.actuators.hooks import table_text  # noqa: E402
 from reconciler.actuators.schema import generate, rules_text  # noqa: E402
 from reconciler.config.schema_export import dumps  # noqa: E402
 from reconciler.policy.schema import render_policy_schema  # noqa: E402
@@ -24,6 +25,7 @@ from reconciler.render.plan_schema import schema_text  # noqa: E402
 
 TARGETS = (ROOT / "schemas", ROOT / "reconciler" / "validate" / "schemas")
 RULES = ROOT / "reconciler" / "config" / "kind_rules.py"
+TABLE = ROOT / "reconciler" / "model" / "kind_table.py"
 
 
 def texts() -> dict[str, str]:
@@ -38,6 +40,7 @@ def files() -> dict[Path, str]:
     """Every generated file -> the exact text it holds."""
     out = {folder / name: text for name, text in texts().items() for folder in TARGETS}
     out[RULES] = rules_text()
+    out[TABLE] = table_text()
     return out
 
 

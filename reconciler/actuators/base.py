@@ -99,6 +99,11 @@ class Kind:
     keeps_stopped: bool = False
     observed_only: bool = False
     schemas: tuple[str, ...] = ()
+    builder: str | None = None
+    types: tuple[str, ...] = ()
+    provides: str | None = None
+    consumes: str | None = None
+    facts: str | None = None
 
 
 class Actuator(Protocol):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.actuators.base import Kind
 from reconciler.errors import InternalError, PlanError
+from reconciler.model import kind_hooks
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -64,16 +65,23 @@ _cache: dict[str, Actuator] = {}
 
 def register(name: str, target: Actuator | str, *, one_shot: bool = False,
              in_place: frozenset[str] | None = None, keeps_stopped: bool = False,
-             schemas: tuple[str, ...] = ()) -> Kind:
+             schemas: tuple[str, ...] = (), builder: str | None = None,
+             types: tuple[str, ...] = (), provides: str | None = None,
+             consumes: str | None = None, facts: str | None = None) -> Kind:
     """Let ``target`` (an actuator, or ``"module:Class"`` to import on first use) manage kind
-    ``name`` with the given diff flags. A built-in kind cannot be shadowed, and a kind is
-    registered once: both are InternalErrors, since only code (never a config file) registers."""
+    ``name`` with the given diff flags and model hooks (see :class:`Kind`; the hooks go to
+    :func:`reconciler.model.kind_hooks.add`, since the model cannot read this registry). A
+    built-in kind cannot be shadowed, and a kind is registered once: both are InternalErrors,
+    since only code (never a config file) registers."""
     if name in _BUILTIN:
         raise InternalError(f"kind {name!r} is built in and cannot be re-registered")
     if name in _added:
         raise InternalError(f"kind {name!r} is already registered")
     declared = Kind(name, target if isinstance(target, str) else "", one_shot=one_shot,
-                    in_place=in_place, keeps_stopped=keeps_stopped, schemas=schemas)
+                    in_place=in_place, keeps_stopped=keeps_stopped, schemas=schemas,
+                    builder=builder, types=types, provides=provides, consumes=consumes,
+                    facts=facts)
+    kind_hooks.add(name, types, builder=builder, provides=provides, consumes=consumes)
     _added[name] = declared
     if not isinstance(target, str):
         _instances[name] = target
@@ -86,6 +94,7 @@ def unregister(name: str) -> None:
     if name in _BUILTIN:
         raise InternalError(f"kind {name!r} is built in and cannot be unregistered")
     _added.pop(name, None)
+    kind_hooks.remove(name)
     _instances.pop(name, None)
     _cache.pop(name, None)
 

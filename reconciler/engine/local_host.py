@@ -17,6 +17,7 @@ with the build's environment.
 from __future__ import annotations
 
 import glob
+import importlib
 import os
 import pwd
 import re
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from reconciler.config.compose_file import ComposeDisk
 from reconciler.engine.sops import SopsFiles
-from reconciler.errors import Diagnostic
+from reconciler.errors import Diagnostic, InternalError
 from reconciler.model import stacks
 from reconciler.model.host import PackageFacts
 
@@ -115,13 +116,16 @@ class LocalHost(ComposeDisk):
         stack, problems = _load_cached(path, path.stat().st_mtime_ns)
         return stack, list(problems)
 
-    def hash_context(self, context: str, dockerfile: str) -> str | None:
-        from reconciler.actuators.image.context import context_hash
+    def fact(self, kind: str, name: str, *args: str) -> object:
+        """Call function ``name`` of kind ``kind``'s ``Kind.facts`` module with ``args``."""
+        from reconciler.actuators import registry
 
-        try:
-            return context_hash(Path(context), Path(dockerfile))
-        except FileNotFoundError:
-            return None
+        declared = registry.kind(kind)
+        module = importlib.import_module(declared.facts) if declared and declared.facts else None
+        answer = getattr(module, name, None) if module is not None else None
+        if not callable(answer) or name.startswith("_"):
+            raise InternalError(f"kind {kind!r} answers no fact {name!r}")
+        return answer(*args)
 
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         from reconciler.model import packaging  # tarfile and gzip only when a project has packages

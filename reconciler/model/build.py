@@ -34,6 +34,7 @@ from reconciler.model.build_resolve import Resolver
 from reconciler.model.build_stacks import expand_stacks
 from reconciler.model.build_wireguard import overlay_addresses, wireguard_resources
 from reconciler.model.host import BuildHost, NoHost
+from reconciler.model.kind_hooks import link
 from reconciler.model.readers import project_of, read_drafts
 from reconciler.model.secrets import DEFAULT_KEY
 from reconciler.model.types import Address, Dependency, DesiredState, Resource
@@ -219,6 +220,10 @@ def _wireguard(b: _Build) -> None:
     b.diagnostics += problems + b.resolver_diagnostics
 
 
+def _link(b: _Build) -> None:
+    b.resources = link(b.resources)
+
+
 STEPS: tuple[Callable[[_Build], None], ...] = (
     _read,  # every document through its format's reader (model/readers.py READERS)
     _stacks,  # `uses:` stacks expanded into drafts
@@ -228,6 +233,7 @@ STEPS: tuple[Callable[[_Build], None], ...] = (
     _dependencies,  # depends_on -> Dependencies; unknown names, cycles
     _resolve,  # every value interpolated; drafts frozen into Resources
     _wireguard,  # WireGuard networks
+    _link,  # what a resource names that another provides (kind_hooks: an image's tag)
 )
 
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from reconciler.actuators.attached.spec import attached_spec
 from reconciler.actuators.container.spec import PortMapping
-from reconciler.actuators.file.spec import FileFields
 from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
@@ -38,7 +37,6 @@ from reconciler.model.build_draft import (
     stringify,
     volumes_of,
 )
-from reconciler.model.build_image import image_draft, link_images
 from reconciler.model.build_swarm import (
     SWARM_KIND,
     clusters_of,
@@ -46,6 +44,7 @@ from reconciler.model.build_swarm import (
     swarm_spec,
 )
 from reconciler.model.host import BuildHost
+from reconciler.model.kind_hooks import Build, builder
 from reconciler.model.sops_refs import SopsProblem, SopsRef, resolve_file
 from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
 
@@ -212,8 +211,8 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
         from reconciler.model.build_package import package_spec
 
         draft.spec = dict(package_spec(draft, target, problems, host))
-    elif kind == "image":
-        image_draft(draft, target, problems, host)
+    elif (built := builder(kind)) is not None:  # a kind's own builder (Kind.builder)
+        _built(draft, target, built, problems, host)
         return draft
     elif kind in ("docker-attach", "process-attach"):  # attached, not managed
         draft.kind, draft.host = "attached", str(target.get("host") or LOCAL_HOST)
@@ -224,11 +223,6 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
             container=str(target["container"]) if target.get("container") else None,
             process=str(target["process_name"]) if target.get("process_name") else None,
             pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None))
-    elif kind == "file":
-        draft.kind = "file"
-        draft.host = str(target.get("host") or LOCAL_HOST)
-        draft.spec = dict(_file_spec(draft, target, problems))
-        return draft
     else:
         draft.kind = "task" if section == "tasks" else "process"
         draft.host = str(target.get("host") or LOCAL_HOST)  # any process may name a host
@@ -247,25 +241,21 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     return draft
 
 
-def _file_spec(draft: Draft, target: dict[str, object],
-               problems: list[Diagnostic]) -> FileFields:
-    """``{path, content, source, mode, owner}`` of a ``type: file`` entry (paths absolute)."""
-    path = str(target.get("path") or "")
-    if draft.host == LOCAL_HOST and path:
-        path = absolute(draft.doc, path)
-    elif path and not path.startswith("/"):
-        problems.append(error(f"file '{draft.name}' on host {draft.host}: path {path!r} is "
-                              "not absolute", draft.where("path"), hint="use an absolute path"))
-    if target.get("content") is not None and target.get("source") is not None:
-        problems.append(error(f"file '{draft.name}' has both `content` and `source`",
-                              draft.where("source"), hint="keep one of them"))
-    source = target.get("source")
-    mode = str(target.get("mode") or "0644")
-    return {"path": path,
-            "content": None if target.get("content") is None else str(target["content"]),
-            "source": absolute(draft.doc, str(source)) if source else None,
-            "mode": mode.rjust(4, "0"),
-            "owner": str(target["owner"]) if target.get("owner") else None}
+def _built(draft: Draft, target: dict[str, object], built: tuple[str, Build],
+           problems: list[Diagnostic], host: BuildHost) -> None:
+    """Make ``draft`` the resource a kind's builder builds (on the entry's ``host``, this
+    machine by default); ``fact`` asks the host for what the builder needs."""
+    draft.kind, build = built
+    draft.host = str(target.get("host") or LOCAL_HOST)
+    kind = draft.kind
+
+    def fact(name: str, *args: str) -> object:
+        return host.fact(kind, name, *args)
+
+    spec, found = build(target, absolute(draft.doc, None), fact)
+    draft.spec = dict(spec)
+    problems.extend(error(f"{kind} '{draft.name}': {message}", draft.where(key), hint=hint)
+                    for key, message, hint in found)
 
 
 def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], list[Diagnostic]]:
@@ -293,5 +283,4 @@ def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], lis
             if isinstance(svc, dict):
                 drafts.append(_service(doc, section, str(name), svc, settings, problems,
                                        host, clusters))
-    link_images(drafts)
     return drafts, problems

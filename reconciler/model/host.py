@@ -3,10 +3,10 @@
 model.build does no I/O. What it needs to know about the machine it plans for -- whether a
 stack's server binaries exist here (``locate``), whether a user exists and where its home is,
 the effective uid, the stack catalog, the checked, content-hashed package directories of
-``type: package`` services, SOPS-encrypted files (key names; values decrypted in memory
-when the build may), and the Compose files of the project (which exist, their parsed
-documents, the env files they interpolate from, and their symlink-resolved paths) -- comes
-through one ``BuildHost`` that the caller passes in.
+``type: package`` services, the facts a kind's builder asks for (``fact``), SOPS-encrypted
+files (key names; values decrypted in memory when the build may), and the Compose files of the
+project (which exist, their parsed documents, the env files they interpolate from, and their
+symlink-resolved paths) -- comes through one ``BuildHost`` that the caller passes in.
 
 - :class:`reconciler.engine.local_host.LocalHost` is the real one: the single impure adapter, kept
   outside this pure layer (the pipeline, ``validate`` and the pre-commit hook pass it);
@@ -92,9 +92,10 @@ class BuildHost(ComposeHost, SopsHost, Protocol):
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         """The package in ``directory`` checked and hashed; None with problems if unusable."""
 
-    def hash_context(self, context: str, dockerfile: str) -> str | None:
-        """``sha256:...`` of an image build context (``.dockerignore`` respected) and its
-        Dockerfile; None when either is missing."""
+    def fact(self, kind: str, name: str, *args: str) -> object:
+        """What kind ``kind``'s builder asks of the machine (``fact(name, *args)``): the real
+        host answers with the function ``name`` of the kind's ``Kind.facts`` module (an image's
+        context hash: ``image/context.py``), so no kind needs a method here."""
 
 
 class NoHost:
@@ -134,8 +135,8 @@ class NoHost:
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         raise self._missing(f"to read the package in {directory}")
 
-    def hash_context(self, context: str, dockerfile: str) -> str | None:
-        raise self._missing(f"to hash the build context {context}")
+    def fact(self, kind: str, name: str, *args: str) -> object:
+        raise self._missing(f"the fact {name!r} of kind {kind!r}")
 
     def resolve(self, path: Path) -> Path:
         raise self._missing(f"to resolve {path}")

@@ -3,7 +3,8 @@
 Builds FROM the local test image (no registry): create, a no-op plan, an ignored file's edit
 (no change), a context file's edit (a rebuild, and the container running the tag replaced
 after it), a build arg's change (a rebuild), and destroy (the image kept while another
-container uses it, removed once none does). Every object is registered with the
+container uses it, removed once none does); a Compose service whose ``image:`` names the tag
+is recreated on the new build after a rebuild. Every object is registered with the
 ``docker_cleanup`` fixture and removed by name or id when the test ends.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from infra.components import require
 from infra.docker_env import DockerCleanup
 
 from reconciler.engine.project import Project
@@ -145,3 +147,44 @@ def test_a_tag_held_by_an_image_not_ours_is_not_taken(project_dir: Path, docker_
     messages = [r.message for r in result.root_causes()]
     assert any(f"image {tag} exists and is not ours" in m for m in messages), messages
     assert image_id(docker_client, tag) == image_id(docker_client, busybox_image)
+
+
+def test_a_compose_service_naming_the_tag_is_recreated_after_a_rebuild(
+        project_dir: Path, docker_client: Any, docker_cleanup: DockerCleanup,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    require("docker", "compose-v2")
+    monkeypatch.setenv("RECONCILER_COMPOSE", "v2")
+    tag = f"{project_dir.name}:1"
+    compose_project = docker_cleanup.compose_project(f"{project_dir.name}_shop")
+    (project_dir / "compose.yaml").write_text(
+        f"services:\n  web:\n    image: {tag}\n    command: [sleep, '3600']\n"
+        "    stop_grace_period: 1s\n")
+    (project_dir / "services.yaml").write_text(
+        f"name: {project_dir.name}\nservices:\n"
+        f"  app-image:\n    type: image\n    tag: {tag}\n    context: ctx\n"
+        f"  shop:\n    type: compose\n    files: [compose.yaml]\n")
+    project = Project(project_dir, state_dir=project_dir / ".state")
+    assert actions(project) == {"image.app-image": Action.CREATE,
+                                "compose.shop.web": Action.CREATE}
+    apply(project)
+    first = image_id(docker_client, tag)
+    docker_cleanup.image(first)
+
+    def web() -> str:
+        [found] = docker_client.api.containers(all=True, filters={
+            "label": [f"com.docker.compose.project={compose_project}",
+                      "com.docker.compose.service=web"]})
+        return str(found["Id"])
+
+    assert running_image(docker_client, web()) == first
+    assert set(actions(project).values()) == {Action.NOOP}
+
+    (project_dir / "ctx" / "app.txt").write_text("two\n")  # Compose's own hash stays
+    assert actions(project) == {"image.app-image": Action.REPLACE,
+                                "compose.shop.web": Action.REPLACE}
+    apply(project)
+    second = image_id(docker_client, tag)
+    docker_cleanup.image(second)
+    assert second != first and running_image(docker_client, web()) == second
+    assert set(actions(project).values()) == {Action.NOOP}
+    apply(project, destroy=True)

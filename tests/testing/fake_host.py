@@ -32,7 +32,8 @@ class FakeHost:
     ``<stack_dir>/<name>.yaml``; ``packages`` maps a package directory to its facts or to
     its problems; ``files`` maps an absolute path to the text of a Compose or env file there
     (no symlinks: ``resolve`` only makes a path absolute and normal); ``sops`` maps an
-    encrypted file to its clear key paths and values. The ``.yaml`` / ``.yml``
+    encrypted file to its clear key paths and values; ``facts`` answers ``fact(kind, name,
+    *args)`` (a kind builder's questions). The ``.yaml`` / ``.yml``
     ones are parsed here, up front, as the stacks are (ruamel globs its plug-in directory
     whenever it builds a parser, which a no-I/O guard around the build would catch).
     """
@@ -45,6 +46,7 @@ class FakeHost:
     files: Mapping[Path, str] = field(default_factory=dict)
     stack_dir: Path = Path("/fake/stacks")
     sops: Mapping[Path, Mapping[str, str]] = field(default_factory=dict)  # file -> key -> clear
+    facts: Mapping[tuple[str, ...], object] = field(default_factory=dict)  # (kind, name, *args)
     asked: list[str] = field(default_factory=list)  # every question, in order
     _parsed: dict[Path, tuple[RawDocument | None, list[Diagnostic]]] = field(
         init=False, default_factory=dict, repr=False)
@@ -80,9 +82,12 @@ class FakeHost:
         stack = self.stacks.get(path.stem)
         return (stack, []) if stack is not None else (None, [])
 
-    def hash_context(self, context: str, dockerfile: str) -> str | None:
-        self.asked.append(f"context {context}")
-        return f"sha256:{context}"
+    def fact(self, kind: str, name: str, *args: str) -> object:
+        """``facts[(kind, name, *args)]``; without one, ``sha256:<args joined>`` (a digest
+        that changes with the arguments, like a content hash of a path would)."""
+        key = (kind, name, *args)
+        self.asked.append("fact " + " ".join(key))
+        return self.facts.get(key, "sha256:" + ",".join(args))
 
     def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
         self.asked.append(f"package {directory}")

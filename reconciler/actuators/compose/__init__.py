@@ -3,4 +3,5 @@
 from reconciler.actuators.base import Kind
 
 KIND = Kind("compose", "reconciler.actuators.compose.actuator:ComposeActuator",
-            schemas=("reconciler.actuators.compose.schema:ComposeTarget",))
+            schemas=("reconciler.actuators.compose.schema:ComposeTarget",),
+            consumes="reconciler.actuators.compose.spec:consumes")

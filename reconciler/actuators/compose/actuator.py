@@ -3,7 +3,8 @@
 Observe costs two commands per Compose project, whatever its size: ONE ``docker ps -a``
 filtered by the project label and ONE ``config --hash='*'``. A running container whose
 ``com.docker.compose.config-hash`` label equals the hash Compose computes for the desired
-file is in sync (``Observed.spec_hash == resource.hash()``); otherwise its spec hash is
+file (and whose recorded ``image_build`` is the spec's: a rebuilt ``type: image``) is in sync
+(``Observed.spec_hash == resource.hash()``); otherwise its spec hash is
 ``compose:<running hash>``, so the generic diff plans a replace with "spec changed".
 A container made from another checkout's files gets the ``owned_by`` fact (compose/owner.py).
 Apply runs ``up -d --no-deps <service>`` (``--force-recreate`` on replace; the plan orders
@@ -98,13 +99,19 @@ def _spellings(rows: Sequence[PsRow], ctx: ActuatorContext) -> dict[str, str]:
 
 
 def observed_from_rows(address: Address, rows: Sequence[PsRow], project: _Project,
-                       desired_hash: str | None, adopted: bool) -> Observed:
-    """Pure: the Observed of one Compose service from its containers and Compose's hash."""
+                       desired_hash: str | None, adopted: bool,
+                       image_build: object = None) -> Observed:
+    """Pure: the Observed of one Compose service from its containers and Compose's hash.
+
+    ``image_build`` is the build digest of the image the containers were made from (the
+    spec's at apply, recorded in the facts since): Compose's hash does not change when a
+    ``type: image`` resource rebuilds the tag, so a spec whose digest differs is out of sync."""
     resource = project.desired.get(rows[0].service)
     stopped = [r for r in rows if r.state != "running"]
     row = stopped[0] if stopped else rows[0]
     in_sync = (resource is not None and desired_hash is not None
-               and all(r.config_hash == desired_hash for r in rows))
+               and all(r.config_hash == desired_hash for r in rows)
+               and resource.spec.get("image_build") in (None, image_build))
     spec_hash = resource.hash() if in_sync and resource is not None \
         else f"compose:{row.config_hash}"
     status, reason = Status.RUNNING, ""
@@ -119,6 +126,8 @@ def observed_from_rows(address: Address, rows: Sequence[PsRow], project: _Projec
              "files": list(project.files or row.config_files), "working_dir": origin(row),
              "profiles": project.profiles,
              "env_file": project.env_file, "image": row.image, "ports": row.ports}
+    if image_build is not None:
+        facts["image_build"] = image_build
     return Observed(address, status, spec_hash, exit_code=row.exit_code, reason=reason,
                     health=health, facts=facts, adopted=adopted)
 
@@ -244,7 +253,9 @@ class ComposeActuator:
             for service, found in by_service.items():
                 address = project.address(service)
                 seen = observed_from_rows(address, found, project, hashes.get(service),
-                                          adopted=address not in recorded)
+                                          adopted=address not in recorded,
+                                          image_build=recorded.get(address, {}).get(
+                                              "image_build"))
                 owner = foreign_origin(found, known, spellings)
                 if owner is not None:  # made from another checkout's files
                     seen = replace(seen, facts={**seen.facts, OWNED_BY: owner})
@@ -276,7 +287,7 @@ class ComposeActuator:
         view = _Project(project, resource.address.name[: -len(service) - 1],
                         list(spec.files), list(spec.profiles), spec.env_file, {service: resource})
         return observed_from_rows(resource.address, rows, view, rows[0].config_hash,
-                                  adopted=False)
+                                  adopted=False, image_build=resource.spec.get("image_build"))
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
         container = observed.facts.get("container_id")

@@ -3,7 +3,10 @@
 model.build_compose writes the spec as a JSON-able mapping (the hashed and stored source of
 truth); :meth:`ComposeSpec.of` is the parse boundary the Compose actuator reads it (and a
 last-applied spec) through, the only place a key is looked up by string. :class:`ComposeFields`
-is the stored shape itself, the keys model.compose writes.
+is the stored shape itself, the keys model.compose writes. :func:`consumes` (``Kind.consumes``)
+names the ``image:`` of a service without ``build:``: when a ``type: image`` resource builds
+that tag, the service depends on it and carries its build digest as ``image_build``, so a
+rebuild recreates it (the actuator compares it with the one it recorded at apply).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any, NotRequired, TypedDict
 
 from reconciler.jsonvalue import JSONObject
 
-__all__ = ["ComposeFields", "ComposeSpec"]
+__all__ = ["ComposeFields", "ComposeSpec", "consumes"]
 
 
 class ComposeFields(TypedDict):
@@ -26,6 +29,7 @@ class ComposeFields(TypedDict):
     profiles: list[str]
     definition: JSONObject  # the merged service body (secret env values masked)
     env_file: NotRequired[str]  # absolute; only when the entry names one
+    image_build: NotRequired[str]  # the digest of the resource providing its image (consumes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +52,12 @@ class ComposeSpec:
                    files=tuple(str(f) for f in spec.get("files", [])),
                    profiles=tuple(str(p) for p in spec.get("profiles", [])),
                    env_file=None if env_file is None else str(env_file))
+
+
+def consumes(spec: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The image a Compose service runs and does not build, as ``(namespace, name, field)``."""
+    definition = spec.get("definition")
+    if not isinstance(definition, Mapping) or definition.get("build") is not None:
+        return []
+    image = definition.get("image")
+    return [("docker-image", image, "image_build")] if isinstance(image, str) and image else []

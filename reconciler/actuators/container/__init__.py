@@ -4,4 +4,5 @@ from reconciler.actuators.base import Kind
 
 KIND = Kind("container", "reconciler.actuators.container.actuator:ContainerActuator",
             keeps_stopped=True,
-            schemas=("reconciler.actuators.container.schema:DockerTarget",))
+            schemas=("reconciler.actuators.container.schema:DockerTarget",),
+            consumes="reconciler.actuators.container.spec:consumes")

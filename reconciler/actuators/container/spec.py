@@ -5,7 +5,10 @@ services.yaml ``type: docker``, locald ``container``, vendetta ``docker:``; a ``
 task adds ``kind: container``) and the container actuator reads through :func:`spec_of`.
 Keys that are left out at their default (``init``, ``cpus``, ``memory``, ``pull``,
 ``networks``) keep the spec hash of containers that do not use them. The mapping itself stays
-the stored, hashed source of truth. Imports nothing but the standard library (the model layer
+the stored, hashed source of truth. :func:`consumes` (``Kind.consumes``) says the container
+runs the image its ``image`` names: when a ``type: image`` resource builds that tag, the
+container depends on it and carries its build digest as ``image_build`` (see
+:mod:`reconciler.model.kind_hooks`). Imports nothing but the standard library (the model layer
 imports it).
 """
 
@@ -14,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, NotRequired, Required, TypedDict, cast
 
-__all__ = ["ContainerSpec", "PortMapping", "spec_of"]
+__all__ = ["ContainerSpec", "PortMapping", "consumes", "spec_of"]
 
 
 class PortMapping(TypedDict):
@@ -54,7 +57,7 @@ class ContainerSpec(TypedDict, total=False):
     shutdown_timeout: float
     startup_timeout: float
     kind: Literal["container"]  # only on a ``type: docker`` task
-    image_build: str  # the build digest of the `type: image` entry whose tag it runs
+    image_build: str  # the build digest of the resource that provides its image (consumes)
 
 
 def spec_of(spec: Mapping[str, object]) -> ContainerSpec:
@@ -63,3 +66,9 @@ def spec_of(spec: Mapping[str, object]) -> ContainerSpec:
     The builders write it as a :class:`ContainerSpec`, so this is the one place the stored
     mapping is taken at its word; ``image`` is the only key every spec has."""
     return cast(ContainerSpec, spec)
+
+
+def consumes(spec: Mapping[str, object]) -> list[tuple[str, str, str]]:
+    """The image a container runs, as ``(namespace, name, field)`` (``Kind.consumes``)."""
+    image = spec.get("image")
+    return [("docker-image", image, "image_build")] if isinstance(image, str) and image else []

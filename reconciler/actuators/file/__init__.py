@@ -8,4 +8,5 @@ from reconciler.actuators.base import Kind
 
 KIND = Kind("file", "reconciler.actuators.file.actuator:FileActuator",
             in_place=frozenset({"path"}),
-            schemas=("reconciler.actuators.file.schema:FileTarget",))
+            schemas=("reconciler.actuators.file.schema:FileTarget",),
+            builder="reconciler.actuators.file.spec:build")

@@ -9,4 +9,7 @@ other container uses it.
 from reconciler.actuators.base import Kind
 
 KIND = Kind("image", "reconciler.actuators.image.actuator:ImageActuator",
-            schemas=("reconciler.actuators.image.schema:ImageTarget",))
+            schemas=("reconciler.actuators.image.schema:ImageTarget",),
+            builder="reconciler.actuators.image.spec:build",
+            provides="reconciler.actuators.image.spec:provides",
+            facts="reconciler.actuators.image.context")

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Ignore", "context_hash", "pattern_regex"]
+__all__ = ["Ignore", "context_digest", "context_hash", "pattern_regex"]
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
@@ -137,3 +137,12 @@ def context_hash(context: Path, dockerfile: Path) -> str:
     with dockerfile.open("rb") as handle:
         digest.update(hashlib.file_digest(handle, "sha256").digest())
     return "sha256:" + digest.hexdigest()
+
+
+def context_digest(context: str, dockerfile: str) -> str | None:
+    """The build host's answer to ``fact("image", "context_digest", context, dockerfile)``:
+    :func:`context_hash`, or None when the context or the Dockerfile is missing."""
+    try:
+        return context_hash(Path(context), Path(dockerfile))
+    except FileNotFoundError:
+        return None

@@ -7,10 +7,13 @@ the ``build_args`` and the ``context_hash`` (``sha256:...`` of what the build wo
 the spec hash, so an edit of a file in the context, of the Dockerfile, of an arg or of the
 target is a spec change (REPLACE: a rebuild), and nothing else is.
 
-:func:`image_spec` is the builder (pure: the caller passes the hashing function, which the
-model's ``BuildHost`` provides); :func:`build_digest` is what a container naming the tag
-carries as ``image_build`` in its own spec, so a rebuild replaces it. Standard library only:
-the model imports this module.
+:func:`build` is the kind's builder (``Kind.builder``; pure: the context is hashed by the
+build host, asked through ``fact("context_digest", context, dockerfile)``, which calls
+:func:`reconciler.actuators.image.context.context_digest`); :func:`provides` offers the tag,
+in both spellings (``app`` and ``app:latest``), with :func:`build_digest`, which a resource
+naming the tag (a container, a docker task, a Compose service) carries as ``image_build`` in
+its own spec, so a rebuild replaces it (``Kind.provides``; see
+:mod:`reconciler.model.kind_hooks`). Standard library only: the model imports this module.
 """
 
 from __future__ import annotations
@@ -21,9 +24,9 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TypedDict, cast
 
-__all__ = ["ImageSpec", "build_digest", "image_spec", "spec_of"]
+__all__ = ["NAMESPACE", "ImageSpec", "build", "build_digest", "provides", "spec_of"]
 
-KIND = "image"
+NAMESPACE = "docker-image"  # what a tag is offered as; consumers name it the same way
 
 
 class ImageSpec(TypedDict):
@@ -46,13 +49,12 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def image_spec(target: Mapping[str, object], directory: str,
-               hash_context: Callable[[str, str], str | None]) -> tuple[ImageSpec,
-                                                                          list[tuple[str, str]]]:
+def build(target: Mapping[str, object], directory: str,
+          fact: Callable[..., object]) -> tuple[ImageSpec, list[tuple[str, str, str]]]:
     """The spec of one ``type: image`` entry whose file lives in ``directory``, and its
-    problems as ``(key, message)``. ``hash_context(context, dockerfile)`` answers the content
-    hash, or None when the context or the Dockerfile is missing."""
-    problems: list[tuple[str, str]] = []
+    problems as ``(key, message, hint)``. ``fact("context_digest", context, dockerfile)``
+    answers the content hash, or None when the context or the Dockerfile is missing."""
+    problems: list[tuple[str, str, str]] = []
     context = os.path.normpath(os.path.join(directory, _text(target.get("context")) or "."))
     dockerfile = os.path.normpath(os.path.join(
         context, _text(target.get("dockerfile")) or "Dockerfile"))
@@ -64,11 +66,12 @@ def image_spec(target: Mapping[str, object], directory: str,
                        "build_args": dict(sorted(args.items())), "context_hash": ""}
     if not spec["tag"]:
         return spec, problems  # validate reports the missing key
-    found = hash_context(context, dockerfile)
-    if found is None:
+    found = fact("context_digest", context, dockerfile)
+    if not isinstance(found, str):
         key = "context" if not os.path.isdir(context) else "dockerfile"
         what = context if key == "context" else dockerfile
-        problems.append((key, f"{key} {what} does not exist"))
+        problems.append((key, f"{key} {what} does not exist",
+                         "paths are relative to this file (dockerfile: to the context)"))
     else:
         spec["context_hash"] = found
     return spec, problems
@@ -79,3 +82,19 @@ def build_digest(spec: ImageSpec) -> str:
     runs the tag keeps as ``image_build``."""
     canonical = json.dumps(dict(spec), sort_keys=True, separators=(",", ":"))
     return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _spellings(tag: str) -> list[str]:
+    """``app`` and ``app:latest`` name the same image (a digest or explicit tag: itself)."""
+    if "@" in tag or ":" in tag.rsplit("/", 1)[-1]:
+        return [tag, tag.removesuffix(":latest")] if tag.endswith(":latest") else [tag]
+    return [tag, f"{tag}:latest"]
+
+
+def provides(spec: Mapping[str, object]) -> list[tuple[str, str, str]]:
+    """The tag an image resource builds, in each spelling, with its build digest."""
+    tag = spec.get("tag")
+    if not isinstance(tag, str) or not tag:
+        return []
+    digest = build_digest(spec_of(spec))
+    return [(NAMESPACE, name, digest) for name in _spellings(tag)]

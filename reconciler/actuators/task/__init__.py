@@ -2,4 +2,5 @@
 
 from reconciler.actuators.base import Kind
 
-KIND = Kind("task", "reconciler.actuators.task.actuator:TaskActuator", one_shot=True)
+KIND = Kind("task", "reconciler.actuators.task.actuator:TaskActuator", one_shot=True,
+            consumes="reconciler.actuators.task.spec:consumes")

@@ -133,11 +133,12 @@ def test_missing_context_is_an_error_at_the_key(run: Run) -> None:
 
 
 def test_the_build_host_hashes_the_context(run: Run, tmp_path: Path) -> None:
-    host = FakeHost()
+    dockerfile = f"{tmp_path}/Dockerfile"
+    host = FakeHost(facts={("image", "context_digest", str(tmp_path), dockerfile): "sha256:1"})
     result = run({"services.yaml": "services:\n  img:\n    type: image\n    tag: x\n"},
                  host=host)
-    assert result.resource("image.img").spec["context_hash"] == f"sha256:{tmp_path}"
-    assert host.asked == [f"context {tmp_path}"]
+    assert result.resource("image.img").spec["context_hash"] == "sha256:1"
+    assert host.asked == [f"fact image context_digest {tmp_path} {dockerfile}"]
 
 
 def test_image_keys_are_checked(run: Run) -> None:
