@@ -1,5 +1,6 @@
 """Write every JSON Schema from its pydantic model (`just schemas`), in two places, and the
-per-type key rules of services.yaml.
+per-type key rules of services.yaml, the model's table of kind hooks and the module list of
+the kind-independence contract in pyproject.toml (all from the registry's ``PACKAGES``).
 
 `reconciler/validate/schemas/` is package data: what an installed reconciler validates with.
 `schemas/` holds the same files for editors (`# yaml-language-server: $schema=...`). The
@@ -26,6 +27,10 @@ from reconciler.render.plan_schema import schema_text  # noqa: E402
 TARGETS = (ROOT / "schemas", ROOT / "reconciler" / "validate" / "schemas")
 RULES = ROOT / "reconciler" / "config" / "kind_rules.py"
 TABLE = ROOT / "reconciler" / "model" / "kind_table.py"
+PYPROJECT = ROOT / "pyproject.toml"
+# the independence contract's module list, between these two lines of pyproject.toml
+KINDS_START = "# kind packages: generated from actuators/registry.py PACKAGES (just schemas)\n"
+KINDS_END = "]  # end of kind packages\n"
 
 
 def texts() -> dict[str, str]:
@@ -36,11 +41,24 @@ def texts() -> dict[str, str]:
     return out
 
 
+def contract_text(pyproject: str) -> str:
+    """``pyproject`` with the kind-independence contract listing every registered kind."""
+    from reconciler.actuators.registry import PACKAGES
+
+    head, found, rest = pyproject.partition(KINDS_START)
+    _, ended, tail = rest.partition(KINDS_END)
+    if not found or not ended:
+        raise SystemExit(f"pyproject.toml lacks the generated kind list ({KINDS_START.strip()})")
+    listed = "".join(f'  "{package}",\n' for package in PACKAGES)
+    return f"{head}{KINDS_START}modules = [\n{listed}{KINDS_END}{tail}"
+
+
 def files() -> dict[Path, str]:
     """Every generated file -> the exact text it holds."""
     out = {folder / name: text for name, text in texts().items() for folder in TARGETS}
     out[RULES] = rules_text()
     out[TABLE] = table_text()
+    out[PYPROJECT] = contract_text(PYPROJECT.read_text())
     return out
 
 

@@ -134,3 +134,17 @@ def test_once_unregistered_the_type_is_no_longer_built(tmp_path: Path) -> None:
     docs, _ = load(tmp_path)
     state, _ = build(docs, env={}, host=FakeHost())
     assert [a.kind for a in state.resources] == ["process"]
+
+
+def test_the_independence_contract_lists_every_registered_kind() -> None:
+    """pyproject.toml's kind list is generated too: the registry line is the only hand edit."""
+    import importlib.util
+
+    script = ROOT / "scripts" / "gen_schemas.py"
+    spec = importlib.util.spec_from_file_location("gen_schemas", script)
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    text = (ROOT / "pyproject.toml").read_text()
+    assert gen.contract_text(text) == text
+    assert all(f'"{package}"' in text for package in registry.PACKAGES)
