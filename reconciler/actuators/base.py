@@ -16,6 +16,7 @@ from reconciler.events import Hook, null_hook
 from reconciler.model.changes import Change, Health, Observed
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import Transport
+from reconciler.transports.docker.labels import owner_labels
 from reconciler.transports.pidwatch import ExitWatch
 
 
@@ -46,6 +47,14 @@ def state_dir_mark(ctx: ActuatorContext) -> str:
     """The state's local directory as owner marks carry it (``RECONCILER_STATE_DIR``)."""
     return str(ctx.state_dir.resolve())
 
+
+
+def docker_marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
+    """The owner labels of a Docker object made for ``resource`` (an image, a swarm service
+    and its containers): project, scope, address, spec hash, state directory and id."""
+    return owner_labels(project=ctx.project, scope=ctx.scope, address=str(resource.address),
+                        spec_hash=resource.hash(), state_dir=state_dir_mark(ctx),
+                        state_id=ctx.state_id)
 
 def foreign_owner(state_id: str | None, directory: str | None,
                   ctx: ActuatorContext) -> dict[str, str] | None:

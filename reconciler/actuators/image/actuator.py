@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
+from reconciler.actuators.base import ActuatorContext, docker_marks, foreign_owner
 from reconciler.actuators.image.spec import spec_of
 from reconciler.errors import TerminalError
 from reconciler.events import Event
@@ -30,13 +30,6 @@ from reconciler.model.types import Address, Resource
 from reconciler.transports.docker import build, engines
 from reconciler.transports.docker import labels as dl
 from reconciler.transports.docker.client import DockerClient, ImageSummary
-
-
-def marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
-    """The owner labels of an image."""
-    return dl.owner_labels(project=ctx.project, scope=ctx.scope, address=str(resource.address),
-                           spec_hash=resource.hash(), state_dir=state_dir_mark(ctx),
-                           state_id=ctx.state_id)
 
 
 class ImageActuator:
@@ -96,7 +89,7 @@ class ImageActuator:
         image_id = build.build_image(client, url, context=spec["context"],
                                      dockerfile=spec["dockerfile"], tag=spec["tag"],
                                      target=spec["build_target"], args=spec["build_args"],
-                                     labels=marks(ctx, resource))
+                                     labels=docker_marks(ctx, resource))
         for image in self._owned(ctx).get(resource.address, []):
             if str(image["Id"]) != image_id and not _tag_of(image):
                 self._remove_unused(client, url, str(image["Id"]), resource.address, ctx)

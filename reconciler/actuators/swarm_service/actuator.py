@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
+from reconciler.actuators.base import ActuatorContext, docker_marks, foreign_owner
 from reconciler.actuators.swarm_service import networks, rollout
 from reconciler.actuators.swarm_service import secrets as swarm_secrets
 from reconciler.actuators.swarm_service.spec import SwarmServiceSpec, of
@@ -41,13 +41,6 @@ def service_name(ctx: ActuatorContext, address: Address) -> str:
     """The swarm service's name: ``<scope>_<name>`` (as ``docker stack deploy`` names them;
     the scope is the project, or project_session)."""
     return f"{ctx.scope}_{address.name}"
-
-
-def marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
-    """The owner labels of a service (and of its containers)."""
-    return dl.owner_labels(project=ctx.project, scope=ctx.scope, address=str(resource.address),
-                           spec_hash=resource.hash(), state_dir=state_dir_mark(ctx),
-                           state_id=ctx.state_id)
 
 
 class SwarmServiceActuator:
@@ -127,7 +120,7 @@ class SwarmServiceActuator:
                 ctx: ActuatorContext, *, force: bool) -> Observed:
         """Create or update the service; ``force`` (``--replace``) redeploys every task."""
         name = service_name(ctx, resource.address)
-        owner_marks = marks(ctx, resource)
+        owner_marks = docker_marks(ctx, resource)
         client = rollout.api(url)
         try:
             existing = _find(client, url, name)
