@@ -16,7 +16,6 @@ from reconciler.events import Hook, null_hook
 from reconciler.model.changes import Change, Health, Observed
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import Transport
-from reconciler.transports.docker.labels import owner_labels
 from reconciler.transports.pidwatch import ExitWatch
 
 
@@ -51,7 +50,10 @@ def state_dir_mark(ctx: ActuatorContext) -> str:
 
 def docker_marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
     """The owner labels of a Docker object made for ``resource`` (an image, a swarm service
-    and its containers): project, scope, address, spec hash, state directory and id."""
+    and its containers): project, scope, address, spec hash, state directory and id. (Imported
+    here: validating or planning local processes never loads reconciler.transports.docker.)"""
+    from reconciler.transports.docker.labels import owner_labels
+
     return owner_labels(project=ctx.project, scope=ctx.scope, address=str(resource.address),
                         spec_hash=resource.hash(), state_dir=state_dir_mark(ctx),
                         state_id=ctx.state_id)
