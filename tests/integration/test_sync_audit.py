@@ -8,47 +8,21 @@ the agent applied (kept services included), from its checkout, under its lock.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from infra.components import require
-from infra.gitrepo import GitRepo, SyncAgent, kill_scope, reconciler, services, sync_status
+from infra.gitrepo import GitRepo, SyncAgent, reconciler, running_pids, services, sync_status
 
 from reconciler.state import StateStore
-from reconciler.transports import procfs as proc_scan
 
 SLEEP = "exec sleep 100000"
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"sa{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
 
 
 def audit_rows(directory: Path) -> list[dict[str, Any]]:
     store = StateStore.open_project(directory)
     try:
         return store.events(limit=100_000)
-    finally:
-        store.close()
-
-
-def running(directory: Path) -> dict[str, int]:
-    """Address -> pid of the recorded processes of the project that still run."""
-    store = StateStore.open_project(directory)
-    try:
-        found = {}
-        for address, record in store.resources().items():
-            pid, start = record.facts.get("pid"), record.facts.get("start_time")
-            if isinstance(pid, int) and isinstance(start, int) \
-                    and proc_scan.is_same_process(pid, start):
-                found[str(address)] = pid
-        return found
     finally:
         store.close()
 
@@ -101,14 +75,14 @@ def test_sync_destroy_tears_down_what_the_agent_applied(tmp_path: Path, scope: s
         agent.synced(second, after=mark)
         busy = reconciler(project, "sync", "destroy", "--auto-approve")
         assert busy.returncode == 1 and "sync agent" in busy.stderr  # it would re-apply
-        assert len(running(project)) == 2
+        assert len(running_pids(project)) == 2
     finally:
         assert agent.stop() == 0
     before = audit_rows(project)[-1]["id"]
 
     done = reconciler(project, "sync", "destroy", "--auto-approve")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert running(project) == {}  # the kept service b too
+    assert running_pids(project) == {}  # the kept service b too
     assert sync_status(project)["synced"] is None
     rows = [row for row in audit_rows(project) if row["id"] > before]
     assert any(row["kind"] == "state.forget" for row in rows)
@@ -134,4 +108,4 @@ def test_an_unsigned_first_commit_is_only_refused(tmp_path: Path, scope: str) ->
     assert done.returncode == 1
     assert unsigned[:12] in done.stdout and "not signed" in done.stdout
     assert "not found" not in done.stdout + done.stderr, done.stdout + done.stderr
-    assert running(project) == {}
+    assert running_pids(project) == {}
