@@ -47,6 +47,17 @@ def state_dir_mark(ctx: ActuatorContext) -> str:
     return str(ctx.state_dir.resolve())
 
 
+
+def docker_marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
+    """The owner labels of a Docker object made for ``resource`` (an image, a swarm service
+    and its containers): project, scope, address, spec hash, state directory and id. (Imported
+    here: validating or planning local processes never loads reconciler.transports.docker.)"""
+    from reconciler.transports.docker.labels import owner_labels
+
+    return owner_labels(project=ctx.project, scope=ctx.scope, address=str(resource.address),
+                        spec_hash=resource.hash(), state_dir=state_dir_mark(ctx),
+                        state_id=ctx.state_id)
+
 def foreign_owner(state_id: str | None, directory: str | None,
                   ctx: ActuatorContext) -> dict[str, str] | None:
     """``{"state_id", "dir"}`` of the other state whose id marks an object (its

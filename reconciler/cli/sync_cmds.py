@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated
@@ -151,46 +150,16 @@ def _agent(g: Globals, options: SyncOptions, ssh: str | None, as_json: bool) -> 
 
 
 def _serve(agent: SyncAgent, listen: str | None, served: Served | None) -> None:
+    from reconciler.cli.foreground import run_until_stopped
     from reconciler.sync.webhook import Webhook, parse_listen
 
     hook = Webhook(parse_listen(listen), agent.trigger) if listen else None
-    failure: list[BaseException] = []
-
-    def loop() -> None:
-        try:
-            agent.run()
-        except BaseException as exc:  # re-raised in the main thread, mapped by cli.app.run
-            failure.append(exc)
-
-    def on_stop(signum: int, frame: FrameType | None) -> None:
-        if agent.queue.closed:
-            raise KeyboardInterrupt
-        agent.stop()
 
     def on_hup(signum: int, frame: FrameType | None) -> None:
         agent.trigger("SIGHUP")
 
-    previous = {sig: signal.signal(sig, on_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    previous[signal.SIGHUP] = signal.signal(signal.SIGHUP, on_hup)
-    worker = threading.Thread(target=loop, name="sync", daemon=True)
-    try:
-        if hook is not None:
-            hook.start()
-        if served is not None:
-            served.start()
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.5)
-    finally:
-        if hook is not None:
-            hook.stop()
-        if served is not None:
-            served.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        agent.project.store.close()
-    if failure:
-        raise failure[0]
+    run_until_stopped(agent, "sync", services=[hook, served],
+                      handlers={signal.SIGHUP: on_hup}, close=agent.project.store.close)
 
 
 def _status(g: Globals, as_json: bool) -> None:

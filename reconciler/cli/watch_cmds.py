@@ -10,10 +10,7 @@ second one exits at once. ``--ui`` serves the dashboard from the same process
 
 from __future__ import annotations
 
-import signal
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import Annotated
 
 import typer
@@ -66,6 +63,7 @@ def watch(
     age_key_file: AgeKeyFileOpt = None,
 ) -> None:
     """Apply on every save and heal drift (crashed processes, removed containers)."""
+    from reconciler.cli.foreground import run_until_stopped
     from reconciler.render.watch_stream import WatchStream
     from reconciler.watch.loop import Watcher, WatchOptions
 
@@ -85,32 +83,4 @@ def watch(
             echo(line, err=True)  # stderr: --json keeps stdout to events
     project.events.subscribe(WatchStream(as_json=as_json))
     watcher = Watcher(project, options)
-    failure: list[BaseException] = []
-
-    def loop() -> None:
-        try:
-            watcher.run()
-        except BaseException as exc:  # re-raised in the main thread, mapped by cli.app.run
-            failure.append(exc)
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        if watcher.queue.closed:
-            raise KeyboardInterrupt
-        watcher.stop()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-    worker = threading.Thread(target=loop, name="watch", daemon=True)
-    try:
-        if served is not None:
-            served.start()
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.5)
-    finally:
-        if served is not None:
-            served.stop()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        project.store.close()
-    if failure:
-        raise failure[0]
+    run_until_stopped(watcher, "watch", services=[served], close=project.store.close)

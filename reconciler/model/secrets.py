@@ -20,7 +20,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from typing import Any
 from urllib.parse import unquote
 
@@ -52,6 +52,24 @@ def reveal_env(env: Mapping[str, str], secrets: Mapping[str, str],
                prefix: str = "env.") -> dict[str, str]:
     """The env mapping with markers replaced by their clear values (apply time only)."""
     return {k: secrets.get(prefix + k, v) for k, v in env.items()}
+
+
+def record_running_env(spec: MutableMapping[str, Any], running: Mapping[str, str],
+                       clear: Mapping[str, str], different: str) -> None:
+    """Set ``spec["env"]`` of an adopted object to what it runs with: of the configured keys
+    the running object has, the configured value (a marker for a secret) where the running
+    value is the configured clear one, else the running value, or ``different`` in place of a
+    secret's. ``clear``: the configured env with secrets revealed."""
+    env: dict[str, str] = {}
+    for key, value in dict(spec.get("env") or {}).items():
+        if key not in running:
+            continue
+        if running[key] == clear.get(key):
+            env[key] = value
+        else:
+            env[key] = different if value != clear.get(key) else running[key]
+    if env or "env" in spec:
+        spec["env"] = env
 
 
 def secret_values(resources: Iterable[Mapping[str, str]], env: Mapping[str, str]) -> set[str]:

@@ -6,12 +6,16 @@ SSH hosts: `ssh_lab` (session: bridge, subnet, client key, known_hosts), `ssh_ho
 `make_hosts(n)` -> list[SshHost], removed at the end of the test).
 Docker Swarm: `swarm` (module: a real 1-manager + 2-worker swarm, `SwarmLab`).
 WireGuard: `wireguard_available`, `wireguard` (per test: start wireguard-go interfaces).
+Sync (git): `scope` (a unique project scope whose processes are killed by pid at teardown),
+`repo` (a bare repository and its work clone, `GitRepo`), `agents` (starts `sync` agents
+polling every second, stopped at teardown). A test module may define its own `scope`.
 Every fixture first calls `require(...)`: under CI=true a missing component fails the test.
 Every integration test is marked `integration` automatically.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ import pytest
 # `infra` (this directory's package) is put on sys.path by tests/conftest.py.
 from infra.components import compose_v1_binary, missing, require
 from infra.docker_env import BUSYBOX_IMAGE, ComposeCli, DockerCleanup, compose_cli
+from infra.gitrepo import GitRepo, SyncAgent, agent_starter, kill_scope
 from infra.netns_hosts import SshHost, SshHostLab
 from infra.netns_net import Network
 from infra.swarm import SwarmLab
@@ -175,3 +180,25 @@ def swarm_project(tmp_path: Path, manager_api: Any) -> Iterator[SwarmProject]:
         manager_api.remove_service(service["ID"])
     for secret in manager_api.secrets(filters=label):
         manager_api.remove_secret(secret["ID"])
+
+
+@pytest.fixture
+def scope() -> Iterator[str]:
+    """A unique project scope; the processes it leaves are killed by pid at teardown."""
+    name = f"sy{uuid.uuid4().hex[:8]}"
+    yield name
+    kill_scope([name])
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> GitRepo:
+    """A bare git repository (file://) with a work clone."""
+    require("git")
+    return GitRepo(tmp_path / "git")
+
+
+@pytest.fixture
+def agents() -> Iterator[Callable[..., SyncAgent]]:
+    """Starts `reconciler sync` agents polling every second; they are stopped at teardown."""
+    with agent_starter("--interval", "1s") as start:
+        yield start

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import shutil
 import socket
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from infra.netns_hosts import SshHost
-from test_ssh_remote import actions, apply, write_project
+from test_ssh_remote import actions, apply, destroyed_after, write_project
 
 from reconciler.actuators.process.actuator import ProcessActuator
 from reconciler.engine.project import Project
@@ -39,17 +38,8 @@ SERVICES = """\
 
 @pytest.fixture
 def project_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    name = f"rpa{uuid.uuid4().hex[:8]}"
-    directory = tmp_path / name
-    directory.mkdir()
-    yield directory, name
-    project = Project(directory)
-    try:
-        run = project.plan(destroy=True)
-        with project.locked():
-            project.execute(run)
-    finally:
-        project.transports.close()
+    with destroyed_after(tmp_path, "rpa") as found:
+        yield found
 
 
 def _seen(project: Project, address: Address) -> tuple[int, int]:

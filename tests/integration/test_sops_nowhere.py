@@ -13,13 +13,9 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +25,7 @@ import pytest
 from infra.agekeys import keygen, sops
 from infra.cli import kill_scope
 from infra.components import require
+from infra.ui_server import call, running_ui
 
 PASSWORD = "pw-Nowhere-6a1f3c"
 ROTATED = "pw-NowhereRot-90d2b5"
@@ -68,24 +65,6 @@ class Project:
         return done.stdout
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(base: str, path: str, token: str) -> tuple[int, str]:
-    request = urllib.request.Request(f"{base}{path}",
-                                     headers={"Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return int(response.status), response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-    except urllib.error.URLError:
-        return 0, ""
-
-
 @pytest.fixture
 def project(tmp_path: Path, pg_cluster: Any) -> Iterator[Project]:
     require("sops")
@@ -112,51 +91,33 @@ def project(tmp_path: Path, pg_cluster: Any) -> Iterator[Project]:
 
 def dashboard(project: Project, tmp_path: Path) -> list[str]:
     """Every JSON answer of the dashboard's API for this project (the server stopped after)."""
-    token = uuid.uuid4().hex
-    (tmp_path / "token").write_text(token)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with (tmp_path / "ui.err").open("wb") as stderr:
-        proc = subprocess.Popen(
-            [*project.argv("ui", "--listen", f"127.0.0.1:{port}", "--token-file",
-                           str(tmp_path / "token"))],
-            stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL,
-            env={**os.environ, "SOPS_AGE_KEY_FILE": str(project.key)}, start_new_session=True)
     answers: list[str] = []
-    try:
+    with running_ui(project.argv(), uuid.uuid4().hex, tmp_path, start_timeout=60,
+                    env={**os.environ, "SOPS_AGE_KEY_FILE": str(project.key)},
+                    stderr_name="ui.err") as ui:
+        base, token = ui.base, ui.token
         deadline = time.monotonic() + 60
-        while get(base, "/api/status", "")[0] != 401:
-            assert proc.poll() is None, (tmp_path / "ui.err").read_text()
-            assert time.monotonic() < deadline, "the ui server did not start"
-            time.sleep(0.2)
         paths = ["/", "/api/plan", "/api/node?address=process.db",
                  "/api/node?address=process.web", "/api/history", "/api/logs?service=db",
                  "/api/logs?service=web"]
         for path in paths:
-            status, body = get(base, path, token)
+            status, body = call(base, path, token, timeout=60)
             assert status == 200, (path, status, body)
             answers.append(body)
         runs = json.loads(answers[4])
         ids = {str(run["id"]) for run in (runs if isinstance(runs, list) else runs["runs"])}
         assert ids
         for run_id in sorted(ids):
-            status, body = get(base, f"/api/history?run={run_id}", token)
+            status, body = call(base, f"/api/history?run={run_id}", token, timeout=60)
             assert status == 200, body
             answers.append(body)
         while True:  # the status snapshot, once the hub has read the project
-            status, body = get(base, "/api/status", token)
+            status, body = call(base, "/api/status", token, timeout=60)
             if status == 200 and "process.db" in body:
                 answers.append(body)
                 break
             assert time.monotonic() < deadline + 60, body
             time.sleep(0.5)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(20)
     answers.append((tmp_path / "ui.err").read_text())
     return answers
 

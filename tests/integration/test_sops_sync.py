@@ -10,14 +10,12 @@ restarted agent restarts nothing; no file under the agent's ``.reconciler/`` hol
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from infra.agekeys import keygen, sops
 from infra.components import require
-from infra.gitrepo import GitRepo, SyncAgent, agent_starter, kill_scope, running_pids, sync_status
+from infra.gitrepo import GitRepo, SyncAgent, running_pids, sync_status
 
 PASSWORD = "pw-Synced-81c2d7"
 ROTATED = "pw-SyncRot-4be019"
@@ -53,19 +51,6 @@ def encrypted(repo: GitRepo, key: Path, recipient: str, value: str) -> dict[str,
     enc.write_text(f"db:\n  password: {value}\n  user: app\n")
     sops(key, "--encrypt", "--in-place", enc.name, cwd=repo.work)
     return {".sops.yaml": (repo.work / ".sops.yaml").read_text(), enc.name: enc.read_text()}
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"ss{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
-
-
-@pytest.fixture
-def agents() -> Iterator[Callable[..., SyncAgent]]:
-    with agent_starter("--interval", "1s") as start:
-        yield start
 
 
 def test_an_agent_with_the_key_applies_refuses_another_recipient_and_syncs_a_rotation(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,11 @@ def hosts(ssh_hosts: Callable[[int], list[SshHost]]) -> list[SshHost]:
     return ssh_hosts(3)
 
 
-@pytest.fixture
-def project_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    name = f"rmt{uuid.uuid4().hex[:8]}"
+@contextmanager
+def destroyed_after(tmp_path: Path, prefix: str) -> Iterator[tuple[Path, str]]:
+    """A project directory named ``<prefix><random>`` (and that name); whatever its state
+    holds then is destroyed through the engine when the block ends."""
+    name = f"{prefix}{uuid.uuid4().hex[:8]}"
     directory = tmp_path / name
     directory.mkdir()
     yield directory, name
@@ -62,6 +65,12 @@ def project_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
             project.execute(run)
     finally:
         project.transports.close()
+
+
+@pytest.fixture
+def project_dir(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    with destroyed_after(tmp_path, "rmt") as found:
+        yield found
 
 
 SERVICES = """\

@@ -5,14 +5,12 @@ machine's hostname), in the table and in --json; a service scaled by hand shows 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from infra.cli import Cli
-from infra.docker_env import BUSYBOX_IMAGE, unique_name
+from infra.docker_env import BUSYBOX_IMAGE
 from infra.swarm import SwarmLab
+from infra.swarm_project import SwarmProject
 
 SERVICES = """\
 name: {project}
@@ -32,22 +30,6 @@ services:
 """
 
 
-@pytest.fixture
-def project(tmp_path: Path, swarm: SwarmLab) -> Iterator[tuple[Path, Cli, str]]:
-    import docker
-
-    name = unique_name("st")
-    directory = tmp_path / name
-    directory.mkdir()
-    (directory / "services.yaml").write_text(SERVICES.format(
-        project=name, docker_host=swarm.manager.docker_host, image=BUSYBOX_IMAGE))
-    yield directory, Cli(directory, "s1"), f"{name}_s1"
-    client = docker.APIClient(base_url=swarm.manager.docker_host, timeout=60)
-    for service in client.services(filters={"label": f"io.reconciler.scope={name}_s1"}):
-        client.remove_service(service["ID"])
-    client.close()
-
-
 def swarm_row(cli: Cli) -> dict[str, Any]:
     rows = json.loads(cli("status", "--json").stdout)["resources"]
     [row] = [r for r in rows if r["kind"] == "swarm_service"]
@@ -55,8 +37,11 @@ def swarm_row(cli: Cli) -> dict[str, Any]:
     return row
 
 
-def test_status_shows_tasks_and_nodes(swarm: SwarmLab, project: tuple[Path, Cli, str]) -> None:
-    _, cli, scope = project
+def test_status_shows_tasks_and_nodes(swarm: SwarmLab, swarm_project: SwarmProject) -> None:
+    cli, scope = swarm_project.cli, swarm_project.scope
+    swarm_project.write(SERVICES.format(project=swarm_project.directory.name,
+                                        docker_host=swarm.manager.docker_host,
+                                        image=BUSYBOX_IMAGE))
     cli("apply", "--auto-approve")
     row = swarm_row(cli)
     assert (row["address"], row["state"], row["replicas"], row["running"]) == (

@@ -12,54 +12,24 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import time
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from infra.components import require
 from infra.gitrepo import (
     GitRepo,
     SyncAgent,
-    agent_starter,
-    kill_scope,
     reconciler,
     running_pids,
     services,
     sync_status,
 )
+from infra.ui_server import free_port
 
 from reconciler.state import StateStore
 
 SLEEP = "exec sleep 100000"
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"sy{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    require("git")
-    return GitRepo(tmp_path / "git")
-
-
-@pytest.fixture
-def agents() -> Iterator[Callable[..., SyncAgent]]:
-    with agent_starter("--interval", "1s") as start:
-        yield start
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def serves(url: str, within: float = 30.0) -> bool:

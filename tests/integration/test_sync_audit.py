@@ -8,47 +8,21 @@ the agent applied (kept services included), from its checkout, under its lock.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-from infra.components import require
-from infra.gitrepo import GitRepo, SyncAgent, kill_scope, reconciler, services, sync_status
+from infra.gitrepo import GitRepo, SyncAgent, reconciler, running_pids, services, sync_status
 
 from reconciler.state import StateStore
-from reconciler.transports import procfs as proc_scan
 
 SLEEP = "exec sleep 100000"
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"sa{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
 
 
 def audit_rows(directory: Path) -> list[dict[str, Any]]:
     store = StateStore.open_project(directory)
     try:
         return store.events(limit=100_000)
-    finally:
-        store.close()
-
-
-def running(directory: Path) -> dict[str, int]:
-    """Address -> pid of the recorded processes of the project that still run."""
-    store = StateStore.open_project(directory)
-    try:
-        found = {}
-        for address, record in store.resources().items():
-            pid, start = record.facts.get("pid"), record.facts.get("start_time")
-            if isinstance(pid, int) and isinstance(start, int) \
-                    and proc_scan.is_same_process(pid, start):
-                found[str(address)] = pid
-        return found
     finally:
         store.close()
 
@@ -60,19 +34,25 @@ def wait_polls(agent: SyncAgent, count: int) -> None:
                    f"{count} interval reconciles", timeout=30.0 + 3 * count, after=start)
 
 
-def test_a_polling_agent_with_a_kept_service_writes_bounded_audit_rows(
-        tmp_path: Path, scope: str) -> None:
-    require("git")
-    repo = GitRepo(tmp_path / "git")
+def synced_a_then_dropped_b(project: Path, repo: GitRepo, scope: str,
+                            agents: Callable[..., SyncAgent]) -> tuple[SyncAgent, str, str, int]:
+    """An agent on ``project`` that synced "a+b", then "drop b" (b is kept running): the agent,
+    both commits, and the event mark from before the second."""
     first = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "a+b")
-    project = tmp_path / "agent"
     project.mkdir()
-    agent = SyncAgent(project, repo.url, "--interval", "1s")
+    agent = agents(project, repo.url)
+    agent.synced(first)
+    mark = agent.mark()
+    second = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "drop b")
+    agent.synced(second, after=mark)
+    return agent, first, second, mark
+
+
+def test_a_polling_agent_with_a_kept_service_writes_bounded_audit_rows(
+        tmp_path: Path, scope: str, repo: GitRepo, agents: Callable[..., SyncAgent]) -> None:
+    project = tmp_path / "agent"
+    agent, first, second, mark = synced_a_then_dropped_b(project, repo, scope, agents)
     try:
-        agent.synced(first)
-        mark = agent.mark()
-        second = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "drop b")
-        agent.synced(second, after=mark)
         agent.kind("sync.kept", after=mark)
         wait_polls(agent, 4)
         early = audit_rows(project)
@@ -87,28 +67,21 @@ def test_a_polling_agent_with_a_kept_service_writes_bounded_audit_rows(
     assert unstamped == []
 
 
-def test_sync_destroy_tears_down_what_the_agent_applied(tmp_path: Path, scope: str) -> None:
-    require("git")
-    repo = GitRepo(tmp_path / "git")
-    first = repo.commit({"services.yaml": services(scope, {"a": SLEEP, "b": SLEEP})}, "a+b")
+def test_sync_destroy_tears_down_what_the_agent_applied(
+        tmp_path: Path, scope: str, repo: GitRepo, agents: Callable[..., SyncAgent]) -> None:
     project = tmp_path / "agent"
-    project.mkdir()
-    agent = SyncAgent(project, repo.url, "--interval", "1s")
+    agent, _, second, _ = synced_a_then_dropped_b(project, repo, scope, agents)
     try:
-        agent.synced(first)
-        mark = agent.mark()
-        second = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "drop b")
-        agent.synced(second, after=mark)
         busy = reconciler(project, "sync", "destroy", "--auto-approve")
         assert busy.returncode == 1 and "sync agent" in busy.stderr  # it would re-apply
-        assert len(running(project)) == 2
+        assert len(running_pids(project)) == 2
     finally:
         assert agent.stop() == 0
     before = audit_rows(project)[-1]["id"]
 
     done = reconciler(project, "sync", "destroy", "--auto-approve")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert running(project) == {}  # the kept service b too
+    assert running_pids(project) == {}  # the kept service b too
     assert sync_status(project)["synced"] is None
     rows = [row for row in audit_rows(project) if row["id"] > before]
     assert any(row["kind"] == "state.forget" for row in rows)
@@ -122,9 +95,8 @@ def test_sync_destroy_tears_down_what_the_agent_applied(tmp_path: Path, scope: s
     assert "Traceback" not in never.stderr
 
 
-def test_an_unsigned_first_commit_is_only_refused(tmp_path: Path, scope: str) -> None:
-    require("git")
-    repo = GitRepo(tmp_path / "git")
+def test_an_unsigned_first_commit_is_only_refused(tmp_path: Path, scope: str,
+                                                  repo: GitRepo) -> None:
     keyring = repo.make_signing_key(tmp_path)
     unsigned = repo.commit({"services.yaml": services(scope, {"a": SLEEP})}, "unsigned")
     project = tmp_path / "agent"
@@ -134,4 +106,4 @@ def test_an_unsigned_first_commit_is_only_refused(tmp_path: Path, scope: str) ->
     assert done.returncode == 1
     assert unsigned[:12] in done.stdout and "not signed" in done.stdout
     assert "not found" not in done.stdout + done.stderr, done.stdout + done.stderr
-    assert running(project) == {}
+    assert running_pids(project) == {}

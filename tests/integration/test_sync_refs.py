@@ -7,17 +7,12 @@ is killed by pid through the project's scope in the finalizer.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from infra.components import require
 from infra.gitrepo import (
     GitRepo,
     SyncAgent,
-    agent_starter,
-    kill_scope,
     reconciler,
     running_pids,
     services,
@@ -25,25 +20,6 @@ from infra.gitrepo import (
 )
 
 SLEEP = "exec sleep 100000"
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"sr{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    require("git")
-    return GitRepo(tmp_path / "git")
-
-
-@pytest.fixture
-def agents() -> Iterator[Callable[..., SyncAgent]]:
-    with agent_starter("--interval", "1s") as start:
-        yield start
 
 
 def test_force_push_to_an_older_commit(tmp_path: Path, repo: GitRepo, scope: str,

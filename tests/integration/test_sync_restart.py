@@ -9,23 +9,14 @@ PostgreSQL cluster with no schema in the URL (the default, from the project's na
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from infra.components import require
-from infra.gitrepo import GitRepo, agent_starter, kill_scope
+from infra.gitrepo import GitRepo, agent_starter
 
 from reconciler.transports import procfs as proc_scan
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"sr{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
 
 
 def leaders(scope: str) -> dict[str, int]:

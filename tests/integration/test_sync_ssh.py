@@ -10,31 +10,15 @@ commit is applied.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-from infra.components import require
-from infra.gitrepo import GitRepo, SyncAgent, kill_scope, reconciler, services, sync_status
+from infra.gitrepo import GitRepo, SyncAgent, reconciler, services, sync_status
 from infra.netns_hosts import SshHost
 
 from reconciler.state import StateStore
 
 SLEEP = "exec sleep 100000"
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"ss{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> GitRepo:
-    require("git")
-    return GitRepo(tmp_path / "git")
 
 
 def running(directory: Path) -> set[str]:

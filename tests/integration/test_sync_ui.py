@@ -13,40 +13,19 @@ killed by their scope.
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.error
 import urllib.request
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
 from infra.components import require
-from infra.gitrepo import GitRepo, SyncAgent, agent_starter, kill_scope, services
+from infra.gitrepo import GitRepo, SyncAgent, services
+from infra.ui_server import free_port
 
 TOKEN = "sync-ui-test-token-0123456789"
 SLEEP = "exec sleep 100000"
-
-
-@pytest.fixture
-def scope() -> Iterator[str]:
-    name = f"su{uuid.uuid4().hex[:8]}"
-    yield name
-    kill_scope([name])
-
-
-@pytest.fixture
-def agents() -> Iterator[Callable[..., SyncAgent]]:
-    with agent_starter("--interval", "1s") as start:
-        yield start
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def get(base: str, path: str, token: str = TOKEN) -> tuple[int, str]:

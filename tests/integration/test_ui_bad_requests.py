@@ -8,43 +8,17 @@ from __future__ import annotations
 
 import json
 import re
-import signal
 import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from infra.ui_server import call, running_ui
 
 SERVICES = "name: uibad\nservices:\n  web:\n    command: sleep 100\n    port: auto\n"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def call(base: str, path: str, token: str, *, body: bytes | None = None,
-         csrf: str = "") -> tuple[int, str]:
-    request = urllib.request.Request(f"{base}{path}", data=body,
-                                     method="POST" if body is not None else "GET",
-                                     headers={"Authorization": f"Bearer {token}",
-                                              "X-CSRF-Token": csrf,
-                                              "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            return int(response.status), response.read().decode()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read().decode()
-    except urllib.error.URLError:
-        return 0, ""
 
 
 @pytest.fixture
@@ -52,36 +26,14 @@ def server(tmp_path: Path) -> Iterator[dict[str, Any]]:
     project = tmp_path / "project"
     project.mkdir()
     (project / "services.yaml").write_text(SERVICES)
-    token = uuid.uuid4().hex
-    (tmp_path / "token").write_text(token)
-    port = free_port()
-    stderr = (tmp_path / "stderr").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "-C", str(project), "--no-color", "ui",
-         "--listen", f"127.0.0.1:{port}", "--token-file", str(tmp_path / "token")],
-        stdout=subprocess.DEVNULL, stderr=stderr, stdin=subprocess.DEVNULL,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while call(base, "/api/status", "")[0] != 401:
-            assert proc.poll() is None, (tmp_path / "stderr").read_text()
-            assert time.monotonic() < deadline, "the ui server did not start"
-            time.sleep(0.2)
-        status, page = call(base, "/", token)
+    argv = [sys.executable, "-m", "reconciler", "-C", str(project), "--no-color"]
+    with running_ui(argv, uuid.uuid4().hex, tmp_path) as ui:
+        status, page = call(ui.base, "/", ui.token)
         assert status == 200
         found = re.search(r'name="csrf-token" content="([^"]+)"', page)
         assert found, page[:500]
-        yield {"base": base, "token": token, "csrf": found.group(1),
-               "stderr": tmp_path / "stderr", "proc": proc}
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        stderr.close()
+        yield {"base": ui.base, "token": ui.token, "csrf": found.group(1),
+               "stderr": ui.stderr, "proc": ui.proc}
 
 
 def announced_but_not_sent(base: str, token: str, csrf: str) -> bytes:

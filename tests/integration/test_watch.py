@@ -11,8 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,74 +18,30 @@ from typing import Any
 
 import pytest
 from infra.container_scope import wait_for as poll
+from infra.event_stream import Event, EventStream
 
 from reconciler.state import StateStore
 from reconciler.transports import procfs as proc_scan
 
 pytestmark = pytest.mark.integration
 
-Event = dict[str, Any]
 FAST = ["--debounce", "0.1", "--poll", "0.2", "--interval", "60"]
 
 
-class WatchProcess:
+class WatchProcess(EventStream):
     """A running `reconciler watch --json` and the events it printed so far."""
 
+    wait_timeout = 30.0
+    stop_grace = 15.0
+
     def __init__(self, project: Path, *args: str):
+        super().__init__(project, ["watch", "--json", *args])
         self.project = project
-        self.events: list[Event] = []
-        self._cond = threading.Condition()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "-C", str(project), "watch", "--json", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                event = {"kind": "stderr", "message": line.rstrip(), "data": {}}
-            with self._cond:
-                self.events.append(event)
-                self._cond.notify_all()
-
-    def wait_for(self, match: Callable[[Event], bool], what: str, timeout: float = 30.0,
-                 after: int = 0) -> Event:
-        """The first event from index ``after`` on that matches; fails after ``timeout``."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for event in self.events[after:]:
-                    if match(event):
-                        return event
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
-                    tail = "\n".join(json.dumps(e) for e in self.events[-25:])
-                    pytest.fail(f"no {what} within {timeout}s; last events:\n{tail}")
-                self._cond.wait(min(left, 0.5))
 
     def done(self, outcome: str, after: int = 0, timeout: float = 30.0) -> Event:
         return self.wait_for(lambda e: e["kind"] == "watch.done"
                              and e["data"].get("outcome") == outcome,
                              f"a reconcile ending {outcome!r}", timeout, after)
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.events)
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
-        self._reader.join(timeout=5)
-        return self.proc.returncode
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testing.clock import FakeClock
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.engine.gates import wait_ready
@@ -23,23 +24,12 @@ BAD = Health(HealthStatus.UNHEALTHY, "connection refused")
 OK = Health(HealthStatus.HEALTHY, "200")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class Scripted:
     """An actuator whose health turns healthy at ``healthy_at`` seconds (never if None)."""
 
     kind = "fake"
 
-    def __init__(self, clock: Clock, healthy_at: float | None) -> None:
+    def __init__(self, clock: FakeClock, healthy_at: float | None) -> None:
         self.clock, self.healthy_at, self.probes = clock, healthy_at, 0
 
     def health(self, resource: Resource, observed: Observed, ctx: ActuatorContext) -> Health:
@@ -52,8 +42,8 @@ class Scripted:
         return {}
 
 
-def run(healthy_at: float | None, *, startup_timeout: float = 60.0, **timing: float) -> Clock:
-    clock = Clock()
+def run(healthy_at: float | None, *, startup_timeout: float = 60.0, **timing: float) -> FakeClock:
+    clock = FakeClock()
     check = HealthCheck(ProbeKind.HTTP, "http://127.0.0.1:1/", interval=timing.get("interval", 1),
                         retries=int(timing.get("retries", 3)),
                         start_period=timing.get("start_period", 0.0))

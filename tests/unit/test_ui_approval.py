@@ -11,13 +11,12 @@ from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
+from testing.dashboard import dashboard_client, write_project
 
 from reconciler.engine.project import Project
-from reconciler.ui.app import build_app
 from reconciler.ui.security import Guard
 from reconciler.ui.service import Dashboard
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOKEN = "a" * 32
 SERVICES = ("name: approvals\nservices:\n  web:\n    command: sleep 100\n"
             "    env:\n      GREETING: hello\n")
@@ -27,21 +26,13 @@ POLICY = ("version: 1\nrules:\n  - id: ask-first\n    match: {kinds: [process]}\
 
 @pytest.fixture
 def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / "services.yaml").write_text(SERVICES)
-    (directory / "policy.yaml").write_text(POLICY)
-    return directory
+    return write_project(tmp_path, monkeypatch, {"services.yaml": SERVICES, "policy.yaml": POLICY})
 
 
 @pytest.fixture
 def http(project_dir: Path) -> Iterator[tuple[TestClient, Guard, Dashboard]]:
-    dashboard = Dashboard(lambda: Project(project_dir))
-    guard = Guard(TOKEN)
-    with TestClient(build_app(dashboard, guard), raise_server_exceptions=False) as client:
-        client.headers["authorization"] = f"Bearer {TOKEN}"
-        yield client, guard, dashboard
+    with dashboard_client(project_dir, TOKEN) as client:
+        yield client
 
 
 def act(http: tuple[TestClient, Guard, Dashboard], body: dict[str, str],

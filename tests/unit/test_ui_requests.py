@@ -11,35 +11,25 @@ from pathlib import Path
 
 import pytest
 from starlette.testclient import TestClient
+from testing.dashboard import dashboard_client, write_project
 
-from reconciler.engine.project import Project
-from reconciler.ui.app import build_app
 from reconciler.ui.body import MAX_BODY, BadRequest, read_limited
 from reconciler.ui.security import Guard
 from reconciler.ui.service import Dashboard
 
-# starlette's note that its TestClient prefers httpx2 over httpx
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOKEN = "t" * 32
 SERVICES = "name: uitest\nservices:\n  web:\n    command: sleep 100\n    port: auto\n"
 
 
 @pytest.fixture
 def project_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))
-    directory = tmp_path / "project"
-    directory.mkdir()
-    (directory / "services.yaml").write_text(SERVICES)
-    return directory
+    return write_project(tmp_path, monkeypatch, {"services.yaml": SERVICES})
 
 
 @pytest.fixture
 def client(project_dir: Path) -> Iterator[tuple[TestClient, Guard, Dashboard]]:
-    dashboard = Dashboard(lambda: Project(project_dir))
-    guard = Guard(TOKEN)
-    with TestClient(build_app(dashboard, guard), raise_server_exceptions=False) as http:
-        http.headers["authorization"] = f"Bearer {TOKEN}"
-        yield http, guard, dashboard
+    with dashboard_client(project_dir, TOKEN) as http:
+        yield http
 
 
 def post(client: tuple[TestClient, Guard, Dashboard], body: bytes) -> tuple[int, object]:
@@ -143,3 +133,11 @@ def test_a_broken_config_in_node_detail_is_409(client: tuple[TestClient, Guard, 
     (project_dir / "services.yaml").write_text("services:\n  web: [\n")
     response = http.get("/api/node?address=process.web")
     assert response.status_code == 409 and response.json()["error"]
+
+
+def test_the_test_client_runs_on_httpx2() -> None:
+    """The dev dependency httpx2 is what starlette's TestClient uses (its httpx fallback is
+    deprecated and warns on every test run)."""
+    import starlette.testclient
+
+    assert starlette.testclient.httpx.__name__ == "httpx2"

@@ -20,7 +20,6 @@ from reconciler.ui.security import Guard
 from reconciler.ui.service import Dashboard
 from reconciler.ui.sync_panel import WAITING, SyncPanel
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 TOKEN = "t" * 32
 SHA, BAD = "a" * 40, "b" * 40
 

@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from testing.clock import FakeClock
 
 from reconciler.watch.backoff import Backoff, BackoffPolicy
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_delays_double_up_to_the_cap() -> None:
@@ -27,7 +20,7 @@ def test_policy_refuses_nonsense(kwargs: dict[str, float]) -> None:
 
 
 def test_a_crashing_service_waits_longer_each_time_and_enters_crash_loop() -> None:
-    clock = Clock()
+    clock = FakeClock()
     backoff = Backoff(BackoffPolicy(base=1, cap=8, crash_loop_after=3), clock)
     api = "process.api"
     assert backoff.allowed(api) and backoff.retry_in(api) == 0 and backoff.retry_at(api) is None
@@ -45,7 +38,7 @@ def test_a_crashing_service_waits_longer_each_time_and_enters_crash_loop() -> No
 
 
 def test_crash_loop_starts_at_the_threshold() -> None:
-    backoff = Backoff(BackoffPolicy(crash_loop_after=3), Clock())
+    backoff = Backoff(BackoffPolicy(crash_loop_after=3), FakeClock())
     backoff.attempted("process.a")
     backoff.attempted("process.a")
     assert not backoff.crash_loop("process.a")
@@ -54,7 +47,7 @@ def test_crash_loop_starts_at_the_threshold() -> None:
 
 
 def test_a_service_that_stays_up_is_forgiven() -> None:
-    clock = Clock()
+    clock = FakeClock()
     backoff = Backoff(BackoffPolicy(base=1, reset_after=60), clock)
     backoff.attempted("process.api")
     backoff.attempted("process.api")
@@ -67,7 +60,7 @@ def test_a_service_that_stays_up_is_forgiven() -> None:
 
 
 def test_forget_resets_one_address_only() -> None:
-    backoff = Backoff(BackoffPolicy(), Clock())
+    backoff = Backoff(BackoffPolicy(), FakeClock())
     backoff.attempted("process.a")
     backoff.attempted("process.b")
     backoff.forget("process.a")

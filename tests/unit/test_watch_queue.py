@@ -5,20 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from testing.clock import FakeClock
 
 from reconciler.watch.queue import ALL, SETTLE, Debouncer, WorkQueue
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_debouncer_is_due_only_after_the_last_touch_settles() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     debounce = Debouncer(0.3, clock)
     assert not debounce.due() and debounce.deadline is None
     debounce.touch()
@@ -38,7 +31,7 @@ def test_debouncer_refuses_a_negative_delay() -> None:
 
 
 def test_a_burst_of_saves_is_one_batch_after_the_debounce() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     queue = WorkQueue(0.3, clock)
     for _ in range(50):
         queue.file_changed("services.yaml")
@@ -52,7 +45,7 @@ def test_a_burst_of_saves_is_one_batch_after_the_debounce() -> None:
 
 
 def test_addresses_coalesce_and_are_taken_at_once() -> None:
-    queue = WorkQueue(0.3, Clock())
+    queue = WorkQueue(0.3, FakeClock(100.0))
     queue.add("process.api", "process exited")
     queue.add("process.api", "process exited")
     queue.add("container.db", "container die")
@@ -66,7 +59,7 @@ def test_addresses_coalesce_and_are_taken_at_once() -> None:
 
 
 def test_timers_fire_when_due_and_one_per_key() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     queue = WorkQueue(0.3, clock)
     queue.at("interval", clock.now + 30, "interval")
     queue.at("interval", clock.now + 10, "interval")  # replaces the first
@@ -102,7 +95,7 @@ def test_a_producer_wakes_a_blocked_consumer() -> None:
 
 
 def test_one_save_is_due_after_the_short_settle_window_not_a_fixed_debounce() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     queue = WorkQueue(SETTLE, clock)  # the default --debounce
     queue.file_changed("services.yaml")
     assert queue.take(timeout=0) is None  # the writes of one save may still be coming
@@ -113,7 +106,7 @@ def test_one_save_is_due_after_the_short_settle_window_not_a_fixed_debounce() ->
 
 
 def test_writes_inside_the_settle_window_coalesce_into_one_batch() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     queue = WorkQueue(0.03, clock)
     for _ in range(5):  # an editor: truncate, write, write, chmod, rename, 10 ms apart
         queue.file_changed("services.yaml")
@@ -127,7 +120,7 @@ def test_writes_inside_the_settle_window_coalesce_into_one_batch() -> None:
 
 
 def test_a_burst_that_never_pauses_is_applied_at_the_latest_max_delay_after_its_start() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     debounce = Debouncer(0.3, clock, max_delay=1.0)
     start = clock.now
     taken = []
@@ -142,7 +135,7 @@ def test_a_burst_that_never_pauses_is_applied_at_the_latest_max_delay_after_its_
 
 
 def test_the_settle_window_is_measured_from_the_last_write_and_the_cap_from_the_first() -> None:
-    clock = Clock()
+    clock = FakeClock(100.0)
     debounce = Debouncer(0.3, clock, max_delay=0.1)  # a cap below the delay is the delay
     start = clock.now
     debounce.touch()
@@ -157,7 +150,7 @@ def test_saves_and_exits_are_eager_timers_are_not() -> None:
     idle watcher never takes the lease."""
     from reconciler.watch.loop import eager
 
-    clock = Clock()
+    clock = FakeClock(100.0)
     queue = WorkQueue(0.0, clock)
     queue.at("interval", clock.now, "interval")
     queue.at("backoff:process.api", clock.now, "backoff of process.api over")

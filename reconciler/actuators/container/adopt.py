@@ -16,7 +16,7 @@ from reconciler.actuators.base import ActuatorContext, foreign_owner
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.spec import PortMapping, spec_of
 from reconciler.errors import UserError
-from reconciler.model.secrets import reveal_env
+from reconciler.model.secrets import record_running_env, reveal_env
 from reconciler.model.types import Resource
 from reconciler.transports.docker import errors as de
 from reconciler.transports.docker.client import ContainerConfig, ContainerInfo, ReadAPI
@@ -71,16 +71,7 @@ def _spec(resource: Resource, config: ContainerConfig,
             spec["ports"] = running
     environ = dict(str(v).partition("=")[::2] for v in config.get("Env") or ())
     clear = reveal_env(dict(wanted.get("env") or {}), resource.secrets)
-    env: dict[str, str] = {}
-    for key, value in dict(spec.get("env") or {}).items():
-        if key not in environ:
-            continue
-        if environ[key] == clear.get(key):
-            env[key] = value
-        else:
-            env[key] = DIFFERENT_SECRET if value != clear.get(key) else environ[key]
-    if env or "env" in spec:
-        spec["env"] = env
+    record_running_env(spec, environ, clear, DIFFERENT_SECRET)
     return spec
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
+from reconciler.actuators.base import ActuatorContext, docker_marks, foreign_owner
 from reconciler.actuators.image.spec import spec_of
 from reconciler.errors import TerminalError
 from reconciler.events import Event
@@ -28,24 +28,8 @@ from reconciler.model.changes import (
 )
 from reconciler.model.types import Address, Resource
 from reconciler.transports.docker import build, engines
+from reconciler.transports.docker import labels as dl
 from reconciler.transports.docker.client import DockerClient, ImageSummary
-
-LABEL_PROJECT = "io.reconciler.project"
-LABEL_SCOPE = "io.reconciler.scope"
-LABEL_ADDRESS = "io.reconciler.address"
-LABEL_SPEC_HASH = "io.reconciler.spec-hash"
-LABEL_STATE_ID = "io.reconciler.state-id"
-LABEL_STATE_DIR = "io.reconciler.state-dir"
-
-
-def marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
-    """The owner labels of an image."""
-    out = {LABEL_PROJECT: ctx.project, LABEL_SCOPE: ctx.scope,
-           LABEL_ADDRESS: str(resource.address), LABEL_SPEC_HASH: resource.hash(),
-           LABEL_STATE_DIR: state_dir_mark(ctx)}
-    if ctx.state_id:
-        out[LABEL_STATE_ID] = ctx.state_id
-    return out
 
 
 class ImageActuator:
@@ -61,9 +45,9 @@ class ImageActuator:
     def _owned(self, ctx: ActuatorContext) -> dict[Address, list[ImageSummary]]:
         client, url = self._client(ctx)
         found: dict[Address, list[ImageSummary]] = {}
-        for image in build.owned_images(client, url, f"{LABEL_SCOPE}={ctx.scope}"):
+        for image in build.owned_images(client, url, f"{dl.LABEL_SCOPE}={ctx.scope}"):
             try:
-                address = Address.parse(str((image.get("Labels") or {}).get(LABEL_ADDRESS)))
+                address = Address.parse(str((image.get("Labels") or {}).get(dl.LABEL_ADDRESS)))
             except ValueError:  # a label edited by hand: not one of ours any more
                 continue
             if address.kind == self.kind:
@@ -81,10 +65,11 @@ class ImageActuator:
             labels = image.get("Labels") or {}
             facts: dict[str, str | dict[str, str]] = {"image_id": str(image["Id"]),
                                                       "tag": _tag_of(image)}
-            owner = foreign_owner(labels.get(LABEL_STATE_ID), labels.get(LABEL_STATE_DIR), ctx)
+            owner = foreign_owner(labels.get(dl.LABEL_STATE_ID), labels.get(dl.LABEL_STATE_DIR),
+                                  ctx)
             if owner is not None:
                 facts[OWNED_BY] = owner
-            result[address] = Observed(address, Status.RUNNING, labels.get(LABEL_SPEC_HASH),
+            result[address] = Observed(address, Status.RUNNING, labels.get(dl.LABEL_SPEC_HASH),
                                        facts=facts, adopted=address not in recorded)
         return result
 
@@ -97,14 +82,14 @@ class ImageActuator:
             return None
         spec = spec_of(resource.spec)
         labels = build.tag_labels(client, url, spec["tag"])
-        if labels is not None and (labels.get(LABEL_SCOPE) != ctx.scope
-                                   or labels.get(LABEL_ADDRESS) != str(resource.address)):
+        if labels is not None and (labels.get(dl.LABEL_SCOPE) != ctx.scope
+                                   or labels.get(dl.LABEL_ADDRESS) != str(resource.address)):
             raise TerminalError(f"image {spec['tag']} exists and is not ours",
                                 hint="give the image entry another `tag:`, or remove that image")
         image_id = build.build_image(client, url, context=spec["context"],
                                      dockerfile=spec["dockerfile"], tag=spec["tag"],
                                      target=spec["build_target"], args=spec["build_args"],
-                                     labels=marks(ctx, resource))
+                                     labels=docker_marks(ctx, resource))
         for image in self._owned(ctx).get(resource.address, []):
             if str(image["Id"]) != image_id and not _tag_of(image):
                 self._remove_unused(client, url, str(image["Id"]), resource.address, ctx)

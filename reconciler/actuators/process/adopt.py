@@ -23,7 +23,7 @@ from reconciler.actuators.local_run.files import working_dir
 from reconciler.actuators.local_run.remote import is_remote
 from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.errors import UserError
-from reconciler.model.secrets import reveal_env
+from reconciler.model.secrets import record_running_env, reveal_env
 from reconciler.model.types import Resource
 from reconciler.transports import procfs as proc_scan
 
@@ -86,14 +86,5 @@ def _spec(resource: Resource, ctx: ActuatorContext, command: list[str], cwd: str
     if want_cwd is None or os.path.realpath(want_cwd) != os.path.realpath(cwd):
         spec["cwd"] = cwd
     clear = reveal_env(dict(wanted.env), resource.secrets)
-    env: dict[str, str] = {}
-    for key, value in dict(spec.get("env") or {}).items():
-        if key not in environ:
-            continue
-        if environ[key] == clear.get(key):
-            env[key] = value
-        else:
-            env[key] = DIFFERENT_SECRET if value != clear.get(key) else environ[key]
-    if env or "env" in spec:
-        spec["env"] = env
+    record_running_env(spec, environ, clear, DIFFERENT_SECRET)
     return spec

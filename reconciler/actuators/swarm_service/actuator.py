@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, foreign_owner, state_dir_mark
+from reconciler.actuators.base import ActuatorContext, docker_marks, foreign_owner
 from reconciler.actuators.swarm_service import networks, rollout
 from reconciler.actuators.swarm_service import secrets as swarm_secrets
 from reconciler.actuators.swarm_service.spec import SwarmServiceSpec, of
@@ -33,30 +33,14 @@ from reconciler.model.changes import (
     Status,
 )
 from reconciler.model.types import Address, Resource
+from reconciler.transports.docker import labels as dl
 from reconciler.transports.docker.swarm import service_body
-
-LABEL_PROJECT = "io.reconciler.project"
-LABEL_SCOPE = "io.reconciler.scope"
-LABEL_ADDRESS = "io.reconciler.address"
-LABEL_SPEC_HASH = "io.reconciler.spec-hash"
-LABEL_STATE_ID = "io.reconciler.state-id"
-LABEL_STATE_DIR = "io.reconciler.state-dir"
 
 
 def service_name(ctx: ActuatorContext, address: Address) -> str:
     """The swarm service's name: ``<scope>_<name>`` (as ``docker stack deploy`` names them;
     the scope is the project, or project_session)."""
     return f"{ctx.scope}_{address.name}"
-
-
-def marks(ctx: ActuatorContext, resource: Resource) -> dict[str, str]:
-    """The owner labels of a service (and of its containers)."""
-    out = {LABEL_PROJECT: ctx.project, LABEL_SCOPE: ctx.scope,
-           LABEL_ADDRESS: str(resource.address), LABEL_SPEC_HASH: resource.hash(),
-           LABEL_STATE_DIR: state_dir_mark(ctx)}
-    if ctx.state_id:
-        out[LABEL_STATE_ID] = ctx.state_id
-    return out
 
 
 class SwarmServiceActuator:
@@ -94,7 +78,7 @@ class SwarmServiceActuator:
         client = rollout.api(url)
         try:
             with rollout.engine_errors(url, "listing services"):
-                services = client.services(filters={"label": f"{LABEL_SCOPE}={ctx.scope}"})
+                services = client.services(filters={"label": f"{dl.LABEL_SCOPE}={ctx.scope}"})
                 ids = [str(s["ID"]) for s in services]
                 tasks = client.tasks(filters={"service": ids}) if ids else []
                 down = rollout.down_nodes(client) if ids else {}
@@ -107,7 +91,7 @@ class SwarmServiceActuator:
         for service in services:
             labels = (service.get("Spec") or {}).get("Labels") or {}
             try:
-                address = Address.parse(str(labels.get(LABEL_ADDRESS, "")))
+                address = Address.parse(str(labels.get(dl.LABEL_ADDRESS, "")))
             except ValueError:  # a label edited by hand: not one of ours any more
                 continue
             if address.kind != self.kind:
@@ -136,15 +120,15 @@ class SwarmServiceActuator:
                 ctx: ActuatorContext, *, force: bool) -> Observed:
         """Create or update the service; ``force`` (``--replace``) redeploys every task."""
         name = service_name(ctx, resource.address)
-        owner_marks = marks(ctx, resource)
+        owner_marks = docker_marks(ctx, resource)
         client = rollout.api(url)
         try:
             existing = _find(client, url, name)
             if existing is not None:
                 labels = existing["Spec"].get("Labels") or {}
-                owner = foreign_owner(labels.get(LABEL_STATE_ID),
-                                      labels.get(LABEL_STATE_DIR), ctx)
-                if owner is not None or labels.get(LABEL_SCOPE) != ctx.scope:
+                owner = foreign_owner(labels.get(dl.LABEL_STATE_ID),
+                                      labels.get(dl.LABEL_STATE_DIR), ctx)
+                if owner is not None or labels.get(dl.LABEL_SCOPE) != ctx.scope:
                     raise TerminalError(f"swarm service {name} exists and is not ours",
                                         hint="remove or rename that service")
             env, refs = swarm_secrets.ensure(client, url, name, spec["env"], resource.secrets,
@@ -177,12 +161,12 @@ class SwarmServiceActuator:
         client = rollout.api(url)
         try:
             existing = _find(client, url, name)
-            ours = {LABEL_SCOPE: ctx.scope, LABEL_ADDRESS: str(address)}
+            ours = {dl.LABEL_SCOPE: ctx.scope, dl.LABEL_ADDRESS: str(address)}
             if existing is None:
                 swarm_secrets.prune(client, url, ours, set())
                 return
             labels = existing["Spec"].get("Labels") or {}
-            if labels.get(LABEL_SCOPE) != ctx.scope:
+            if labels.get(dl.LABEL_SCOPE) != ctx.scope:
                 raise TerminalError(f"swarm service {name} is not ours; it is left alone")
             with rollout.engine_errors(url, f"removing service {name}"):
                 client.remove_service(existing["ID"])
@@ -220,7 +204,7 @@ def _observed(address: Address, url: str | None, service: Mapping[str, Any],
         "nodes": sorted({str(t.get("NodeID")) for t in up}),
         "update": (service.get("UpdateStatus") or {}).get("State"),
     }
-    owner = foreign_owner(labels.get(LABEL_STATE_ID), labels.get(LABEL_STATE_DIR), ctx)
+    owner = foreign_owner(labels.get(dl.LABEL_STATE_ID), labels.get(dl.LABEL_STATE_DIR), ctx)
     if owner is not None:
         facts[OWNED_BY] = owner
     reason = "" if len(up) == replicas else f"{len(up)}/{replicas} tasks running"
@@ -233,7 +217,7 @@ def _observed(address: Address, url: str | None, service: Mapping[str, Any],
     if reason and lost:
         reason += f"; node {', '.join(lost)} down"
     status = Status.RUNNING if not reason else Status.EXITED
-    return Observed(address, status, labels.get(LABEL_SPEC_HASH), reason=reason, facts=facts)
+    return Observed(address, status, labels.get(dl.LABEL_SPEC_HASH), reason=reason, facts=facts)
 
 
 def _judge(seen: Observed, resource: Resource | None) -> Observed:

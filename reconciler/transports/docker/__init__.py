@@ -11,6 +11,7 @@ forbids that). It owns:
   (:class:`~.engines.EngineSlots`);
 - :mod:`.errors`: mapping the docker SDK's exceptions into :mod:`reconciler.errors`;
 - :mod:`.images`: whether an image is present, and the ``pull`` policy;
+- :mod:`.labels`: the owner labels of the images and swarm services reconciler makes;
 - :mod:`.socket`: a stdlib read-only client of a local engine socket (observe without the SDK);
 - :mod:`.ssh`: the SDK plumbing for ``docker system dial-stdio`` over an SSH channel.
 

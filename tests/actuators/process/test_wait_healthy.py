@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from testing.clock import FakeClock
 
 from reconciler.events import Event
 from reconciler.health.notify import parse_notify, socket_path_for
@@ -15,17 +16,6 @@ from reconciler.model.types import HealthCheck, ProbeKind
 
 OK = Health(HealthStatus.HEALTHY, "ok")
 BAD = Health(HealthStatus.UNHEALTHY, "refused")
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def scripted(results: list[Health]) -> tuple[Callable[[], Health], list[int]]:

@@ -2,11 +2,11 @@
 
 `GitRepo` is a bare repository made by the test (`git init --bare`) plus a work clone that
 commits and pushes to it (plain, signed with a throw-away SSH key, force-pushed). `SyncAgent`
-runs `reconciler sync --json` as a subprocess and reads its event stream with timeouts; it is
-stopped by pid (SIGTERM, then SIGKILL); `agent_starter` starts agents for a test and stops
-them all at its end. `running_pids` reads which recorded processes of a project still run.
-`kill_scope` kills the processes a test's services
-left behind, by pid after checking their start time (never by pattern).
+runs `reconciler sync --json` as a subprocess and reads its event stream with timeouts
+(`EventStream`); it is stopped by pid (SIGTERM, then SIGKILL); `agent_starter` starts agents
+for a test and stops them all at its end. `running_pids` reads which recorded processes of a
+project still run. `kill_scope` kills the processes a test's services left behind, by pid
+after checking their start time (never by pattern).
 """
 
 from __future__ import annotations
@@ -16,14 +16,13 @@ import os
 import signal
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-Event = dict[str, Any]
+from .event_stream import Event, EventStream
+
 GIT_ENV = {"GIT_AUTHOR_NAME": "sync test", "GIT_AUTHOR_EMAIL": "sync@test.invalid",
            "GIT_COMMITTER_NAME": "sync test", "GIT_COMMITTER_EMAIL": "sync@test.invalid",
            "GIT_CONFIG_NOSYSTEM": "1"}
@@ -106,47 +105,11 @@ def services(name: str, entries: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-class SyncAgent:
+class SyncAgent(EventStream):
     """A running `reconciler -C DIR sync URL --json ...` and the events it printed so far."""
 
     def __init__(self, directory: Path, url: str, *args: str, cwd: Path | None = None):
-        self.directory = directory
-        self.events: list[Event] = []
-        self._cond = threading.Condition()
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "reconciler", "-C", str(directory), "sync", url, "--json",
-             *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd)
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            try:
-                event = json.loads(line)
-            except ValueError:
-                event = {"kind": "stderr", "message": line.rstrip(), "data": {}}
-            with self._cond:
-                self.events.append(event)
-                self._cond.notify_all()
-
-    def mark(self) -> int:
-        with self._cond:
-            return len(self.events)
-
-    def wait_for(self, match: Callable[[Event], bool], what: str, timeout: float = 60.0,
-                 after: int = 0) -> Event:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for event in self.events[after:]:
-                    if match(event):
-                        return event
-                left = deadline - time.monotonic()
-                if left <= 0 or (self.proc.poll() is not None and not self._reader.is_alive()):
-                    tail = "\n".join(json.dumps(e) for e in self.events[-30:])
-                    raise AssertionError(f"no {what} within {timeout}s; last events:\n{tail}")
-                self._cond.wait(min(left, 0.5))
+        super().__init__(directory, ["sync", url, "--json", *args], cwd=cwd)
 
     def kind(self, kind: str, commit: str | None = None, after: int = 0,
              timeout: float = 60.0) -> Event:
@@ -156,21 +119,6 @@ class SyncAgent:
 
     def synced(self, commit: str, after: int = 0, timeout: float = 60.0) -> Event:
         return self.kind("sync.synced", commit, after, timeout)
-
-    def seen(self, kind: str, after: int = 0) -> list[Event]:
-        with self._cond:
-            return [e for e in self.events[after:] if e["kind"] == kind]
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=20)
-        self._reader.join(timeout=5)
-        return self.proc.returncode
 
 
 def reconciler(directory: Path, *args: str, timeout: float = 120.0

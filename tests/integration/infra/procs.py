@@ -7,7 +7,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 
 class InfraError(RuntimeError):
@@ -42,12 +42,38 @@ def start_time(pid: int) -> int | None:
 
     Together with the pid it identifies a process: a reused pid has another start time.
     """
+    fields = _stat(pid)
+    return int(fields[19]) if fields is not None else None
+
+
+def _stat(pid: int) -> list[str] | None:
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            return stat.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return int(fields[19])
+
+
+def running(pid: int, started: int | None) -> bool:
+    """Whether the process that started at `started` still runs (a zombie does not)."""
+    fields = _stat(pid)
+    return fields is not None and int(fields[19]) == started and fields[0] != "Z"
+
+
+def descendants(pids: Iterable[int]) -> list[int]:
+    """Every process below `pids` (children, theirs, ...), from the parent pids in /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        fields = _stat(int(entry)) if entry.isdigit() else None
+        if fields is not None:
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found: list[int] = []
+    todo = list(pids)
+    while todo:
+        below = children.get(todo.pop(), [])
+        found += below
+        todo += below
+    return found
 
 
 def kill_pid(pid: int, started: int | None, sig: int = signal.SIGKILL) -> None:

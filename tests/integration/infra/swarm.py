@@ -8,9 +8,11 @@ overlay address pool also in 198.18.0.0/15), nodes 2 and 3 join as workers, and 
 is loaded into every engine with `docker save | docker load`.
 
 Teardown goes by id and pid: services of the swarm are removed, every node leaves (`swarm
-leave -f`), each dockerd is stopped through its pid file (SIGKILL after a grace period), what
-is still mounted under a node's directory is unmounted deepest first (`umount -l`), and the
-`Network` deletes the namespaces, veths, bridge and iptables rules it recorded.
+leave -f`), each dockerd is stopped through its pid file (SIGKILL after a grace period), then
+what it left in its namespace (containerd, shims) and every process below those (the task
+containers, e.g. `docker-init -- sleep 600`) by pid and start time; what is still mounted
+under a node's directory is unmounted deepest first (`umount -l`), and the `Network` deletes
+the namespaces, veths, bridge and iptables rules it recorded.
 """
 
 from __future__ import annotations
@@ -24,7 +26,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .netns_net import Network
-from .procs import InfraError, kill_pid, run, run_quiet, start_time, wait_until
+from .procs import (
+    InfraError,
+    descendants,
+    kill_pid,
+    run,
+    run_quiet,
+    running,
+    start_time,
+    wait_until,
+)
 
 NODES = 3
 # Inside each node's namespace: the docker0 bridge and local networks (docker_gwbridge).
@@ -198,15 +209,20 @@ class SwarmLab:
                 kill_pid(proc.pid, started)
                 proc.wait(10)
         self.network.manifest.discard("pids", [proc.pid, started])
-        # What dockerd left running in its namespace (containerd, shims): by pid.
-        leftover = subprocess.run(["ip", "netns", "pids", node.ns], capture_output=True,
-                                  text=True, timeout=10, check=False).stdout.split()
-        for pid in leftover:
-            kill_pid(int(pid), start_time(int(pid)))
+        # What dockerd left running in its namespace (containerd, shims) and below them the
+        # task containers (in namespaces of their own, so not listed by `ip netns pids`; a
+        # killed shim would leave them running): all by pid and start time.
+        found = [int(pid) for pid in subprocess.run(
+            ["ip", "netns", "pids", node.ns], capture_output=True, text=True, timeout=10,
+            check=False).stdout.split()]
+        leftover = [(pid, start_time(pid)) for pid in [*found, *descendants(found)]]
+        for pid, began in leftover:
+            if began is not None:
+                kill_pid(pid, began)
         deadline = time.monotonic() + 10
-        while any(start_time(int(p)) is not None for p in leftover):
+        while any(running(pid, began) for pid, began in leftover):
             if time.monotonic() > deadline:
-                return [f"processes {leftover} of {node.name} did not end"]
+                return [f"processes {[p for p, _ in leftover]} of {node.name} did not end"]
             time.sleep(0.1)
         return []
 
