@@ -23,7 +23,8 @@ from testing.pty_run import run as pty_run
 
 WORKER_PID = ("python3 -c 'import json,sys; print(next(r[\"pid\"] for r in json.load(sys.stdin)"
               "[\"resources\"] if r[\"address\"] == \"process.worker\"))'")
-KILL_WORKER = f"kill -9 $(reconciler -C {{q}} status --json | {WORKER_PID})"
+# the worker's process group (it leads one): its shell and its `sleep`
+KILL_WORKER = f"kill -9 -- -$(reconciler -C {{q}} status --json | {WORKER_PID})"
 EDIT_LOG_LEVEL = "sed -i 's/LOG_LEVEL: info/LOG_LEVEL: debug/' {q}/services.yaml"
 BOUNDED = "timeout --preserve-status -s INT 4"  # Ctrl-C after 4 s: the normal end (exit 0)
 QS = "examples/quickstart"
@@ -56,6 +57,31 @@ def applied(box: Sandbox) -> Path:
     box.cwd = project
     assert all(r.code == 0 for r in box.run(["reconciler apply --auto-approve"]))
     return project
+
+
+def shop_repo(box: Sandbox) -> Path:
+    """A git repository (``shop``) with the quickstart as its deploy/ directory."""
+    repo = box.tmp / "shop"
+    box.quickstart(repo / "deploy")
+    box.cwd = repo
+    assert all(r.code == 0 for r in box.run(["git init -q && git add -A && git commit -qm init"]))
+    return repo
+
+
+def protected(box: Sandbox) -> Path:
+    """The applied quickstart with a policy.yaml that protects process.api."""
+    project = applied(box)
+    (project / "policy.yaml").write_text("version: 1\nprotect: [process.api]\n")
+    return project
+
+
+def operator_paths() -> dict[str, str]:
+    """The page's alice@laptop is whoever runs the test."""
+    from reconciler.engine.approval import operator
+
+    who = operator()
+    return {"alice@laptop": "<WHO>", who: "<WHO>", "alice": "<USER>",
+            who.split("@")[0]: "<USER>"}
 
 
 def applied_at_root(box: Sandbox) -> Path:
@@ -129,6 +155,19 @@ PAGES = [
                    f"{EDIT_LOG_LEVEL.format(q=QS)}; sleep 4; {KILL_WORKER.format(q=QS)}; "
                    "sleep 4; kill -INT $w; wait $w; rc=$?; cat watch.out; exit $rc)"},
          paths={"/src/examples/quickstart": "<PROJECT>"}),
+    Page("docs/git-hook.md", shop_repo,
+         run=("reconciler hook install                 # in the repository, project at the top "
+              "level",),
+         codes={"git commit -m \"add web\"": 1},
+         # "a commit with an invalid staged file": a misspelt key in deploy/services.yaml
+         before={"reconciler hook install                 # in the repository, project at the "
+                 "top level": ["sed -i 's/^    dependencies: \\[api\\]/    dependencys: [api]/' "
+                               "deploy/services.yaml", "git add -A"]},
+         paths={"/src/shop": "<ROOT>/shop"}),
+    Page("docs/policy.md", protected,
+         run=("reconciler plan --replace process.api -out api.plan",
+              "reconciler history"),
+         paths=operator_paths()),
     Page("docs/ui.md", in_project,
          run=("pip install 'reconciler[ui]'          # Starlette + uvicorn",
               "reconciler watch --ui --ui-listen 127.0.0.1:8766"),

@@ -58,7 +58,7 @@ def blocks(text: str) -> list[Block]:
             command = line[2:]
             while command.endswith("\\") and index + 1 < len(lines):
                 index += 1
-                command = command[:-1] + " " + lines[index].strip()
+                command = command[:-1].rstrip() + " " + lines[index].strip()
             current.commands.append(command.strip())
             current.shown.append([])
         elif current.shown:

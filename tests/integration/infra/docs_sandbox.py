@@ -61,12 +61,14 @@ class Sandbox:
                     "XDG_CONFIG_HOME": str(tmp / "config"), "XDG_STATE_HOME": str(tmp / "state"),
                     "XDG_CACHE_HOME": str(tmp / "cache"), "RECONCILER_SESSION": self.session,
                     "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1", "NO_COLOR": "1",
-                    "COLUMNS": "200", "DOCEX_PORT": str(free_port())}
+                    "COLUMNS": "200", "DOCEX_PORT": str(free_port()),
+                    "GIT_AUTHOR_NAME": "docs", "GIT_AUTHOR_EMAIL": "docs@example.invalid",
+                    "GIT_COMMITTER_NAME": "docs", "GIT_COMMITTER_EMAIL": "docs@example.invalid"}
         self.projects: list[Path] = []
 
-    def quickstart(self) -> Path:
-        """examples/quickstart copied to the sandbox (at examples/quickstart)."""
-        project = self.tmp / "examples" / "quickstart"
+    def quickstart(self, at: Path | None = None) -> Path:
+        """examples/quickstart copied into the sandbox (``at``, else examples/quickstart)."""
+        project = at or self.tmp / "examples" / "quickstart"
         shutil.copytree(ROOT / "examples" / "quickstart", project)
         self.projects.append(project)
         return project
@@ -102,14 +104,20 @@ class Sandbox:
         return ran
 
     def close(self) -> list[str]:
-        """Destroy every project the examples applied; kill what is left. Returns problems."""
+        """Destroy every project the examples applied; kill what is left. Returns problems: a
+        failed destroy that left processes running (a page may leave its config invalid, as
+        git-hook.md does, with nothing running)."""
+        from reconciler.transports import procfs
+
         problems: list[str] = []
+        scope = f"quickstart_{self.session}"
         for project in self.projects:
+            (project / "policy.yaml").unlink(missing_ok=True)  # a page's protect rules
             done = subprocess.run(
                 [sys.executable, "-m", "reconciler", "-C", str(project), "destroy",
                  "--auto-approve"], env=self.env, capture_output=True, text=True, timeout=120,
                 check=False)
-            if done.returncode != 0:
+            if done.returncode != 0 and procfs.scan(scope):
                 problems.append(f"destroy {project}: {done.stdout}{done.stderr}")
-        kill_scope([f"quickstart_{self.session}"])
+        kill_scope([scope])
         return problems
