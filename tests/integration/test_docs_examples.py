@@ -8,6 +8,11 @@ command (bounded forms of watch/ui/logs -f, ...; with the reason in a comment), 
 not run one (reason given), ``codes`` expects an exit code other than 0, ``before`` holds
 hidden shell lines run before a block (what the prose says happens between two blocks).
 A page that gains a block listed in neither ``run`` nor ``excepted`` fails the test.
+
+Adding a page: a ``Page`` entry; a new context is a function of the sandbox (``box.example``
+copies another example directory and registers its project name for the cleanup). Paths the
+page writes (``/home/me/...``) map to the placeholders ``<ROOT>`` (the sandbox) and
+``<PROJECT>`` (its first project) in ``paths``.
 """
 
 from __future__ import annotations
@@ -198,7 +203,7 @@ def check_page(page: Page, box: Sandbox) -> list[str]:
     unlisted = [k for k in keys if k not in page.run and k not in page.excepted]
     assert not unlisted, f"{page.path}: blocks in neither run nor excepted: {unlisted}"
     assert set(page.run) | set(page.excepted) <= set(keys), f"{page.path}: stale entries"
-    paths = {str(box.tmp): "<ROOT>", str(box.projects[0]): "<PROJECT>", **page.paths}
+    paths = {str(box.tmp): "<ROOT>", str(box.projects[0][0]): "<PROJECT>", **page.paths}
     failures: list[str] = []
     for block in found:
         if block.key in page.run:

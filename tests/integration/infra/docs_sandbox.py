@@ -64,14 +64,19 @@ class Sandbox:
                     "COLUMNS": "200", "DOCEX_PORT": str(free_port()),
                     "GIT_AUTHOR_NAME": "docs", "GIT_AUTHOR_EMAIL": "docs@example.invalid",
                     "GIT_COMMITTER_NAME": "docs", "GIT_COMMITTER_EMAIL": "docs@example.invalid"}
-        self.projects: list[Path] = []
+        self.projects: list[tuple[Path, str]] = []
 
     def quickstart(self, at: Path | None = None) -> Path:
         """examples/quickstart copied into the sandbox (``at``, else examples/quickstart)."""
-        project = at or self.tmp / "examples" / "quickstart"
-        shutil.copytree(ROOT / "examples" / "quickstart", project)
-        self.projects.append(project)
-        return project
+        return self.example(ROOT / "examples" / "quickstart",
+                            at or self.tmp / "examples" / "quickstart", "quickstart")
+
+    def example(self, source: Path, at: Path, name: str) -> Path:
+        """A project directory copied to ``at``; ``name`` is its project name (``close``
+        destroys it and kills what still carries ``<name>_<session>``)."""
+        shutil.copytree(source, at)
+        self.projects.append((at, name))
+        return at
 
     def run(self, commands: list[str], before: list[str] | None = None) -> list[Ran]:
         """Run ``commands`` (after the hidden ``before`` lines, output dropped) as one script."""
@@ -110,14 +115,14 @@ class Sandbox:
         from reconciler.transports import procfs
 
         problems: list[str] = []
-        scope = f"quickstart_{self.session}"
-        for project in self.projects:
+        for project, name in self.projects:
             (project / "policy.yaml").unlink(missing_ok=True)  # a page's protect rules
             done = subprocess.run(
                 [sys.executable, "-m", "reconciler", "-C", str(project), "destroy",
                  "--auto-approve"], env=self.env, capture_output=True, text=True, timeout=120,
                 check=False)
+            scope = f"{name}_{self.session}"
             if done.returncode != 0 and procfs.scan(scope):
                 problems.append(f"destroy {project}: {done.stdout}{done.stderr}")
-        kill_scope([scope])
+            kill_scope([scope])
         return problems
