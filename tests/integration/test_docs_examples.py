@@ -240,3 +240,17 @@ def test_readme_status_on_a_terminal(sandbox: Sandbox) -> None:
     seen = pty_run(["status"], project, "pty", env=sandbox.env)
     assert seen.code == 0, seen.describe()
     assert not missing(shown, seen.output, {}), seen.describe()
+
+
+def test_ui_actions_name_real_commands(sandbox: Sandbox) -> None:
+    """ui.md's "Equivalent CLI" of Restart and Stop run as written (ADDR = process.api)."""
+    project = applied(sandbox)
+    rows = [line.split("|") for line in (ROOT / "docs" / "ui.md").read_text().splitlines()
+            if line.startswith(("| Restart |", "| Stop |"))]
+    commands = [row[2].strip().strip("`").replace("ADDR", "process.api") + " --auto-approve"
+                for row in rows]
+    assert len(commands) == 2, rows
+    sandbox.cwd = project
+    ran = sandbox.run(commands)
+    assert [r.code for r in ran] == [0, 0], ran
+    assert "1 replaced" in ran[0].output and "process.api: Destruction complete" in ran[1].output
