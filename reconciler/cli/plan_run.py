@@ -91,22 +91,25 @@ def run_plan(g: Globals, *, out: Path | None = None, as_json: bool = False,
     if run.policy.denied:
         project.enforce(run)  # raises PolicyDenied: exit 1, the plan is not saved
     if out is not None:
-        save_plan(out, project, run, destroy=destroy)
+        save_plan(out, project, run, destroy=destroy, replace=replace)
         if not as_json:
             echo(f"\nSaved the plan to: {out}\nTo perform exactly these actions, run: "
                  f"reconciler apply {out}")
     return 2 if detailed_exitcode and run.plan.has_changes else 0
 
 
-def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool) -> None:
+def save_plan(path: Path, project: Project, run: PlanRun, *, destroy: bool,
+              replace: Sequence[str] = ()) -> None:
     """A saved plan holds addresses, actions and hashes; secrets only as keyed hashes (and
-    masked where one was interpolated into a plain field)."""
+    masked where one was interpolated into a plain field). ``replace`` (``plan --replace``)
+    is kept so that ``apply PLANFILE`` re-plans with it (else the replan differs: stale)."""
     from reconciler.engine.plan import to_json
     from reconciler.render.policy import policy_json
 
     document = {"kind": SAVED_PLAN_KIND, "format_version": 1,
                 "project_dir": str(project.directory.resolve()), "session": project.session,
-                "destroy": destroy, "adopt": project.adopt, "plan": to_json(run.plan),
+                "destroy": destroy, "adopt": project.adopt, "replace": list(replace),
+                "plan": to_json(run.plan),
                 "policy": policy_json(run.policy, run.policy_sources)}
     from reconciler.errors import UserError
 
@@ -192,7 +195,10 @@ def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool =
         assert isinstance(plan_doc, dict)
         project.adopt = adopt or bool(saved.get("adopt"))
         with project.locked():
+            replaced = saved.get("replace")
             run = project.plan(targets=list(plan_doc.get("targets", ())),
+                               replace=[str(a) for a in replaced or ()]
+                               if isinstance(replaced, list) else [],
                                destroy=bool(saved.get("destroy")))
             project.check_saved(run, str(plan_doc.get("inputs_hash")))
             project.enforce(run, plan_file=str(plan_file))
