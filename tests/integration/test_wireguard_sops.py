@@ -6,7 +6,8 @@ reconciler's own key. The real ``sops`` encrypts to an age key made by the test.
 ``apply`` the interface of ``a`` has exactly the clear private key and preshared key, the
 plan shows no changes, and no clear key is in any output or under ``.reconciler/`` (nor a key
 file on the node). Rotating the key in the encrypted file (``sops set``) plans as an update of
-``a`` only; applying it gives ``a`` the new key and ``b`` its new public key. Interfaces, key
+``a`` only; applying it gives ``a`` the new key and ``b`` its new public key.
+``secrets show-refs`` lists both references. Interfaces, key
 directories and sockets are removed by name at the end.
 """
 
@@ -86,6 +87,9 @@ def test_keys_from_sops_are_applied_and_never_in_clear(
         return done
 
     iface_a, iface_b = f"wg{a.name}", f"wg{b.name}"
+    refs = cli("secrets", "show-refs").stdout
+    assert f"wireguard.mesh@{a.name}: private_key <- keys.enc.yaml#wg.a" in refs, refs
+    assert "external_peers.0.preshared_key <- keys.enc.yaml#wg.psk" in refs, refs
     cli("apply", "--auto-approve")
     assert a.run(f"wg show {iface_a} private-key").stdout.strip() == private
     shown = a.run(f"wg show {iface_a} preshared-keys").stdout.splitlines()

@@ -20,6 +20,7 @@ from reconciler.actuators.wireguard.spec import secret_path
 from reconciler.config import parse_file
 from reconciler.model.build import build
 from reconciler.model.secrets import marker
+from reconciler.model.sops_refs import references
 from reconciler.model.types import Address
 from reconciler.model.wireguard import read_network
 
@@ -107,3 +108,16 @@ def test_live_commands_read_the_keys_from_shell_variables_only() -> None:
                            "preshared-key /dev/stdin")
     assert commands[1][:4] == ["wg", "set", "wg0", "peer"]
     assert PSK not in shell(commands) and PRIVATE not in shell([setup])
+
+
+def test_wireguard_keys_are_listed_as_references(tmp_path: Path) -> None:
+    """show-refs and the pre-commit hook (which exports the files referenced) see them.
+    Before: only env values and env_file were references, so the hook left keys.enc.yaml out."""
+    doc, problems = parse_file(tmp_path / "services.yaml", SERVICES, "services")
+    assert doc is not None and not problems
+    found = [(r.service, f"{r.prefix}{r.variable}", r.file, r.key_path, r.where.line)
+             for r in references([doc])]
+    assert found == [
+        ("wireguard.mesh@a", "private_key", tmp_path / "keys.enc.yaml", "wg.a", 9),
+        ("wireguard.mesh@a", "external_peers.0.preshared_key", tmp_path / "keys.enc.yaml",
+         "wg.psk", 13)]
