@@ -103,7 +103,8 @@ def _show_refs(directory: Path) -> int:
             shown = os.path.relpath(ref.file, directory)
         except ValueError:
             shown = str(ref.file)
-        what = "env_file (every variable)" if ref.variable == "*" else f"env.{ref.variable}"
+        what = "env_file (every variable)" if ref.variable == "*" else \
+            f"{ref.prefix}{ref.variable}"
         key = "" if ref.key_path == "*" else f"#{ref.key_path}"
         echo(f"{ref.service}: {what} <- {shown}{key}  ({ref.where})")
     return 0

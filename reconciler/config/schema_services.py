@@ -22,6 +22,7 @@ from reconciler.config.schema_fields import (
     DependsOn,
     EnvValues,
     HealthCheck,
+    Sops,
     Strict,
 )
 
@@ -50,6 +51,9 @@ class ExternalPeer(Strict):
     preshared_key_file: str | None = Field(
         default=None, description="File on the node with the preshared key (a bare key or "
         "the wg-quick file with this peer's PresharedKey); never the key itself")
+    preshared_key: Sops | None = Field(
+        default=None, description="The preshared key from a SOPS-encrypted file "
+        "({sops: FILE#key.path}; instead of preshared_key_file, docs/secrets.md)")
 
 
 class Node(Strict):
@@ -64,6 +68,9 @@ class Node(Strict):
     private_key_file: str | None = Field(
         default=None, description="wireguard: file on the node with its private key (a bare "
         "key or a wg-quick file); reconciler then makes no key of its own")
+    private_key: Sops | None = Field(
+        default=None, description="wireguard: the node's private key from a SOPS-encrypted "
+        "file ({sops: FILE#key.path}; instead of private_key_file, docs/secrets.md)")
     external_peers: list[ExternalPeer] = Field(
         default_factory=list, description="wireguard: peers of this node outside the network")
 

@@ -215,7 +215,8 @@ def _resolve(b: _Build) -> None:
 
 def _wireguard(b: _Build) -> None:
     wireguard, problems = wireguard_resources(b.docs, b.project, b.session,
-                                              first_order=len(b.drafts) + len(b.resources))
+                                              first_order=len(b.drafts) + len(b.resources),
+                                              sops=b.host, secret_key=b.secret_key)
     b.resources.update(wireguard)
     b.diagnostics += problems + b.resolver_diagnostics
 

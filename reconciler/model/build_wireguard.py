@@ -7,16 +7,25 @@ spec is :func:`reconciler.model.wireguard.node_specs`'s. :func:`overlay_addresse
 overlay address of each host for services that declare ``network: <a wireguard network>``,
 so ``${svc.ip}`` of such a service is its WireGuard address; :func:`overlay_networks` gives
 every node's overlay address per network (the resolver's view, see ``build_resolve``).
+
+A key from sops (a node's ``private_key:``, an external peer's ``preshared_key:``) is asked of
+the build's :class:`~reconciler.model.sops_refs.SopsHost` here: the spec keeps its keyed-hash
+marker (so rotating it in the encrypted file is an update of that node) and the clear key goes
+into ``Resource.secrets`` under :func:`~reconciler.actuators.wireguard.spec.secret_path`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
+from reconciler.actuators.wireguard.spec import WireguardSpec, secret_path
 from reconciler.config.raw import RawDocument
-from reconciler.errors import Diagnostic, error
+from reconciler.errors import Diagnostic, SourceRange, error
+from reconciler.model.secrets import DEFAULT_KEY, marker
+from reconciler.model.sops_refs import SopsHost, SopsProblem, SopsRef, resolve_file
 from reconciler.model.types import Address, Resource
-from reconciler.model.wireguard import NetworkDef, node_specs, read_network
+from reconciler.model.wireguard import NetworkDef, NodeDef, node_specs, read_network
+from reconciler.model.wireguard_peers import is_public_key
 
 __all__ = ["overlay_addresses", "overlay_networks", "scope_of", "wireguard_networks",
            "wireguard_resources"]
@@ -56,9 +65,59 @@ def scope_of(project: str, session: str | None) -> str:
     return f"{project}_{session}" if session else project
 
 
+def _sops_key(doc: RawDocument, ref: SopsRef, sops: SopsHost | None, where: SourceRange,
+              what: str, problems: list[Diagnostic], address: str) -> str | None:
+    """The clear key ``ref`` names, or None with a problem (naming file and key path only)."""
+    try:
+        if sops is None:
+            raise SopsProblem("no sops reader in this build")
+        value = sops.sops_value(resolve_file(doc, ref.file), ref.key_path).strip()
+    except SopsProblem as exc:
+        problems.append(error(f"{what} ({{sops: {ref}}}): {exc}", where, hint=exc.hint,
+                              address=address))
+        return None
+    if not value.startswith("ENC[") and not is_public_key(value):  # ENC[: not decrypted
+        problems.append(error(f"{what} ({{sops: {ref}}}) is not a WireGuard key (44 "
+                              "characters of base64, as `wg genkey` prints)", where,
+                              address=address))
+        return None
+    return value
+
+
+def _sops_keys(doc: RawDocument, net: NetworkDef, node: NodeDef, spec: WireguardSpec,
+               sops: SopsHost | None, secret_key: bytes,
+               problems: list[Diagnostic]) -> dict[str, str]:
+    """Put the markers of ``node``'s keys from sops into ``spec``; the clear keys by path."""
+    secrets: dict[str, str] = {}
+    where = ("networks", net.name, "nodes", node.index)
+    address = f"{KIND}.{net.name}@{node.name}"
+    ref = node.extras.private_key
+    if ref is not None:
+        value = _sops_key(doc, ref, sops, doc.where(*where, "private_key", "sops"),
+                          f"private_key of node '{node.name}'", problems, address)
+        if value is not None:
+            spec["private_key"] = marker(value, secret_key)
+            secrets[secret_path()] = value
+    refs = dict(node.extras.preshared_keys)
+    if "external_peers" in spec:  # copies: the peers are shared with the NetworkDef
+        spec["external_peers"] = [peer.copy() for peer in spec["external_peers"]]
+    for index, peer in enumerate(spec.get("external_peers", [])):
+        ref = refs.get(peer["public_key"])
+        value = None if ref is None else _sops_key(
+            doc, ref, sops, doc.where(*where, "external_peers", index, "preshared_key", "sops"),
+            f"preshared_key of external peer {peer['public_key'][:8]}...", problems, address)
+        if value is not None:
+            peer["preshared_key"] = marker(value, secret_key)
+            secrets[secret_path(peer["public_key"])] = value
+    return secrets
+
+
 def wireguard_resources(docs: Sequence[RawDocument], project: str, session: str | None, *,
-                        first_order: int = 0) -> tuple[dict[Address, Resource], list[Diagnostic]]:
-    """One resource per (network, node); interface names clashing on a host are errors."""
+                        first_order: int = 0, sops: SopsHost | None = None,
+                        secret_key: bytes = DEFAULT_KEY
+                        ) -> tuple[dict[Address, Resource], list[Diagnostic]]:
+    """One resource per (network, node); interface names clashing on a host are errors;
+    keys from sops are decrypted through ``sops`` (see the module docstring)."""
     scope = scope_of(project, session)
     networks, problems = wireguard_networks(docs, scope)
     resources: dict[Address, Resource] = {}
@@ -80,7 +139,9 @@ def wireguard_resources(docs: Sequence[RawDocument], project: str, session: str 
                 continue
             interfaces[slot] = net.name
             address = Address(KIND, net.name, node.name)
-            resources[address] = Resource(address, spec, source=source, order=order)
+            secrets = _sops_keys(doc, net, node, spec, sops, secret_key, problems)
+            resources[address] = Resource(address, spec, source=source, order=order,
+                                          secrets=secrets)
             order += 1
     return resources, problems
 

@@ -5,7 +5,9 @@ the config file that names it, and a dotted key path inside it), how it is parse
 (:func:`parse_ref`), the :class:`SopsHost` questions model.build asks about encrypted files
 (their key names, read without decrypting, and a value, decrypted in memory only when the
 build is allowed to), the :class:`SopsProblem` those questions raise, every reference of a
-project (:func:`references`, for ``reconciler secrets show-refs``) and the
+project (:func:`references`, for ``reconciler secrets show-refs`` and the pre-commit hook:
+env values, encrypted ``env_file`` and the WireGuard ``private_key`` / ``preshared_key`` of
+``type: wireguard`` networks) and the
 ``secrets: {require_encrypted: true}`` policy check (:func:`clear_secret_problems`).
 
 A value read through a reference is always a secret: it is replaced by its keyed-hash marker in
@@ -99,13 +101,41 @@ def _envs(svc: dict[str, Any]) -> Iterator[tuple[tuple[str, ...], dict[str, Any]
 @dataclass(frozen=True, slots=True)
 class Reference:
     """One use of an encrypted value: ``service`` (``section.name``) env ``variable`` (or
-    ``*`` for a whole ``env_file``) from ``file`` at ``key_path``, written at ``where``."""
+    ``*`` for a whole ``env_file``) from ``file`` at ``key_path``, written at ``where``; for a
+    WireGuard key ``service`` is the node's address and ``prefix`` empty."""
 
     service: str
     variable: str
     file: Path
     key_path: str
     where: SourceRange
+    prefix: str = "env."
+
+
+def _wireguard_refs(doc: RawDocument) -> Iterator[Reference]:
+    """The ``{sops: ...}`` keys of the nodes (and their external peers) of wireguard networks."""
+    networks = doc.data.get("networks") if doc.format == "services" and isinstance(
+        doc.data, dict) else None
+    for net, body in (networks.items() if isinstance(networks, dict) else []):
+        nodes = body.get("nodes") if isinstance(body, dict) and \
+            body.get("type") == "wireguard" else None
+        for index, node in enumerate(nodes if isinstance(nodes, list) else []):
+            if not isinstance(node, dict):
+                continue
+            address = f"wireguard.{net}@{node.get('name') or node.get('host')}"
+            places: list[tuple[str, tuple[str | int, ...], object]] = [
+                ("private_key", ("private_key",), node.get("private_key"))]
+            peers = node.get("external_peers")
+            places += [(f"external_peers.{i}.preshared_key",
+                        ("external_peers", i, "preshared_key"), peer.get("preshared_key"))
+                       for i, peer in enumerate(peers if isinstance(peers, list) else [])
+                       if isinstance(peer, dict)]
+            for label, path, value in places:
+                ref = parse_ref(value.get("sops")) if isinstance(value, dict) else None
+                if ref is not None:
+                    yield Reference(address, label, resolve_file(doc, ref.file), ref.key_path,
+                                    doc.where("networks", net, "nodes", index, *path, "sops"),
+                                    prefix="")
 
 
 def references(docs: Sequence[RawDocument]) -> list[Reference]:
@@ -129,6 +159,7 @@ def references(docs: Sequence[RawDocument]) -> list[Reference]:
                               "env_file")
                 found.append(Reference(name, ENV_FILE_KEY, resolve_file(doc, env_file),
                                        ENV_FILE_KEY, doc.where(*where_path)))
+        found += _wireguard_refs(doc)
     return found
 
 

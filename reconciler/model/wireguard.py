@@ -203,6 +203,12 @@ def read_network(name: str, data: Mapping[str, Any], scope: str) -> tuple[
                                     f"private_key_file {key_file}",
                                     ("nodes", node.index, "private_key_file"),
                                     "write the config elsewhere or drop config_path"))
+        if net.config_path is not None and (node.extras.private_key is not None
+                                            or node.extras.preshared_keys):
+            problems.append(Problem(f"node '{node.name}': config_path cannot be used with a "
+                                    "key from sops (a wg-quick file would need it in clear)",
+                                    ("config_path",), "drop config_path, or use "
+                                    "private_key_file / preshared_key_file"))
     for node in nodes:
         ifname = interface_name(net, scope, node.name)
         if not _IFNAME_OK.match(ifname):

@@ -15,7 +15,10 @@ replace whose only forcing reason is the request makes a new one: key rotation),
 is created if missing (kernel where ``ip link add type wireguard`` works, else wireguard-go),
 and only settings and peers that differ are set with ``wg set``, so other peers' sessions go
 on. A node with ``private_key_file:`` uses that file (read on the node, never made or
-rotated by reconciler), and its ``external_peers`` are set beside the nodes' entries. Peers
+rotated by reconciler); one with ``private_key:`` from sops gets the decrypted key (from
+``Resource.secrets``) on the apply script's standard input, like the ``preshared_key:`` of
+its external peers, and never in a file or a command line; its ``external_peers`` are set
+beside the nodes' entries. Peers
 need each other's public keys, so applying node X also reads each peer's public key on the
 peer's host and installs X's own entry there (removing X's old key after a rotation). A
 per-network lock orders nodes applied in parallel, so every pair ends up configured in one
@@ -42,61 +45,35 @@ from reconciler.actuators.wireguard.keys import (
     remove_keys_script,
 )
 from reconciler.actuators.wireguard.parse import (
-    HostReport,
     InterfaceReport,
     normalize_ips,
-    parse_report,
 )
 from reconciler.actuators.wireguard.render import (
     PeerConfig,
     create_script,
     external_peer,
     interface_commands,
-    observe_script,
     peer_args,
     peer_commands,
     shell,
     wg_quick_config,
 )
-from reconciler.actuators.wireguard.spec import WireguardSpec, spec_of
-from reconciler.errors import HostUnreachable, TerminalError, TransientError
+from reconciler.actuators.wireguard.rounds import (
+    HINT,
+    preshared_keys,
+    private_key,
+    report_of,
+    run,
+    run_and_host_report,
+    run_and_report,
+    secret,
+)
+from reconciler.actuators.wireguard.spec import WireguardSpec, secret_path, spec_of
+from reconciler.errors import HostUnreachable, TerminalError
 from reconciler.events import Event
 from reconciler.model.changes import Action, Change, Health, HealthStatus, Observed, Status
 from reconciler.model.types import Address, Resource
 from reconciler.transports.base import Transport
-
-HINT = "check that wireguard-tools (and wireguard-go without the kernel module) are installed"
-
-
-def _run(transport: Transport, script: str, what: str) -> str:
-    done = transport.run(["sh", "-c", script], timeout=60)
-    if not done.ok:
-        detail = done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"]
-        raise TerminalError(f"{what} on {transport.host} failed: {detail[0]}", hint=HINT)
-    return done.stdout
-
-
-def _run_and_report(transport: Transport, steps: Sequence[str], interface: str,
-                    what: str, key_files: Mapping[str, str] | None = None) -> InterfaceReport:
-    """Run ``steps`` (silent shell) and report ``interface`` after them: one round trip."""
-    return _run_and_host_report(transport, steps, interface, what,
-                                key_files).interfaces[interface]
-
-
-def _run_and_host_report(transport: Transport, steps: Sequence[str], interface: str,
-                         what: str, key_files: Mapping[str, str] | None = None) -> HostReport:
-    script = "\n".join(["set -e", *steps, "set +e", observe_script([interface], key_files)])
-    return parse_report(_run(transport, script, what))
-
-
-def report_of(transport: Transport, interfaces: Sequence[str],
-              key_files: Mapping[str, str] | None = None) -> HostReport:
-    """One round trip: everything about ``interfaces`` on the transport's host."""
-    done = transport.run(["sh", "-c", observe_script(interfaces, key_files)], timeout=60)
-    if not done.ok:
-        raise TransientError(f"observing WireGuard on {transport.host} failed: "
-                             f"exit {done.returncode}", retry_after=1.0, hint=HINT)
-    return parse_report(done.stdout)
 
 
 def rotates(change: Change) -> bool:
@@ -199,7 +176,9 @@ class WireguardActuator:
                   f"printf '%s %s\\n' {shlex.quote(ctx.scope)} {resource.hash()} > "
                   f"{shlex.quote(owner_path(name))}",
                   shell(interface_commands(spec, old, rotated=rotate))]
-        seen = _run_and_report(transport, steps, name, f"creating {name}", key_files([spec]))
+        seen = run_and_host_report(transport, steps, name, f"creating {name}",
+                                    key_files([spec]), private_key(spec, resource)
+                                    ).interfaces[name]
         public = seen.dump.public_key if seen.dump is not None else ""
         if not is_public_key(public):
             raise TerminalError(f"{name} on {address.host} has no usable public key",
@@ -209,7 +188,9 @@ class WireguardActuator:
         stale = old_key if old_key not in (None, public) and old_key and \
             is_public_key(old_key) else None
         wanted, complete = self._exchange(spec, me, stale, ctx)
-        wanted += [external_peer(p) for p in spec.get("external_peers", [])]
+        psks = preshared_keys(spec, resource)
+        wanted += [external_peer(p, next((v for v, k in psks.items() if k == p["public_key"]),
+                                         None)) for p in spec.get("external_peers", [])]
         current = seen.dump
         updates = peer_commands(name, wanted, current)
         if not complete:  # a peer could not be asked: keep entries we cannot account for
@@ -219,8 +200,10 @@ class WireguardActuator:
         if spec.get("config_path"):
             transport.write_file(str(spec["config_path"]),
                                  wg_quick_config(spec, wanted).encode(), 0o600)
-        final = _run_and_host_report(transport, [shell(updates)], name,
-                                     f"updating the peers of {name}", key_files([spec]))
+        final = run_and_host_report(transport, [shell(updates)], name,
+                                     f"updating the peers of {name}", key_files([spec]),
+                                     {v: secret(resource, secret_path(k))
+                                      for v, k in psks.items()})
         return self._observed(address, spec, final.interfaces[name], final.now, None,
                               ctx.scope)
 
@@ -243,7 +226,7 @@ class WireguardActuator:
             q = shlex.quote(iface)
             script = (f"if ip link show dev {q} >/dev/null 2>&1; then\n"
                       f"{shell(commands)}\nfi")
-            seen = _run_and_report(transport, [script], iface, f"adding this node to {iface}")
+            seen = run_and_report(transport, [script], iface, f"adding this node to {iface}")
             if not seen.exists or seen.dump is None or \
                     not is_public_key(seen.dump.public_key):
                 continue  # not created yet: it installs us when it is applied
@@ -279,9 +262,9 @@ class WireguardActuator:
             gone = [["wg", "set", iface, "peer", p.public_key, "remove"]
                     for p in seen.dump.peers if p.public_key == public or p.allowed_ips == mine]
             if gone:
-                _run(transport, shell(gone), f"removing {change.address.host} from {iface}")
+                run(transport, shell(gone), f"removing {change.address.host} from {iface}")
         try:
-            _run(ctx.transport, self._teardown_script(name, spec), f"removing {name}")
+            run(ctx.transport, self._teardown_script(name, spec), f"removing {name}")
         except HostUnreachable as exc:
             ctx.events(Event("node.log", str(change.address),
                              f"{exc.message}: its interface {name} was left there (peers no "

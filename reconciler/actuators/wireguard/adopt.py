@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.wireguard import drift as drift_rules
-from reconciler.actuators.wireguard.actuator import report_of
 from reconciler.actuators.wireguard.keys import key_files
+from reconciler.actuators.wireguard.rounds import report_of
 from reconciler.actuators.wireguard.spec import spec_of
 from reconciler.errors import UserError
 from reconciler.model.types import Resource

@@ -69,7 +69,7 @@ def external_drift(spec: WireguardSpec, report: InterfaceReport) -> list[str]:
         keepalive = int(peer.get("persistent_keepalive") or 0)
         if found.keepalive != keepalive:
             reasons.append(f"{name} keepalive {found.keepalive} (want {keepalive})")
-        if found.has_psk != ("preshared_key_file" in peer):
+        if found.has_psk != ("preshared_key_file" in peer or "preshared_key" in peer):
             reasons.append(f"{name} preshared key "
                            f"{'set' if found.has_psk else 'missing'}")
     return reasons
@@ -85,7 +85,7 @@ def drift(spec: WireguardSpec, report: InterfaceReport, now: int,
         reasons.append(f"interface {report.name} down")
     if spec["address"] not in report.addresses:
         reasons.append(f"address {spec['address']} missing")
-    if not report.key_present:
+    if not report.key_present and not spec.get("private_key"):  # from sops: no file
         reasons.append("private key file missing")
     if report.dump is None:
         reasons.append("interface not configured")

@@ -14,6 +14,9 @@
   the node and pipes it into ``wg set`` (``/dev/stdin``); the same goes for a peer's
   ``preshared_key_file``. Preshared keys are blanked in the dump on the node like the
   private key.
+* Or a node's key (``private_key:``) and a peer's preshared key (``preshared_key:``) come from
+  a SOPS-encrypted file: the engine decrypts them in memory and sends them on the standard
+  input of the apply script only (see ``render.stdin_prologue``); no key file is made.
 * The directory also holds ``owner``: the ownership mark (scope and spec hash) that lets the
   engine re-adopt an interface after the state database was lost.
 """
@@ -117,6 +120,8 @@ def key_script(spec: WireguardSpec, rotate: bool) -> str:
     """Make the node's key (reconciler's own) or check its ``private_key_file`` is there."""
     name = str(spec["interface"])
     path = spec.get("private_key_file")
+    if spec.get("private_key"):  # from sops: no key file, only the owner mark's directory
+        return f"umask 077\nmkdir -p {shlex.quote(key_dir(name))}"
     if not path:
         return ensure_key_script(name, rotate=rotate)
     q = shlex.quote(str(path))

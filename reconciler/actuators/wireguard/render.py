@@ -8,6 +8,12 @@ Other peers are not touched, so their sessions go on; the interface is never tak
 where they differ. :func:`wg_quick_config` renders an equivalent wg-quick file whose
 ``PostUp`` loads the private key from its file on the node (the key is never in the text),
 and the preshared keys of external peers likewise.
+
+A key from sops (``private_key`` / ``preshared_key`` in the spec) reaches the node on the
+script's standard input only: :func:`stdin_prologue` reads each into a shell variable (never
+exported, so in no process's command line or environment) before anything else runs, and
+the command that uses it is a :data:`Step` string piping the variable into ``wg set ...
+/dev/stdin`` with the shell's own ``printf``.
 """
 
 from __future__ import annotations
@@ -27,6 +33,17 @@ from reconciler.actuators.wireguard.parse import InterfaceDump, InterfaceReport,
 from reconciler.actuators.wireguard.spec import ExternalPeerSpec, WireguardSpec
 
 Argv = list[str]
+Step = Argv | str  # a command, or a line of shell (used only for keys held in variables)
+PRIVATE_KEY_VAR = "wg_private_key"
+
+
+def stdin_prologue(variables: Sequence[str]) -> str:
+    """Shell that reads one line of standard input into each of ``variables``, in order."""
+    return "\n".join(f"IFS= read -r {name} || true" for name in variables)
+
+
+def _from_var(variable: str, command: str) -> str:
+    return f"printf '%s\\n' \"${variable}\" | {command} /dev/stdin"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,12 +55,18 @@ class PeerConfig:
     allowed_ips: tuple[str, ...]
     keepalive: int = 0
     preshared_key_file: str | None = None  # a path on the node (external peers)
+    preshared_key_var: str | None = None  # the shell variable with a preshared key from sops
+
+    @property
+    def has_psk(self) -> bool:
+        return self.preshared_key_file is not None or self.preshared_key_var is not None
 
 
-def external_peer(peer: ExternalPeerSpec) -> PeerConfig:
+def external_peer(peer: ExternalPeerSpec, psk_var: str | None = None) -> PeerConfig:
+    """``peer`` as it should be; ``psk_var`` holds its preshared key from sops."""
     return PeerConfig(peer["public_key"], peer.get("endpoint"), tuple(peer["allowed_ips"]),
                       int(peer.get("persistent_keepalive") or 0),
-                      peer.get("preshared_key_file"))
+                      peer.get("preshared_key_file"), psk_var)
 
 
 def key_file(spec: WireguardSpec) -> str:
@@ -89,12 +112,17 @@ def create_script(interface: str) -> str:
 
 
 def interface_commands(spec: WireguardSpec, report: InterfaceReport | None,
-                       *, rotated: bool) -> list[Argv]:
-    """``wg``/``ip`` commands that give an existing interface its own settings (not peers)."""
+                       *, rotated: bool) -> list[Step]:
+    """``wg``/``ip`` commands that give an existing interface its own settings (not peers).
+    A key from sops is set every time (from :data:`PRIVATE_KEY_VAR`; the same key again is
+    a no-op for WireGuard), so a key rotated in the encrypted file is applied."""
     name = str(spec["interface"])
     dump = report.dump if report is not None else None
-    commands: list[Argv] = []
-    if rotated or dump is None or dump.listen_port != spec["listen_port"] or \
+    commands: list[Step] = []
+    if spec.get("private_key"):
+        commands.append(_from_var(PRIVATE_KEY_VAR, f"wg set {shlex.quote(name)} listen-port "
+                                  f"{spec['listen_port']} private-key"))
+    elif rotated or dump is None or dump.listen_port != spec["listen_port"] or \
             not is_public_key(dump.public_key):
         if spec.get("private_key_file"):
             commands.append(["sh", "-c", f"{key_from_file_script(key_file(spec))} | wg set "
@@ -126,18 +154,21 @@ def peer_args(peer: PeerConfig) -> Argv:
 
 
 def peer_commands(interface: str, wanted: Sequence[PeerConfig],
-                  current: InterfaceDump | None) -> list[Argv]:
-    """The ``wg set`` commands that turn ``current`` peers into ``wanted`` (syncconf-like)."""
+                  current: InterfaceDump | None) -> list[Step]:
+    """The ``wg set`` commands that turn ``current`` peers into ``wanted`` (syncconf-like).
+    A preshared key from sops is set every time (its change is not visible in the dump)."""
     have = {p.public_key: p for p in current.peers} if current is not None else {}
     want_keys = {p.public_key for p in wanted}
-    commands: list[Argv] = [["wg", "set", interface, "peer", key, "remove"]
+    commands: list[Step] = [["wg", "set", interface, "peer", key, "remove"]
                             for key in sorted(have) if key not in want_keys]
     for peer in wanted:
         seen = have.get(peer.public_key)
+        if peer.preshared_key_var is not None:
+            commands.append(_from_var(peer.preshared_key_var, f"wg set {shlex.quote(interface)}"
+                                      f" peer {shlex.quote(peer.public_key)} preshared-key"))
         if seen is not None and seen.endpoint == peer.endpoint and \
                 seen.allowed_ips == normalize_ips(",".join(peer.allowed_ips)) and \
-                seen.keepalive == peer.keepalive and \
-                seen.has_psk == (peer.preshared_key_file is not None):
+                seen.keepalive == peer.keepalive and seen.has_psk == peer.has_psk:
             continue
         commands.append(["wg", "set", interface, *peer_args(peer)])
         if peer.preshared_key_file is not None:
@@ -148,9 +179,10 @@ def peer_commands(interface: str, wanted: Sequence[PeerConfig],
     return commands
 
 
-def shell(commands: Iterable[Argv]) -> str:
+def shell(commands: Iterable[Step]) -> str:
     """Commands as one ``set -e`` shell script (for a single round trip)."""
-    return "\n".join(["set -e", *(shlex.join(c) for c in commands)])
+    return "\n".join(["set -e", *(c if isinstance(c, str) else shlex.join(c)
+                                   for c in commands)])
 
 
 def wg_quick_config(spec: WireguardSpec, peers: Sequence[PeerConfig]) -> str:

@@ -5,7 +5,9 @@
 (through :func:`spec_of`): the network, the interface name, the node's overlay address,
 listen port, MTU, role, endpoint, advertised IPs, keepalive, optional wg-quick config path,
 one :class:`PeerSpec` per peer, and (only when configured, so other specs keep their hash)
-the node's own ``private_key_file`` and its :class:`ExternalPeerSpec` peers. Only
+the node's own ``private_key_file`` (or ``private_key``, the keyed-hash marker of a key from
+sops whose clear value is only in ``Resource.secrets`` under :func:`secret_path`) and its
+:class:`ExternalPeerSpec` peers. Only
 ``interface`` is certain: an orphan found in state is observed from its interface alone.
 The mapping itself stays the stored, hashed source of truth. Imports nothing but the
 standard library (the model layer imports it).
@@ -16,7 +18,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, Required, TypedDict, cast
 
-__all__ = ["ExternalPeerSpec", "PeerSpec", "WireguardSpec", "spec_of"]
+__all__ = ["ExternalPeerSpec", "PeerSpec", "WireguardSpec", "secret_path", "spec_of"]
+
+PRIVATE_KEY = "private_key"  # the Resource.secrets path of the node's key from sops
+
+
+def secret_path(peer_public_key: str | None = None) -> str:
+    """Where ``Resource.secrets`` keeps a key from sops: the node's private key, or the
+    preshared key of the external peer ``peer_public_key``."""
+    if peer_public_key is None:
+        return PRIVATE_KEY
+    return f"external_peers.{peer_public_key}.preshared_key"
 
 
 class PeerSpec(TypedDict):
@@ -36,6 +48,7 @@ class ExternalPeerSpec(TypedDict, total=False):
     endpoint: str | None
     persistent_keepalive: int
     preshared_key_file: str  # a path on the node, never the key
+    preshared_key: str  # from sops: its keyed-hash marker (clear only in Resource.secrets)
 
 
 class WireguardSpec(TypedDict, total=False):
@@ -51,6 +64,7 @@ class WireguardSpec(TypedDict, total=False):
     config_path: str | None
     peers: list[PeerSpec]
     private_key_file: str  # only when set: a path on the node, never the key
+    private_key: str  # only when from sops: its keyed-hash marker, see :func:`secret_path`
     external_peers: list[ExternalPeerSpec]  # only when there are any
 
 
