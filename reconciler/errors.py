@@ -124,6 +124,11 @@ class UserError(ReconcilerError):
     """Something the user can fix: printed as a short message, never a traceback."""
 
 
+class ObjectGone(UserError):
+    """The running object an import (or an ``adopt:`` block) names does not exist or does
+    not run: an ``adopt:`` of an object imported and destroyed since is planned as a create."""
+
+
 class StateUnavailable(UserError):
     """The state backend cannot be used: a PostgreSQL server away or refusing, a read-only
     database, a schema that is not reconciler's. The connection string's password is masked."""

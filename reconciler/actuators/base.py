@@ -82,6 +82,39 @@ def readoptable(state_id: str | None, directory: str | None, ctx: ActuatorContex
 
 
 @dataclass(frozen=True, slots=True)
+class Adopted:
+    """What an adopt hook found: the ``spec`` to record (the config's, with the fields the
+    world shows replaced by their real values), the ``facts`` apply would have recorded, and
+    a short ``label`` of the object for messages (``pid 4242``)."""
+
+    spec: dict[str, object]
+    facts: dict[str, object]
+    label: str
+
+
+class AdoptHook(Protocol):
+    """A kind's import: what the running object ``ident`` is, as ``resource`` would record it.
+
+    Read-only (never starts, stops or signals anything). Raises UserError when the object
+    cannot be imported, :class:`~reconciler.errors.ObjectGone` when it does not run."""
+
+    def __call__(self, resource: Resource, ident: str, ctx: ActuatorContext) -> Adopted:
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Adoption:
+    """A kind's import capability: ``hook`` is the ``"module:function"`` of its
+    :class:`AdoptHook` (imported on first use), ``key`` the fact that names the object (one
+    object is recorded under one address at most), ``takes`` what ID the import takes (for
+    help and hints: ``a pid``)."""
+
+    hook: str
+    key: str
+    takes: str
+
+
+@dataclass(frozen=True, slots=True)
 class Kind:
     """What the engine knows of a resource kind without importing its actuator module.
 
@@ -115,6 +148,7 @@ class Kind:
     provides: str | None = None
     consumes: str | None = None
     facts: str | None = None
+    adopt: Adoption | None = None
 
 
 class Actuator(Protocol):

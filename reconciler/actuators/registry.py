@@ -19,17 +19,17 @@ import importlib
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from reconciler.actuators.base import Kind
+from reconciler.actuators.base import Adoption, Kind
 from reconciler.errors import InternalError, PlanError
 from reconciler.model import kind_hooks
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from reconciler.actuators.base import Actuator
+    from reconciler.actuators.base import Actuator, AdoptHook
 
-__all__ = ["KINDS", "PACKAGES", "Kind", "kind", "kinds", "load", "register", "supported_kinds",
-           "unregister"]
+__all__ = ["KINDS", "PACKAGES", "Kind", "adopt_hook", "importable", "kind", "kinds", "load",
+           "register", "supported_kinds", "unregister"]
 
 PACKAGES: tuple[str, ...] = (
     "reconciler.actuators.process",
@@ -67,7 +67,8 @@ def register(name: str, target: Actuator | str, *, one_shot: bool = False,
              in_place: frozenset[str] | None = None, keeps_stopped: bool = False,
              schemas: tuple[str, ...] = (), builder: str | None = None,
              types: tuple[str, ...] = (), provides: str | None = None,
-             consumes: str | None = None, facts: str | None = None) -> Kind:
+             consumes: str | None = None, facts: str | None = None,
+             adopt: Adoption | None = None) -> Kind:
     """Let ``target`` (an actuator, or ``"module:Class"`` to import on first use) manage kind
     ``name`` with the given diff flags and model hooks (see :class:`Kind`; the hooks go to
     :func:`reconciler.model.kind_hooks.add`, since the model cannot read this registry). A
@@ -80,7 +81,7 @@ def register(name: str, target: Actuator | str, *, one_shot: bool = False,
     declared = Kind(name, target if isinstance(target, str) else "", one_shot=one_shot,
                     in_place=in_place, keeps_stopped=keeps_stopped, schemas=schemas,
                     builder=builder, types=types, provides=provides, consumes=consumes,
-                    facts=facts)
+                    facts=facts, adopt=adopt)
     kind_hooks.add(name, types, builder=builder, provides=provides, consumes=consumes)
     _added[name] = declared
     if not isinstance(target, str):
@@ -127,6 +128,21 @@ def _instantiate(target: str) -> Actuator:
     module = importlib.import_module(module_name)
     actuator: Actuator = getattr(module, class_name)()
     return actuator
+
+
+def importable() -> dict[str, Adoption]:
+    """Every kind ``reconciler import`` (and ``adopt:``) can take over, by name."""
+    return {k.name: k.adopt for k in kinds() if k.adopt is not None}
+
+
+def adopt_hook(name: str) -> AdoptHook | None:
+    """The adopt hook of kind ``name`` (imported on first use); None when not importable."""
+    declared = kind(name)
+    if declared is None or declared.adopt is None:
+        return None
+    module_name, _, function = declared.adopt.hook.partition(":")
+    hook: AdoptHook = getattr(importlib.import_module(module_name), function)
+    return hook
 
 
 def supported_kinds() -> list[str]:

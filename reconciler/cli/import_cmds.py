@@ -44,10 +44,12 @@ app.add_typer(import_app, name="import")
 def import_resource(
     ctx: typer.Context,
     address: Annotated[str, typer.Argument(
-        help="A configured address, e.g. process.api or container.db.")],
+        help="A configured address, e.g. process.api or container.db; compose.NAME "
+             "imports every service of the Compose entry NAME.")],
     ident: Annotated[str, typer.Argument(
         metavar="ID", help="The running object: a pid (process), an id or name (container), "
-                           "an interface name (wireguard).")],
+                           "an interface name (wireguard), the Compose project name (compose), "
+                           "the path (file).")],
 ) -> None:
     """Adopt a running object into the state as ADDRESS (also `import ADDRESS ID`); never
     starts or stops anything. The next plan shows what differs from the config."""
@@ -62,11 +64,9 @@ def import_resource(
     project = globals_of(ctx).project()
     with project.locked():
         done = import_object(project, wanted, ident)
-    what = (f"container {done.facts.get('name')}, {str(done.facts.get('id'))[:12]}"
-            if wanted.kind == "container" else f"interface {ident}"
-            if wanted.kind == "wireguard" else f"pid {done.facts.get('pid')}")
-    echo(f"Imported {done.address} ({what}); run `reconciler plan` to see what differs from "
-         "the config")
+    for each in done:
+        echo(f"Imported {each.address} ({each.label})")
+    echo("Run `reconciler plan` to see what differs from the config")
 
 
 @import_app.command("wireguard")

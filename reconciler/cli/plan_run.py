@@ -46,10 +46,10 @@ def render_plan_text(run: PlanRun, g: Globals, *, show_noop: bool = False) -> st
 
     text = render_plan(run.plan, color=g.color, show_noop=show_noop, policy=run.policy,
                        policy_sources=run.policy_sources)
-    imports = "".join(f"\n{address} will be imported (adopt: {{id: {ident}}}): nothing is "
-                      "started or stopped" for address, ident in
-                      ((a, r.facts.get("id") or r.facts.get("pid"))
-                       for a, r in run.imports.items()))
+    from reconciler.engine.importing import adopted_id
+
+    imports = "".join(f"\n{address} will be imported (adopt: {{id: {adopted_id(record)}}}): "
+                      "nothing is started or stopped" for address, record in run.imports.items())
     return run.redactor(text + imports)
 
 

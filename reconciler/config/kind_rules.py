@@ -15,7 +15,7 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
         "volumes"}),
     "compose": frozenset({"env_file", "files", "profiles", "project_name"}),
     "package": frozenset({"host", "install_path", "package", "version"}),
-    "file": frozenset({"content", "host", "mode", "owner", "path", "source"}),
+    "file": frozenset({"adopt", "content", "host", "mode", "owner", "path", "source"}),
     "image": frozenset({"build_args", "build_target", "context", "dockerfile", "tag"}),
     "docker-attach": frozenset({"container", "host", "port"}),
     "process-attach": frozenset({"host", "pid", "port", "process_name"}),

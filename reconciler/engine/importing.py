@@ -1,8 +1,9 @@
 """``reconciler import ADDRESS ID`` and ``state mv``'s checks: bringing a running object into
 the state, or renaming a record, without touching the world.
 
-Import asks the kind's adopt hook (``reconciler.actuators.<kind>.adopt``: a process by pid, a
-container by id or name, a WireGuard node by its interface name) what the running object really
+Import asks the kind's adopt hook (its ``Kind.adopt`` in the registry, an
+:class:`~reconciler.actuators.base.AdoptHook` in the kind's package: a process by pid, a
+container by id or name, ...; :func:`importable_hint` lists them) what the running object really
 is -- the spec to record (the config's, with the fields the world shows replaced by their real
 values) and the facts apply would have recorded -- and records it, audited as ``state.import``.
 The next plan then compares the config with that recorded spec: no changes when the object runs
@@ -17,13 +18,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reconciler.errors import UserError
+from reconciler.actuators import registry
+from reconciler.errors import ObjectGone, UserError
 from reconciler.model.types import Address
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from reconciler.actuators.base import ActuatorContext
+    from reconciler.actuators.base import ActuatorContext, Adopted
     from reconciler.engine.project import Project
     from reconciler.model.types import DesiredState, Resource
     from reconciler.state.records import ResourceRecord
@@ -32,9 +34,6 @@ if TYPE_CHECKING:
 # facts). A container's name and io.reconciler.address label are fixed at creation: under a
 # new address it would be an orphan of the old one and the new one would be created anew.
 MOVABLE = frozenset({"process"})
-IMPORTABLE = frozenset({"process", "container", "wireguard"})
-# an `adopt:` object that no longer runs (imported and destroyed since): planned as a create
-GONE = ("no container is called", "no running process has pid", "is not running")
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,7 @@ class Imported:
     address: Address
     spec: dict[str, object]
     facts: dict[str, object]
+    label: str  # the object, for messages: "pid 4242"
 
 
 def check_move(project: Project, old: Address, new: Address) -> None:
@@ -63,57 +63,62 @@ def check_move(project: Project, old: Address, new: Address) -> None:
             hint="rename it in the config and let apply replace it, or keep the old name")
 
 
-def import_object(project: Project, address: Address, ident: str) -> Imported:
+def import_object(project: Project, address: Address, ident: str) -> list[Imported]:
     """Record the running object ``ident`` as ``address`` (checked against config and
-    state). Raises UserError when it cannot be imported."""
+    state); an address that names an entry of several resources (``compose.X``: one per
+    Compose service) records each of them. Raises UserError when it cannot be imported."""
     desired, _ = project.desired()
-    resource = desired.resources.get(address)
-    if resource is None:
+    members = _members(desired, address)
+    if not members:
         raise UserError(f"{address} is not in the configuration",
                         hint="add it to services.yaml first, as the object runs")
-    if address in project.store.resources():
-        raise UserError(f"{address} is already in the state",
-                        hint=f"see `reconciler state show {address}`")
-    if address.kind not in IMPORTABLE:
-        raise UserError(f"{address.kind} objects cannot be imported yet",
-                        hint=f"importable kinds: {', '.join(sorted(IMPORTABLE))}")
-    ctx = project.context_for(address)
-    key = {"container": "id", "wireguard": "interface"}.get(address.kind, "pid")
-    taken = {str(r.facts.get(key)) for r in project.store.resources().values()
+    records = project.store.resources()
+    for resource in members:
+        if resource.address in records:
+            raise UserError(f"{resource.address} is already in the state",
+                            hint=f"see `reconciler state show {resource.address}`")
+    adoption = registry.importable().get(address.kind)
+    if adoption is None:
+        raise UserError(f"{address.kind} objects cannot be imported", hint=importable_hint())
+    taken = {str(r.facts.get(adoption.key)) for r in records.values()
              if r.address.kind == address.kind and r.address.host == address.host}
-    spec, facts = _adopted(resource, ident, ctx)
-    if str(facts.get(key)) in taken:
+    found = [(r, _adopted(r, ident, project.context_for(r.address))) for r in members]
+    if any(str(a.facts.get(adoption.key)) in taken for _, a in found):
         raise UserError(f"{ident} is already in the state under another address",
                         hint="see `reconciler state list`")
     from reconciler.model.types import spec_hash
 
     store = project.store
-    store.record(address, spec=spec, spec_hash=spec_hash(spec),
-                 depends_on=tuple(str(d.target) for d in resource.depends_on),
-                 facts=facts, status="running", run_id=None)
-    store.append_event(None, "state.import", str(address),
-                       f"imported {address} from {ident}", {"id": ident})
-    return Imported(address, spec, facts)
+    for resource, adopted in found:
+        store.record(resource.address, spec=adopted.spec, spec_hash=spec_hash(adopted.spec),
+                     depends_on=tuple(str(d.target) for d in resource.depends_on),
+                     facts=adopted.facts, status="running", run_id=None)
+        store.append_event(None, "state.import", str(resource.address),
+                           f"imported {resource.address} from {ident}", {"id": ident})
+    return [Imported(r.address, a.spec, a.facts, a.label) for r, a in found]
 
 
-def _adopted(resource: Resource, ident: str,
-             ctx: ActuatorContext) -> tuple[dict[str, object], dict[str, object]]:
-    """The kind's adopt hook: ``(spec, facts)`` of the running object ``ident``."""
-    if resource.kind == "container":
-        from reconciler.actuators.container.actuator import ContainerActuator, engine_of
-        from reconciler.actuators.container.adopt import adopted as container
-        from reconciler.actuators.registry import load
+def _members(desired: DesiredState, address: Address) -> list[Resource]:
+    """The configured resource ``address``, else those of the entry it names."""
+    if address in desired.resources:
+        return [desired.resources[address]]
+    prefix = address.name + "."
+    return [r for a, r in sorted(desired.resources.items(), key=lambda item: str(item[0]))
+            if a.kind == address.kind and a.host == address.host and a.name.startswith(prefix)]
 
-        actuator = load("container")
-        assert isinstance(actuator, ContainerActuator)
-        return container(resource, ident, ctx, actuator.read_api(ctx), engine_of(ctx).url)
-    if resource.kind == "wireguard":
-        from reconciler.actuators.wireguard.adopt import adopted as interface
 
-        return interface(resource, ident, ctx)
-    from reconciler.actuators.process.adopt import adopted
+def importable_hint() -> str:
+    """The importable kinds and the ID each takes, for a hint."""
+    return "importable kinds: " + "; ".join(
+        f"{name} ({adoption.takes})" for name, adoption in sorted(registry.importable().items()))
 
-    return adopted(resource, ident, ctx)
+
+def _adopted(resource: Resource, ident: str, ctx: ActuatorContext) -> Adopted:
+    """The kind's adopt hook (its Kind.adopt): what the running object ``ident`` is."""
+    hook = registry.adopt_hook(resource.kind)
+    if hook is None:
+        raise UserError(f"{resource.kind} objects cannot be imported", hint=importable_hint())
+    return hook(resource, ident, ctx)
 
 
 def config_imports(project: Project, desired: DesiredState,
@@ -129,19 +134,17 @@ def config_imports(project: Project, desired: DesiredState,
     for resource in desired.ordered():
         if resource.adopt is None or resource.address in records:
             continue
-        if resource.kind not in IMPORTABLE:
-            raise UserError(f"{resource.address}: `adopt` takes over processes and containers "
-                            f"only, not {resource.kind} objects", hint="remove `adopt`")
+        if resource.kind not in registry.importable():
+            raise UserError(f"{resource.address}: `adopt` cannot take over {resource.kind} "
+                            "objects", hint=f"remove `adopt`; {importable_hint()}")
         try:
-            spec, facts = _adopted(resource, resource.adopt,
-                                   project.context_for(resource.address))
-        except UserError as exc:
-            if any(words in str(exc) for words in GONE):  # imported, then destroyed: the
-                continue  # plan creates it anew (shown as a create)
-            raise
+            adopted = _adopted(resource, resource.adopt, project.context_for(resource.address))
+        except ObjectGone:  # imported, then destroyed: the plan creates it anew (a create)
+            continue
         found[resource.address] = ResourceRecord(
-            resource.address, spec, spec_hash(spec),
-            tuple(str(d.target) for d in resource.depends_on), facts, "running", 0.0, None)
+            resource.address, adopted.spec, spec_hash(adopted.spec),
+            tuple(str(d.target) for d in resource.depends_on), adopted.facts, "running", 0.0,
+            None)
     return found
 
 
@@ -154,7 +157,13 @@ def record_imports(project: Project, imports: Mapping[Address, ResourceRecord]) 
         store.record(address, spec=record.spec, spec_hash=record.spec_hash,
                      depends_on=record.depends_on, facts=record.facts, status="running",
                      run_id=None)
-        ident = str(record.facts.get("id") or record.facts.get("pid"))
+        ident = adopted_id(record)
         store.append_event(None, "state.import", str(address),
                            f"imported {address} from adopt: {{id: {ident}}}",
                            {"id": ident, "adopt": True})
+
+
+def adopted_id(record: ResourceRecord) -> str:
+    """The ID an imported record names its object by (its kind's ``Adoption.key`` fact)."""
+    adoption = registry.importable().get(record.address.kind)
+    return str(record.facts.get(adoption.key) if adoption else "?")

@@ -12,16 +12,28 @@ anything.
 
 from __future__ import annotations
 
-from reconciler.actuators.base import ActuatorContext, foreign_owner
+from reconciler.actuators.base import ActuatorContext, Adopted, foreign_owner
 from reconciler.actuators.container import parse as cp
 from reconciler.actuators.container.spec import PortMapping, spec_of
-from reconciler.errors import UserError
+from reconciler.errors import ObjectGone, UserError
 from reconciler.model.secrets import record_running_env, reveal_env
 from reconciler.model.types import Resource
 from reconciler.transports.docker import errors as de
 from reconciler.transports.docker.client import ContainerConfig, ContainerInfo, ReadAPI
 
 DIFFERENT_SECRET = "(secret: the running container has another value)"
+
+
+def adopt(resource: Resource, ident: str, ctx: ActuatorContext) -> Adopted:
+    """What to record for the running container ``ident`` (an id or a name): the kind's
+    AdoptHook, reading through the actuator's engine connection."""
+    from reconciler.actuators.container.actuator import ContainerActuator, engine_of
+    from reconciler.actuators.registry import load
+
+    actuator = load("container")
+    assert isinstance(actuator, ContainerActuator)
+    spec, facts = adopted(resource, ident, ctx, actuator.read_api(ctx), engine_of(ctx).url)
+    return Adopted(spec, facts, f"container {facts['name']}, {str(facts['id'])[:12]}")
 
 
 def adopted(resource: Resource, ident: str, ctx: ActuatorContext, api: ReadAPI,
@@ -31,7 +43,7 @@ def adopted(resource: Resource, ident: str, ctx: ActuatorContext, api: ReadAPI,
         inspect = api.inspect_container(ident)
     except Exception as exc:
         if de.is_not_found(exc):
-            raise UserError(f"no container is called {ident!r}",
+            raise ObjectGone(f"no container is called {ident!r}",
                             hint="see `docker ps -a` for ids and names") from None
         with de.engine_errors(url, f"inspecting container {ident}"):
             raise
@@ -49,7 +61,7 @@ def adopted(resource: Resource, ident: str, ctx: ActuatorContext, api: ReadAPI,
                         hint="the next plan re-adopts it from its labels; no import needed")
     state = inspect.get("State") or {}
     if not state.get("Running"):
-        raise UserError(f"container {name} is not running ({state.get('Status', '?')})",
+        raise ObjectGone(f"container {name} is not running ({state.get('Status', '?')})",
                         hint="start it first (`docker start`), or let apply create it")
     spec = _spec(resource, config, inspect)
     facts: dict[str, object] = {"id": str(inspect.get("Id", "")), "name": name,

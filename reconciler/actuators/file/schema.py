@@ -11,7 +11,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from reconciler.config.schema_fields import KindTarget
+from reconciler.config.schema_fields import Adopt, KindTarget
 
 
 class FileTarget(KindTarget):
@@ -28,3 +28,6 @@ class FileTarget(KindTarget):
     mode: str | None = Field(default=None, pattern=r"^0?[0-7]{3}$",
                              description="file: permission bits, octal (default 0644)")
     owner: str | None = Field(default=None, description="file: user or user:group to chown to")
+    adopt: Adopt | None = Field(
+        default=None, description="file: take over the existing file at this path (the "
+        "configured `path`) instead of writing it (when it is not in the state yet)")

@@ -1,7 +1,9 @@
 """Local and remote processes (kind `process`)."""
 
-from reconciler.actuators.base import Kind
+from reconciler.actuators.base import Adoption, Kind
 
 KIND = Kind("process", "reconciler.actuators.process.actuator:ProcessActuator",
+            adopt=Adoption("reconciler.actuators.process.adopt:adopted", "pid",
+                           "a pid (a local process leading its own group)"),
             schemas=("reconciler.actuators.process.schema:ProcessTarget",
                      "reconciler.actuators.process.schema:RemoteTarget"))

@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from reconciler.actuators.base import ActuatorContext, foreign_owner
+from reconciler.actuators.base import ActuatorContext, Adopted, foreign_owner
 from reconciler.actuators.local_run.files import working_dir
 from reconciler.actuators.local_run.remote import is_remote
 from reconciler.actuators.local_run.spec import ProcessSpec
-from reconciler.errors import UserError
+from reconciler.errors import ObjectGone, UserError
 from reconciler.model.secrets import record_running_env, reveal_env
 from reconciler.model.types import Resource
 from reconciler.transports import procfs as proc_scan
@@ -30,9 +30,8 @@ from reconciler.transports import procfs as proc_scan
 DIFFERENT_SECRET = "(secret: the running process has another value)"
 
 
-def adopted(resource: Resource, ident: str,
-            ctx: ActuatorContext) -> tuple[dict[str, Any], dict[str, Any]]:
-    """``(spec, facts)`` to record for the running process ``ident`` (a pid)."""
+def adopted(resource: Resource, ident: str, ctx: ActuatorContext) -> Adopted:
+    """What to record for the running process ``ident`` (a pid): the kind's AdoptHook."""
     if is_remote(ctx):
         raise UserError(f"{resource.address}: only local processes can be imported",
                         hint="import processes on the host where reconciler runs")
@@ -41,7 +40,7 @@ def adopted(resource: Resource, ident: str,
     pid = int(ident)
     stat = proc_scan.read_stat(pid)
     if stat is None or stat.state in ("Z", "X"):
-        raise UserError(f"no running process has pid {pid}", hint="see `ps -e`")
+        raise ObjectGone(f"no running process has pid {pid}", hint="see `ps -e`")
     if stat.pgrp != pid:
         raise UserError(f"pid {pid} does not lead its own process group (group {stat.pgrp})",
                         hint="stopping it would signal its whole group; start it in its own "
@@ -60,11 +59,11 @@ def adopted(resource: Resource, ident: str,
                         f"dir {owner['dir'] or '?'})", hint="import it from that state's "
                         "checkout, or apply with --adopt to replace it")
     command = [a.decode("utf-8", "replace") for a in argv[:-1]]
-    return _spec(resource, ctx, command, cwd, environ), {
+    return Adopted(_spec(resource, ctx, command, cwd, environ), {
         "pid": pid, "start_time": stat.starttime, "pgid": stat.pgrp,
         "port": ProcessSpec.of(resource.spec).port, "boot_id": proc_scan.boot_id(),
         "started_at": proc_scan.boot_time() + stat.starttime / proc_scan.clock_ticks(),
-        "imported": True}
+        "imported": True}, f"pid {pid}")
 
 
 def _same_argv(wanted: list[str], running: list[str]) -> bool:

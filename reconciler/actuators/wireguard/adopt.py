@@ -10,18 +10,17 @@ would record. The next plan then shows no changes when the interface matches the
 
 from __future__ import annotations
 
-from reconciler.actuators.base import ActuatorContext
+from reconciler.actuators.base import ActuatorContext, Adopted
 from reconciler.actuators.wireguard import drift as drift_rules
 from reconciler.actuators.wireguard.keys import key_files
 from reconciler.actuators.wireguard.rounds import report_of
 from reconciler.actuators.wireguard.spec import spec_of
-from reconciler.errors import UserError
+from reconciler.errors import ObjectGone, UserError
 from reconciler.model.types import Resource
 
 
-def adopted(resource: Resource, ident: str,
-            ctx: ActuatorContext) -> tuple[dict[str, object], dict[str, object]]:
-    """``(spec, facts)`` to record for the running interface ``ident``."""
+def adopted(resource: Resource, ident: str, ctx: ActuatorContext) -> Adopted:
+    """What to record for the running interface ``ident``: the kind's AdoptHook."""
     spec = spec_of(resource.spec)
     if ident != spec["interface"]:
         raise UserError(f"{resource.address} is configured with interface {spec['interface']}, "
@@ -30,6 +29,7 @@ def adopted(resource: Resource, ident: str,
     report = report_of(ctx.transport, [ident], key_files([spec]))
     seen = report.interfaces.get(ident)
     if seen is None or not seen.exists:
-        raise UserError(f"interface {ident} is not running on {resource.address.host}",
+        raise ObjectGone(f"interface {ident} is not running on {resource.address.host}",
                         hint="start it (wg-quick up) or let `apply` create it")
-    return dict(resource.spec), drift_rules.facts(spec, seen, report.now)
+    return Adopted(dict(resource.spec), drift_rules.facts(spec, seen, report.now),
+                   f"interface {ident}")
