@@ -8,4 +8,5 @@ from reconciler.actuators.base import Kind
 
 KIND = Kind("file", "reconciler.actuators.file.actuator:FileActuator",
             in_place=frozenset({"path"}),
+            batch_observe=True,
             schemas=("reconciler.actuators.file.schema:FileTarget",))
