@@ -2,6 +2,9 @@
 
 Groups desired resources and state records by kind and host, asks each actuator once per
 group (groups run in parallel), and merges the answers into one ObservedState. Read-only.
+On an SSH host the groups of ``Kind.batch_observe`` kinds share ONE round trip (their first
+commands in one script, :mod:`reconciler.transports.batch`): a remote command costs a login
+shell, which costs far more than the command itself.
 
 An unreachable host fails only its own part: every desired or recorded object placed on it
 gets an Observed whose facts say ``unreachable`` (with the transport's message); diff plans
