@@ -128,7 +128,10 @@ class Kind:
     - ``keeps_stopped``: a stopped object still exists in the world (a container), so
       bringing it back is a REPLACE rather than a CREATE;
     - ``observed_only``: attached, not managed (kind ``attached``): never created, replaced
-      or deleted, so every change of it is a no-op that says so (health still gates it).
+      or deleted, so every change of it is a no-op that says so (health still gates it);
+    - ``batch_observe``: observe starts with one remote command (a script) and reads nothing
+      else first, so on an SSH host the engine sends that command together with the other
+      such kinds' in ONE round trip (:mod:`reconciler.transports.batch`).
 
     ``schemas`` names (``"module:Class"``, never imported at run time) the pydantic model of
     each services.yaml ``type:`` the kind declares (a ``KindTarget`` subclass in the package's
@@ -142,6 +145,7 @@ class Kind:
     in_place: frozenset[str] | None = None
     keeps_stopped: bool = False
     observed_only: bool = False
+    batch_observe: bool = False
     schemas: tuple[str, ...] = ()
     builder: str | None = None
     types: tuple[str, ...] = ()

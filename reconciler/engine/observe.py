@@ -2,6 +2,9 @@
 
 Groups desired resources and state records by kind and host, asks each actuator once per
 group (groups run in parallel), and merges the answers into one ObservedState. Read-only.
+On an SSH host the groups of ``Kind.batch_observe`` kinds share ONE round trip (their first
+commands in one script, :mod:`reconciler.transports.batch`): a remote command costs a login
+shell, which costs far more than the command itself.
 
 An unreachable host fails only its own part: every desired or recorded object placed on it
 gets an Observed whose facts say ``unreachable`` (with the transport's message); diff plans
@@ -14,12 +17,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from reconciler import actuators
 from reconciler.errors import HostUnreachable
 from reconciler.model.changes import Observed, Status
-from reconciler.model.types import Address, DesiredState, Resource
+from reconciler.model.types import LOCAL_HOST, Address, DesiredState, Resource
+from reconciler.transports import batch
+from reconciler.transports.base import Transport
 
 if TYPE_CHECKING:
     from reconciler.actuators.base import ActuatorContext
@@ -56,15 +62,55 @@ def snapshot(desired: DesiredState, records: Mapping[Address, ResourceRecord],
         except HostUnreachable as exc:
             return unreachable(groups.get(key, []), recorded.get(key, {}), exc)
 
+    def observe_unit(unit: list[tuple[str, str]]) -> dict[Address, Observed]:
+        if len(unit) == 1:
+            return observe_group(unit[0])
+        try:
+            ctx = context_for(Address(unit[0][0], "*", unit[0][1]))
+        except HostUnreachable:
+            ctx = None
+        if ctx is None or ctx.transport.is_local:
+            return {a: o for key in unit for a, o in observe_group(key).items()}
+        jobs = [_job(key, groups.get(key, []), recorded.get(key, {}), ctx) for key in unit]
+        try:
+            parts = batch.observe_together(ctx.transport, jobs)
+        except HostUnreachable as exc:
+            parts = [unreachable(groups.get(k, []), recorded.get(k, {}), exc) for k in unit]
+        return {a: o for part in parts for a, o in part.items()}
+
+    units = batch_units(keys)
     result: ObservedState = {}
-    if len(keys) <= 1:
-        for key in keys:
-            result.update(observe_group(key))
+    if len(units) <= 1:
+        for unit in units:
+            result.update(observe_unit(unit))
         return result
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(keys))) as pool:
-        for part in pool.map(observe_group, keys):
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(units))) as pool:
+        for part in pool.map(observe_unit, units):
             result.update(part)
     return result
+
+
+def batch_units(keys: list[tuple[str, str]]) -> list[list[tuple[str, str]]]:
+    """The (kind, host) groups as units of work: on a remote host, the groups of the kinds
+    whose observe may be batched (``Kind.batch_observe``) form one unit (one round trip, see
+    :mod:`reconciler.transports.batch`); every other group is a unit of its own."""
+    together: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    units: list[list[tuple[str, str]]] = []
+    for key in keys:
+        spec = actuators.kind(key[0])
+        if key[1] != LOCAL_HOST and spec is not None and spec.batch_observe:
+            together[key[1]].append(key)
+        else:
+            units.append([key])
+    return [*together.values(), *units]
+
+
+def _job(key: tuple[str, str], desired: list[Resource],
+         recorded: Mapping[Address, Mapping[str, Any]],
+         ctx: ActuatorContext) -> Callable[[Transport], dict[Address, Observed]]:
+    def job(transport: Transport) -> dict[Address, Observed]:
+        return actuators.load(key[0]).observe(desired, recorded, replace(ctx, transport=transport))
+    return job
 
 
 def unreachable(desired: list[Resource], recorded: Mapping[Address, Mapping[str, Any]],

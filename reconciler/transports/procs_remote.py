@@ -26,7 +26,7 @@ from reconciler.model.changes import Health, HealthStatus
 from reconciler.model.types import HealthCheck, ProbeKind
 from reconciler.transports import procfs as proc_scan
 from reconciler.transports.base import CommandResult, Transport
-from reconciler.transports.ssh import env_script, quote_path
+from reconciler.transports.ssh_command import env_script, quote_path
 
 MARKS = "|".join(sorted(proc_scan.KEPT_VARS))
 LOCAL_TARGETS = frozenset({"127.0.0.1", "localhost", "::1", ""})

@@ -26,34 +26,11 @@ from typing import Any
 from reconciler.errors import HostUnreachable, TerminalError
 from reconciler.model.topology import HostSpec, fingerprint, known_hosts_entry
 from reconciler.transports.base import CommandResult
+from reconciler.transports.ssh_command import command_line, quote_path
+from reconciler.transports.ssh_command import env_script as env_script
 from reconciler.transports.ssh_keys import UnknownHostKey, reject_unknown
 
 TIMEOUT_RETURNCODE = 124
-
-
-def env_script(argv: Sequence[str], env: Mapping[str, str] | None, cwd: str | None,
-               keep: Sequence[str] = ()) -> str:
-    """The ``sh -s`` script that sets ``env`` (complete when given, but for the ``keep``
-    names of the login environment) and ``cwd``, then execs ``argv``."""
-    lines = ["set -e"]
-    if env is not None:
-        skip = "".join(f"{k}) ;; " for k in keep)
-        lines.append("for v in $(env | sed -n 's/^\\([A-Za-z_][A-Za-z0-9_]*\\)=.*/\\1/p'); do"
-                     f" case $v in {skip}*) unset \"$v\" 2>/dev/null || true;; esac; done")
-        lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(env.items())]
-    if cwd:
-        lines.append(f"cd {quote_path(cwd)}")
-    lines.append("exec " + shlex.join(argv))
-    return "\n".join(lines) + "\n"
-
-
-def quote_path(path: str) -> str:
-    """Quote for sh, keeping a leading ``~/`` expandable."""
-    if path == "~":
-        return '"$HOME"'
-    if path.startswith("~/"):
-        return '"$HOME"/' + shlex.quote(path[2:])
-    return shlex.quote(path)
 
 
 class SshTransport:
@@ -146,13 +123,8 @@ class SshTransport:
             cwd: str | None = None, input: bytes | None = None,
             timeout: float | None = None) -> CommandResult:
         """Run ``argv`` on the host and capture its output; never raises for an exit code."""
-        if (env is not None or cwd) and input is None:
-            return self.exec("sh -s", input=env_script(argv, env, cwd).encode(),
-                             timeout=timeout)
-        prefix = f"cd {quote_path(cwd)} && " if cwd else ""
-        if env is not None:
-            prefix += "env -i " + " ".join(shlex.quote(f"{k}={v}") for k, v in env.items()) + " "
-        return self.exec(prefix + shlex.join(argv), input=input, timeout=timeout)
+        command, stdin = command_line(argv, env=env, cwd=cwd, input=input)
+        return self.exec(command, input=stdin, timeout=timeout)
 
     def run_script(self, script: str, *, timeout: float | None = None) -> CommandResult:
         """Run a POSIX sh script (sent on stdin) in one round trip."""

@@ -11,4 +11,5 @@ KIND = Kind("file", "reconciler.actuators.file.actuator:FileActuator",
             adopt=Adoption("reconciler.actuators.file.adopt:adopted", "path",
                            "the file's path, as configured"),
             schemas=("reconciler.actuators.file.schema:FileTarget",),
-            builder="reconciler.actuators.file.spec:build")
+            builder="reconciler.actuators.file.spec:build",
+            batch_observe=True)

@@ -3,4 +3,5 @@
 from reconciler.actuators.base import Kind
 
 KIND = Kind("package", "reconciler.actuators.package.actuator:PackageActuator",
+            batch_observe=True,
             schemas=("reconciler.actuators.package.schema:PackageTarget",))

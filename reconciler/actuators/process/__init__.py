@@ -5,5 +5,6 @@ from reconciler.actuators.base import Adoption, Kind
 KIND = Kind("process", "reconciler.actuators.process.actuator:ProcessActuator",
             adopt=Adoption("reconciler.actuators.process.adopt:adopted", "pid",
                            "a pid (a local process leading its own group)"),
+            batch_observe=True,
             schemas=("reconciler.actuators.process.schema:ProcessTarget",
                      "reconciler.actuators.process.schema:RemoteTarget"))
