@@ -137,7 +137,11 @@ PAGES = [
                "by its pid": "4242 stands for a process started outside reconciler "
                "(test_state_verbs.py imports one)",
                "reconciler import container.db my-postgres        # adopt a running container "
-               "by id or name": "a container example (test_import_container.py)"},
+               "by id or name": "a container example (test_import_container.py)",
+               "reconciler import compose.app shop_prod           # adopt every service of a "
+               "Compose project": "a Compose example (test_import_compose.py)",
+               "reconciler import file.motd /etc/motd             # adopt an existing file at "
+               "its path": "no file entry in the quickstart (test_import_file.py)"},
          codes={"reconciler plan --detailed-exitcode --markdown --refresh=false   # a CI dry "
                 "run, offline": 0},
          before={"reconciler stop worker              # kept stopped across apply and watch "
