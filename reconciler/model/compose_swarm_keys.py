@@ -39,6 +39,9 @@ _DEPLOY = {"replicas", "mode", "placement", "update_config", "resources", "resta
 _SUBKEYS = {"placement": {"constraints", "max_replicas_per_node"},
             "update_config": {"parallelism", "delay", "failure_action", "order"},
             "resources": {"limits"}, "restart_policy": {"condition", "max_attempts"}}
+_WORDS = (("restart_policy", "condition", ("none", "on-failure", "any")),
+          ("update_config", "failure_action", ("pause", "continue", "rollback")),
+          ("update_config", "order", ("stop-first", "start-first")))
 _PORT = re.compile(r"^(?:(?P<ip>[0-9]+(?:\.[0-9]+){3}|\[[0-9a-f:]+\]):)?(?:(?P<published>\d+):)?"
                    r"(?P<target>\d+)(?:/(?P<proto>tcp|udp))?$")
 _RESTART = {"no": "none", "always": "any", "unless-stopped": "any", "on-failure": "on-failure"}
@@ -49,7 +52,7 @@ def refusals(svc: str, definition: Mapping[str, Any], where: Where) -> list[Diag
     found = [error(f"Compose key '{key}' of service '{svc}' does not map to a swarm service",
                    where(key), hint=_HINTS.get(key, "remove it, or deploy the file without "
                                                     "`cluster:` (as a local Compose project)"))
-             for key in definition if key not in MAPPED]
+             for key in definition if key not in MAPPED and not key.startswith("x-")]
     deploy = as_dict(definition.get("deploy"))
     for key, value in deploy.items():
         subkeys = _SUBKEYS.get(key)
@@ -61,6 +64,12 @@ def refusals(svc: str, definition: Mapping[str, Any], where: Where) -> list[Diag
                                "on a cluster", where("deploy", key, sub),
                                hint="supported: " + ", ".join(sorted(subkeys)))
                          for sub in as_dict(value) if sub not in subkeys)
+    for key, sub, allowed in _WORDS:
+        value = as_dict(deploy.get(key)).get(sub)
+        if value is not None and value not in allowed:
+            found.append(error(f"service '{svc}': deploy.{key}.{sub} {value!r} is not one of "
+                               + ", ".join(allowed), where("deploy", key, sub),
+                               hint=f"use one of {', '.join(allowed)}"))
     if deploy.get("mode") not in (None, "replicated"):
         found.append(error(f"service '{svc}': deploy.mode {deploy['mode']!r} is not supported",
                            where("deploy", "mode"),

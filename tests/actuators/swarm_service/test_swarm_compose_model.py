@@ -154,6 +154,10 @@ def test_depends_on_names_the_swarm_services(tmp_path: Path) -> None:
     ("    deploy:\n      resources:\n        reservations: {cpus: '1'}\n", 6,
      "'deploy.resources.reservations'", "supported: limits"),
     ("    deploy:\n      endpoint_mode: dnsrr\n", 5, "'deploy.endpoint_mode'", "remove it"),
+    ("    deploy:\n      restart_policy: {condition: sometimes}\n", 5,
+     "deploy.restart_policy.condition 'sometimes'", "use one of none, on-failure, any"),
+    ("    deploy:\n      update_config:\n        order: random\n", 6,
+     "deploy.update_config.order 'random'", "stop-first, start-first"),
     ("    depends_on:\n      db: {condition: service_completed_successfully}\n", 5,
      "cannot honour", "service_healthy"),
 ])
@@ -165,6 +169,12 @@ def test_what_does_not_map_is_refused_at_its_place(tmp_path: Path, key: str, lin
     rendered = caught.value.render()
     assert message in rendered and hint in rendered, rendered
     assert f"compose.yaml:{line}:" in rendered, rendered
+
+
+def test_extension_keys_are_left_alone(tmp_path: Path) -> None:
+    compose = COMPOSE.replace("    image: postgres:16\n", "    image: postgres:16\n    x-note: 1\n")
+    desired, _ = project(tmp_path, compose).desired()
+    assert Address("swarm_service", "stack.db") in desired.resources
 
 
 def test_unknown_cluster_and_project_name_are_refused(tmp_path: Path) -> None:
