@@ -44,6 +44,12 @@ def service_name(ctx: ActuatorContext, address: Address) -> str:
     return f"{ctx.scope}_{address.name.replace('.', '_')}"
 
 
+def service_alias(address: Address) -> str:
+    """The name the service is found by on its networks: its own name; a Compose service's
+    (``<entry>.<service>``) is its Compose name, as in a ``docker stack``."""
+    return address.name.partition(".")[2] or address.name
+
+
 class SwarmServiceActuator:
     kind = "swarm_service"
 
@@ -136,7 +142,7 @@ class SwarmServiceActuator:
                                              owner_marks)
             with networks.LOCK:  # no prune between a network made and its service
                 networks.ensure(client, url, spec.get("networks") or [], owner_marks)
-                alias = resource.address.name.rpartition(".")[2]  # a Compose service's own
+                alias = service_alias(resource.address)
                 with rollout.engine_errors(url, f"deploying service {name}"):
                     if existing is None:
                         body = service_body(spec, name, owner_marks, env, refs, alias=alias)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.actuators.base import ActuatorContext
-from reconciler.actuators.swarm_service.actuator import service_name
+from reconciler.actuators.swarm_service.actuator import service_alias, service_name
 from reconciler.actuators.swarm_service.spec import of
 from reconciler.engine.project import Project
 from reconciler.errors import ConfigError
@@ -125,6 +125,9 @@ def test_swarm_names_and_alias(tmp_path: Path) -> None:
                           transport=None)  # type: ignore[arg-type]
     address = Address("swarm_service", "stack.web")
     assert service_name(ctx, address) == "shop_stack_web"
+    assert service_alias(address) == "web"
+    assert service_alias(Address("swarm_service", "stack.api.v2")) == "api.v2"
+    assert service_alias(Address("swarm_service", "web")) == "web"  # a docker service
     desired, _ = project(tmp_path).desired()
     spec = dict(desired.resources[address].spec)
     body = service_body(spec, "shop_stack_web", {}, {}, alias="web")
