@@ -13,7 +13,7 @@ TARGET_KEYS: dict[str, frozenset[str]] = {
         "env_file", "host", "image", "init", "max_replicas_per_node", "memory", "networks",
         "port", "ports", "publish_mode", "pull", "replicas", "restart", "stop_signal", "update",
         "volumes"}),
-    "compose": frozenset({"env_file", "files", "profiles", "project_name"}),
+    "compose": frozenset({"cluster", "env_file", "files", "profiles", "project_name"}),
     "package": frozenset({"host", "install_path", "package", "version"}),
     "file": frozenset({"adopt", "content", "host", "mode", "owner", "path", "source"}),
     "image": frozenset({"build_args", "build_target", "context", "dockerfile", "tag"}),

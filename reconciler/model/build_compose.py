@@ -4,7 +4,9 @@ documents, their env files and their symlink-resolved paths are asked of the Bui
 
 Two sources (see docs/compose.md): the Compose files auto-discovered in the project directory
 (``compose.yaml`` / ``docker-compose.yml`` + override, resource name ``compose``) and every
-services.yaml ``type: compose`` entry (resource name = the entry's key). Discovery is skipped
+services.yaml ``type: compose`` entry (resource name = the entry's key). An entry with
+``cluster:`` is deployed to that swarm: ``swarm_service.<name>.<service>`` resources
+(:mod:`.compose_swarm`), named the same way by dependencies. Discovery is skipped
 when an entry already manages one of the discovered files, so no file is driven twice.
 
 How a services.yaml service names a Compose service in ``depends_on`` / ``dependencies``:
@@ -36,6 +38,7 @@ from reconciler.model.compose import (
     discovered_compose_resources,
     entry_compose_resources,
 )
+from reconciler.model.compose_swarm import is_cluster_entry, swarm_resources
 from reconciler.model.host import ComposeHost
 from reconciler.model.types import Dependency, Resource
 
@@ -66,7 +69,7 @@ class ComposePart:
         self.owner[name] = entry
         for resource in resources:
             ref = ComposeRef(resource, entry)
-            service = str(resource.spec["service"])
+            service = resource.address.name.partition(".")[2]
             for text in (resource.name, str(resource.address), service):
                 found = self.refs.setdefault(text, [])
                 if ref not in found:
@@ -185,6 +188,11 @@ def compose_part(docs: Sequence[RawDocument], entries: Sequence[Draft], *,
             order_start=order, source=draft.source, environ=env, secret_key=secret_key,
             host=host)
         part.diagnostics += _at_entry(problems, draft, host)
+        if is_cluster_entry(draft) and resources:
+            docs_read, _ = host.load_compose(_entry_files(draft, host))
+            resources, problems = swarm_resources(draft, resources, docs_read, environ=env,
+                                                  secret_key=secret_key, host=host)
+            part.diagnostics += problems
         part.add(draft.name, draft.name, resources)
         order += len(resources)
     for directory in _discovered_dirs(docs, host):

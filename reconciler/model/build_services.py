@@ -48,7 +48,7 @@ from reconciler.model.kind_hooks import Build, builder
 from reconciler.model.sops_refs import SopsProblem, SopsRef, resolve_file
 from reconciler.model.types import LOCAL_HOST, Condition, ProbeKind
 
-COMPOSE_KEYS = ("files", "profiles", "env_file", "project_name")
+COMPOSE_KEYS = ("files", "profiles", "env_file", "project_name", "cluster")
 # Common service keys that mean nothing for a whole Compose file (warned, then ignored).
 COMPOSE_IGNORED = frozenset({"env", "health_check", "startup_timeout", "shutdown_timeout",
                              "network", "labels", "protect"})

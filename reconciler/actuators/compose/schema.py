@@ -30,3 +30,6 @@ class ComposeTarget(KindTarget):
     project_name: str | None = Field(
         default=None, description="compose: the Compose project name verbatim (default "
         "<project>[_<session>]_<entry>; a fixed name opts out of session isolation)")
+    cluster: str | None = Field(
+        default=None, description="compose: deploy the services to this cluster "
+        "(`clusters:`) as swarm services, as `docker stack deploy` does")

@@ -39,8 +39,15 @@ from reconciler.transports.docker.swarm import service_body
 
 def service_name(ctx: ActuatorContext, address: Address) -> str:
     """The swarm service's name: ``<scope>_<name>`` (as ``docker stack deploy`` names them;
-    the scope is the project, or project_session)."""
-    return f"{ctx.scope}_{address.name}"
+    the scope is the project, or project_session); a Compose service's ``<entry>.<service>``
+    becomes ``<scope>_<entry>_<service>`` (a swarm name has no dots)."""
+    return f"{ctx.scope}_{address.name.replace('.', '_')}"
+
+
+def service_alias(address: Address) -> str:
+    """The name the service is found by on its networks: its own name; a Compose service's
+    (``<entry>.<service>``) is its Compose name, as in a ``docker stack``."""
+    return address.name.partition(".")[2] or address.name
 
 
 class SwarmServiceActuator:
@@ -135,7 +142,7 @@ class SwarmServiceActuator:
                                              owner_marks)
             with networks.LOCK:  # no prune between a network made and its service
                 networks.ensure(client, url, spec.get("networks") or [], owner_marks)
-                alias = resource.address.name
+                alias = service_alias(resource.address)
                 with rollout.engine_errors(url, f"deploying service {name}"):
                     if existing is None:
                         body = service_body(spec, name, owner_marks, env, refs, alias=alias)
