@@ -19,6 +19,7 @@ Identity is the same as locally: pid + start time, read from the host's own /pro
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.local_run.files import service_env
@@ -41,6 +42,12 @@ def is_remote(ctx: ActuatorContext) -> bool:
 
 def scan(ctx: ActuatorContext) -> tuple[list[proc_scan.ProcInfo], proc_remote.HostClock]:
     return proc_remote.scan(ctx.transport, ctx.scope)
+
+
+def scan_with(ctx: ActuatorContext, pids: list[int]) -> tuple[
+        list[proc_scan.ProcInfo], proc_remote.HostClock, dict[int, proc_scan.StatFields]]:
+    """:func:`scan` plus the stat lines of ``pids`` (imported processes carry no marks)."""
+    return proc_remote.scan_with(ctx.transport, ctx.scope, pids)
 
 
 def running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
@@ -99,11 +106,20 @@ def start(resource: Resource, ctx: ActuatorContext, window: float) -> Observed:
     return running(address, info, ctx, clock, started_at=began)
 
 
-def stop(address: Address, ctx: ActuatorContext, spec: ProcessSpec) -> int:
-    """Stop every process marked with ``address`` on the host; how many were SIGKILLed."""
+def unmarked(found: Mapping[Address, list[proc_scan.ProcInfo]]) -> dict[Address, tuple[int, int]]:
+    """The (pid, start time) of each address's unmarked leader: a process ``import`` adopted,
+    which the marks-based stop does not see."""
+    return {address: (info.pid, info.stat.starttime) for address, infos in found.items()
+            for info in infos if info.is_leader and proc_scan.ADDRESS_VAR not in info.marks}
+
+
+def stop(address: Address, ctx: ActuatorContext, spec: ProcessSpec,
+         imported: tuple[int, int] | None = None) -> int:
+    """Stop every process marked with ``address`` on the host (and the group of the imported
+    process ``imported``, pid and start time); how many were SIGKILLed."""
     sig = proc_scan.parse_signal(spec.stop_signal)
     timeout = spec.shutdown_or(10.0)
-    return proc_remote.stop(ctx.transport, ctx.scope, str(address), sig, timeout)
+    return proc_remote.stop(ctx.transport, ctx.scope, str(address), sig, timeout, imported)
 
 
 def health(resource: Resource, ctx: ActuatorContext) -> Health:
