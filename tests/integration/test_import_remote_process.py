@@ -25,11 +25,11 @@ SERVICE = """\
 """
 
 
-def _project(directory: Path, host: SshHost) -> None:
+def _project(directory: Path, host: SshHost, api_extra: str = "") -> None:
     (directory / "services.yaml").write_text(
         f"name: rimport\nhosts:\n  {host.name}:\n    address: {host.address}\n    user: root\n"
         f"    identity_file: {host.key_path}\n    known_hosts: {host.known_hosts_path}\n"
-        "services:\n" + SERVICE.format(name="api", host=host.name, port=18081)
+        "services:\n" + SERVICE.format(name="api", host=host.name, port=18081) + api_extra
         + SERVICE.format(name="web", host=host.name, port=18082))
 
 
@@ -78,6 +78,11 @@ def test_import_remote_process_by_pid(ssh_hosts: Callable[[int], list[SshHost]],
     cli("apply", "--auto-approve")  # the replace stops the imported web (it has no marks)
     assert not _alive(host, web) and _alive(host, api)
     cli("plan", "--detailed-exitcode", expect=0)
+
+    _project(cli.project, host, "    shutdown_timeout: 3\n")  # hash-excluded: an UPDATE
+    assert "1 to change" in cli("apply", "--auto-approve").stdout
+    assert _alive(host, api)  # updated in place: not started a second time beside it
+    assert host.run("pgrep -f 'http.server 18081'").stdout.split() == [str(api)]
 
     cli("destroy", "--auto-approve")
     assert not _alive(host, api)

@@ -41,5 +41,6 @@ def test_an_imported_remote_process_is_found_by_the_scans_looked_up_pid() -> Non
     claim_recorded(found, recorded, local=False, stats=stats)
     assert list(found) == [API]
     assert (found[API][0].pid, found[API][0].marks) == (30, {"PORT": "8080",
-                                                             "RECONCILER_SPEC_HASH": "h"})
+                                                             "RECONCILER_SPEC_HASH": "h",
+                                                             "imported": "1"})
     assert imported_pids(recorded) == [30, 40]

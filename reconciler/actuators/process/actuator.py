@@ -59,12 +59,11 @@ class ProcessActuator:
     def __init__(self) -> None:
         self._notify: dict[Address, NotifySocket] = {}
         self._lock = threading.Lock()
-        # The last local /proc scan per scope, by address: apply runs under the project's
-        # lease right after a plan's observe, so a create looks here for leftovers of its
-        # own address instead of scanning /proc again (which made big applies quadratic);
-        # on hosts the unmarked (imported) leaders, by (host, scope): what a stop signals.
+        # The last local /proc scan per scope, by address: apply runs under the project's lease
+        # right after a plan's observe, so a create looks here instead of scanning /proc again
+        # (big applies were quadratic); on hosts the unmarked (imported) leaders by (host, scope)
         self._seen: dict[str, dict[Address, list[proc_scan.ProcInfo]]] = {}
-        self._imported: dict[tuple[str, str], dict[Address, tuple[int, int]]] = {}
+        self._imported: dict[tuple[str, str], dict[Address, Observed]] = {}
 
     # -- observe ----------------------------------------------------------------------------
 
@@ -81,7 +80,8 @@ class ProcessActuator:
         claim_recorded(found, recorded, local=not remote, stats=stats)
         with self._lock:
             if remote:
-                self._imported[(ctx.transport.host, ctx.scope)] = process_remote.unmarked(found)
+                self._imported[(ctx.transport.host, ctx.scope)] = process_remote.unmarked(
+                    found, ctx, clock)
             else:
                 self._seen[ctx.scope] = dict(found)
         wanted = {r.address for r in desired if r.kind == self.kind} | set(recorded) | set(found)
@@ -150,9 +150,7 @@ class ProcessActuator:
         timeout = float(ctx.stop_timeout or  # `reconciler stop --timeout`
                         spec.shutdown_or(DEFAULT_SHUTDOWN_TIMEOUT))
         if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
-            with self._lock:
-                imported = self._imported.get((ctx.transport.host, ctx.scope), {}).get(address)
-            killed = process_remote.stop(address, ctx, spec, imported)
+            killed = process_remote.stop(address, ctx, spec, self._planned(address, ctx))
         else:
             if known is None:
                 known = self._snapshot(address, ctx) or []
@@ -222,9 +220,11 @@ class ProcessActuator:
             return seen.pop(address, []) if seen is not None else None
 
     def _planned(self, address: Address, ctx: ActuatorContext) -> Observed | None:
-        """The live leader the plan's scan gave ``address`` (also a process found by its
-        recorded pid: moved by ``state mv`` or imported, which a fresh scan of marks misses)."""
+        """The live leader the plan's scan gave ``address`` (also one found by its recorded pid,
+        moved by ``state mv`` or imported, which marks miss; on a host: only an imported one)."""
         with self._lock:
+            if process_remote.is_remote(ctx):
+                return self._imported.get((ctx.transport.host, ctx.scope), {}).get(address)
             infos = (self._seen.get(ctx.scope) or {}).get(address, [])
         return next((_running(address, p, ctx) for p in infos if p.stat.pgrp == p.pid and
                      proc_scan.is_same_process(p.pid, p.stat.starttime)), None)
@@ -291,7 +291,7 @@ def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
              "log_path": str(ctx.log_dir / f"{address.name}.log"),
              "port": int(port) if port.isdigit() else None,
              "started_at": proc_scan.boot_time() + info.stat.starttime / ticks,
-             "boot_id": proc_scan.boot_id()}
+             "boot_id": proc_scan.boot_id(), **proc_scan.imported_fact(info)}
     return Observed(address, Status.RUNNING, info.marks.get(proc_scan.HASH_VAR), facts=facts,
                     adopted=adopted)
 

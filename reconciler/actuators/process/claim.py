@@ -59,6 +59,7 @@ def claim_recorded(found: dict[Address, list[proc_scan.ProcInfo]],
             continue
         port, recorded_hash = rec.get("port"), rec.get("spec_hash")
         marks = {"PORT": str(port)} if isinstance(port, int) else {}
+        marks[proc_scan.IMPORTED] = "1"
         if isinstance(recorded_hash, str):  # what import recorded it runs (no mark says)
             marks[proc_scan.HASH_VAR] = recorded_hash
         found.setdefault(address, []).append(proc_scan.ProcInfo(pid, stat, marks))
