@@ -71,13 +71,24 @@ def import_resource(
 
 @import_app.command("wireguard")
 def import_wireguard(
+    ctx: typer.Context,
     files: Annotated[list[Path], typer.Argument(help="wg-quick .conf files, one per node.",
                                                 dir_okay=False)],
     name: Annotated[str, typer.Option("--name", help="The network's name.")] = "wg",
     ssh_user: Annotated[str, typer.Option("--ssh-user",
                                           help="SSH user of every node.")] = "root",
+    adopt: Annotated[str | None, typer.Option(
+        "--adopt", metavar="IFACE",
+        help="Write the entry into services.yaml and take over the running interface IFACE "
+             "of the (one) node into the state: nothing is recreated.")] = None,
+    host: Annotated[str | None, typer.Option(
+        "--host", help="With --adopt: the node's SSH address (default: the file's name).")
+    ] = None,
+    ssh_key: Annotated[str | None, typer.Option(
+        "--ssh-key", help="With --adopt: the SSH key of the node.")] = None,
 ) -> None:
-    """Print the `networks:` entry equivalent to FILE... (keys stay in the files)."""
+    """Print the `networks:` entry equivalent to FILE... (keys stay in the files); with
+    --adopt, write it into services.yaml and import the running interface."""
     from ruamel.yaml import YAML
 
     from reconciler.config.wgquick import parse_wgquick
@@ -99,6 +110,9 @@ def import_wireguard(
             raise ConfigError(problems)
         docs.append(doc)
     entry, notes = network_entry(docs, name, ssh_user=ssh_user)
+    if adopt is not None:
+        _adopt(ctx, entry, notes, name, adopt, host, ssh_key)
+        return
     out = io.StringIO()
     yaml = YAML()
     yaml.default_flow_style = False
@@ -106,3 +120,37 @@ def import_wireguard(
     echo(out.getvalue().rstrip("\n"))
     for note in notes:
         echo(f"# note: {note}")
+
+
+def _adopt(ctx: typer.Context, entry: dict[str, Any], notes: list[str], name: str, iface: str,
+           host: str | None, ssh_key: str | None) -> None:
+    from reconciler.cli.import_wg_adopt import add_network, config_file, write_then
+    from reconciler.engine.importing import import_object
+    from reconciler.model.types import Address
+
+    if len(entry["nodes"]) != 1:
+        raise UserError("--adopt takes one wg-quick file (one node, one running interface)",
+                        hint="import the files without --adopt, then `reconciler import "
+                             "wireguard.NET@NODE IFACE` for each node")
+    node = entry["nodes"][0]
+    node.update({k: v for k, v in (("host", host), ("ssh_key", ssh_key)) if v})
+    entry["interface"] = iface
+    where = globals_of(ctx)
+    where.check_directory()
+    path = config_file(where.directory)
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    address = Address.parse(f"wireguard.{name}@{node['name']}")
+    done = []
+
+    def adopt() -> None:
+        fresh = globals_of(ctx).project()  # reads the config just written
+        with fresh.locked():
+            done.extend(import_object(fresh, address, iface))
+
+    write_then(path, add_network(text, name, entry, path), adopt)
+    echo(f"Wrote networks.{name} to {path.name}")
+    for note in notes:
+        echo(f"# note: {note}")
+    for each in done:
+        echo(f"Imported {each.address} ({each.label})")
+    echo("Run `reconciler plan` to see what differs from the config")

@@ -67,6 +67,15 @@ class ProcInfo:
         return self.stat.state not in ("Z", "X", "x")
 
 
+IMPORTED = "imported"  # a marks key no env var has: a process found by its recorded pid
+
+
+def imported_fact(info: ProcInfo) -> dict[str, bool]:
+    """``{"imported": True}`` for a process ``import`` adopted (its observed facts keep it,
+    so the record an update or a re-observe writes still looks it up by pid), else {}."""
+    return {IMPORTED: True} if info.marks.get(IMPORTED) else {}
+
+
 def parse_stat(text: str) -> StatFields:
     """Parse /proc/<pid>/stat; ``comm`` may hold spaces and parentheses. ValueError when
     the text is not a stat line."""

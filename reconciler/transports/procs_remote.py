@@ -61,8 +61,11 @@ def _scan_fn(scope: str) -> str:
     return (f"scan() {{ grep -lzx {needle} /proc/[0-9]*/environ 2>/dev/null; }}\n")
 
 
-def scan_script(scope: str) -> str:
-    return _scan_fn(scope) + (
+def scan_script(scope: str, pids: Sequence[int] = ()) -> str:
+    """The scan; ``pids`` (processes ``import`` adopted: unmarked) are looked up by pid."""
+    looked = "".join(f's=$(cat /proc/{int(p)}/stat 2>/dev/null) && echo "J {int(p)} $s"\n'
+                     for p in pids)
+    return _scan_fn(scope) + looked + (
         'echo "B $(cat /proc/sys/kernel/random/boot_id 2>/dev/null)"\n'
         "echo \"T $(sed -n 's/^btime //p' /proc/stat)\"\n"
         'echo "K $(getconf CLK_TCK 2>/dev/null || echo 100)"\n'
@@ -98,15 +101,37 @@ def parse_scan(text: str, scope: str) -> tuple[list[proc_scan.ProcInfo], HostClo
     return procs, HostClock(clock["B"], int(clock["T"]) if clock["T"].isdigit() else 0, ticks)
 
 
+def parse_looked_up(text: str) -> dict[int, proc_scan.StatFields]:
+    """Pure: the stat lines of the pids the scan looked up (``J <pid> <stat>``)."""
+    found: dict[int, proc_scan.StatFields] = {}
+    for line in text.splitlines():
+        tag, _, rest = line.partition(" ")
+        pid, _, stat = rest.partition(" ")
+        if tag == "J" and pid.isdigit():
+            try:
+                found[int(pid)] = proc_scan.parse_stat(stat)
+            except ValueError:
+                continue
+    return found
+
+
 def scan(transport: Transport, scope: str) -> tuple[list[proc_scan.ProcInfo], HostClock]:
     """One round trip: every live process of ``scope`` on the host."""
-    result = _run(transport, scan_script(scope))
+    procs, clock, _ = scan_with(transport, scope, ())
+    return procs, clock
+
+
+def scan_with(transport: Transport, scope: str, pids: Sequence[int]) -> tuple[
+        list[proc_scan.ProcInfo], HostClock, dict[int, proc_scan.StatFields]]:
+    """:func:`scan`, and the stat of each of ``pids`` still alive (same round trip)."""
+    result = _run(transport, scan_script(scope, pids))
     from reconciler.errors import TransientError
 
     if not result.ok:
         raise TransientError(f"cannot list processes on {transport.host}: "
                              f"{result.stderr.strip() or result.returncode}")
-    return parse_scan(result.stdout, scope)
+    procs, clock = parse_scan(result.stdout, scope)
+    return procs, clock, parse_looked_up(result.stdout)
 
 
 # -- start ------------------------------------------------------------------------------------
@@ -188,13 +213,19 @@ def start(transport: Transport, argv: Sequence[str], env: Mapping[str, str], cwd
 
 # -- stop -------------------------------------------------------------------------------------
 
-def stop_script(scope: str, address: str, sig: str, timeout: float) -> str:
+def stop_script(scope: str, address: str, sig: str, timeout: float,
+                imported: tuple[int, int] | None = None) -> str:
+    """Stop the groups of the address's marked processes, and the group the unmarked
+    ``imported`` process (pid, start time) leads while it is the same process."""
     mark = shlex.quote(f"{proc_scan.ADDRESS_VAR}={address}")
+    extra = "" if imported is None else (
+        f"s=$(cat /proc/{int(imported[0])}/stat 2>/dev/null) && set -- ${{s##*) }} && "
+        f'[ "${{20}}" = {int(imported[1])} ] && [ "$1" != Z ] && echo "$3"; ')
     return _scan_fn(scope) + (
-        "groups() { for f in $(scan); do\n"
+        "groups() { { for f in $(scan); do\n"
         f"  tr '\\0' '\\n' < \"$f\" 2>/dev/null | grep -qxF {mark} || continue\n"
         '  s=$(cat "${f%/environ}/stat" 2>/dev/null) || continue; set -- ${s##*) }\n'
-        '  [ "$1" = Z ] || echo "$3"; done | sort -u; }\n'
+        f'  [ "$1" = Z ] || echo "$3"; done; {extra}true; }} | sort -u; }}\n'
         "killed=0\n"
         f"for n in {max(1, round(timeout * 10))} 10 10; do\n"
         '  g=$(groups); [ -z "$g" ] && break\n'
@@ -205,12 +236,13 @@ def stop_script(scope: str, address: str, sig: str, timeout: float) -> str:
         "  sleep 0.2\ndone\necho \"K $killed\"\n")
 
 
-def stop(transport: Transport, scope: str, address: str, sig: int, timeout: float) -> int:
+def stop(transport: Transport, scope: str, address: str, sig: int, timeout: float,
+         imported: tuple[int, int] | None = None) -> int:
     """One round trip: stop every group of the address; answer how many were SIGKILLed."""
     import signal
 
     name = signal.Signals(sig).name.removeprefix("SIG")
-    result = _run(transport, stop_script(scope, address, name, timeout),
+    result = _run(transport, stop_script(scope, address, name, timeout, imported),
                   timeout=timeout + 30.0)
     for line in result.stdout.splitlines():
         if line.startswith("K ") and line[2:].strip().isdigit():

@@ -1,10 +1,12 @@
 """Log routes: the last lines of a service (or all, merged) and a follow stream over SSE.
 
 Files are read like ``reconciler logs`` does (``STATE_DIR/logs/NAME.log``, the last 256 KiB,
-rotation noticed by a shrinking size), local and remote; lines are redacted first, then
+rotation noticed by a shrinking size), local and remote; remote ones (``name@host``, or all
+with ``remote=1``) are followed too, by polling their hosts (reconciler/workflows/
+remote_logs.py: one command per log about every second); lines are redacted first, then
 filtered by ``q`` (substring, case-insensitive), so a search never finds a line by a
 secret. While the configuration does not load (its secrets unknown) no line is shown: a 409.
-Following reads files only: it costs the engine nothing.
+Following costs the engine nothing (files, and commands on the hosts).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from reconciler.ui.body import int_param
 from reconciler.ui.service import Dashboard
 
 TAIL_BYTES = 256 * 1024
+REMOTE_EVERY = 3  # remote logs are polled every 3rd pass (about a second): a command per log
 
 
 def tail(path: Path, count: int) -> tuple[list[str], int]:
@@ -66,11 +69,13 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
             masked = [dashboard.redact(line) for line in got]
             shown += [{"service": path.stem, "line": line} for line in masked
                       if matches(line, query)]
-        if not service and request.query_params.get("remote") == "1":
-            remote = await asyncio.to_thread(dashboard.remote_tail, count)
+        if (not service and request.query_params.get("remote") == "1") or "@" in service:
+            remote = await asyncio.to_thread(dashboard.remote_tail, count,
+                                             [service] if service else [])
             shown += [{"service": line.split(" | ", 1)[0], "line": line.split(" | ", 1)[-1]}
                       for line in remote if matches(line, query)]
-        return JSONResponse({"services": dashboard.log_names(), "lines": shown})
+        names = dashboard.log_names() + await asyncio.to_thread(dashboard.remote_names)
+        return JSONResponse({"services": names, "lines": shown})
 
     async def follow(request: Request) -> Response:
         service = request.query_params.get("service", "")
@@ -79,10 +84,36 @@ def routes(dashboard: Dashboard) -> list[BaseRoute]:
         refused = await secrets_loaded()
         if refused is not None:
             return refused
+        wants_remote = (not service and request.query_params.get("remote") == "1") \
+            or "@" in service
+        remote = await asyncio.to_thread(dashboard.remote_follow, service) \
+            if wants_remote else None
+        if remote is not None:
+            await asyncio.to_thread(remote.poll)  # the sizes now: only new lines follow
+
+        async def remote_lines(tick: int) -> AsyncIterator[str]:
+            if remote is None or tick % REMOTE_EVERY:
+                return
+            for name, line in await asyncio.to_thread(remote.poll):
+                line = dashboard.redact_remote(remote, line)
+                if matches(line, query):
+                    yield f"event: line\ndata: {json.dumps({'service': name, 'line': line})}\n\n"
 
         async def stream() -> AsyncIterator[str]:
+            try:
+                async for event in local_stream():
+                    yield event
+            finally:
+                if remote is not None:
+                    await asyncio.to_thread(remote.close)
+
+        async def local_stream() -> AsyncIterator[str]:
             offsets = {p: p.stat().st_size if p.exists() else 0 for p in paths}
+            tick = 0
             while not await request.is_disconnected():
+                tick += 1
+                async for event in remote_lines(tick):
+                    yield event
                 for path in paths:
                     size = path.stat().st_size if path.exists() else 0
                     if size < offsets[path]:

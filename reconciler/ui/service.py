@@ -17,6 +17,7 @@ from reconciler.ui import views
 
 if TYPE_CHECKING:
     from reconciler.engine.project import Project
+    from reconciler.workflows.remote_logs import RemoteFollow
 
 
 class Dashboard:
@@ -134,9 +135,34 @@ class Dashboard:
             return None
         return self.log_dir / f"{name}.log"
 
-    def remote_tail(self, lines: int) -> list[str]:
+    def remote_tail(self, lines: int, names: list[str] | None = None) -> list[str]:
         from reconciler.workflows.remote_logs import remote_logs
 
         project = self.make_project()
-        shown, _ = remote_logs(project, [], lines)  # loads its config: feeds its redactor
+        shown, _ = remote_logs(project, names or [], lines)  # loads its config: its redactor
         return [self.redact(project.events.redactor(line)) for line in shown]
+
+    def remote_names(self) -> list[str]:
+        """``name@host`` of each process and task on an SSH host (their logs live there)."""
+        from reconciler.workflows.remote_logs import remote_records
+
+        return [f"{a.name}@{a.host}" for a in remote_records(self.poller, [])]
+
+    def remote_follow(self, service: str) -> RemoteFollow | None:
+        """A follow of the remote logs (one service ``name@host``, or all of them when
+        ``service`` is empty); None when there are none (or no project yet)."""
+        from reconciler.errors import UserError
+        from reconciler.workflows.remote_logs import RemoteFollow, remote_records
+
+        try:
+            project = self.make_project()
+        except UserError:
+            return None
+        addresses = remote_records(project, [service] if service else [])
+        if not addresses:
+            return None
+        project.desired(allocate=False)  # loads its config: feeds its redactor
+        return RemoteFollow(project, addresses)
+
+    def redact_remote(self, follow: RemoteFollow, line: str) -> str:
+        return self.redact(follow.project.events.redactor(line))

@@ -5,7 +5,8 @@ secrets revealed, ``PORT``, the base PATH/HOME/USER of the user it runs as, but 
 ownership marks, so it is never mistaken for the service), its working directory, and runs on
 its host: here as a child with the terminal passed through, on an SSH host through that
 host's transport. A container: ``docker exec`` in the container that carries the service's
-owner labels (an imported one: by the id recorded at import). A Compose service: ``docker
+owner labels (an imported one: by the id recorded at import); on an SSH host ``docker ps``
+and ``docker exec`` run there, through the host's transport. A Compose service: ``docker
 exec`` in its running container (by Compose's project and service labels), where Compose put
 the service's environment. The command's exit code is the exit code of ``exec``.
 """
@@ -36,6 +37,8 @@ def run_exec(project: Project, resource: Resource, argv: Sequence[str], output: 
     itself; the captured output of a remote one goes to ``output``."""
     if resource.kind in ("process", "task"):
         return _in_process_env(project, resource, argv, output)
+    if resource.kind == "container" and resource.address.host != "local":
+        return _in_remote_container(project, resource, argv, output)
     if resource.kind in ("container", "compose"):
         return _in_container(project, resource, argv)
     raise UserError(f"exec is not supported for {resource.kind} resources ({resource.address})",
@@ -80,6 +83,29 @@ def _filters(project: Project, resource: Resource) -> list[str]:
     return [f"label={LABEL_ADDRESS}={resource.address}", f"label={LABEL_SCOPE}={scope}"]
 
 
+def _not_running(resource: Resource, detail: str) -> UserError:
+    return UserError(f"{resource.address} is not running: "
+                     f"{detail or 'no running container carries its labels'}",
+                     hint="run `reconciler apply` (or `reconciler start`) first")
+
+
+def _in_remote_container(project: Project, resource: Resource, argv: Sequence[str],
+                         output: Output) -> int:
+    """``docker ps`` then ``docker exec`` on the host, through its transport (the pooled SSH
+    connection, ``sudo -n`` when the host says so); the output is captured, stdin not
+    passed, as for a remote process."""
+    ctx = project.context_for(resource.address)
+    filters = [arg for f in _filters(project, resource) for arg in ("--filter", f)]
+    found = ctx.transport.run(["docker", "ps", "-q", *filters], timeout=60.0)
+    ids = found.stdout.split()
+    if found.returncode != 0 or not ids:
+        raise _not_running(resource, found.stderr.strip())
+    done = ctx.transport.run(["docker", "exec", ids[0], *argv])
+    output(done.stdout, False)
+    output(done.stderr, True)
+    return done.returncode
+
+
 def _in_container(project: Project, resource: Resource, argv: Sequence[str]) -> int:
     docker = shutil.which("docker")
     if docker is None:
@@ -89,8 +115,6 @@ def _in_container(project: Project, resource: Resource, argv: Sequence[str]) -> 
                            capture_output=True, text=True, check=False)
     ids = found.stdout.split()
     if found.returncode != 0 or not ids:
-        detail = found.stderr.strip() or "no running container carries its labels"
-        raise UserError(f"{resource.address} is not running: {detail}",
-                        hint="run `reconciler apply` (or `reconciler start`) first")
+        raise _not_running(resource, found.stderr.strip())
     flags = ["-it"] if sys.stdin.isatty() and sys.stdout.isatty() else ["-i"]
     return subprocess.run([docker, "exec", *flags, ids[0], *argv], check=False).returncode

@@ -7,13 +7,15 @@ hosts are network namespaces that share this machine's file system, so the `dock
 h1 reaches the root dockerd's socket: the engine is the same dockerd the other tests use, but
 the path to it is the real remote one (the test shows the dial-stdio process inside h1's own
 pid namespace). The container is then a no-op on the next plan, drift when removed by hand,
-and destroyed; its command health check runs inside it through the same channels (exec).
+and destroyed; its command health check runs inside it through the same channels (exec), and
+`reconciler exec box -- CMD` runs `docker exec` on h1 through its SSH connection.
 A `type: process` service (not `remote`) with `host: h2` runs on h2.
 Clean-up: the CLI `destroy` for everything, then containers by the project label.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -117,6 +119,18 @@ def test_container_through_the_hosts_docker_and_a_process_on_a_host(
     [container] = owned(docker_client, name)
     assert container.status == "running" and container.labels["io.reconciler.address"] == box
     project.transports.close()
+
+    # `exec` runs `docker exec` on h1 through its SSH connection: this machine's own engine
+    # is made unreachable for the command, so a local `docker exec` could not find the box
+    no_local = {**os.environ, "DOCKER_HOST": f"unix://{directory}/no-engine.sock"}
+    exec_argv = [sys.executable, "-m", "reconciler", "-C", str(directory), "exec", "box", "--"]
+    shown = subprocess.run([*exec_argv, "hostname"], capture_output=True, text=True,
+                           timeout=120, env=no_local, stdin=subprocess.DEVNULL)
+    assert (shown.returncode, shown.stdout.strip()) == (0, container.id[:12]), shown.stderr
+    failed = subprocess.run([*exec_argv, "sh", "-c", "echo oops >&2; exit 3"],
+                            capture_output=True, text=True, timeout=120, env=no_local,
+                            stdin=subprocess.DEVNULL)
+    assert (failed.returncode, failed.stderr.strip()) == (3, "oops"), failed.stderr
 
     again = Project(directory)
     noop = again.plan()

@@ -147,8 +147,12 @@ def test_import_process_by_pid(cli: Cli, started: list[subprocess.Popen[bytes]],
 
     assert api.poll() is None and web.poll() is None  # nothing was stopped
 
+    _write(cli.project, _service("api", here).replace(  # hash-excluded: api is UPDATEd
+        "    port:", "    shutdown_timeout: 3\n    port:"), _service("web", there))
     cli("apply", "--auto-approve")  # the replace stops the imported web and starts it marked
     assert web.wait(timeout=30) is not None and api.poll() is None
+    shown = json.loads(cli("state", "show", "process.api", "--json").stdout)
+    assert shown["facts"]["imported"] is True  # the update keeps finding it by its pid
     assert list(cli.owned(f"verbs_{cli.session}")) == ["process.web"]
     cli("plan", "--detailed-exitcode", expect=0)
 

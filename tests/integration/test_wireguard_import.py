@@ -7,7 +7,9 @@ endpoint, keepalive, the preshared key piped from the file), the interface's pub
 the one of the file's private key, the plan after it shows no changes, a peer removed by hand
 is drift that `apply` repairs, and no key from the file appears in any output or the state.
 Then, with the state and ownership mark gone, `import wireguard.<net>@<node> IFACE` takes the
-running interface over untouched and the next plan shows no changes.
+running interface over untouched and the next plan shows no changes. And `import wireguard
+FILE --adopt IFACE` does both steps for an interface set up by hand (wireguard-go + `wg set`,
+as wg-quick would): it writes the entry into services.yaml and records the interface.
 The interface, key directory and socket are removed by name at the end.
 """
 
@@ -22,6 +24,7 @@ from pathlib import Path
 
 import pytest
 from infra.netns_hosts import SshHost, SshHostLab
+from infra.wireguard import WireguardLab
 from ruamel.yaml import YAML
 
 RECONCILER = [sys.executable, "-m", "reconciler"]
@@ -123,3 +126,62 @@ def test_imported_peers_and_key_file_are_applied_and_checked(
         assert all(secret.encode() not in blob for blob in blobs)
     cli("destroy", "--auto-approve")
     assert conf.read_text().count("PrivateKey") == 1  # the user's file is left alone
+
+
+def test_import_file_with_adopt_takes_over_a_running_interface(
+        ssh_hosts: Callable[[int], list[SshHost]], ssh_lab: SshHostLab,
+        wireguard: WireguardLab, tmp_path: Path) -> None:
+    """`import wireguard FILE --adopt IFACE` on an interface set up by hand (as wg-quick
+    would): the entry is written into services.yaml, the interface is recorded, the next
+    plan shows no changes and the interface is left exactly as it was."""
+    host, = ssh_hosts(1)
+    iface = wireguard.start(host.ns).name
+    private, peer = _wg("genkey"), _wg("pubkey", stdin=_wg("genkey"))
+    octet = ssh_lab.network.octet
+    conf = tmp_path / f"{host.name}.conf"
+    conf.write_text(f"[Interface]\nAddress = 198.19.{octet}.1/24\nListenPort = 51831\n"
+                    f"PrivateKey = {private}\n\n[Peer]\nPublicKey = {peer}\n"
+                    f"Endpoint = 198.18.{octet}.202:51820\nAllowedIPs = 198.19.{octet}.9/32\n"
+                    "PersistentKeepalive = 25\n")
+    conf.chmod(0o600)
+    key = tmp_path / "private.key"  # what `wg set private-key` reads (wg-quick pipes it)
+    key.write_text(private + "\n")
+    key.chmod(0o600)
+    try:
+        host.run(f"wg set {iface} listen-port 51831 private-key {key} peer {peer} "
+                 f"endpoint 198.18.{octet}.202:51820 allowed-ips 198.19.{octet}.9/32 "
+                 f"persistent-keepalive 25 && ip addr add 198.19.{octet}.1/24 dev {iface} && "
+                 f"ip link set {iface} up")
+        settings = f"wg show {iface} dump | cut -f 1-4,8"
+        before = sorted(host.run(settings).stdout.splitlines())
+        (tmp_path / "services.yaml").write_text(
+            "# the project's own comment stays\nname: wgadopt\n"
+            f"settings:\n  known_hosts: {ssh_lab.known_hosts_path}\n")
+        outputs: list[str] = []
+
+        def cli(*args: str) -> subprocess.CompletedProcess[str]:
+            done = _cli(tmp_path, *args)
+            outputs.append(done.stdout + done.stderr)
+            return done
+
+        adopted = cli("import", "wireguard", str(conf), "--name", "site", "--adopt", iface,
+                      "--host", host.address, "--ssh-key", str(host.key_path))
+        address = f"wireguard.site@{host.name}"
+        assert "Wrote networks.site to services.yaml" in adopted.stdout, adopted.stdout
+        assert f"Imported {address} (interface {iface})" in adopted.stdout, adopted.stdout
+        written = (tmp_path / "services.yaml").read_text()
+        assert written.startswith("# the project's own comment stays")
+        assert YAML(typ="safe").load(written)["networks"]["site"]["interface"] == iface
+        plan = cli("plan", "--detailed-exitcode")
+        assert plan.returncode == 0, plan.stdout
+        assert sorted(host.run(settings).stdout.splitlines()) == before
+
+        again = subprocess.run([*RECONCILER, "-C", str(tmp_path), "--no-color", "import",
+                                "wireguard", str(conf), "--name", "site", "--adopt", iface],
+                               capture_output=True, text=True, timeout=120, check=False)
+        assert again.returncode == 1 and "networks.site exists already" in again.stderr
+        assert (tmp_path / "services.yaml").read_text() == written  # refused: untouched
+        assert all(private not in text for text in outputs)
+    finally:
+        shutil.rmtree(KEY_ROOT / iface, ignore_errors=True)
+

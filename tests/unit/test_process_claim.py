@@ -4,7 +4,7 @@ everything it forked, for its new address; the others stay where their marks put
 
 from __future__ import annotations
 
-from reconciler.actuators.process.claim import claim_recorded
+from reconciler.actuators.process.claim import claim_recorded, imported_pids
 from reconciler.model.types import Address
 from reconciler.transports.procfs import ADDRESS_VAR, ProcInfo, StatFields
 
@@ -30,3 +30,17 @@ def test_a_reused_pid_is_not_claimed() -> None:
     found = {API: [leader]}
     claim_recorded(found, {BACKEND: {"pid": 10, "start_time": 100}}, local=False)
     assert found == {API: [leader]}
+
+
+def test_an_imported_remote_process_is_found_by_the_scans_looked_up_pid() -> None:
+    stats = {30: StatFields("S", 1, 30, 30, 700), 40: StatFields("S", 1, 40, 40, 999)}
+    found: dict[Address, list[ProcInfo]] = {}
+    recorded = {API: {"pid": 30, "start_time": 700, "imported": True, "spec_hash": "h",
+                      "port": 8080},
+                WORKER: {"pid": 40, "start_time": 100, "imported": True}}  # pid reused
+    claim_recorded(found, recorded, local=False, stats=stats)
+    assert list(found) == [API]
+    assert (found[API][0].pid, found[API][0].marks) == (30, {"PORT": "8080",
+                                                             "RECONCILER_SPEC_HASH": "h",
+                                                             "imported": "1"})
+    assert imported_pids(recorded) == [30, 40]

@@ -19,6 +19,7 @@ Identity is the same as locally: pid + start time, read from the host's own /pro
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from reconciler.actuators.base import ActuatorContext
 from reconciler.actuators.local_run.files import service_env
@@ -43,6 +44,12 @@ def scan(ctx: ActuatorContext) -> tuple[list[proc_scan.ProcInfo], proc_remote.Ho
     return proc_remote.scan(ctx.transport, ctx.scope)
 
 
+def scan_with(ctx: ActuatorContext, pids: list[int]) -> tuple[
+        list[proc_scan.ProcInfo], proc_remote.HostClock, dict[int, proc_scan.StatFields]]:
+    """:func:`scan` plus the stat lines of ``pids`` (imported processes carry no marks)."""
+    return proc_remote.scan_with(ctx.transport, ctx.scope, pids)
+
+
 def running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
             clock: proc_remote.HostClock, *, adopted: bool = False,
             started_at: float | None = None) -> Observed:
@@ -53,7 +60,8 @@ def running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
              "port": int(port) if port.isdigit() else None,
              "started_at": started_at if started_at is not None
              else clock.btime + info.stat.starttime / max(1, clock.ticks),
-             "boot_id": clock.boot_id, "host": ctx.transport.host}
+             "boot_id": clock.boot_id, "host": ctx.transport.host,
+             **proc_scan.imported_fact(info)}
     return Observed(address, Status.RUNNING, info.marks.get(proc_scan.HASH_VAR), facts=facts,
                     adopted=adopted)
 
@@ -99,11 +107,25 @@ def start(resource: Resource, ctx: ActuatorContext, window: float) -> Observed:
     return running(address, info, ctx, clock, started_at=began)
 
 
-def stop(address: Address, ctx: ActuatorContext, spec: ProcessSpec) -> int:
-    """Stop every process marked with ``address`` on the host; how many were SIGKILLed."""
+def unmarked(found: Mapping[Address, list[proc_scan.ProcInfo]], ctx: ActuatorContext,
+             clock: proc_remote.HostClock | None) -> dict[Address, Observed]:
+    """Each address's unmarked leader, as observed: a process ``import`` adopted, which a
+    fresh scan of marks (an update's, a stop's) does not see."""
+    return {address: running(address, info, ctx, clock or proc_remote.HostClock())
+            for address, infos in found.items()
+            for info in infos if info.is_leader and info.marks.get(proc_scan.IMPORTED)}
+
+
+def stop(address: Address, ctx: ActuatorContext, spec: ProcessSpec,
+         imported: Observed | None = None) -> int:
+    """Stop every process marked with ``address`` on the host (and the group the imported
+    process ``imported`` leads, by its pid and start time); how many were SIGKILLed."""
     sig = proc_scan.parse_signal(spec.stop_signal)
     timeout = spec.shutdown_or(10.0)
-    return proc_remote.stop(ctx.transport, ctx.scope, str(address), sig, timeout)
+    pid, start = (imported.facts.get("pid"), imported.facts.get("start_time")) \
+        if imported is not None else (None, None)
+    known = (pid, start) if isinstance(pid, int) and isinstance(start, int) else None
+    return proc_remote.stop(ctx.transport, ctx.scope, str(address), sig, timeout, known)
 
 
 def health(resource: Resource, ctx: ActuatorContext) -> Health:

@@ -23,15 +23,10 @@ from typing import Any
 from reconciler.actuators.base import ActuatorContext, foreign_owner
 from reconciler.actuators.local_run import remote as process_remote
 from reconciler.actuators.local_run import stop as proc_stop
-from reconciler.actuators.local_run.files import (
-    crash_error,
-    environment,
-    prepare_log,
-    working_dir,
-)
+from reconciler.actuators.local_run.files import crash_error, environment, prepare_log, working_dir
 from reconciler.actuators.local_run.spec import ProcessSpec
 from reconciler.actuators.process import ports as process_ports
-from reconciler.actuators.process.claim import claim_recorded
+from reconciler.actuators.process.claim import claim_recorded, imported_pids
 from reconciler.errors import TerminalError
 from reconciler.events import Event
 from reconciler.health.notify import NotifySocket
@@ -48,7 +43,6 @@ from reconciler.model.changes import (
 from reconciler.model.types import Address, ProbeKind, Resource
 from reconciler.transports import procfs as proc_scan
 from reconciler.transports.pidwatch import ExitWatch
-from reconciler.transports.procfs import exit_reason, parse_signal
 
 DEFAULT_SHUTDOWN_TIMEOUT = 10.0
 # Without an apply's exit watch (ctx.exit_watch), a start waits this long for an
@@ -65,10 +59,11 @@ class ProcessActuator:
     def __init__(self) -> None:
         self._notify: dict[Address, NotifySocket] = {}
         self._lock = threading.Lock()
-        # The last local /proc scan per scope, by address: apply runs under the project's
-        # lease right after a plan's observe, so a create looks here for leftovers of its
-        # own address instead of scanning /proc again (which made big applies quadratic).
+        # The last local /proc scan per scope, by address: apply runs under the project's lease
+        # right after a plan's observe, so a create looks here instead of scanning /proc again
+        # (big applies were quadratic); on hosts the unmarked (imported) leaders by (host, scope)
         self._seen: dict[str, dict[Address, list[proc_scan.ProcInfo]]] = {}
+        self._imported: dict[tuple[str, str], dict[Address, Observed]] = {}
 
     # -- observe ----------------------------------------------------------------------------
 
@@ -76,15 +71,18 @@ class ProcessActuator:
                 ctx: ActuatorContext) -> dict[Address, Observed]:
         found: dict[Address, list[proc_scan.ProcInfo]] = defaultdict(list)
         remote = process_remote.is_remote(ctx)
-        procs, clock = process_remote.scan(ctx) if remote else (
-            proc_stop.SHARED.scan(ctx.scope), None)
+        procs, clock, stats = process_remote.scan_with(ctx, imported_pids(recorded)) \
+            if remote else (proc_stop.SHARED.scan(ctx.scope), None, None)
         for info in procs:
             address = _address_of(info)
             if address is not None and address.kind == self.kind:
                 found[address].append(info)
-        claim_recorded(found, recorded, local=not remote)
-        if not remote:
-            with self._lock:
+        claim_recorded(found, recorded, local=not remote, stats=stats)
+        with self._lock:
+            if remote:
+                self._imported[(ctx.transport.host, ctx.scope)] = process_remote.unmarked(
+                    found, ctx, clock)
+            else:
                 self._seen[ctx.scope] = dict(found)
         wanted = {r.address for r in desired if r.kind == self.kind} | set(recorded) | set(found)
         booted = clock.boot_id if clock is not None else proc_scan.boot_id()
@@ -124,7 +122,7 @@ class ProcessActuator:
                             adopted=rec is None)
         if rec is None:
             return None
-        code, reason = exit_reason(ctx.transport, rec, booted)
+        code, reason = proc_scan.exit_reason(ctx.transport, rec, booted)
         return Observed(address, Status.EXITED, rec.get("spec_hash"), exit_code=code,
                         reason=reason, facts={k: rec[k] for k in ("pid", "log_path") if k in rec})
 
@@ -148,11 +146,11 @@ class ProcessActuator:
     def _stop(self, address: Address, ctx: ActuatorContext, resource: Resource | None,
               known: Sequence[proc_scan.ProcInfo] | None = None) -> None:
         spec = ProcessSpec.of(resource.spec if resource is not None else {})
-        sig = parse_signal(spec.stop_signal)
+        sig = proc_scan.parse_signal(spec.stop_signal)
         timeout = float(ctx.stop_timeout or  # `reconciler stop --timeout`
                         spec.shutdown_or(DEFAULT_SHUTDOWN_TIMEOUT))
         if process_remote.is_remote(ctx):  # one round trip on the host; no local listeners
-            killed = process_remote.stop(address, ctx, spec)
+            killed = process_remote.stop(address, ctx, spec, self._planned(address, ctx))
         else:
             if known is None:
                 known = self._snapshot(address, ctx) or []
@@ -222,9 +220,11 @@ class ProcessActuator:
             return seen.pop(address, []) if seen is not None else None
 
     def _planned(self, address: Address, ctx: ActuatorContext) -> Observed | None:
-        """The live leader the plan's scan gave ``address`` (also a process found by its
-        recorded pid: moved by ``state mv`` or imported, which a fresh scan of marks misses)."""
+        """The live leader the plan's scan gave ``address`` (also one found by its recorded pid,
+        moved by ``state mv`` or imported, which marks miss; on a host: only an imported one)."""
         with self._lock:
+            if process_remote.is_remote(ctx):
+                return self._imported.get((ctx.transport.host, ctx.scope), {}).get(address)
             infos = (self._seen.get(ctx.scope) or {}).get(address, [])
         return next((_running(address, p, ctx) for p in infos if p.stat.pgrp == p.pid and
                      proc_scan.is_same_process(p.pid, p.stat.starttime)), None)
@@ -291,7 +291,7 @@ def _running(address: Address, info: proc_scan.ProcInfo, ctx: ActuatorContext,
              "log_path": str(ctx.log_dir / f"{address.name}.log"),
              "port": int(port) if port.isdigit() else None,
              "started_at": proc_scan.boot_time() + info.stat.starttime / ticks,
-             "boot_id": proc_scan.boot_id()}
+             "boot_id": proc_scan.boot_id(), **proc_scan.imported_fact(info)}
     return Observed(address, Status.RUNNING, info.marks.get(proc_scan.HASH_VAR), facts=facts,
                     adopted=adopted)
 

@@ -151,7 +151,7 @@ async function loadLogs() {
   pre.textContent = data.lines.map((l) => (service ? l.line : `${l.service} | ${l.line}`)).join("\n") + (data.lines.length ? "\n" : "");
   pre.scrollTop = pre.scrollHeight;
   if ($("#log-follow").checked) {
-    logSource = new EventSource(`/api/logs/stream?${new URLSearchParams({ service, q })}`);
+    logSource = new EventSource(`/api/logs/stream?${new URLSearchParams({ service, q, remote: service ? "0" : "1" })}`);
     logSource.addEventListener("line", (ev) => {
       const l = JSON.parse(ev.data);
       pre.append(document.createTextNode((service ? l.line : `${l.service} | ${l.line}`) + "\n"));
