@@ -136,7 +136,9 @@ def _shop(box: Sandbox, swarm: SwarmLab) -> Path:
     return project
 
 
-NOTE = "(no command, line 531)"
+# the page's one block without a command: the stderr of an export the prose runs
+NOTE = next(b.key for b in blocks((ROOT / "docs" / "clusters.md").read_text())
+            if not b.commands)
 EXPORT = ("reconciler export kubernetes                    # one YAML stream on stdout, "
           "`---` separated")
 
