@@ -55,7 +55,10 @@ def test_hosts_page(sandbox: Sandbox, ssh_lab: SshHostLab,  # noqa: F811
     [host] = ssh_hosts(1)
     page = Page("docs/hosts.md", lambda box: _hosts_project(box, ssh_lab, host),
                 run=("reconciler hosts list            # name, address:port, user, sudo, "
-                     "networks, labels (--json)",),
+                     "networks, labels (--json)", "reconciler hosts list"),
+                # the page's web1 (198.18.7.11, user deploy) is the namespace host (root)
+                paths={host.address: "<WEB1>", "198.18.7.11": "<WEB1>", "deploy": "<USER>",
+                       host.user: "<USER>"},
                 variants={"reconciler hosts test [NAME]     # connect + one round trip per "
                           "host, in parallel; exit 1 on failure": "reconciler hosts test web1",
                           "reconciler hosts facts NAME      # OS, kernel, arch, distro, user, "
