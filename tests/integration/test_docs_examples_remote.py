@@ -5,8 +5,12 @@ once for the page). The harness is test_docs_examples.py's (`Page`, `check_page`
 `sandbox` fixture); the contexts here write the page's project with the fixture's addresses.
 
 Where the page shows addresses that are not the fixture's, ``paths`` maps both to one
-placeholder, explicitly per page: the swarm's manager socket (``unix:///run/m.sock`` on the
-page), its nodes' subnet (``198.18.104.`` on the page) and the walkthrough's project directory.
+placeholder, explicitly per page: hosts.md's web1 (``198.18.7.11``, user ``deploy``) is the
+namespace host (root); clusters.md's manager socket (``unix:///run/m.sock``), its nodes'
+subnet (``198.18.104.``), the walkthrough's project directory, and the progress lines of its
+two services, which apply in parallel (either order). clusters.md's walkthrough runs as one
+sequence on one swarm: its hidden steps are the env change before the third `plan` block and
+the `watch` started before the scale it heals (ended with Ctrl-C in the watch block).
 """
 
 from __future__ import annotations
@@ -147,10 +151,14 @@ EXPORT = ("reconciler export kubernetes                    # one YAML stream on 
 
 
 def _stop_watch(box: Sandbox) -> None:
+    """The page's watch, when a failure left it running: SIGKILL by its pid (if that pid is
+    still our `reconciler ... watch`)."""
     pidfile = box.tmp / "shop" / WATCH_PID
-    if pidfile.exists():
-        with contextlib.suppress(ProcessLookupError, ValueError):
-            os.kill(int(pidfile.read_text().strip()), signal.SIGKILL)
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError, ValueError):
+        pid = int(pidfile.read_text().strip())
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        if b"reconciler" in argv and b"watch" in argv:
+            os.kill(pid, signal.SIGKILL)
 
 
 def cluster_paths(swarm: SwarmLab) -> dict[str, str]:
