@@ -31,12 +31,15 @@ _WHY = {
     "package": "a package is installed on a host, not run in a pod",
     "file": "a managed file lives on a host",
     "wireguard": "WireGuard networks are not exported (use the cluster's network)",
+    "swarm_service": "a swarm service runs on its cluster",
 }
 
 
 _HINTS = {"task": "write a Kubernetes Job (or an init container) for it by hand",
           "package": "bake it into the image", "file": "mount it from a ConfigMap",
-          "wireguard": "use the cluster's network"}
+          "wireguard": "use the cluster's network",
+          "swarm_service": "without `cluster:` (and `replicas`, `constraints`, `update`) the "
+                           "docker service exports as a Deployment"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,9 +48,7 @@ def collect(project: Project) -> list[dict[str, Any]]:
         watch = record.facts.get("watch") if record is not None else None
         if isinstance(watch, dict) and watch.get("state") in ("crash-loop", "restarting"):
             line["watch"] = watch
-            line["detail"] = (f"{watch['state']} (watch): {watch.get('restarts', 0)} restart(s)"
-                              + (f", next in {watch['retry_in']}s" if watch.get("retry_in")
-                                 else ""))
+            line["detail"] = watch_note(watch, time.time())
         if str(resource.address) in held:
             line["state"], line["held"] = "stopped", True
             line["detail"] = f"held by `reconciler stop` ({held[str(resource.address)]['who']})"
@@ -80,3 +78,14 @@ def row(resource: Resource, seen: Observed | None, health: Health | None,
                                  health.status is not HealthStatus.HEALTHY else ""),
             "since": time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(started))
             if isinstance(started, int | float) else None}
+
+
+def watch_note(watch: dict[str, Any], now: float) -> str:
+    """watch's restart note on a resource: its restarts and, while its backoff still runs,
+    the seconds left (``retry_in`` was counted from ``at``, when watch recorded it)."""
+    note = f"{watch['state']} (watch): {watch.get('restarts', 0)} restart(s)"
+    retry_in, at = watch.get("retry_in"), watch.get("at")
+    if not isinstance(retry_in, int | float) or not retry_in:
+        return note
+    left = retry_in - (now - at) if isinstance(at, int | float) else retry_in
+    return note + (f", next in {round(left, 1):g}s" if left > 0 else "")

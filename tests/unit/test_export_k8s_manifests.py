@@ -110,6 +110,17 @@ def test_what_does_not_map_gets_a_warning_with_its_place() -> None:
     assert result.unmapped
 
 
+def test_a_swarm_service_is_not_told_to_get_an_image() -> None:
+    """A swarm service is already `type: docker` with an image: its warning says why it is
+    not exported (its cluster) and how to export it, not "give it an image"."""
+    web = Resource(Address("swarm_service", "web"), container("web", 7, cluster="lab"),
+                   source=src(7))
+    [warned] = kubernetes(DesiredState("shop", {web.address: web})).diagnostics
+    assert "swarm_service.web: not exported (a swarm service runs on its cluster)" \
+        in warned.summary
+    assert warned.hint is not None and "image" not in warned.hint and "cluster:" in warned.hint
+
+
 def test_external_secrets_are_referenced_and_never_in_the_output() -> None:
     result = kubernetes(model(), "external")
     text = stream(result.manifests)

@@ -13,6 +13,7 @@ from reconciler.model.types import Address
 from reconciler.render.status import render_status
 from reconciler.transports.docker.swarm_nodes import display_names
 from reconciler.workflows import status_swarm
+from reconciler.workflows.status import watch_note
 
 WEB = Address.parse("swarm_service.web")
 API = Address.parse("container.api")
@@ -82,3 +83,13 @@ def test_watch_restart_note_keeps_the_tasks(monkeypatch: pytest.MonkeyPatch) -> 
     table[0].update(watch={"state": "restarting"}, detail="restarting (watch): 1 restart(s)")
     status_swarm.add_tasks(table, observed(nodes=["id-alpha"], running=3), [WEB, API])
     assert table[0]["detail"] == "restarting (watch): 1 restart(s); 3/3 tasks on alpha"
+
+
+def test_the_watch_note_counts_the_backoff_from_when_it_was_recorded() -> None:
+    """A backoff of 0.457 s recorded at t=100 is over at t=160: status no longer says
+    "next in 0.457s" (it did, whenever it ran); while it runs, the seconds left."""
+    watch = {"state": "restarting", "restarts": 1, "retry_in": 0.457, "at": 100.0}
+    assert watch_note(watch, 160.0) == "restarting (watch): 1 restart(s)"
+    assert watch_note({**watch, "retry_in": 8.0}, 103.0) == \
+        "restarting (watch): 1 restart(s), next in 5s"
+    assert watch_note({**watch, "retry_in": 0.0}, 100.0) == "restarting (watch): 1 restart(s)"
