@@ -74,6 +74,7 @@ class Applier:
     sleep: Callable[[float], None] = time.sleep
     _crashes: dict[str, BaseException] = field(default_factory=dict, init=False)
     _watch: ExitWatch | None = field(default=None, init=False)
+    _contexts: dict[str, ActuatorContext] = field(default_factory=dict, init=False)
 
     def run(self) -> ApplyResult:
         graph = self.plan.graph
@@ -212,9 +213,13 @@ class Applier:
                           change.action.verb)
 
     def _context(self, address: Address) -> ActuatorContext:
-        """The node's context, carrying this apply's exit watch for the processes it starts."""
-        ctx = self.context_for(address)
-        return replace(ctx, exit_watch=self._watch)
+        """The node's context, carrying this apply's exit watch for the processes it starts
+        (one per host: a context depends on the host only, and making one stats the state)."""
+        ctx = self._contexts.get(address.host)
+        if ctx is None:
+            ctx = self._contexts[address.host] = replace(self.context_for(address),
+                                                         exit_watch=self._watch)
+        return ctx
 
     def _attempt(self, actuator: Actuator, change: Change, resource: Resource | None,
                  ctx: ActuatorContext) -> Observed | None:
