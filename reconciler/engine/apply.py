@@ -3,8 +3,9 @@
 Owns the scheduling rules of ARCHITECTURE.md "Apply rules": bounded parallelism; a node starts
 only when every predecessor has finished and every dependency satisfies its ``condition``
 (started / healthy / completed); a failed node skips everything downstream while independent
-branches go on; transient errors retry with backoff; state is written after every node (one
-transaction each), so a crash loses at most the node in flight. Health waiting and dependency
+branches go on; transient errors retry with backoff; state is written after every node
+(committed in batches while the apply runs: a crash loses at most the last batch, whose
+processes the next observe finds by their marks). Health waiting and dependency
 gates live in :mod:`reconciler.engine.gates`. A process start is up once exec'd; the apply's
 :class:`~reconciler.transports.pidwatch.ExitWatch` fails a node whose process exits before the
 apply ends (even after the node was done), and the apply ends only when every process it
