@@ -69,11 +69,11 @@ def without(plan: Plan, held: set[str]) -> Plan:
     """``plan`` minus the held nodes and everything downstream of them."""
     if not held:
         return plan
-    import networkx as nx
+    from reconciler.engine.plan.dag import descendants
 
     drop = {n for n in held if n in plan.graph}
     for node in list(drop):
-        drop |= nx.descendants(plan.graph, node)
+        drop |= descendants(plan.graph, node)
     graph = plan.graph.copy()
     graph.remove_nodes_from(drop)
     return replace(plan, dag=graph)

@@ -13,13 +13,10 @@ import hashlib
 import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from reconciler.engine.plan.dag import Dag
 from reconciler.model.changes import Action, Change
 from reconciler.model.types import DesiredState, canonical_json
-
-if TYPE_CHECKING:
-    import networkx as nx
 
 FORMAT_VERSION = 1
 
@@ -35,27 +32,25 @@ class Plan:
     ``depends_on`` for desired resources, recorded dependencies for orphans); the condition of
     each planned dependency edge is the edge's ``condition`` attribute.
 
-    ``dag`` is None when there is nothing to do: a no-op plan never imports networkx (about
-    70 ms of a CLI run); :attr:`graph` then makes an empty DiGraph on first use.
+    ``dag`` (a :class:`~reconciler.engine.plan.dag.Dag`) is None when there is nothing to do;
+    :attr:`graph` then makes an empty one on first use.
     """
 
     project: str
     scope: str
     changes: tuple[Change, ...]
-    dag: nx.DiGraph[str] | None = None
+    dag: Dag | None = None
     depends: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     created_at: float = 0.0
     inputs_hash: str = ""
     targets: tuple[str, ...] = ()
 
     @property
-    def graph(self) -> nx.DiGraph[str]:
+    def graph(self) -> Dag:
         """The DAG of actionable changes (empty when there are none)."""
         if self.dag is not None:
             return self.dag
-        import networkx as nx
-
-        graph: nx.DiGraph[str] = nx.DiGraph()
+        graph = Dag()
         object.__setattr__(self, "dag", graph)
         return graph
 
