@@ -69,11 +69,11 @@ def without(plan: Plan, held: set[str]) -> Plan:
     """``plan`` minus the held nodes and everything downstream of them."""
     if not held:
         return plan
-    from reconciler.engine.plan.dag import descendants
+    import networkx as nx
 
     drop = {n for n in held if n in plan.graph}
     for node in list(drop):
-        drop |= descendants(plan.graph, node)
+        drop |= nx.descendants(plan.graph, node)
     graph = plan.graph.copy()
     graph.remove_nodes_from(drop)
     return replace(plan, dag=graph)

@@ -1,4 +1,4 @@
-"""Stage 6, plan: changes -> a :class:`Plan` (a DAG, plan/dag.py) built in named steps.
+"""Stage 6, plan: changes -> a :class:`Plan` (a networkx DAG) built in named steps.
 
 * :mod:`reconciler.engine.plan.core` -- the :class:`Plan` value, its order and its inputs hash;
 * :mod:`reconciler.engine.plan.steps` -- :func:`build` and the ordered build steps;

@@ -8,13 +8,15 @@ secret value.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.engine.plan.core import FORMAT_VERSION, Plan
-from reconciler.engine.plan.dag import Dag
 from reconciler.errors import PlanError, SourceRange
 from reconciler.model.changes import Action, ActionReason, Change, FieldDiff, ReasonCode
 from reconciler.model.types import Address
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def change_to_json(change: Change) -> dict[str, object]:
@@ -70,12 +72,14 @@ def to_json(plan: Plan) -> dict[str, object]:
     }
 
 
-def _graph(changes: tuple[Change, ...], document: Mapping[str, Any]) -> Dag | None:
+def _graph(changes: tuple[Change, ...], document: Mapping[str, Any]) -> nx.DiGraph[str] | None:
     nodes = set(document["nodes"])
     if not nodes:
         return None
+    import networkx as nx
+
     by_address = {str(c.address): c for c in changes}
-    graph = Dag()
+    graph: nx.DiGraph[str] = nx.DiGraph()
     for change in changes:
         if str(change.address) in nodes:
             graph.add_node(str(change.address), change=change)

@@ -23,12 +23,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from reconciler.engine.plan.core import Plan, inputs_hash
-from reconciler.engine.plan.dag import Dag, find_cycle
 from reconciler.errors import PlanError
 from reconciler.model.changes import Action, Change
 from reconciler.model.types import Address, DesiredState
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True)
@@ -44,22 +47,22 @@ class PlanInputs:
         return {str(c.address): c for c in self.changes}
 
 
-Step = Callable[[Dag, PlanInputs], Dag]
+Step = Callable[["nx.DiGraph[str]", PlanInputs], "nx.DiGraph[str]"]
 
 
-def _action(graph: Dag, node: str) -> Action:
+def _action(graph: nx.DiGraph[str], node: str) -> Action:
     change: Change = graph.nodes[node]["change"]
     return change.action
 
 
-def nodes(graph: Dag, inputs: PlanInputs) -> Dag:
+def nodes(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
     for change in inputs.changes:
         if not change.is_noop:
             graph.add_node(str(change.address), change=change)
     return graph
 
 
-def explicit_edges(graph: Dag, inputs: PlanInputs) -> Dag:
+def explicit_edges(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
     for resource in inputs.desired.ordered():
         dependant = str(resource.address)
         if dependant not in graph or _action(graph, dependant) is Action.DELETE:
@@ -72,7 +75,7 @@ def explicit_edges(graph: Dag, inputs: PlanInputs) -> Dag:
     return graph
 
 
-def _placements(graph: Dag) -> Iterator[tuple[str, str, str]]:
+def _placements(graph: nx.DiGraph[str]) -> Iterator[tuple[str, str, str]]:
     """(first, then, kind) pairs of implicit ordering between planned nodes."""
     planned = {n: graph.nodes[n]["change"] for n in graph.nodes}
     kinds = {c.address.kind for c in planned.values()}
@@ -95,14 +98,14 @@ def _placements(graph: Dag) -> Iterator[tuple[str, str, str]]:
             yield compose, node, "compose"
 
 
-def implicit_edges(graph: Dag, inputs: PlanInputs) -> Dag:
+def implicit_edges(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
     for first, then, kind in list(_placements(graph)):
         if Action.DELETE not in (_action(graph, first), _action(graph, then)):
             graph.add_edge(first, then, kind=kind)
     return graph
 
 
-def delete_edges(graph: Dag, inputs: PlanInputs) -> Dag:
+def delete_edges(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
     deleted = sorted(n for n in graph.nodes if _action(graph, n) is Action.DELETE)
     for dependant in deleted:
         for dependency in inputs.depends.get(dependant, ()):
@@ -132,7 +135,7 @@ def _resolve_targets(inputs: PlanInputs) -> list[str]:
     return resolved
 
 
-def targets(graph: Dag, inputs: PlanInputs) -> Dag:
+def targets(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
     """Keep the targets, what they depend on (not being deleted), and for a deleted target the
     deleted dependants that must go first."""
     if not inputs.targets:
@@ -158,9 +161,12 @@ def targets(graph: Dag, inputs: PlanInputs) -> Dag:
     return graph
 
 
-def cycle_check(graph: Dag, inputs: PlanInputs) -> Dag:
-    cycle = find_cycle(graph)
-    if cycle is None:
+def cycle_check(graph: nx.DiGraph[str], inputs: PlanInputs) -> nx.DiGraph[str]:
+    import networkx as nx
+
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
         return graph
     members = [u for u, _v, *_ in cycle]
     start = min(range(len(members)),
@@ -198,10 +204,12 @@ def build(changes: Sequence[Change], desired: DesiredState, *,
         depends[str(resource.address)] = tuple(str(d.target) for d in resource.depends_on)
     inputs = PlanInputs(tuple(changes), desired, depends,
                         targets=tuple(str(t) for t in targets))
-    graph: Dag | None = None
+    graph: nx.DiGraph[str] | None = None
     keep: set[str] | None = None
     if inputs.targets or not all(c.is_noop for c in inputs.changes):
-        graph = Dag()
+        import networkx as nx  # only when there is something to order (see Plan.dag)
+
+        graph = nx.DiGraph()
         for _name, step in STEPS:
             graph = step(graph, inputs)
         keep = graph.graph.pop("keep", None)

@@ -4,8 +4,8 @@ Each command runs in a fresh interpreter (``python -m reconciler`` through runpy
 which heavy libraries ended up in ``sys.modules``: ``validate`` and the local-process ``plan``
 / ``apply`` / no-op ``plan`` / ``destroy`` need none of docker, pydantic, typer, rich, fabric,
 deepdiff, the web server or the PostgreSQL driver, nor urllib.request (only an http probe needs
-it), nor networkx (a plan's graph is reconciler/engine/plan/dag.py: importing networkx cost
-about 80 ms of CPU, some 40 % of an apply's way to its first spawn).
+it). networkx is imported only where a plan's graph is built: a plan or apply with changes
+imports it, ``validate`` and a no-op plan or apply (nothing to order, no graph) do not.
 An assertion on modules, not on time.
 """
 
@@ -22,8 +22,8 @@ import pytest
 HEAVY = ("networkx", "docker", "pydantic", "pydantic_core", "typer", "click", "rich", "fabric",
          "paramiko", "invoke", "deepdiff", "starlette", "uvicorn", "psycopg", "watchdog",
          "requests", "urllib3", "urllib.request", "http.client")
-# the standard library's heavy corners, off plan / apply / destroy (jsonschema brings them to
-# validate and to the first plan of a config): zoneinfo only for
+# the standard library's heavy corners, off a no-op plan / apply (networkx's import brings
+# shutil and tempfile to a plan with changes, jsonschema to validate): zoneinfo only for
 # change windows, shutil (lzma, bz2) only to locate a binary (argparse's default formatter
 # asks it for the terminal width), tempfile (random) only for a notify socket path too long
 STDLIB = ("zoneinfo", "shutil", "lzma", "bz2", "tempfile")
@@ -66,14 +66,15 @@ def test_validate_imports_no_heavy_library(project: Path) -> None:
 
 
 def test_local_process_plan_apply_destroy_import_no_heavy_library(project: Path) -> None:
-    try:  # a plan with changes orders them in reconciler's own DAG (plan/dag.py), no networkx
-        for argv, stdlib in ((("plan",), ("zoneinfo",)),  # the first checks the schemas
-                             (("apply", "--auto-approve"), STDLIB),
-                             (("plan", "--detailed-exitcode"), STDLIB),
-                             (("apply", "--auto-approve"), STDLIB),  # no-op: no graph
-                             (("destroy", "--auto-approve"), STDLIB)):
-            code, err = run(project, *argv, heavy=HEAVY + stdlib)
+    graph = "['networkx']"  # a plan with changes orders them in a networkx DAG
+    try:
+        for argv, imported in ((("plan",), graph), (("apply", "--auto-approve"), graph),
+                               (("plan", "--detailed-exitcode"), "[]"),
+                               (("apply", "--auto-approve"), "[]"),  # no-op: no graph
+                               (("destroy", "--auto-approve"), graph)):
+            heavy = HEAVY + (STDLIB if imported == "[]" else ("zoneinfo",))
+            code, err = run(project, *argv, heavy=heavy)
             assert code == 0, (argv, err)
-            assert err.splitlines()[-1] == "[]", (argv, err)
+            assert err.splitlines()[-1] == imported, (argv, err)
     finally:
         run(project, "destroy", "--auto-approve")  # by the pids the state recorded
