@@ -7,6 +7,7 @@ Diffing is generic (reconciler.engine.diff) over ``Resource.spec`` and ``Observe
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +45,14 @@ class ActuatorContext:
 
 def state_dir_mark(ctx: ActuatorContext) -> str:
     """The state's local directory as owner marks carry it (``RECONCILER_STATE_DIR``)."""
-    return str(ctx.state_dir.resolve())
+    path = ctx.state_dir
+    return _resolved(path) if path.is_absolute() else str(path.resolve())
+
+
+@functools.lru_cache(maxsize=16)
+def _resolved(path: Path) -> str:
+    # resolved once per directory (a start marks every process with it: a realpath each)
+    return str(path.resolve())
 
 
 

@@ -3,8 +3,9 @@
 Owns the scheduling rules of ARCHITECTURE.md "Apply rules": bounded parallelism; a node starts
 only when every predecessor has finished and every dependency satisfies its ``condition``
 (started / healthy / completed); a failed node skips everything downstream while independent
-branches go on; transient errors retry with backoff; state is written after every node (one
-transaction each), so a crash loses at most the node in flight. Health waiting and dependency
+branches go on; transient errors retry with backoff; state is written after every node
+(committed in batches while the apply runs: a crash loses at most the last batch, whose
+processes the next observe finds by their marks). Health waiting and dependency
 gates live in :mod:`reconciler.engine.gates`. A process start is up once exec'd; the apply's
 :class:`~reconciler.transports.pidwatch.ExitWatch` fails a node whose process exits before the
 apply ends (even after the node was done), and the apply ends only when every process it
@@ -74,6 +75,7 @@ class Applier:
     sleep: Callable[[float], None] = time.sleep
     _crashes: dict[str, BaseException] = field(default_factory=dict, init=False)
     _watch: ExitWatch | None = field(default=None, init=False)
+    _contexts: dict[str, ActuatorContext] = field(default_factory=dict, init=False)
 
     def run(self) -> ApplyResult:
         graph = self.plan.graph
@@ -212,9 +214,13 @@ class Applier:
                           change.action.verb)
 
     def _context(self, address: Address) -> ActuatorContext:
-        """The node's context, carrying this apply's exit watch for the processes it starts."""
-        ctx = self.context_for(address)
-        return replace(ctx, exit_watch=self._watch)
+        """The node's context, carrying this apply's exit watch for the processes it starts
+        (one per host: a context depends on the host only, and making one stats the state)."""
+        ctx = self._contexts.get(address.host)
+        if ctx is None:
+            ctx = self._contexts[address.host] = replace(self.context_for(address),
+                                                         exit_watch=self._watch)
+        return ctx
 
     def _attempt(self, actuator: Actuator, change: Change, resource: Resource | None,
                  ctx: ActuatorContext) -> Observed | None:

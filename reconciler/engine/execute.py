@@ -4,7 +4,10 @@
 refuses what the policy or ownership forbids, opens the run (kind ``apply``, ``destroy`` or
 ``watch``) with the plan's summary and hash, journals the node events of the walk, records
 adopted objects, loads the actuators of every kind involved, walks the plan with the
-:class:`~reconciler.engine.apply.Applier` and closes the run with its counts.
+:class:`~reconciler.engine.apply.Applier` and closes the run with its counts. While the walk
+runs, records and journal rows are committed in batches (``StateStore.batched``): a crash
+can lose the last batch's records, whose processes the next observe finds by their
+ownership marks, as it always found the node in flight.
 """
 
 from __future__ import annotations
@@ -41,13 +44,14 @@ def execute(project: Project, run: PlanRun, *, parallelism: int, kind: str) -> A
 def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
     from reconciler.engine.apply import Applier
 
-    ownership.record_adopted(run, project.store, project.events, run_id)
     loaded = {kind_: actuators.load(kind_)
               for kind_ in kinds_needed(run.plan.changes, run.desired)}
     applier = Applier(run.plan, run.desired, loaded, project.context_for, project.store,
                       run_id, project.events, parallelism=parallelism)
     started = time.monotonic()
-    result = applier.run()
+    with project.store.batched():
+        ownership.record_adopted(run, project.store, project.events, run_id)
+        result = applier.run()
     project.store.end_run(run_id, result="ok" if result.ok else "failed",
                           summary={"applied": result.count("applied"),
                                    "failed": result.count("failed"),

@@ -21,14 +21,17 @@ from reconciler.state.db import dumps, loads
 
 
 def insert_event(conn: Conn, run_id: str | None, kind: str,
-                 address: str | None, message: str, data: Mapping[str, object]) -> None:
-    """Append one audit row (with the backend's stamp); call inside an open transaction."""
+                 address: str | None, message: str, data: Mapping[str, object], *,
+                 at: float | None = None) -> None:
+    """Append one audit row (with the backend's stamp); call inside an open transaction.
+    ``at`` is when it happened (a deferred write's time; now by default)."""
     if not kind:
         raise ValueError("an event needs a kind")
     conn.execute(
         "INSERT INTO events (time, run_id, kind, address, message, data) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (time.time(), run_id, kind, address, message, dumps({**(STAMP.get() or {}), **data})))
+        (time.time() if at is None else at, run_id, kind, address, message,
+         dumps({**(STAMP.get() or {}), **data})))
 
 
 def insert_run(conn: Conn, run_id: str, kind: str,

@@ -15,7 +15,7 @@ from typing import TypedDict
 
 from reconciler.model.secrets import is_marker, is_secret_name
 from reconciler.model.types import Address
-from reconciler.state.backend import Row
+from reconciler.state.backend import Conn, Row
 from reconciler.state.db import loads
 
 # Names that match the secret patterns but name public material by definition
@@ -87,3 +87,19 @@ def record_from_row(row: Row) -> ResourceRecord:
         applied_at=float(row["applied_at"]),
         run_id=row["run_id"],
     )
+
+
+def upsert_record(conn: Conn, row: tuple[object, ...]) -> bool:
+    """Insert or update one ``resources`` row (address, kind, name, host, spec, spec_hash,
+    depends_on, facts, status, applied_at, run_id); whether the address had a record."""
+    existed = conn.execute("SELECT 1 FROM resources WHERE address = ?",
+                           (row[0],)).fetchone() is not None
+    conn.execute(
+        "INSERT INTO resources (address, kind, name, host, spec, spec_hash, "
+        "depends_on, facts, status, applied_at, run_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
+        "spec = excluded.spec, spec_hash = excluded.spec_hash, "
+        "depends_on = excluded.depends_on, facts = excluded.facts, "
+        "status = excluded.status, applied_at = excluded.applied_at, "
+        "run_id = excluded.run_id", row)
+    return existed

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from reconciler.state import audit, prune
@@ -24,6 +25,10 @@ from reconciler.state.journal import (
     insert_run,
     run_from_row,
 )
+from reconciler.state.writebehind import WriteBehind, defer_or_commit
+
+# How late an apply's node results may be committed (one transaction per batch, not per node).
+BATCH_INTERVAL = 0.05
 
 
 class RunLog:
@@ -61,8 +66,26 @@ class RunLog:
 
     def append_event(self, run_id: str | None, kind: str, address: str | None, message: str,
                      data: Mapping[str, object]) -> None:
-        with self._db.transaction() as conn:
-            insert_event(conn, run_id, kind, address, message, data)
+        """Append one audit row (deferred while the store is :meth:`batched`)."""
+        if not kind:
+            raise ValueError("an event needs a kind")
+        at, data = time.time(), dict(data)
+        defer_or_commit(self._db, lambda conn: insert_event(conn, run_id, kind, address,
+                                                            message, data, at=at))
+
+    @contextmanager
+    def batched(self, interval: float = BATCH_INTERVAL) -> Iterator[None]:
+        """Within the block, resource records, forgets and audit rows are committed in
+        batches at most ``interval`` s late (reconciler/state/writebehind.py); the rest is
+        committed when the block ends."""
+        inner = self._db
+        writer = WriteBehind(inner, interval=interval)
+        self._db = writer
+        try:
+            yield
+        finally:
+            self._db = inner
+            writer.close()
 
     def events(self, *, run_id: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         """The newest ``limit`` audit rows (of one run, if given), oldest first."""

@@ -13,6 +13,7 @@ The backend is chosen by :func:`open_project`'s ``url`` (``--state``): the SQLit
 default, or a PostgreSQL schema (reconciler/state/pg.py, imported only then). Both run the same
 code here against :class:`~reconciler.state.backend.Backend`; on PostgreSQL the lease is an
 advisory lock (reconciler/state/pg_lease.py). Logs and pid files stay in the local state dir.
+An apply batches its records and audit rows (:meth:`RunLog.batched`, state/writebehind.py).
 """
 
 from __future__ import annotations
@@ -26,13 +27,20 @@ from pathlib import Path
 from reconciler.errors import UserError
 from reconciler.model.types import Address
 from reconciler.state import identity, keys
-from reconciler.state.backend import Backend
+from reconciler.state.backend import Backend, Conn
 from reconciler.state.db import Database, check_dir, check_sqlite_file, dumps, loads
 from reconciler.state.journal import insert_event
 from reconciler.state.lease import Lease, LeaseRow, force_unlock, holder_alive, read_lease
-from reconciler.state.records import Hold, ResourceRecord, record_from_row, refuse_secrets
+from reconciler.state.records import (
+    Hold,
+    ResourceRecord,
+    record_from_row,
+    refuse_secrets,
+    upsert_record,
+)
 from reconciler.state.runlog import RunLog
 from reconciler.state.url import default_schema, is_pg_url, key_anchor, parse_pg, sqlite_path
+from reconciler.state.writebehind import defer_or_commit
 
 STATE_DIRNAME = ".reconciler"
 DB_NAME = "state.db"
@@ -141,34 +149,26 @@ class StateStore(RunLog):
                run_id: str | None) -> None:
         """Upsert the last-applied record of ``address`` and its audit row, atomically."""
         refuse_secrets(spec, facts)
-        key = str(address)
-        with self._db.transaction() as conn:
-            existed = conn.execute("SELECT 1 FROM resources WHERE address = ?",
-                                   (key,)).fetchone() is not None
-            conn.execute(
-                "INSERT INTO resources (address, kind, name, host, spec, spec_hash, "
-                "depends_on, facts, status, applied_at, run_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(address) DO UPDATE SET "
-                "spec = excluded.spec, spec_hash = excluded.spec_hash, "
-                "depends_on = excluded.depends_on, facts = excluded.facts, "
-                "status = excluded.status, applied_at = excluded.applied_at, "
-                "run_id = excluded.run_id",
-                (key, address.kind, address.name, address.host, dumps(dict(spec)), spec_hash,
-                 dumps([str(d) for d in depends_on]), dumps(dict(facts)), status, time.time(),
-                 run_id))
+        key, at = str(address), time.time()
+        row = (key, address.kind, address.name, address.host, dumps(dict(spec)), spec_hash,
+               dumps([str(d) for d in depends_on]), dumps(dict(facts)), status, at, run_id)
+        def write(conn: Conn) -> None:
+            existed = upsert_record(conn, row)
             insert_event(conn, run_id, "state.record", key,
                          f"{'updated' if existed else 'recorded'} {key}",
-                         {"spec_hash": spec_hash, "status": status, "existed": existed})
+                         {"spec_hash": spec_hash, "status": status, "existed": existed}, at=at)
+        defer_or_commit(self._db, write)
 
     def forget(self, address: Address, *, run_id: str | None) -> None:
         """Delete the record of ``address`` (no error when absent) with its audit row."""
-        key = str(address)
+        key, at = str(address), time.time()
         if not self._db.exists():
             return
-        with self._db.transaction() as conn:
+        def write(conn: Conn) -> None:
             cursor = conn.execute("DELETE FROM resources WHERE address = ?", (key,))
             insert_event(conn, run_id, "state.forget", key, f"forgot {key}",
-                         {"existed": cursor.rowcount > 0})
+                         {"existed": cursor.rowcount > 0}, at=at)
+        defer_or_commit(self._db, write)
 
     def update_facts(self, address: Address, facts: Mapping[str, object]) -> None:
         """Merge ``facts`` into the record's facts (dict.update); unknown address: ValueError."""
