@@ -101,6 +101,12 @@ PAGES = [
                    "runs validate/apply/status: the tour block runs the same commands",
                    "scripts/test.sh          # the same as `just test`; CI runs exactly this "
                    "(.ci/run)": "the whole test suite"},
+         # the worker's pid, kept in $W from before `state rm` for the `import`
+         variants={"reconciler state rm process.worker             # forget it: the process "
+                   "keeps running": f"W=$(reconciler status --json | {WORKER_PID}) && "
+                   "reconciler state rm process.worker",
+                   "reconciler import process.worker 26240         # adopt a running process "
+                   "by its pid": "reconciler import process.worker $W"},
          before={"reconciler plan": [KILL_WORKER.format(q="."), EDIT_LOG_LEVEL.format(q=".")]},
          paths={"/home/me/reconciler/examples/quickstart": "<PROJECT>"}),
     Page("docs/cli-intro.md", in_project,
