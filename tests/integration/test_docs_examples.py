@@ -143,7 +143,11 @@ PAGES = [
                "by its pid": "4242 stands for a process started outside reconciler "
                "(test_state_verbs.py imports one)",
                "reconciler import container.db my-postgres        # adopt a running container "
-               "by id or name": "a container example (test_import_container.py)"},
+               "by id or name": "a container example (test_import_container.py)",
+               "reconciler import compose.app shop_prod           # adopt every service of a "
+               "Compose project": "a Compose example (test_import_compose.py)",
+               "reconciler import file.motd /etc/motd             # adopt an existing file at "
+               "its path": "a file outside the quickstart (test_import_file.py)"},
          codes={"reconciler plan --detailed-exitcode --markdown --refresh=false   # a CI dry "
                 "run, offline": 0},
          before={"reconciler stop worker              # kept stopped across apply and watch "
@@ -209,7 +213,9 @@ def check_page(page: Page, box: Sandbox) -> list[str]:
     unlisted = [k for k in keys if k not in page.run and k not in page.excepted]
     assert not unlisted, f"{page.path}: blocks in neither run nor excepted: {unlisted}"
     assert set(page.run) | set(page.excepted) <= set(keys), f"{page.path}: stale entries"
-    paths = {str(box.tmp): "<ROOT>", str(box.projects[0][0]): "<PROJECT>", **page.paths}
+    # the sandbox's session keeps its state under .reconciler/sessions/S: pages show none
+    paths = {str(box.tmp): "<ROOT>", str(box.projects[0][0]): "<PROJECT>",
+             f".reconciler/sessions/{box.session}": ".reconciler", **page.paths}
     failures: list[str] = []
     for block in found:
         if block.key in page.run:
