@@ -60,6 +60,7 @@ services:
 
 def project(box: Sandbox, at: Path, files: dict[str, str]) -> Path:
     """A project made of ``files`` at ``at`` (its name: the directory's), destroyed by close."""
+    at.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (at / name).parent.mkdir(parents=True, exist_ok=True)
         (at / name).write_text(text)
@@ -204,6 +205,16 @@ def gitops_page() -> Page:
                "on vm)": "on <HOST>)", f"on {socket.gethostname()})": "on <HOST>)"})
 
 
+RUN_KEEP = ("reconciler run --with redis --keep -- sh -c 'echo \"$REDIS_URL\"; "
+            "reconciler status'")
+
+
+def empty_dir(box: Sandbox) -> Path:
+    """sessions.md's `run`: a directory without any config (the redis stack is the project)."""
+    require("redis-bin")
+    return project(box, box.tmp / "app", {})
+
+
 SYNCED_SOPS = ("an agent on another machine and a laptop (prompts `agent$`/`laptop$`): "
                "test_sops_sync.py runs this rotation and refusal through a sync agent")
 
@@ -227,6 +238,12 @@ PAGES = [
     Page("docs/compose.md", compose_project, run=("reconciler validate",),
          codes={"reconciler validate": 1}),
     gitops_page(),
+    # `run` picks a fresh run-<hex> session only without RECONCILER_SESSION (the sandbox's);
+    # its output kept for the cleanup (AFTER destroys the kept session)
+    Page("docs/sessions.md", empty_dir, run=(RUN_KEEP,),
+         # the random session name shown as the page's (as a pid is normalized)
+         variants={RUN_KEEP: f"env -u RECONCILER_SESSION {RUN_KEEP} > run.out 2>&1; "
+                   "rc=$?; sed -E 's/run-[0-9a-f]{6}/run-4f53a6/g' run.out; (exit $rc)"}),
 ]
 
 
@@ -241,6 +258,8 @@ def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
 
 # what a page leaves behind that would stop the sandbox's destroy (hidden lines run after it)
 AFTER = {"docs/secrets.md": ["sed -i 's/#db.pasword/#db.password/' services.yaml"],
+         "docs/sessions.md": ["env -u RECONCILER_SESSION $(grep -o 'reconciler -C . "
+                              "--session run-[0-9a-f]* destroy --auto-approve' run.out)"],
          "docs/gitops.md": ["kill -9 $(cat $DEMO/agent.pid)",
                             "reconciler -C $DEMO/agent sync destroy --auto-approve"]}
 
