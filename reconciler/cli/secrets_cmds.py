@@ -1,7 +1,8 @@
 """``secrets init`` and ``secrets show-refs``: SOPS + age encrypted secrets (docs/secrets.md).
 
 ``init`` makes an age key outside the repository (``age-keygen``; default
-``~/.config/sops/age/keys.txt``, where sops itself looks) and a ``.sops.yaml`` whose creation
+``$XDG_CONFIG_HOME/sops/age/keys.txt``, else ``~/.config/sops/age/keys.txt``: where sops itself
+looks) and a ``.sops.yaml`` whose creation
 rule encrypts every ``*.enc.*`` file to that key's recipient. ``show-refs`` lists which
 service uses which file and key path; it reads the config only and never decrypts.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -24,13 +26,20 @@ secrets_app = typer.Typer(help="Encrypted secrets (SOPS + age): make a key, list
                           no_args_is_help=True)
 app.add_typer(secrets_app, name="secrets")
 
-DEFAULT_KEY_FILE = Path("~/.config/sops/age/keys.txt")
 RULE = """\
 # made by `reconciler secrets init`: files named *.enc.* are encrypted to this age recipient
 creation_rules:
   - path_regex: \\.enc\\.[^/]+$
     age: {recipient}
 """
+
+
+def default_key_file(environ: Mapping[str, str]) -> Path:
+    """Where sops looks for its age key (Go's ``os.UserConfigDir`` on Linux): an absolute
+    ``$XDG_CONFIG_HOME``, else ``~/.config``; then ``sops/age/keys.txt``."""
+    base = environ.get("XDG_CONFIG_HOME", "")
+    root = Path(base) if os.path.isabs(base) else Path("~/.config").expanduser()
+    return root / "sops" / "age" / "keys.txt"
 
 
 def _recipient(key_file: Path) -> str:
@@ -40,8 +49,8 @@ def _recipient(key_file: Path) -> str:
     raise UserError(f"{key_file} holds no age public key line", hint="is it an age key file?")
 
 
-def _init(directory: Path, key_file: Path, force: bool) -> int:
-    key_file = key_file.expanduser().absolute()
+def _init(directory: Path, key_file: Path | None, force: bool) -> int:
+    key_file = (key_file or default_key_file(os.environ)).expanduser().absolute()
     if key_file.is_relative_to(directory.absolute()):
         raise UserError(f"the key file {key_file} is inside the repository",
                         hint="keep the private key out of git: pass --key-file outside it")
@@ -78,9 +87,10 @@ def _init(directory: Path, key_file: Path, force: bool) -> int:
 @secrets_app.command("init")
 def secrets_init(
     ctx: typer.Context,
-    key_file: Annotated[Path, typer.Option(
+    key_file: Annotated[Path | None, typer.Option(
         "--key-file", dir_okay=False, help="Where to write the new age key (outside the "
-        "repository).")] = DEFAULT_KEY_FILE,
+        "repository). Default: where sops looks, $XDG_CONFIG_HOME/sops/age/keys.txt, else "
+        "~/.config/sops/age/keys.txt.")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing .sops.yaml.")] = False,
 ) -> None:

@@ -101,6 +101,12 @@ PAGES = [
                    "runs validate/apply/status: the tour block runs the same commands",
                    "scripts/test.sh          # the same as `just test`; CI runs exactly this "
                    "(.ci/run)": "the whole test suite"},
+         # the worker's pid, kept in $W from before `state rm` for the `import`
+         variants={"reconciler state rm process.worker             # forget it: the process "
+                   "keeps running": f"W=$(reconciler status --json | {WORKER_PID}) && "
+                   "reconciler state rm process.worker",
+                   "reconciler import process.worker 26240         # adopt a running process "
+                   "by its pid": "reconciler import process.worker $W"},
          before={"reconciler plan": [KILL_WORKER.format(q="."), EDIT_LOG_LEVEL.format(q=".")]},
          paths={"/home/me/reconciler/examples/quickstart": "<PROJECT>"}),
     Page("docs/cli-intro.md", in_project,
@@ -207,7 +213,9 @@ def check_page(page: Page, box: Sandbox) -> list[str]:
     unlisted = [k for k in keys if k not in page.run and k not in page.excepted]
     assert not unlisted, f"{page.path}: blocks in neither run nor excepted: {unlisted}"
     assert set(page.run) | set(page.excepted) <= set(keys), f"{page.path}: stale entries"
-    paths = {str(box.tmp): "<ROOT>", str(box.projects[0][0]): "<PROJECT>", **page.paths}
+    # the sandbox's session keeps its state under .reconciler/sessions/S: pages show none
+    paths = {str(box.tmp): "<ROOT>", str(box.projects[0][0]): "<PROJECT>",
+             f".reconciler/sessions/{box.session}": ".reconciler", **page.paths}
     failures: list[str] = []
     for block in found:
         if block.key in page.run:
