@@ -159,7 +159,7 @@ def _serve(agent: SyncAgent, listen: str | None, served: Served | None) -> None:
         agent.trigger("SIGHUP")
 
     run_until_stopped(agent, "sync", services=[hook, served],
-                      handlers={signal.SIGHUP: on_hup}, close=agent.project.store.close)
+                      handlers={signal.SIGHUP: on_hup}, close=lambda: agent.project.store.close())
 
 
 def _status(g: Globals, as_json: bool) -> None:

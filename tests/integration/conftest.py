@@ -25,6 +25,7 @@ import pytest
 # `infra` (this directory's package) is put on sys.path by tests/conftest.py.
 from infra.components import compose_v1_binary, missing, require
 from infra.docker_env import BUSYBOX_IMAGE, ComposeCli, DockerCleanup, compose_cli
+from infra.docs_sandbox import Sandbox
 from infra.gitrepo import GitRepo, SyncAgent, agent_starter, kill_scope
 from infra.netns_hosts import SshHost, SshHostLab
 from infra.netns_net import Network
@@ -202,3 +203,13 @@ def agents() -> Iterator[Callable[..., SyncAgent]]:
     """Starts `reconciler sync` agents polling every second; they are stopped at teardown."""
     with agent_starter("--interval", "1s") as start:
         yield start
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A docs page's sandbox (tests/integration/test_docs_examples*.py); closed and checked."""
+    box = Sandbox(tmp_path)
+    try:
+        yield box
+    finally:
+        assert not box.close()

@@ -17,7 +17,7 @@ page writes (``/home/me/...``) map to the placeholders ``<ROOT>`` (the sandbox) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -195,15 +195,6 @@ PAGES = [
          codes={"reconciler -C myproject ui": 130},  # Ctrl-C ends `ui` with 130 (cli.md)
          paths={"/home/me/myproject": "<PROJECT>"}),
 ]
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    box = Sandbox(tmp_path)
-    try:
-        yield box
-    finally:
-        assert not box.close()
 
 
 def check_page(page: Page, box: Sandbox) -> list[str]:

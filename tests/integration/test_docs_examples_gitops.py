@@ -13,11 +13,8 @@ import socket
 from pathlib import Path
 
 from infra.docs_sandbox import ROOT, Sandbox, free_port
-from test_docs_examples import Page, check_page, sandbox
+from test_docs_examples import Page, check_page
 from testing.doc_examples import blocks, missing
-
-__all__ = ["sandbox"]  # the fixture
-
 
 SITE = """\
 name: site

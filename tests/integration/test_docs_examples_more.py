@@ -10,7 +10,6 @@ blocks must be exactly cli-intro's. ``AFTER`` holds what a page leaves to clean 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -159,15 +158,6 @@ PAGES = [
          variants={RUN_KEEP: f"env -u RECONCILER_SESSION {RUN_KEEP} > run.out 2>&1; "
                    "rc=$?; sed -E 's/run-[0-9a-f]{6}/run-4f53a6/g' run.out; (exit $rc)"}),
 ]
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    box = Sandbox(tmp_path)
-    try:
-        yield box
-    finally:
-        assert not box.close()
 
 
 # what a page leaves behind that would stop the sandbox's destroy (hidden lines run after it)

@@ -29,7 +29,7 @@ import pytest
 from infra.docs_sandbox import ROOT, Sandbox
 from infra.netns_hosts import SshHost, SshHostLab
 from infra.swarm import SwarmLab
-from test_docs_examples import Page, check_page, sandbox  # noqa: F401  (the fixture)
+from test_docs_examples import Page, check_page
 from testing.doc_examples import blocks, missing
 
 KEY_ROOT = Path("/var/lib/reconciler/wireguard")
@@ -54,7 +54,7 @@ def _hosts_project(box: Sandbox, lab: SshHostLab, host: SshHost) -> Path:
     return project
 
 
-def test_hosts_page(sandbox: Sandbox, ssh_lab: SshHostLab,  # noqa: F811
+def test_hosts_page(sandbox: Sandbox, ssh_lab: SshHostLab,
                     ssh_hosts: Callable[[int], list[SshHost]]) -> None:
     [host] = ssh_hosts(1)
     page = Page("docs/hosts.md", lambda box: _hosts_project(box, ssh_lab, host),
@@ -107,7 +107,7 @@ def wg_names(ssh_lab: SshHostLab) -> Iterator[list[tuple[SshHost, str]]]:
         (SOCKETS / f"{name}.sock").unlink(missing_ok=True)
 
 
-def test_wireguard_page(sandbox: Sandbox, ssh_lab: SshHostLab,  # noqa: F811
+def test_wireguard_page(sandbox: Sandbox, ssh_lab: SshHostLab,
                         ssh_hosts: Callable[[int], list[SshHost]], wireguard_available: bool,
                         wg_names: list[tuple[SshHost, str]]) -> None:
     hosts = ssh_hosts(3)
@@ -172,7 +172,7 @@ def cluster_paths(swarm: SwarmLab) -> dict[str, str]:
                for name in ("web", "worker") for verb in ("Creat", "Destr")}}
 
 
-def test_clusters_page(sandbox: Sandbox, swarm: SwarmLab) -> None:  # noqa: F811
+def test_clusters_page(sandbox: Sandbox, swarm: SwarmLab) -> None:
     edit = "sed -i 's/GREETING: hello/GREETING: bonjour/' services.yaml"
     page = Page(
         "docs/clusters.md", lambda box: _shop(box, swarm),
@@ -207,7 +207,7 @@ def test_clusters_page(sandbox: Sandbox, swarm: SwarmLab) -> None:  # noqa: F811
     assert not failures, "\n\n".join(failures)
 
 
-def test_clusters_export_note(sandbox: Sandbox) -> None:  # noqa: F811
+def test_clusters_export_note(sandbox: Sandbox) -> None:
     """The stderr clusters.md shows for examples/kubernetes exported with --secrets=external."""
     [note] = [b for b in blocks((ROOT / "docs" / "clusters.md").read_text()) if b.key == NOTE]
     sandbox.example(ROOT / "examples" / "kubernetes", sandbox.tmp / "examples" / "kubernetes",
