@@ -32,10 +32,10 @@ def execute(project: Project, run: PlanRun, *, parallelism: int, kind: str) -> A
     from reconciler.engine.apply import ApplyResult
     from reconciler.engine.importing import record_imports
 
-    project.enforce(run)
-    if not run.plan.has_changes:  # nothing to walk: only the `adopt:` records change
-        record_imports(project, run.imports)
+    if not run.plan.has_changes:  # nothing starts or stops: only the `adopt:` records change
+        record_imports(project, run.imports)  # (a policy rules actions; there are none)
         return ApplyResult()
+    project.enforce(run)
     store = project.store
     run_id = store.begin_run(kind, meta={**project.run_meta, "summary": run.plan.summary(),
                                          "inputs_hash": run.plan.inputs_hash,
