@@ -209,10 +209,8 @@ def run_apply(g: Globals, *, plan_file: Path | None = None, auto_approve: bool =
         emit_warnings(run)
         echo(render_plan_text(run, g))
         if not run.plan.has_changes:
+            project.execute(run)  # records the `adopt:` imports, if any; opens no run
             if run.imports:  # taken over as they run: only the records change
-                from reconciler.engine.importing import record_imports
-
-                record_imports(project, run.imports)
                 echo(f"Imported {len(run.imports)}; nothing was started or stopped.")
             return 0
         project.enforce(run)

@@ -3,11 +3,12 @@
 :func:`execute` is :meth:`Project.execute <reconciler.engine.project.Project.execute>`: it
 refuses what the policy or ownership forbids, opens the run (kind ``apply``, ``destroy`` or
 ``watch``) with the plan's summary and hash, journals the node events of the walk, records
-adopted objects, loads the actuators of every kind involved, walks the plan with the
-:class:`~reconciler.engine.apply.Applier` and closes the run with its counts. While the walk
-runs, records and journal rows are committed in batches (``StateStore.batched``): a crash
-can lose the last batch's records, whose processes the next observe finds by their
-ownership marks, as it always found the node in flight.
+the plan's ``adopt:`` imports (the only place they are written; a plan with no changes
+records them and opens no run) and adopted objects, loads the actuators of every kind
+involved, walks the plan with the :class:`~reconciler.engine.apply.Applier` and closes the
+run with its counts. While the walk runs, records and journal rows are committed in batches
+(``StateStore.batched``): a crash can lose the last batch's records, whose processes the
+next observe finds by their ownership marks, as it always found the node in flight.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ JOURNALED = ("node.start", "node.retry", "node.adopted", "node.healthy")
 
 def execute(project: Project, run: PlanRun, *, parallelism: int, kind: str) -> ApplyResult:
     """Walk ``run``'s plan for ``project`` and record every node (inside its lease)."""
+    from reconciler.engine.apply import ApplyResult
+    from reconciler.engine.importing import record_imports
+
+    if not run.plan.has_changes:  # nothing starts or stops: only the `adopt:` records change
+        record_imports(project, run.imports)  # (a policy rules actions; there are none)
+        return ApplyResult()
     project.enforce(run)
     store = project.store
     run_id = store.begin_run(kind, meta={**project.run_meta, "summary": run.plan.summary(),
@@ -43,6 +50,7 @@ def execute(project: Project, run: PlanRun, *, parallelism: int, kind: str) -> A
 
 def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
     from reconciler.engine.apply import Applier
+    from reconciler.engine.importing import record_imports
 
     loaded = {kind_: actuators.load(kind_)
               for kind_ in kinds_needed(run.plan.changes, run.desired)}
@@ -50,6 +58,7 @@ def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> App
                       run_id, project.events, parallelism=parallelism)
     started = time.monotonic()
     with project.store.batched():
+        record_imports(project, run.imports)
         ownership.record_adopted(run, project.store, project.events, run_id)
         result = applier.run()
     project.store.end_run(run_id, result="ok" if result.ok else "failed",

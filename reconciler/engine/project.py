@@ -293,8 +293,8 @@ class Project:
         """Walk the plan and record every node. Call inside :meth:`locked`.
 
         Refuses (PolicyDenied, before touching anything) a plan the policy does not allow.
+        Also records the ``adopt:`` imports (call it too for a plan with no changes).
         """
         from reconciler.engine.execute import execute
 
-        importing.record_imports(self, run.imports)
         return execute(self, run, parallelism=parallelism, kind=kind)

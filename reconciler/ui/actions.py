@@ -54,9 +54,7 @@ def perform(make_project: Callable[[], Project], action: str, *, address: str = 
             kind = "destroy"
         if not run.plan.has_changes:
             if run.imports and kind == "apply":  # `adopt:` objects taken over as they run
-                from reconciler.engine.importing import record_imports
-
-                record_imports(project, run.imports)
+                project.execute(run, kind=kind)  # records them; opens no run
                 return {"action": action, "changed": 0,
                         "message": f"imported {len(run.imports)}; nothing else to do"}
             return {"action": action, "changed": 0, "message": "nothing to do"}

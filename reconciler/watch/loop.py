@@ -140,7 +140,7 @@ class Watcher:
         if run is None:
             return "invalid"
         plan = without(run.plan, self._held_back(run.plan))
-        if not plan.has_changes:
+        if not plan.has_changes and not run.imports:  # imports are recorded under the lease
             self._settle(run.plan)
             return self._sync()
         problems = violations(self.budget, plan, run.desired)
@@ -160,6 +160,9 @@ class Watcher:
             return "invalid"
         plan = without(run.plan, self._held_back(run.plan))
         if not plan.has_changes:
+            if run.imports:  # `adopt:` objects taken over as they run: only records change
+                self.project.execute(replace(run, plan=plan), kind="watch")
+                self._track_pids()
             self._settle(run.plan)
             return self._sync()
         problems = violations(self.budget, plan, run.desired)

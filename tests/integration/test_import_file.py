@@ -16,6 +16,10 @@ from pathlib import Path
 import pytest
 from infra.cli import Cli
 
+from reconciler.engine.project import Project
+from reconciler.state import StateStore
+from reconciler.ui.actions import perform
+
 pytestmark = pytest.mark.integration
 
 
@@ -82,3 +86,27 @@ def test_adopt_a_file_in_the_config(tmp_path: Path) -> None:
     shown = json.loads(cli("state", "show", "file.motd", "--json").stdout)
     assert shown["facts"]["imported"] is True and shown["facts"]["path"] == str(motd)
     cli("plan", "--detailed-exitcode", expect=0)
+
+
+def test_adopt_applied_from_the_dashboard_is_recorded_once(tmp_path: Path) -> None:
+    project = tmp_path / "fdash"
+    project.mkdir()
+    motd = tmp_path / "motd"
+    motd.write_text("hello")
+    motd.chmod(0o644)
+    (project / "services.yaml").write_text(
+        f'version: "1.0"\nname: fdash\nservices:\n'
+        f"  motd:\n    type: file\n    path: {motd}\n    content: hello\n"
+        f"    adopt: {{id: {motd}}}\n")
+    shown = Project(project).plan(record=False).plan.inputs_hash
+    done = perform(lambda: Project(project), "apply", inputs_hash=shown, client="test")
+    assert done["message"] == "imported 1; nothing else to do", done
+    again = perform(lambda: Project(project), "apply", inputs_hash=shown, client="test")
+    assert again["message"] == "nothing to do", again  # the same plan once recorded
+    store = StateStore.open_project(project)
+    try:
+        assert [str(a) for a in store.resources()] == ["file.motd"]
+        assert [e["address"] for e in store.events() if e["kind"] == "state.import"] \
+            == ["file.motd"]
+    finally:
+        store.close()

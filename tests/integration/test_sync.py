@@ -10,8 +10,11 @@ pins, tag patterns) is tested in test_sync_refs.py.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from collections.abc import Callable
@@ -210,3 +213,34 @@ def test_once_exits_1_on_an_invalid_first_commit(tmp_path: Path, repo: GitRepo,
     missing = reconciler(elsewhere, "sync", f"file://{tmp_path}/nope.git", "--once")
     assert missing.returncode == 1 and "Traceback" not in missing.stderr
     assert "error:" in missing.stderr
+
+
+def test_once_records_an_adopt_in_the_config_once(tmp_path: Path, repo: GitRepo,
+                                                  scope: str) -> None:
+    where = tmp_path / "runs-here"
+    where.mkdir()
+    argv = ["-m", "http.server", str(free_port()), "--bind", "127.0.0.1"]
+    api = subprocess.Popen([sys.executable, *argv], cwd=where, start_new_session=True,
+                           env={**os.environ, "LOG_LEVEL": "info"},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        repo.commit({"services.yaml": f"name: {scope}\nservices:\n  api:\n    type: process\n"
+                     f"    binary: {sys.executable}\n    args: {json.dumps(argv)}\n"
+                     f"    working_dir: {where}\n    env:\n      LOG_LEVEL: info\n"
+                     f"    adopt: {{id: {api.pid}}}\n"}, "adopt api")
+        project = tmp_path / "agent"
+        project.mkdir()
+        for _ in range(2):  # the second run finds the record: nothing imported again
+            done = reconciler(project, "sync", repo.url, "--once")
+            assert done.returncode == 0, done.stdout + done.stderr
+        assert running_pids(project) == {"process.api": api.pid}  # taken over, not restarted
+        assert api.poll() is None
+        store = StateStore.open_project(project)
+        try:
+            imports = [e["address"] for e in store.events() if e["kind"] == "state.import"]
+        finally:
+            store.close()
+        assert imports == ["process.api"]
+    finally:
+        os.killpg(api.pid, signal.SIGKILL)
+        api.wait(timeout=10)

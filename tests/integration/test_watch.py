@@ -9,6 +9,7 @@ import itertools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import uuid
@@ -251,3 +252,39 @@ def test_a_heal_that_fails_to_start_is_retried_when_its_backoff_is_over(
     watch.done("applied", after=watch.events.index(retry))
     after = record(project, "process.api")["facts"]
     assert after["pid"] != before["pid"] and alive(after)
+
+
+def test_an_adopt_in_the_config_is_recorded_once_and_not_restarted(
+        project: Path, start_watch: Callable[..., WatchProcess]) -> None:
+    argv = ["-m", "http.server", str(_free_port()), "--bind", "127.0.0.1"]
+    api = subprocess.Popen([sys.executable, *argv], cwd=project, start_new_session=True,
+                           env={**os.environ, "LOG_LEVEL": "info"},
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        write_services(project, f"  api:\n    type: process\n    binary: {sys.executable}\n"
+                       f"    args: {json.dumps(argv)}\n    env:\n      LOG_LEVEL: info\n"
+                       f"    adopt: {{id: {api.pid}}}\n")
+        watch = start_watch(project)
+        watch.done("in-sync")  # taken over as it runs: only the record changed
+        shown = json.loads(subprocess.run(
+            [sys.executable, "-m", "reconciler", "-C", str(project), "state", "show",
+             "process.api", "--json"], capture_output=True, timeout=60, check=True).stdout)
+        assert shown["facts"]["pid"] == api.pid and api.poll() is None  # never restarted
+        store = StateStore.open_project(project)
+        try:
+            imports = [e["address"] for e in store.events() if e["kind"] == "state.import"]
+        finally:
+            store.close()
+        assert imports == ["process.api"]
+        assert "will be imported" not in subprocess.run(
+            [sys.executable, "-m", "reconciler", "-C", str(project), "plan"],
+            capture_output=True, text=True, timeout=60, check=True).stdout
+    finally:
+        os.killpg(api.pid, signal.SIGKILL)
+        api.wait(timeout=10)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
