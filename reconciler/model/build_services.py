@@ -15,7 +15,6 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from reconciler.actuators.attached.spec import attached_spec
 from reconciler.actuators.container.spec import PortMapping
 from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
@@ -212,17 +211,8 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
 
         draft.spec = dict(package_spec(draft, target, problems, host))
     elif (built := builder(kind)) is not None:  # a kind's own builder (Kind.builder)
-        _built(draft, target, built, problems, host)
-        return draft
-    elif kind in ("docker-attach", "process-attach"):  # attached, not managed
-        draft.kind, draft.host = "attached", str(target.get("host") or LOCAL_HOST)
-        fixed = port if isinstance(port, int) and not isinstance(port, bool) else None
-        pid = target.get("pid")
-        draft.spec = dict(attached_spec(
-            "container" if kind == "docker-attach" else "process", port=fixed,
-            container=str(target["container"]) if target.get("container") else None,
-            process=str(target["process_name"]) if target.get("process_name") else None,
-            pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None))
+        entry = {**target, **{k: v for k, v in svc.items() if k != "target"}, "type": kind}
+        _built(draft, entry, built, problems, host)
     else:
         draft.kind = "task" if section == "tasks" else "process"
         draft.host = str(target.get("host") or LOCAL_HOST)  # any process may name a host
@@ -241,18 +231,19 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     return draft
 
 
-def _built(draft: Draft, target: dict[str, object], built: tuple[str, Build],
+def _built(draft: Draft, entry: dict[str, object], built: tuple[str, Build],
            problems: list[Diagnostic], host: BuildHost) -> None:
-    """Make ``draft`` the resource a kind's builder builds (on the entry's ``host``, this
+    """Make ``draft`` the resource a kind's builder builds from ``entry`` (the target's keys
+    and the service's, which win, with the resolved ``type``), on the entry's ``host`` (this
     machine by default); ``fact`` asks the host for what the builder needs."""
     draft.kind, build = built
-    draft.host = str(target.get("host") or LOCAL_HOST)
+    draft.host = str(entry.get("host") or LOCAL_HOST)
     kind = draft.kind
 
     def fact(name: str, *args: str) -> object:
         return host.fact(kind, name, *args)
 
-    spec, found = build(target, absolute(draft.doc, None), fact)
+    spec, found = build(entry, absolute(draft.doc, None), fact)
     draft.spec = dict(spec)
     problems.extend(error(f"{kind} '{draft.name}': {message}", draft.where(key), hint=hint)
                     for key, message, hint in found)

@@ -9,6 +9,8 @@ from __future__ import annotations
 BUILDERS: dict[str, tuple[str, str]] = {
     "file": ("file", "reconciler.actuators.file.spec:build"),
     "image": ("image", "reconciler.actuators.image.spec:build"),
+    "docker-attach": ("attached", "reconciler.actuators.attached.spec:build"),
+    "process-attach": ("attached", "reconciler.actuators.attached.spec:build"),
 }
 # kind -> what its resources provide
 PROVIDES: dict[str, str] = {
