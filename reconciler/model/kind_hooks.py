@@ -31,7 +31,7 @@ from reconciler.model.types import Address, Condition, Dependency, Resource
 __all__ = ["Build", "Fact", "add", "builder", "link", "remove"]
 
 Fact = Callable[..., object]
-Problems = list[tuple[str, str, str]]
+Problems = list[tuple[str | tuple[str, int, int], str, str]]  # (key | (file, line, col), ...)
 Build = Callable[[Mapping[str, object], str, Fact], tuple[Mapping[str, object], Problems]]
 
 _builders: dict[str, tuple[str, str]] = {}  # type -> (kind, target), run-time kinds

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 # services.yaml type -> (kind, its builder)
 BUILDERS: dict[str, tuple[str, str]] = {
+    "package": ("package", "reconciler.actuators.package.spec:build"),
     "file": ("file", "reconciler.actuators.file.spec:build"),
     "image": ("image", "reconciler.actuators.image.spec:build"),
     "docker-attach": ("attached", "reconciler.actuators.attached.spec:build"),
