@@ -5,8 +5,8 @@ read, is asked of the ``BuildHost`` its caller passes. This module answers for t
 engine runs on: server binaries on PATH or absolute globs (``shutil.which`` / ``glob`` +
 ``os.access``), users and their homes (``pwd``), the effective uid, the stack catalog
 (``stacks/*.yaml`` beside the package and the directories of ``RECONCILER_STACKS_PATH``,
-parsed once per file modification time), ``type: package`` directories (checked and
-content-hashed by :mod:`reconciler.model.packaging`), SOPS-encrypted files
+parsed once per file modification time), the facts kinds' builders ask for (a
+``type: package`` directory checked and hashed: ``package/facts.py``), SOPS-encrypted files
 (:mod:`reconciler.engine.sops`; decrypted only when ``decrypt``) and Compose files (found,
 parsed, their env files read and their paths resolved by
 :class:`~reconciler.config.compose_file.ComposeDisk`, which it inherits). It sits outside
@@ -24,16 +24,11 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reconciler.config.compose_file import ComposeDisk
 from reconciler.engine.sops import SopsFiles
 from reconciler.errors import Diagnostic, InternalError
 from reconciler.model import stacks
-from reconciler.model.host import PackageFacts
-
-if TYPE_CHECKING:
-    from reconciler.model.packaging import Problem
 
 __all__ = ["LocalHost", "locate", "search_path"]
 
@@ -126,13 +121,3 @@ class LocalHost(ComposeDisk):
         if not callable(answer) or name.startswith("_"):
             raise InternalError(f"kind {kind!r} answers no fact {name!r}")
         return answer(*args)
-
-    def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
-        from reconciler.model import packaging  # tarfile and gzip only when a project has packages
-
-        package, problems = packaging.load(directory)
-        if package is None:
-            return None, problems
-        manifest = package.manifest
-        return PackageFacts(manifest.name, manifest.version, manifest.path.name,
-                            package.content_hash), problems

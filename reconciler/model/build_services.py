@@ -7,7 +7,8 @@ nested ones (``target: {type: ...}``) read the same way. A ``type: compose`` ent
 ``{service|task: x}``) and ``depends_on`` (a list, or name -> ``{condition}``) both become
 dependencies. ``type: docker`` keys (``restart``, ``init``, ``cpus``, ``memory``, ``pull``,
 ``networks``) go into the container spec through :func:`docker_options`. A ``type: package``
-service asks the ``BuildHost`` for its package (see :mod:`reconciler.model.build_package`).
+service is built by its kind's own builder (``Kind.builder``), as ``docker-attach``,
+``process-attach``, ``file`` and ``image`` are (see :mod:`reconciler.model.kind_hooks`).
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
-from reconciler.actuators.attached.spec import attached_spec
 from reconciler.actuators.container.spec import PortMapping
 from reconciler.actuators.process.spec import process_spec
 from reconciler.config.raw import RawDocument, as_dict, as_list
 from reconciler.config.rules import normalize_signal
-from reconciler.errors import Diagnostic, error, warning
+from reconciler.errors import Diagnostic, SourceRange, error, warning
 from reconciler.model.build_draft import (
     DEFAULT_SHUTDOWN_TIMEOUT,
     DEFAULT_STARTUP_TIMEOUT,
@@ -205,24 +205,9 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
                                 hint="set it on the services in the Compose file")
                         for key in sorted(COMPOSE_IGNORED & set(svc)))
         return draft
-    elif kind == "package":
-        draft.kind = "package"
-        draft.host = str(target.get("host") or LOCAL_HOST)
-        from reconciler.model.build_package import package_spec
-
-        draft.spec = dict(package_spec(draft, target, problems, host))
     elif (built := builder(kind)) is not None:  # a kind's own builder (Kind.builder)
-        _built(draft, target, built, problems, host)
-        return draft
-    elif kind in ("docker-attach", "process-attach"):  # attached, not managed
-        draft.kind, draft.host = "attached", str(target.get("host") or LOCAL_HOST)
-        fixed = port if isinstance(port, int) and not isinstance(port, bool) else None
-        pid = target.get("pid")
-        draft.spec = dict(attached_spec(
-            "container" if kind == "docker-attach" else "process", port=fixed,
-            container=str(target["container"]) if target.get("container") else None,
-            process=str(target["process_name"]) if target.get("process_name") else None,
-            pid=pid if isinstance(pid, int) and not isinstance(pid, bool) else None))
+        entry = {**target, **{k: v for k, v in svc.items() if k != "target"}, "type": kind}
+        _built(draft, entry, built, problems, host)
     else:
         draft.kind = "task" if section == "tasks" else "process"
         draft.host = str(target.get("host") or LOCAL_HOST)  # any process may name a host
@@ -241,26 +226,30 @@ def _service(doc: RawDocument, section: str, name: str, svc: dict[str, Any],
     return draft
 
 
-def _built(draft: Draft, target: dict[str, object], built: tuple[str, Build],
+def _built(draft: Draft, entry: dict[str, object], built: tuple[str, Build],
            problems: list[Diagnostic], host: BuildHost) -> None:
-    """Make ``draft`` the resource a kind's builder builds (on the entry's ``host``, this
-    machine by default); ``fact`` asks the host for what the builder needs."""
+    """Make ``draft`` the resource a kind's builder builds from ``entry`` (the target's keys
+    and the service's, which win, with the resolved ``type``), on the entry's ``host`` (this
+    machine by default); ``fact`` asks the host for what the builder needs. A problem is
+    placed at a key of the entry, or at ``(file, line, column)`` in a file the builder read."""
     draft.kind, build = built
-    draft.host = str(target.get("host") or LOCAL_HOST)
+    draft.host = str(entry.get("host") or LOCAL_HOST)
     kind = draft.kind
 
     def fact(name: str, *args: str) -> object:
         return host.fact(kind, name, *args)
 
-    spec, found = build(target, absolute(draft.doc, None), fact)
+    spec, found = build(entry, absolute(draft.doc, None), fact)
     draft.spec = dict(spec)
-    problems.extend(error(f"{kind} '{draft.name}': {message}", draft.where(key), hint=hint)
+    problems.extend(error(f"{kind} '{draft.name}': {message}",
+                          draft.where(key) if isinstance(key, str) else SourceRange(*key),
+                          hint=hint, address=str(draft.address))
                     for key, message, hint in found)
 
 
 def services_drafts(doc: RawDocument, host: BuildHost) -> tuple[list[Draft], list[Diagnostic]]:
     """Every service, task and ``uses:`` stack of one services.yaml document; ``host``
-    answers for ``type: package`` directories."""
+    answers what the builders ask (stacks, Compose and env files, kinds' facts)."""
     data = doc.data if isinstance(doc.data, dict) else {}
     settings: dict[str, Any] = data["settings"] if isinstance(data.get("settings"), dict) else {}
     clusters = clusters_of(data)

@@ -2,8 +2,8 @@
 
 model.build does no I/O. What it needs to know about the machine it plans for -- whether a
 stack's server binaries exist here (``locate``), whether a user exists and where its home is,
-the effective uid, the stack catalog, the checked, content-hashed package directories of
-``type: package`` services, the facts a kind's builder asks for (``fact``), SOPS-encrypted
+the effective uid, the stack catalog, the facts a kind's builder asks for (``fact``: a
+``type: package`` directory checked and content-hashed, an image's context), SOPS-encrypted
 files (key names; values decrypted in memory when the build may), and the Compose files of the
 project (which exist, their parsed documents, the env files they interpolate from, and their
 symlink-resolved paths) -- comes through one ``BuildHost`` that the caller passes in.
@@ -11,7 +11,7 @@ symlink-resolved paths) -- comes through one ``BuildHost`` that the caller passe
 - :class:`reconciler.engine.local_host.LocalHost` is the real one: the single impure adapter, kept
   outside this pure layer (the pipeline, ``validate`` and the pre-commit hook pass it);
 - ``tests/testing/fake_host.py`` holds ``FakeHost``, an in-memory one for unit tests
-  (binaries, users, stacks, packages and the text of Compose / env files given up front);
+  (binaries, users, stacks, kinds' facts and the text of Compose / env files given up front);
 - :class:`NoHost`, the default of ``build(host=None)``, fails loudly with an InternalError
   the moment a project needs a host fact, so a caller that forgot its host cannot silently
   get "unknown stack" or "no binaries" answers.
@@ -20,7 +20,6 @@ symlink-resolved paths) -- comes through one ``BuildHost`` that the caller passe
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -29,21 +28,9 @@ from reconciler.errors import Diagnostic, InternalError
 from reconciler.model.sops_refs import SopsHost
 
 if TYPE_CHECKING:
-    from reconciler.model.packaging import Problem
     from reconciler.model.stacks import Stack
 
-__all__ = ["BuildHost", "ComposeHost", "NoHost", "PackageFacts"]
-
-
-@dataclass(frozen=True, slots=True)
-class PackageFacts:
-    """What model.build needs of a checked package directory (see
-    :mod:`reconciler.model.packaging`)."""
-
-    name: str
-    version: str
-    manifest_file: str  # the manifest's file name, for messages
-    content_hash: str  # ``sha256:<hex>`` of the deterministic archive
+__all__ = ["BuildHost", "ComposeHost", "NoHost"]
 
 
 class ComposeHost(Protocol):
@@ -89,9 +76,6 @@ class BuildHost(ComposeHost, SopsHost, Protocol):
 
     def load_stack(self, path: Path) -> tuple[Stack | None, list[Diagnostic]]: ...
 
-    def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
-        """The package in ``directory`` checked and hashed; None with problems if unusable."""
-
     def fact(self, kind: str, name: str, *args: str) -> object:
         """What kind ``kind``'s builder asks of the machine (``fact(name, *args)``): the real
         host answers with the function ``name`` of the kind's ``Kind.facts`` module (an image's
@@ -131,9 +115,6 @@ class NoHost:
 
     def sops_value(self, path: Path, key_path: str) -> str:
         raise self._missing(f"a value of encrypted {path}")
-
-    def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
-        raise self._missing(f"to read the package in {directory}")
 
     def fact(self, kind: str, name: str, *args: str) -> object:
         raise self._missing(f"the fact {name!r} of kind {kind!r}")

@@ -9,8 +9,9 @@ registered at run time adds its own through :func:`add` (``registry.register`` c
 A hook is imported on first use, and only from a module named ``spec``.
 
 - :func:`builder` -- ``type:`` -> ``(kind, build)``, with
-  ``build(target, directory, fact) -> (spec, [(key, message, hint)])``; ``fact(name, *args)``
-  asks the ``BuildHost`` on the kind's behalf (``BuildHost.fact``);
+  ``build(entry, directory, fact) -> (spec, [(key, message, hint)])``; ``entry`` is the
+  services.yaml entry (the target's keys and the service's, with the resolved ``type``);
+  ``fact(name, *args)`` asks the ``BuildHost`` on the kind's behalf (``BuildHost.fact``);
 - :func:`link` -- every resource whose spec names what another provides (``consumes``:
   ``[(namespace, name, field)]``; ``provides``: ``[(namespace, name, digest)]``) depends on
   it and carries the digest as ``field`` in its spec, so it is replaced when that changes.
@@ -30,7 +31,7 @@ from reconciler.model.types import Address, Condition, Dependency, Resource
 __all__ = ["Build", "Fact", "add", "builder", "link", "remove"]
 
 Fact = Callable[..., object]
-Problems = list[tuple[str, str, str]]
+Problems = list[tuple[str | tuple[str, int, int], str, str]]  # (key | (file, line, col), ...)
 Build = Callable[[Mapping[str, object], str, Fact], tuple[Mapping[str, object], Problems]]
 
 _builders: dict[str, tuple[str, str]] = {}  # type -> (kind, target), run-time kinds

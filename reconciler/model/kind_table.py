@@ -7,8 +7,11 @@ from __future__ import annotations
 
 # services.yaml type -> (kind, its builder)
 BUILDERS: dict[str, tuple[str, str]] = {
+    "package": ("package", "reconciler.actuators.package.spec:build"),
     "file": ("file", "reconciler.actuators.file.spec:build"),
     "image": ("image", "reconciler.actuators.image.spec:build"),
+    "docker-attach": ("attached", "reconciler.actuators.attached.spec:build"),
+    "process-attach": ("attached", "reconciler.actuators.attached.spec:build"),
 }
 # kind -> what its resources provide
 PROVIDES: dict[str, str] = {

@@ -1,21 +1,19 @@
 """FakeHost: an in-memory :class:`~reconciler.model.host.BuildHost` for unit tests of model.build.
 
-Only what it is given exists (binaries, users, stacks, packages, and the text of Compose and env
+Only what it is given exists (binaries, users, stacks, kinds' facts, and the text of Compose and env
 files); every question it is asked is recorded in ``asked``, in order.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.config import compose_file
 from reconciler.config.raw import RawDocument
 from reconciler.errors import Diagnostic, SourceRange, error
-from reconciler.model.host import PackageFacts
-from reconciler.model.packaging import Problem
 from reconciler.model.sops_refs import SopsProblem
 from reconciler.model.stacks import Stack
 
@@ -29,11 +27,11 @@ class FakeHost:
     ``binaries`` maps a requirement as written in a stack (``redis-server``, or a glob such as
     ``/usr/lib/postgresql/${version}/bin/postgres``) to the path it resolves to; ``stacks``
     are parsed catalog entries (see :func:`reconciler.model.stacks.parse`), found as
-    ``<stack_dir>/<name>.yaml``; ``packages`` maps a package directory to its facts or to
-    its problems; ``files`` maps an absolute path to the text of a Compose or env file there
-    (no symlinks: ``resolve`` only makes a path absolute and normal); ``sops`` maps an
-    encrypted file to its clear key paths and values; ``facts`` answers ``fact(kind, name,
-    *args)`` (a kind builder's questions). The ``.yaml`` / ``.yml``
+    ``<stack_dir>/<name>.yaml``; ``files`` maps an absolute path to the text of a Compose
+    or env file there (no symlinks: ``resolve`` only makes a path absolute and normal);
+    ``sops`` maps an encrypted file to its clear key paths and values; ``facts`` answers
+    ``fact(kind, name, *args)`` (a kind builder's questions: a package directory's answer
+    is ``reconciler.actuators.package.facts.answer(...)``). The ``.yaml`` / ``.yml``
     ones are parsed here, up front, as the stacks are (ruamel globs its plug-in directory
     whenever it builds a parser, which a no-I/O guard around the build would catch).
     """
@@ -42,7 +40,6 @@ class FakeHost:
     users: Mapping[str, Path] = field(default_factory=dict)  # user -> home directory
     uid: int = 1000
     stacks: Mapping[str, Stack] = field(default_factory=dict)
-    packages: Mapping[Path, PackageFacts | list[Problem]] = field(default_factory=dict)
     files: Mapping[Path, str] = field(default_factory=dict)
     stack_dir: Path = Path("/fake/stacks")
     sops: Mapping[Path, Mapping[str, str]] = field(default_factory=dict)  # file -> key -> clear
@@ -88,13 +85,6 @@ class FakeHost:
         key = (kind, name, *args)
         self.asked.append("fact " + " ".join(key))
         return self.facts.get(key, "sha256:" + ",".join(args))
-
-    def load_package(self, directory: Path) -> tuple[PackageFacts | None, list[Problem]]:
-        self.asked.append(f"package {directory}")
-        found = self.packages.get(directory)
-        if isinstance(found, PackageFacts):
-            return found, []
-        return None, list(_problems(found, directory))
 
     def resolve(self, path: Path) -> Path:
         return Path(os.path.abspath(path))
@@ -144,10 +134,3 @@ class FakeHost:
         if key_path not in self.sops_keys(path):
             raise SopsProblem(f"key path '{key_path}' not found in {path}")
         return self.sops[path][key_path]
-
-
-def _problems(found: Iterable[Problem] | None, directory: Path) -> Iterable[Problem]:
-    if found is not None:
-        return found
-    return [Problem(f"package directory {str(directory)!r} does not exist",
-                    "point `package:` at a directory holding a manifest.toml")]

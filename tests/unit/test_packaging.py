@@ -18,7 +18,6 @@ from reconciler.config import load
 from reconciler.engine.local_host import LocalHost
 from reconciler.model import packaging
 from reconciler.model.build import build
-from reconciler.model.host import PackageFacts
 from reconciler.validate.checker import check
 
 
@@ -177,7 +176,7 @@ def test_bad_package_is_a_validate_error_with_position(tmp_path: Path) -> None:
     assert problems == [
         f"{manifest}:3:11: error: package 'app': absolute path: '/etc/passwd'\n"
         "  hint: list paths relative to the package directory, without '..'",
-        f"{tmp_path}/services.yaml:7:5: error: package service 'app': install_path "
+        f"{tmp_path}/services.yaml:7:5: error: package 'app': install_path "
         "'relative/dir' is not an absolute path\n  hint: use an absolute directory such as "
         "/opt/NAME"]
 
@@ -191,9 +190,11 @@ def test_version_must_agree_with_the_manifest(tmp_path: Path) -> None:
 
 def test_local_host_reports_the_checked_package(tmp_path: Path) -> None:
     root = make_package(tmp_path / "pkg", 'name = "app"\nversion = "1.0"\n')
-    facts, problems = LocalHost({}).load_package(root)
+    found = LocalHost({}).fact("package", "package", str(root))
     package, _ = packaging.load(root)
-    assert problems == [] and package is not None
-    assert facts == PackageFacts("app", "1.0", "manifest.toml", package.content_hash)
-    none, problems = LocalHost({}).load_package(tmp_path / "missing")
-    assert none is None and "does not exist" in problems[0].summary
+    assert package is not None
+    assert found == {"package": {"name": "app", "version": "1.0", "manifest_file": "manifest.toml",
+                                 "content_hash": package.content_hash}, "problems": []}
+    missing = LocalHost({}).fact("package", "package", str(tmp_path / "missing"))
+    assert isinstance(missing, dict) and missing["package"] is None
+    assert "does not exist" in missing["problems"][0][0]

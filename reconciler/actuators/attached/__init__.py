@@ -12,4 +12,6 @@ from reconciler.actuators.base import Kind
 KIND = Kind("attached", "reconciler.actuators.attached.actuator:AttachedActuator",
             observed_only=True,
             schemas=("reconciler.actuators.attached.schema:DockerAttachTarget",
-                     "reconciler.actuators.attached.schema:ProcessAttachTarget"))
+                     "reconciler.actuators.attached.schema:ProcessAttachTarget"),
+            builder="reconciler.actuators.attached.spec:build",
+            types=("docker-attach", "process-attach"))

@@ -5,15 +5,20 @@ watched (``port``: a TCP port on the resource's host; ``container``: a container
 ``process``: a process by its ``pid`` or a command-line pattern, as ``pgrep -f`` matches
 it). The mapping is what is hashed and stored; :meth:`AttachedSpec.of` is the actuator's
 parse boundary.
+
+:func:`build` is the kind's builder (``Kind.builder``) for ``type: docker-attach`` and
+``type: process-attach``: it reads the merged entry (``type``, ``port``, ``container``,
+``process_name``, ``pid``) and asks the host nothing. Standard library only: the model
+imports this module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal, TypedDict
 
-__all__ = ["AttachedFields", "AttachedSpec", "Target", "attached_spec"]
+__all__ = ["AttachedFields", "AttachedSpec", "Target", "attached_spec", "build"]
 
 Target = Literal["port", "container", "process"]
 
@@ -33,6 +38,24 @@ def attached_spec(target: Target, *, port: int | None = None, container: str | N
     """The spec the builders write (one place, so every builder writes the same keys)."""
     return {"target": target, "port": port, "container": container, "process": process,
             "pid": pid}
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def build(entry: Mapping[str, object], directory: str,
+          fact: Callable[..., object]) -> tuple[AttachedFields, list[tuple[str, str, str]]]:
+    """The spec of one ``docker-attach`` (a container) or ``process-attach`` (a process)
+    entry; a fixed ``port`` is kept, ``auto`` is not (it is allocated). No problems: the
+    validator reports missing keys."""
+    spec = attached_spec(
+        "container" if entry.get("type") == "docker-attach" else "process",
+        port=_int(entry.get("port")),
+        container=str(entry["container"]) if entry.get("container") else None,
+        process=str(entry["process_name"]) if entry.get("process_name") else None,
+        pid=_int(entry.get("pid")))
+    return spec, []
 
 
 @dataclass(frozen=True, slots=True)

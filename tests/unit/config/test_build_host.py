@@ -21,11 +21,11 @@ import pytest
 from conftest import Run
 from testing import FakeHost
 
+from reconciler.actuators.package.facts import answer
 from reconciler.config import load
 from reconciler.errors import InternalError
 from reconciler.model import packaging, stacks
 from reconciler.model.build import build
-from reconciler.model.host import PackageFacts
 from reconciler.model.types import Address
 
 PG_BIN = "/usr/lib/postgresql/${version}/bin/postgres"
@@ -94,13 +94,15 @@ def test_unknown_stack_suggests_from_the_hosts_catalog(run: Run) -> None:
 
 
 def test_package_spec_comes_from_the_hosts_loader(run: Run, tmp_path: Path) -> None:
-    facts = PackageFacts("app", "1.0", "manifest.toml", "sha256:" + "ab" * 32)
-    host = FakeHost(packages={tmp_path / "pkg": facts})  # no such directory on disk
+    facts = {"name": "app", "version": "1.0", "manifest_file": "manifest.toml",
+             "content_hash": "sha256:" + "ab" * 32}
+    host = FakeHost(facts={("package", "package", str(tmp_path / "pkg")):
+                           answer(facts, [])})  # no such directory on disk
     result = run({"services.yaml": PACKAGE.format(version="1.0")}, host=host)
     assert result.errors == []
     assert result.resource("package.app").spec == {
         "package": str(tmp_path / "pkg"), "version": "1.0", "install_path": "/opt/app",
-        "content_hash": facts.content_hash}
+        "content_hash": facts["content_hash"]}
     wrong = run({"services.yaml": PACKAGE.format(version="2.0")}, host=host)
     [message] = wrong.errors
     assert "version '2.0' disagrees with the manifest's '1.0' (manifest.toml)" in message
@@ -109,7 +111,8 @@ def test_package_spec_comes_from_the_hosts_loader(run: Run, tmp_path: Path) -> N
 def test_package_problems_from_the_loader_are_errors_at_the_service(run: Run,
                                                                     tmp_path: Path) -> None:
     problem = packaging.Problem("link 'x' -> '/etc' points outside the package", "keep it in")
-    host = FakeHost(packages={tmp_path / "pkg": [problem]})
+    host = FakeHost(facts={("package", "package", str(tmp_path / "pkg")):
+                           answer(None, [problem])})
     result = run({"services.yaml": PACKAGE.format(version="1.0")}, host=host)
     assert result.errors == ["services.yaml:5:5: error: package 'app': link 'x' -> '/etc' "
                              "points outside the package\n  hint: keep it in"]
@@ -148,11 +151,13 @@ def test_build_does_no_io(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
           "    depends_on: [postgres, cache, app]\n")
     docs, problems = load(tmp_path)
     assert problems == []
-    facts = PackageFacts("app", "1.0", "manifest.toml", "sha256:" + "cd" * 32)
+    facts = answer({"name": "app", "version": "1.0", "manifest_file": "manifest.toml",
+                    "content_hash": "sha256:" + "cd" * 32}, [])
     host = FakeHost(binaries={PG_BIN: "/fake/pg/16/bin/postgres",
                               "redis-server": "/fake/bin/redis-server"},
                     users={"postgres": Path("/fake/home/postgres")}, uid=0,
-                    stacks=catalog("postgres", "redis"), packages={tmp_path / "pkg": facts})
+                    stacks=catalog("postgres", "redis"),
+                    facts={("package", "package", str(tmp_path / "pkg")): facts})
     with no_io(monkeypatch):
         state, diagnostics = build(docs, env={}, session="s", host=host,
                                    port_allocator=lambda _a: 31000)

@@ -47,3 +47,25 @@ services:
     assert result.resource("attached.b").spec["pid"] == 4242
     assert len(result.errors) == 1 and "container" in result.errors[0]
     assert result.errors[0].startswith("services.yaml:4:3:")
+
+
+def test_attach_targets_build_through_the_attached_kinds_own_builder(run: Any) -> None:
+    """``docker-attach``/``process-attach`` are built by ``attached/spec.py`` ``build``
+    (``Kind.builder``): the service-level ``port`` and health check still apply."""
+    from reconciler.model.kind_hooks import builder
+
+    assert [(builder(t) or ("", None))[0] for t in ("docker-attach", "process-attach")] == [
+        "attached", "attached"]
+    result = run({"services.yaml": """
+services:
+  db:
+    port: 6543
+    health_check: {tcp: {port: 6543}}
+    target: {type: docker-attach, container: pg}
+  app: {type: process-attach, process_name: my-app, host: local}
+"""}, env={})
+    assert result.errors == []
+    db = result.resource("attached.db")
+    assert (db.spec["target"], db.spec["port"], db.spec["container"]) == ("container", 6543, "pg")
+    assert db.health is not None and db.health.target == "127.0.0.1:6543"
+    assert result.resource("attached.app").spec["process"] == "my-app"
