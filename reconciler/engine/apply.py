@@ -9,7 +9,8 @@ processes the next observe finds by their marks). Health waiting and dependency
 gates live in :mod:`reconciler.engine.gates`. A process start is up once exec'd; the apply's
 :class:`~reconciler.transports.pidwatch.ExitWatch` fails a node whose process exits before the
 apply ends (even after the node was done), and the apply ends only when every process it
-started has lived ``CRASH_GRACE`` seconds.
+started has lived ``grace`` seconds (``CRASH_GRACE``; 0 under ``reconciler watch``, whose own
+pidfd watch sees a later exit as another exit to heal, counted by its restart backoff).
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class Applier:
     events: EventBus
     parallelism: int = 10
     sleep: Callable[[float], None] = time.sleep
+    grace: float = CRASH_GRACE  # how long each started process must live before the end
     _crashes: dict[str, BaseException] = field(default_factory=dict, init=False)
     _watch: ExitWatch | None = field(default=None, init=False)
     _contexts: dict[str, ActuatorContext] = field(default_factory=dict, init=False)
@@ -101,7 +103,7 @@ class Applier:
                                      NodeResult(node, "skipped", f"upstream failed: {failed}"))
                     if pending:
                         tracker.wait_change(timeout=0.5)
-            self._watch.settle(CRASH_GRACE)
+            self._watch.settle(self.grace)
         finally:
             self._watch.close()
         self.events.emit("apply.done", None, "apply finished", ok=result.ok,

@@ -6,9 +6,11 @@ refuses what the policy or ownership forbids, opens the run (kind ``apply``, ``d
 the plan's ``adopt:`` imports (the only place they are written; a plan with no changes
 records them and opens no run) and adopted objects, loads the actuators of every kind
 involved, walks the plan with the :class:`~reconciler.engine.apply.Applier` and closes the
-run with its counts. While the walk runs, records and journal rows are committed in batches
-(``StateStore.batched``): a crash can lose the last batch's records, whose processes the
-next observe finds by their ownership marks, as it always found the node in flight.
+run with its counts. A ``watch`` run ends as soon as its starts are exec'd (no crash grace:
+the watcher's pidfd watch sees an early exit as another exit). While the walk runs, records
+and journal rows are committed in batches (``StateStore.batched``): a crash can lose the last
+batch's records, whose processes the next observe finds by their ownership marks, as it
+always found the node in flight.
 """
 
 from __future__ import annotations
@@ -43,19 +45,21 @@ def execute(project: Project, run: PlanRun, *, parallelism: int, kind: str) -> A
     journal = store.journal(run_id, kinds=JOURNALED)
     project.events.subscribe(journal)
     try:
-        return _apply(project, run, run_id, parallelism)
+        return _apply(project, run, run_id, parallelism, kind)
     finally:
         project.events.unsubscribe(journal)
 
 
-def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int) -> ApplyResult:
-    from reconciler.engine.apply import Applier
+def _apply(project: Project, run: PlanRun, run_id: str, parallelism: int,
+           kind: str) -> ApplyResult:
+    from reconciler.engine.apply import CRASH_GRACE, Applier
     from reconciler.engine.importing import record_imports
 
     loaded = {kind_: actuators.load(kind_)
               for kind_ in kinds_needed(run.plan.changes, run.desired)}
     applier = Applier(run.plan, run.desired, loaded, project.context_for, project.store,
-                      run_id, project.events, parallelism=parallelism)
+                      run_id, project.events, parallelism=parallelism,
+                      grace=0.0 if kind == "watch" else CRASH_GRACE)
     started = time.monotonic()
     with project.store.batched():
         record_imports(project, run.imports)

@@ -183,7 +183,7 @@ class Watcher:
                                           parallelism=self.options.parallelism, kind="watch")
         finally:
             self._track_pids()
-            self.pids.paused.clear()
+            self.pids.resume()  # a restart that died at once is reported now
         failed = [r.address for r in result.root_causes()]
         for address in failed:
             if address not in healed:

@@ -12,7 +12,10 @@ Where pidfd_open is missing or refused (old kernels, seccomp in some containers,
 another pid namespace) that process is checked every ``interval`` seconds instead (``--poll``);
 the periodic check also runs with pidfds, as a safety net. Each check reaps our own children.
 While :attr:`PidPoller.paused` is set (the watcher's own apply stops and starts processes) no
-exit is reported; a pidfd that fired then is re-armed by the next :meth:`PidPoller.track`.
+exit is reported; a pidfd that fired then is re-armed by the next :meth:`PidPoller.track`, and
+:meth:`PidPoller.resume` (the apply is over) checks every tracked pid at once, so a restarted
+process that died before the pause ended (the watcher's apply waits no crash grace) is
+reported then, not an ``interval`` later.
 """
 
 from __future__ import annotations
@@ -65,6 +68,11 @@ class PidPoller:
         with self._lock:
             self._pids = dict(pids)
             self._gone &= set(self._pids.values())
+        self._wake()
+
+    def resume(self) -> None:
+        """End the pause (after :meth:`track` of the apply's pids) and check them all now."""
+        self.paused.clear()
         self._wake()
 
     def watched(self) -> dict[str, Ident]:

@@ -73,6 +73,29 @@ def test_an_exit_during_our_own_apply_is_reported_after_it(
         poller.stop()
 
 
+def test_a_restart_that_died_during_the_apply_is_reported_when_the_pause_ends(
+        sleeper: subprocess.Popen[bytes]) -> None:
+    """The watcher's apply waits no crash grace: the restarted process may die while the
+    poller is still paused. Its pids are tracked, then :meth:`resume` reports the death at
+    once, not a poll interval later."""
+    queue = WorkQueue(0.0)
+    poller = PidPoller(queue, LONG, reap=lambda: None)
+    poller.start()
+    try:
+        poller.paused.set()  # the watcher applies
+        restarted = ident(sleeper)
+        sleeper.kill()  # the restart dies at once
+        sleeper.wait(timeout=10)
+        poller.track({"process.api": restarted})  # the loop tracks the apply's pids...
+        assert queue.take(timeout=1.0) is None  # (still paused: nothing reported)
+        poller.resume()  # ...then ends the pause
+        batch = queue.take(timeout=LONG / 3)
+        assert batch is not None and batch.addresses == {"process.api"}
+        assert batch.reasons == ("process exited",)
+    finally:
+        poller.stop()
+
+
 def test_without_pidfds_the_exit_is_found_by_polling(sleeper: subprocess.Popen[bytes]) -> None:
     queue = WorkQueue(0.0)
     poller = PidPoller(queue, 0.05, opener=lambda pid: None)  # an old kernel, a sandbox
