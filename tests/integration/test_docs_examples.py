@@ -163,7 +163,7 @@ PAGES = [
          run=("reconciler -C examples/quickstart watch",),
          excepted={"(no command, line 83)": "a log excerpt of a crash-looping service, no "
                    "command (test_watch.py drives a crash loop)",
-                   "(no command, line 112)": "a log excerpt of an over-budget plan, no command "
+                   "(no command, line 115)": "a log excerpt of an over-budget plan, no command "
                    "(test_watch.py drives the budget)"},
          variants={"reconciler -C examples/quickstart watch":
                    f"(reconciler -C {QS} watch > watch.out 2>&1 & w=$!; sleep 5; "
